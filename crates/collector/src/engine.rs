@@ -1,0 +1,219 @@
+//! The engine: worker threads that receive and decode, one ticker thread that owns the host
+//! table, and the read side the control plane calls (snapshot, one host, sources).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use floodwatch_counters::{CounterConfig, HostTable, LocalAggregator, Prefix, PrefixMap, PrefixSet};
+use floodwatch_flow::{Decoder, DecoderConfig};
+
+use crate::config::{ConfigError, EngineConfig};
+use crate::socket::{open_listener, socket_inode};
+use crate::sources::{ListenerState, SourcesState};
+use crate::worker::{self, WorkerReport, WorkerSetup};
+
+pub struct Engine {
+    config: EngineConfig,
+    counter_config: CounterConfig,
+    allowed: Option<PrefixSet>,
+    sampling_overrides: PrefixMap<u32>,
+    table: Arc<Mutex<HostTable>>,
+    sources: Arc<Mutex<SourcesState>>,
+    running: Option<Running>,
+}
+
+struct Running {
+    stop: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<()>>,
+    ticker: JoinHandle<()>,
+}
+
+fn parse_prefixes(key: &str, list: &[String]) -> Result<PrefixSet, ConfigError> {
+    let mut set = PrefixSet::new();
+    for text in list {
+        let prefix: Prefix = text
+            .parse()
+            .map_err(|e| ConfigError(format!("{key}: '{text}' is not a prefix: {e}")))?;
+        set.insert(prefix, ());
+    }
+    Ok(set)
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Result<Engine, ConfigError> {
+        let networks = parse_prefixes("networks", &config.networks)?;
+        let allowed = if config.allowed_exporters.is_empty() {
+            None
+        } else {
+            Some(parse_prefixes("allowed_exporters", &config.allowed_exporters)?)
+        };
+        let mut sampling_overrides = PrefixMap::new();
+        for o in &config.sampling_overrides {
+            if o.rate == 0 {
+                return Err(ConfigError(format!("sampling_overrides: rate for {} must be at least 1", o.exporter)));
+            }
+            let ip = o.exporter.to_canonical();
+            let len = if ip.is_ipv4() { 32 } else { 128 };
+            sampling_overrides.insert(Prefix { addr: ip, len }, o.rate);
+        }
+        if config.tick_ms == 0 || config.tick_ms > 1000 {
+            return Err(ConfigError("tick_ms must be between 1 and 1000".into()));
+        }
+        let counter_config = CounterConfig {
+            networks,
+            tick_ms: config.tick_ms,
+            average_window_ms: config.average_window_ms.max(config.tick_ms),
+            idle_timeout_ms: config.idle_timeout_ms,
+            max_hosts: config.max_hosts.max(1),
+            max_spread_seconds: config.max_spread_seconds.max(1),
+        };
+        Ok(Engine {
+            table: Arc::new(Mutex::new(HostTable::new(counter_config.clone()))),
+            sources: Arc::new(Mutex::new(SourcesState::default())),
+            counter_config,
+            allowed,
+            sampling_overrides,
+            config,
+            running: None,
+        })
+    }
+
+    /// Binds every listen address once per worker and starts the threads. Returns the bound
+    /// addresses (a port 0 in the config becomes the port the kernel chose).
+    pub fn start(&mut self) -> std::io::Result<Vec<SocketAddr>> {
+        if self.running.is_some() {
+            return Ok(self.sources().listeners.iter().map(|l| l.address).collect());
+        }
+        let workers = self.config.worker_count();
+        let mut bound: Vec<SocketAddr> = Vec::new();
+        let mut per_worker: Vec<Vec<std::net::UdpSocket>> = (0..workers).map(|_| Vec::new()).collect();
+        let mut listeners = Vec::new();
+        for requested in &self.config.listen {
+            let mut address = *requested;
+            for (w, sockets) in per_worker.iter_mut().enumerate() {
+                let socket = open_listener(address, self.config.receive_buffer_bytes).map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("cannot listen on UDP {address}: {e}"))
+                })?;
+                if w == 0 {
+                    address = socket.local_addr()?;
+                    bound.push(address);
+                }
+                listeners.push(ListenerState::new(address, w, socket_inode(&socket)));
+                sockets.push(socket);
+            }
+        }
+        self.sources.lock().unwrap().listeners = listeners;
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let (sender, receiver) = crossbeam_channel::bounded::<WorkerReport>(workers * 64);
+        let clock = Instant::now();
+        let mut handles = Vec::new();
+        for (index, sockets) in per_worker.into_iter().enumerate() {
+            let setup = WorkerSetup {
+                index,
+                sockets,
+                decoder: Decoder::new(DecoderConfig {
+                    held_data_max_ms: self.config.held_data_max_ms,
+                    ..DecoderConfig::default()
+                }),
+                aggregator: LocalAggregator::new(&self.counter_config),
+                allowed: self.allowed.clone(),
+                sampling_overrides: self.sampling_overrides.clone(),
+                batch_size: self.config.batch_size.max(1),
+                tick_ms: self.config.tick_ms,
+                clock,
+                stop: stop.clone(),
+                reports: sender.clone(),
+            };
+            handles.push(
+                std::thread::Builder::new()
+                    .name(format!("fw-worker-{index}"))
+                    .spawn(move || worker::run(setup))?,
+            );
+        }
+        drop(sender);
+        let table = self.table.clone();
+        let sources = self.sources.clone();
+        let tick_ms = self.config.tick_ms;
+        let ticker = std::thread::Builder::new()
+            .name("fw-ticker".into())
+            .spawn(move || run_ticker(receiver, table, sources, clock, tick_ms))?;
+        self.running = Some(Running { stop, workers: handles, ticker });
+        Ok(bound)
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop.store(true, Ordering::Relaxed);
+            for handle in running.workers {
+                let _ = handle.join();
+            }
+            let _ = running.ticker.join();
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    pub fn table(&self) -> MutexGuard<'_, HostTable> {
+        self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn sources(&self) -> MutexGuard<'_, SourcesState> {
+        self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn host(&self, ip: &IpAddr) -> Option<floodwatch_counters::HostView> {
+        self.table().host(&ip.to_canonical())
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run_ticker(
+    reports: Receiver<WorkerReport>,
+    table: Arc<Mutex<HostTable>>,
+    sources: Arc<Mutex<SourcesState>>,
+    clock: Instant,
+    tick_ms: u64,
+) {
+    let mut next_tick = Duration::from_millis(tick_ms);
+    let mut next_drops = Duration::from_secs(1);
+    loop {
+        let wait = next_tick.saturating_sub(clock.elapsed());
+        match reports.recv_timeout(wait) {
+            Ok(report) => {
+                let WorkerReport { worker, batch, exporters, listener_drops, agents } = report;
+                table.lock().unwrap_or_else(|p| p.into_inner()).apply(batch);
+                sources
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .update(worker, exporters, listener_drops, agents);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        let elapsed = clock.elapsed();
+        if elapsed >= next_tick {
+            table.lock().unwrap_or_else(|p| p.into_inner()).tick(elapsed.as_millis() as u64);
+            next_tick += Duration::from_millis(tick_ms);
+            if next_tick < elapsed {
+                // The ticker fell behind (a stalled machine): skip ticks rather than burst them.
+                next_tick = elapsed + Duration::from_millis(tick_ms);
+            }
+        }
+        if elapsed >= next_drops {
+            sources.lock().unwrap_or_else(|p| p.into_inner()).refresh_kernel_drops();
+            next_drops = elapsed + Duration::from_secs(1);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The flow collector: UDP listeners (SO_REUSEPORT, recvmmsg), one decoder and aggregator per
+//! worker thread, and the ticker that owns the host table.
+
+mod config;
+mod engine;
+mod socket;
+mod sources;
+mod views;
+mod worker;
+
+pub use config::{ConfigError, EngineConfig, SamplingOverride};
+pub use engine::Engine;
+pub use sources::{SourcesState, SourcesView};
+pub use views::*;

@@ -1,0 +1,142 @@
+//! One worker thread: its own socket on every listen address, its own decoder (templates stay
+//! with the exporter, since SO_REUSEPORT hashes an exporter to the same socket every time) and
+//! its own aggregator. It shares nothing with the other workers; every tick it sends what it
+//! counted to the ticker.
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use ahash::AHashMap;
+use crossbeam_channel::Sender;
+use floodwatch_counters::{DeltaBatch, LocalAggregator, PrefixMap, PrefixSet};
+use floodwatch_flow::{Decoder, ExporterStats};
+use floodwatch_packet::{FlowRecord, InterfaceCounters, RecordSink};
+
+use crate::socket::{pollfd, wait_readable, Batch};
+
+/// What the collector itself counts per exporter, besides what the decoder counts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListenerDrops {
+    /// Datagrams from an address outside `allowed_exporters`.
+    pub not_allowed: u64,
+    /// Datagrams larger than the receive buffer.
+    pub oversized: u64,
+}
+
+pub struct WorkerReport {
+    pub worker: usize,
+    pub batch: DeltaBatch,
+    pub exporters: Vec<(SocketAddr, ExporterStats)>,
+    pub listener_drops: Vec<(SocketAddr, ListenerDrops)>,
+    pub agents: Vec<(IpAddr, InterfaceCounters)>,
+}
+
+pub struct WorkerSetup {
+    pub index: usize,
+    pub sockets: Vec<UdpSocket>,
+    pub decoder: Decoder,
+    pub aggregator: LocalAggregator,
+    pub allowed: Option<PrefixSet>,
+    pub sampling_overrides: PrefixMap<u32>,
+    pub batch_size: usize,
+    pub tick_ms: u64,
+    pub clock: Instant,
+    pub stop: Arc<AtomicBool>,
+    pub reports: Sender<WorkerReport>,
+}
+
+struct Sink<'a> {
+    aggregator: &'a mut LocalAggregator,
+    sampling_override: Option<u32>,
+    agents: &'a mut AHashMap<(IpAddr, u32), InterfaceCounters>,
+}
+
+impl RecordSink for Sink<'_> {
+    fn record(&mut self, record: &FlowRecord) {
+        match self.sampling_override {
+            Some(rate) => {
+                let mut record = record.clone();
+                record.sampling_rate = rate;
+                self.aggregator.add(&record);
+            }
+            None => self.aggregator.add(record),
+        }
+    }
+
+    fn interface_counters(&mut self, agent: IpAddr, counters: &InterfaceCounters) {
+        self.agents.insert((agent, counters.if_index), counters.clone());
+    }
+}
+
+pub fn run(mut w: WorkerSetup) {
+    let mut fds: Vec<libc::pollfd> = w.sockets.iter().map(pollfd).collect();
+    let mut batch = Batch::new(w.batch_size);
+    let mut listener_drops: AHashMap<SocketAddr, ListenerDrops> = AHashMap::new();
+    let mut agents: AHashMap<(IpAddr, u32), InterfaceCounters> = AHashMap::new();
+    let now_ms = |clock: &Instant| clock.elapsed().as_millis() as u64;
+    let mut next_flush = now_ms(&w.clock) + w.tick_ms;
+    let mut next_expire = now_ms(&w.clock) + 1000;
+    let poll_timeout = (w.tick_ms / 2).max(1) as i32;
+
+    while !w.stop.load(Ordering::Relaxed) {
+        if wait_readable(&mut fds, poll_timeout).is_err() {
+            std::thread::sleep(std::time::Duration::from_millis(poll_timeout as u64));
+        }
+        let now = now_ms(&w.clock);
+        for fd in &fds {
+            if fd.revents == 0 {
+                continue;
+            }
+            // Drain the socket, but come back to flush on time under a steady flood.
+            loop {
+                let received = match batch.receive(fd.fd) {
+                    Ok(n) => n,
+                    Err(_) => 0,
+                };
+                for i in 0..received {
+                    let Some(datagram) = batch.get(i) else { continue };
+                    if datagram.truncated {
+                        listener_drops.entry(datagram.from).or_default().oversized += 1;
+                        continue;
+                    }
+                    let exporter_ip = datagram.from.ip().to_canonical();
+                    if let Some(allowed) = &w.allowed {
+                        if !allowed.contains(&exporter_ip) {
+                            listener_drops.entry(datagram.from).or_default().not_allowed += 1;
+                            continue;
+                        }
+                    }
+                    let mut sink = Sink {
+                        aggregator: &mut w.aggregator,
+                        sampling_override: w.sampling_overrides.longest_match(&exporter_ip).copied(),
+                        agents: &mut agents,
+                    };
+                    let _ = w.decoder.decode(datagram.from, now, datagram.data, &mut sink);
+                }
+                if received < w.batch_size || now_ms(&w.clock) >= next_flush {
+                    break;
+                }
+            }
+        }
+        let now = now_ms(&w.clock);
+        if now >= next_expire {
+            w.decoder.expire(now);
+            next_expire = now + 1000;
+        }
+        if now >= next_flush {
+            let report = WorkerReport {
+                worker: w.index,
+                batch: w.aggregator.take_batch(),
+                exporters: w.decoder.exporters().map(|(a, s)| (*a, s.clone())).collect(),
+                listener_drops: listener_drops.iter().map(|(a, d)| (*a, *d)).collect(),
+                agents: agents.drain().map(|((ip, _), c)| (ip, c)).collect(),
+            };
+            if w.reports.send(report).is_err() {
+                break;
+            }
+            next_flush = now + w.tick_ms;
+        }
+    }
+}

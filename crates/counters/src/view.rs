@@ -1,0 +1,104 @@
+//! What readers get: copies of a host's or the totals' figures at the last tick.
+
+use crate::class::{Class, CLASS_COUNT};
+use crate::config::Direction;
+use std::net::IpAddr;
+
+/// One class's figures in one direction.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClassView {
+    /// Packets per second, smoothed.
+    pub pps: f64,
+    /// Bits per second (IP-layer bytes times 8), smoothed.
+    pub bps: f64,
+    pub packets_total: u64,
+    pub bytes_total: u64,
+}
+
+/// One direction of a host, or one scope of the totals.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DirectionView {
+    pub pps: f64,
+    /// Bits per second.
+    pub bps: f64,
+    /// Distinct 5-tuples per second, smoothed.
+    pub flows: f64,
+    pub packets_total: u64,
+    pub bytes_total: u64,
+    /// The distinct flows of each one-second window, added up.
+    pub flows_total: u64,
+    /// Indexed by `Class::index()`; `classes[0]` is the total again.
+    pub classes: [ClassView; CLASS_COUNT],
+}
+
+impl DirectionView {
+    pub fn class(&self, class: Class) -> &ClassView {
+        &self.classes[class.index()]
+    }
+
+    pub fn metric(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::Pps => self.pps,
+            Metric::Bps => self.bps,
+            Metric::Flows => self.flows,
+            Metric::ClassPps(class) => self.class(class).pps,
+            Metric::ClassBps(class) => self.class(class).bps,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostView {
+    pub ip: IpAddr,
+    pub incoming: DirectionView,
+    pub outgoing: DirectionView,
+    /// Time of the tick before the host's last traffic, on the clock given to `tick`.
+    pub last_seen_ms: u64,
+}
+
+impl HostView {
+    pub fn direction(&self, direction: Direction) -> &DirectionView {
+        match direction {
+            Direction::Incoming => &self.incoming,
+            Direction::Outgoing => &self.outgoing,
+        }
+    }
+}
+
+/// A speed to rank or compare hosts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Metric {
+    Pps,
+    Bps,
+    Flows,
+    ClassPps(Class),
+    ClassBps(Class),
+}
+
+/// All traffic seen, by where it goes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Totals {
+    /// From outside to monitored hosts.
+    pub incoming: DirectionView,
+    /// From monitored hosts to outside.
+    pub outgoing: DirectionView,
+    /// Between monitored hosts (also counted on both hosts, as their incoming and outgoing).
+    pub internal: DirectionView,
+    /// Between addresses outside the monitored networks.
+    pub other: DirectionView,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TableStats {
+    pub hosts: usize,
+    /// Hosts dropped after `idle_timeout_ms` without traffic.
+    pub evictions_idle: u64,
+    /// Hosts dropped, least recently seen first, to stay within `max_hosts`.
+    pub evictions_full: u64,
+    pub ticks: u64,
+    pub last_tick_duration_us: u64,
+    pub batches: u64,
+    pub records: u64,
+    /// Hosts with long flows still being spread over time.
+    pub spreading_hosts: usize,
+}

@@ -1,0 +1,190 @@
+//! The entry point: format detection, per-exporter state and counters, ageing.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use floodwatch_packet::RecordSink;
+
+use crate::bytes::{be_u16, be_u32};
+use crate::exporter::{ExporterState, Outcome};
+use crate::template::{Context, Scratch};
+use crate::{ipfix, netflow_v5, netflow_v9, sflow, DropReason, ExporterStats, Format};
+
+#[derive(Clone, Debug)]
+pub struct DecoderConfig {
+    /// How long a data set may wait for its template.
+    pub held_data_max_ms: u64,
+    /// Datagrams held per exporter; beyond it the oldest is dropped (0 disables holding).
+    pub held_data_max_datagrams: usize,
+    /// Bytes held over all exporters; beyond it new data sets without template are dropped.
+    pub held_data_max_bytes: usize,
+    /// A template not refreshed for this long is forgotten.
+    pub template_timeout_ms: u64,
+    /// Templates and options templates per exporter and format.
+    pub max_templates_per_exporter: usize,
+    pub max_fields_per_template: usize,
+    /// Distinct exporter addresses tracked; datagrams from more are dropped.
+    pub max_exporters: usize,
+}
+
+impl Default for DecoderConfig {
+    fn default() -> Self {
+        DecoderConfig {
+            held_data_max_ms: 2000,
+            held_data_max_datagrams: 64,
+            held_data_max_bytes: 16 << 20,
+            template_timeout_ms: 30 * 60 * 1000,
+            max_templates_per_exporter: 4096,
+            max_fields_per_template: 512,
+            max_exporters: 65_536,
+        }
+    }
+}
+
+/// What one datagram gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    pub format: Format,
+    /// Flow records delivered to the sink, those of held data sets this datagram's templates
+    /// released included.
+    pub records: u32,
+    /// Some data sets wait for their template.
+    pub held: bool,
+}
+
+/// Decodes flow export datagrams; one per worker thread.
+pub struct Decoder {
+    config: DecoderConfig,
+    exporters: HashMap<SocketAddr, ExporterState, ahash::RandomState>,
+    held_bytes: usize,
+    scratch: Scratch,
+}
+
+impl Decoder {
+    pub fn new(config: DecoderConfig) -> Decoder {
+        Decoder { config, exporters: HashMap::default(), held_bytes: 0, scratch: Scratch::default() }
+    }
+
+    pub fn config(&self) -> &DecoderConfig {
+        &self.config
+    }
+
+    /// Decodes one UDP datagram from `exporter`, the format detected from its header.
+    /// `now_ms` is a monotonic millisecond clock (template and held-data ageing). Records
+    /// reach `sink` as they are decoded: on an error, those before it are kept.
+    pub fn decode(
+        &mut self,
+        exporter: SocketAddr,
+        now_ms: u64,
+        datagram: &[u8],
+        sink: &mut impl RecordSink,
+    ) -> Result<Decoded, DropReason> {
+        if !self.exporters.contains_key(&exporter) && self.exporters.len() >= self.config.max_exporters {
+            return Err(DropReason::TooManyExporters);
+        }
+        let state = self.exporters.entry(exporter).or_default();
+        state.stats.datagrams += 1;
+        let format = match detect(datagram) {
+            Ok(format) => format,
+            Err(reason) => {
+                state.stats.count_drop(reason);
+                return Err(reason);
+            }
+        };
+        state.stats.last_format = Some(format);
+        let outcome = match format {
+            Format::NetflowV5 => netflow_v5::decode(datagram, &mut state.stats, sink),
+            Format::SflowV5 => sflow::decode(datagram, &mut state.stats, sink),
+            Format::NetflowV9 | Format::Ipfix => {
+                let held_before = state.held.bytes();
+                let mut ctx = Context {
+                    config: &self.config,
+                    now_ms,
+                    held_elsewhere: self.held_bytes - held_before,
+                    scratch: &mut self.scratch,
+                };
+                let outcome = if format == Format::NetflowV9 {
+                    netflow_v9::decode(datagram, state, &mut ctx, sink)
+                } else {
+                    ipfix::decode(datagram, state, &mut ctx, sink)
+                };
+                self.held_bytes = self.held_bytes - held_before + state.held.bytes();
+                state.refresh_gauges();
+                outcome
+            }
+        };
+        finish(&mut state.stats, format, outcome)
+    }
+
+    /// Drops held data sets whose template never came (counted as `NoTemplate`) and forgets
+    /// templates not refreshed within the timeout. Call about once a second.
+    pub fn expire(&mut self, now_ms: u64) {
+        let config = &self.config;
+        let mut held_bytes = 0;
+        for state in self.exporters.values_mut() {
+            let expired = state.held.expire(now_ms, config.held_data_max_ms);
+            state.stats.dropped[DropReason::NoTemplate.index()] += expired as u64;
+            state.netflow_v9.expire(now_ms, config.template_timeout_ms);
+            state.ipfix.expire(now_ms, config.template_timeout_ms);
+            state.refresh_gauges();
+            held_bytes += state.held.bytes();
+        }
+        self.held_bytes = held_bytes;
+    }
+
+    /// Per-exporter counters since start.
+    pub fn exporters(&self) -> impl Iterator<Item = (&SocketAddr, &ExporterStats)> {
+        self.exporters.iter().map(|(addr, state)| (addr, &state.stats))
+    }
+
+    pub fn exporter(&self, exporter: &SocketAddr) -> Option<&ExporterStats> {
+        self.exporters.get(exporter).map(|state| &state.stats)
+    }
+}
+
+fn finish(stats: &mut ExporterStats, format: Format, outcome: Outcome) -> Result<Decoded, DropReason> {
+    stats.records += outcome.records as u64;
+    match outcome.error {
+        Some(reason) => {
+            stats.count_drop(reason);
+            Err(reason)
+        }
+        None => {
+            stats.decoded += 1;
+            Ok(Decoded { format, records: outcome.records, held: outcome.held })
+        }
+    }
+}
+
+/// u16 version 5, 9, 10: NetFlow v5, v9, IPFIX; u32 version 5: sFlow v5.
+fn detect(datagram: &[u8]) -> Result<Format, DropReason> {
+    match be_u16(datagram, 0) {
+        None => Err(DropReason::Truncated),
+        Some(5) => Ok(Format::NetflowV5),
+        Some(9) => Ok(Format::NetflowV9),
+        Some(10) => Ok(Format::Ipfix),
+        Some(0) => match be_u32(datagram, 0) {
+            None => Err(DropReason::Truncated),
+            Some(5) => Ok(Format::SflowV5),
+            Some(_) => Err(DropReason::UnknownVersion),
+        },
+        Some(_) => Err(DropReason::UnknownVersion),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_the_format_from_the_version_field() {
+        assert_eq!(detect(&[0, 5, 0, 0]), Ok(Format::NetflowV5));
+        assert_eq!(detect(&[0, 9]), Ok(Format::NetflowV9));
+        assert_eq!(detect(&[0, 10]), Ok(Format::Ipfix));
+        assert_eq!(detect(&[0, 0, 0, 5]), Ok(Format::SflowV5));
+        assert_eq!(detect(&[0, 0, 0, 4]), Err(DropReason::UnknownVersion));
+        assert_eq!(detect(&[0, 0, 0]), Err(DropReason::Truncated));
+        assert_eq!(detect(&[0, 1]), Err(DropReason::UnknownVersion));
+        assert_eq!(detect(&[]), Err(DropReason::Truncated));
+    }
+}

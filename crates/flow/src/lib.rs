@@ -1,0 +1,28 @@
+//! NetFlow v5/v9, IPFIX and sFlow v5 decoders.
+//!
+//! One [`Decoder`] per worker thread turns UDP datagrams into [`FlowRecord`]s delivered to a
+//! [`RecordSink`]. Every decoder lives in its own module folder with its fixtures and tests;
+//! NetFlow v9 and IPFIX share the template machinery in `template`.
+//!
+//! [`FlowRecord`]: floodwatch_packet::FlowRecord
+//! [`RecordSink`]: floodwatch_packet::RecordSink
+
+mod bytes;
+mod decoder;
+mod drop_reason;
+mod exporter;
+mod format;
+mod ipfix;
+mod netflow_v5;
+mod netflow_v9;
+mod packet_section;
+mod sflow;
+mod template;
+
+#[cfg(test)]
+mod test_support;
+
+pub use decoder::{Decoded, Decoder, DecoderConfig};
+pub use drop_reason::DropReason;
+pub use exporter::ExporterStats;
+pub use format::Format;

@@ -1,0 +1,242 @@
+//! The values read from one data record, and what they make: a flow record, a sampled packet
+//! or sampling information.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use floodwatch_packet::FlowRecord;
+
+use super::field::FieldKind;
+use super::sampling::SamplerKey;
+use crate::bytes::be_uint;
+use crate::packet_section::{self, Link};
+
+const NTP_TO_UNIX_SECONDS: u64 = 2_208_988_800;
+const IPFIX_MORE_FRAGMENTS: u64 = 0x20;
+
+#[derive(Default)]
+pub(crate) struct RecordValues<'a> {
+    src: Option<IpAddr>,
+    dst: Option<IpAddr>,
+    protocol: u8,
+    src_port: u16,
+    dst_port: Option<u16>,
+    icmp_type_code: u16,
+    tcp_flags: u8,
+    fragment: bool,
+    octets: u64,
+    octets_preference: u8,
+    packets: u64,
+    packets_preference: u8,
+    uptime_first: Option<u32>,
+    uptime_last: Option<u32>,
+    start_ns: Option<u64>,
+    end_ns: Option<u64>,
+    start_delta_us: Option<u64>,
+    end_delta_us: Option<u64>,
+    duration_us: Option<u64>,
+    sampling_interval: u64,
+    sampler_random_interval: u64,
+    packet_interval: u64,
+    packet_space: Option<u64>,
+    sampling_size: u64,
+    sampling_population: u64,
+    sampler: Option<SamplerKey>,
+    section: Option<(Link, &'a [u8])>,
+}
+
+impl<'a> RecordValues<'a> {
+    /// Stores one field; `b` has the length the field plan allows for its kind.
+    #[inline]
+    pub fn set(&mut self, kind: FieldKind, b: &'a [u8]) {
+        use FieldKind::*;
+        match kind {
+            Skip => {}
+            SrcIpv4 => self.src = ipv4(b),
+            DstIpv4 => self.dst = ipv4(b),
+            SrcIpv6 => self.src = ipv6(b),
+            DstIpv6 => self.dst = ipv6(b),
+            SrcPort => self.src_port = be_uint(b) as u16,
+            DstPort => self.dst_port = Some(be_uint(b) as u16),
+            Protocol => self.protocol = be_uint(b) as u8,
+            TcpFlags => self.tcp_flags = be_uint(b) as u8,
+            IcmpTypeCode => self.icmp_type_code = be_uint(b) as u16,
+            Octets(preference) => {
+                if preference > self.octets_preference {
+                    self.octets = be_uint(b);
+                    self.octets_preference = preference;
+                }
+            }
+            Packets(preference) => {
+                if preference > self.packets_preference {
+                    self.packets = be_uint(b);
+                    self.packets_preference = preference;
+                }
+            }
+            UptimeFirst => self.uptime_first = Some(be_uint(b) as u32),
+            UptimeLast => self.uptime_last = Some(be_uint(b) as u32),
+            StartSeconds => self.start_ns = Some(be_uint(b).saturating_mul(1_000_000_000)),
+            EndSeconds => self.end_ns = Some(be_uint(b).saturating_mul(1_000_000_000)),
+            StartMillis => self.start_ns = Some(be_uint(b).saturating_mul(1_000_000)),
+            EndMillis => self.end_ns = Some(be_uint(b).saturating_mul(1_000_000)),
+            StartNtp => self.start_ns = Some(ntp_to_unix_ns(be_uint(b))),
+            EndNtp => self.end_ns = Some(ntp_to_unix_ns(be_uint(b))),
+            StartDeltaMicros => self.start_delta_us = Some(be_uint(b)),
+            EndDeltaMicros => self.end_delta_us = Some(be_uint(b)),
+            DurationMillis => self.duration_us = Some(be_uint(b).saturating_mul(1000)),
+            DurationMicros => self.duration_us = Some(be_uint(b)),
+            FragmentFlags => self.fragment |= be_uint(b) & IPFIX_MORE_FRAGMENTS != 0,
+            FragmentOffset => self.fragment |= be_uint(b) & 0x1FFF != 0,
+            SamplingInterval => self.sampling_interval = be_uint(b),
+            SamplerRandomInterval => self.sampler_random_interval = be_uint(b),
+            SamplingPacketInterval => self.packet_interval = be_uint(b),
+            SamplingPacketSpace => self.packet_space = Some(be_uint(b)),
+            SamplingSize => self.sampling_size = be_uint(b),
+            SamplingPopulation => self.sampling_population = be_uint(b),
+            SamplerId => self.sampler = Some(SamplerKey::Sampler(be_uint(b))),
+            SelectorId => self.sampler = Some(SamplerKey::Selector(be_uint(b))),
+            Section(link) => self.section = Some((link, b)),
+        }
+    }
+
+    /// The 1-in-N rate the record announces itself, if any.
+    pub fn own_sampling_rate(&self) -> Option<u32> {
+        let rate = if self.sampling_interval > 0 {
+            self.sampling_interval
+        } else if self.sampler_random_interval > 0 {
+            self.sampler_random_interval
+        } else if self.packet_interval > 0 {
+            match self.packet_space {
+                Some(space) => (self.packet_interval.saturating_add(space)) / self.packet_interval,
+                None => self.packet_interval,
+            }
+        } else if self.sampling_size > 0 && self.sampling_population > 0 {
+            self.sampling_population / self.sampling_size
+        } else {
+            return None;
+        };
+        Some(rate.clamp(1, u32::MAX as u64) as u32)
+    }
+
+    pub fn sampler(&self) -> Option<SamplerKey> {
+        self.sampler
+    }
+
+    /// The flow (or sampled packet) the record describes; `None` when it has neither both
+    /// addresses nor a packet section that parses.
+    pub fn flow(&self, sampling_rate: u32) -> Option<FlowRecord> {
+        if let Some((link, header)) = self.section {
+            if let Some(info) = packet_section::parse(link, header) {
+                return Some(FlowRecord::packet(&info, sampling_rate));
+            }
+        }
+        Some(FlowRecord {
+            src: self.src?,
+            dst: self.dst?,
+            protocol: self.protocol,
+            src_port: self.src_port,
+            dst_port: self.dst_port.unwrap_or(self.icmp_type_code),
+            tcp_flags: self.tcp_flags,
+            fragment: self.fragment,
+            packets: self.packets,
+            bytes: self.octets,
+            sampling_rate: sampling_rate.max(1),
+            duration_ms: self.duration_ms(),
+        })
+    }
+
+    fn duration_ms(&self) -> u32 {
+        let ms = if let Some(us) = self.duration_us {
+            us / 1000
+        } else if let (Some(start), Some(end)) = (self.start_ns, self.end_ns) {
+            end.saturating_sub(start) / 1_000_000
+        } else if let (Some(first), Some(last)) = (self.uptime_first, self.uptime_last) {
+            // Uptime wraps after 49.7 days: a "negative" span is an exporter glitch, not a wrap.
+            let span = last.wrapping_sub(first);
+            if span > i32::MAX as u32 {
+                0
+            } else {
+                span as u64
+            }
+        } else if let (Some(start), Some(end)) = (self.start_delta_us, self.end_delta_us) {
+            start.saturating_sub(end) / 1000
+        } else {
+            0
+        };
+        ms.min(u32::MAX as u64) as u32
+    }
+}
+
+fn ipv4(b: &[u8]) -> Option<IpAddr> {
+    let octets: [u8; 4] = b.try_into().ok()?;
+    Some(IpAddr::V4(Ipv4Addr::from(octets)))
+}
+
+fn ipv6(b: &[u8]) -> Option<IpAddr> {
+    let octets: [u8; 16] = b.try_into().ok()?;
+    Some(IpAddr::V6(Ipv6Addr::from(octets)))
+}
+
+fn ntp_to_unix_ns(ntp: u64) -> u64 {
+    let seconds = (ntp >> 32).saturating_sub(NTP_TO_UNIX_SECONDS);
+    let fraction_ns = ((ntp & 0xFFFF_FFFF) * 1_000_000_000) >> 32;
+    seconds * 1_000_000_000 + fraction_ns
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_duration_wraps_in_32_bits() {
+        let (first, last) = (0xFFFF_FF00u32.to_be_bytes(), 0x0000_0100u32.to_be_bytes());
+        let mut v = RecordValues::default();
+        v.set(FieldKind::UptimeFirst, &first);
+        v.set(FieldKind::UptimeLast, &last);
+        assert_eq!(v.duration_ms(), 0x200);
+    }
+
+    #[test]
+    fn first_after_last_is_zero_not_a_wrap() {
+        let (first, last) = (1000u32.to_be_bytes(), 900u32.to_be_bytes());
+        let mut v = RecordValues::default();
+        v.set(FieldKind::UptimeFirst, &first);
+        v.set(FieldKind::UptimeLast, &last);
+        assert_eq!(v.duration_ms(), 0);
+    }
+
+    #[test]
+    fn ntp_timestamps_keep_sub_second_precision() {
+        let start = ((NTP_TO_UNIX_SECONDS + 10) << 32).to_be_bytes();
+        let end = (((NTP_TO_UNIX_SECONDS + 11) << 32) | (1 << 31)).to_be_bytes(); // +1.5 s
+        let mut v = RecordValues::default();
+        v.set(FieldKind::StartNtp, &start);
+        v.set(FieldKind::EndNtp, &end);
+        assert_eq!(v.duration_ms(), 1500);
+    }
+
+    #[test]
+    fn counters_prefer_delta_over_total_over_out() {
+        let mut v = RecordValues::default();
+        v.set(FieldKind::Octets(2), &[0, 7]);
+        v.set(FieldKind::Octets(4), &[0, 9]);
+        v.set(FieldKind::Octets(3), &[0, 8]);
+        assert_eq!(v.octets, 9);
+    }
+
+    #[test]
+    fn packet_interval_and_space_make_a_rate() {
+        let mut v = RecordValues::default();
+        v.set(FieldKind::SamplingPacketInterval, &[1]);
+        v.set(FieldKind::SamplingPacketSpace, &[0, 99]);
+        assert_eq!(v.own_sampling_rate(), Some(100));
+    }
+
+    #[test]
+    fn icmp_type_and_code_stand_in_for_the_destination_port() {
+        let mut v = RecordValues::default();
+        v.set(FieldKind::SrcIpv4, &[10, 0, 0, 1]);
+        v.set(FieldKind::DstIpv4, &[10, 0, 0, 2]);
+        v.set(FieldKind::IcmpTypeCode, &[8, 0]);
+        assert_eq!(v.flow(1).unwrap().dst_port, 0x0800);
+    }
+}

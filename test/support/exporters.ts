@@ -1,0 +1,38 @@
+// Runs the real flow exporters of Debian against a collector port: softflowd and pmacctd.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** softflowd reads the pcap and exports every flow to `port` as NetFlow v5, v9 or IPFIX (10). */
+export async function softflowd(pcap: string, port: number, version: 5 | 9 | 10): Promise<void> {
+  // Never pass -c: in -r mode softflowd then waits for a control client forever.
+  await run('softflowd', ['-r', pcap, '-n', `127.0.0.1:${port}`, '-v', String(version)], { timeout: 60_000 });
+}
+
+/**
+ * pmacctd reads the pcap and exports it as sFlow v5 (sfprobe) or IPFIX/NetFlow v9 (nfprobe).
+ * `externalSampling` tells pmacctd the capture was already sampled 1 in N, which it then
+ * reports to the collector.
+ */
+export async function pmacctd(
+  dir: string,
+  pcap: string,
+  port: number,
+  plugin: 'sfprobe' | 'nfprobe',
+  options: { externalSampling?: number; nfprobeVersion?: 9 | 10 } = {},
+): Promise<void> {
+  const lines = [
+    'daemonize: false',
+    `pcap_savefile: ${pcap}`,
+    `plugins: ${plugin}`,
+    plugin === 'sfprobe' ? `sfprobe_receiver: 127.0.0.1:${port}` : `nfprobe_receiver: 127.0.0.1:${port}`,
+    plugin === 'sfprobe' ? 'sfprobe_agentip: 127.0.0.1' : `nfprobe_version: ${options.nfprobeVersion ?? 10}`,
+  ];
+  if (options.externalSampling) lines.push(`pmacctd_ext_sampling_rate: ${options.externalSampling}`);
+  const conf = join(dir, `pmacctd-${plugin}.conf`);
+  writeFileSync(conf, lines.join('\n') + '\n');
+  await run('pmacctd', ['-f', conf], { timeout: 60_000 });
+}

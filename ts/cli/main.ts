@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// The floodwatch command line.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runCommand } from './run.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
+  return pkg.version as string;
+}
+
+const USAGE = `usage: floodwatch <command>
+
+commands:
+  run            start the collector and detector
+  --version      print the version
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case '--version':
+    case '-v':
+      console.log(version());
+      return 0;
+    case 'run':
+      return runCommand(rest, version());
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`floodwatch: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`floodwatch: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

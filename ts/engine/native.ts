@@ -1,0 +1,28 @@
+// Loads the napi-rs addon that `npm run build:native` builds into native/.
+import { createRequire } from 'node:module';
+
+export interface NativeEngine {
+  start(): string[];
+  stop(): void;
+  readonly running: boolean;
+  snapshot(limit: number): unknown;
+  host(ip: string): unknown | null;
+  top(direction: string, metric: string, limit: number): unknown;
+  sources(): unknown;
+}
+
+interface NativeModule {
+  Engine: new (config: unknown) => NativeEngine;
+}
+
+const require = createRequire(import.meta.url);
+
+export function loadNative(): NativeModule {
+  try {
+    return require('../../native/index.cjs') as NativeModule;
+  } catch (err) {
+    throw new Error(
+      `floodwatch's native engine is not built (${(err as Error).message}): run 'npm run build:native' (needs cargo)`,
+    );
+  }
+}

@@ -1,0 +1,101 @@
+// The shapes the native engine returns (serialized by crates/collector/src/views.rs).
+
+export type Direction = 'incoming' | 'outgoing';
+export type Metric = 'pps' | 'bps' | 'flows';
+export type ProtocolClass = 'tcp' | 'tcp_syn' | 'udp' | 'icmp' | 'fragments';
+
+export interface RateAndTotal {
+  pps: number;
+  bps: number;
+  packets_total: number;
+  bytes_total: number;
+}
+
+export interface DirectionCounters extends RateAndTotal {
+  flows: number;
+  flows_total: number;
+  protocols: Record<ProtocolClass, RateAndTotal>;
+}
+
+export interface HostCounters {
+  ip: string;
+  incoming: DirectionCounters;
+  outgoing: DirectionCounters;
+  last_seen_ms: number;
+}
+
+export interface TrafficTotals {
+  incoming: DirectionCounters;
+  outgoing: DirectionCounters;
+  internal: DirectionCounters;
+  other: DirectionCounters;
+}
+
+export interface TableStats {
+  hosts: number;
+  evictions_idle: number;
+  evictions_full: number;
+  ticks: number;
+  last_tick_duration_us: number;
+}
+
+export interface ListenerState {
+  address: string;
+  worker: number;
+  kernel_drops: number;
+}
+
+export interface ExporterState {
+  exporter: string;
+  format: 'netflow_v5' | 'netflow_v9' | 'ipfix' | 'sflow_v5' | null;
+  datagrams: number;
+  decoded: number;
+  records: number;
+  dropped: Record<string, number>;
+  templates: number;
+  sampling_rate: number;
+}
+
+export interface AgentInterface {
+  agent: string;
+  if_index: number;
+  if_speed: number;
+  in_octets: number;
+  in_packets: number;
+  in_errors: number;
+  in_discards: number;
+  out_octets: number;
+  out_packets: number;
+  out_errors: number;
+  out_discards: number;
+}
+
+export interface Sources {
+  listeners: ListenerState[];
+  exporters: ExporterState[];
+  agents: AgentInterface[];
+}
+
+export interface Snapshot {
+  totals: TrafficTotals;
+  top: Record<Direction, Record<Metric, HostCounters[]>>;
+  table: TableStats;
+  sources: Sources;
+}
+
+/** The engine section of the configuration, as crates/collector/src/config.rs reads it. */
+export interface EngineConfig {
+  listen?: string[];
+  workers?: number;
+  receive_buffer_bytes?: number;
+  batch_size?: number;
+  allowed_exporters?: string[];
+  sampling_overrides?: { exporter: string; rate: number }[];
+  networks?: string[];
+  tick_ms?: number;
+  average_window_ms?: number;
+  idle_timeout_ms?: number;
+  max_hosts?: number;
+  max_spread_seconds?: number;
+  held_data_max_ms?: number;
+}
