@@ -206,8 +206,23 @@ fn bench_spray(total: u64, max_hosts: usize) {
     black_box(table);
 }
 
+/// `FW_BENCH=table cargo bench ...` runs only the sections whose name contains `table`.
+fn wanted(section: &str) -> bool {
+    std::env::var("FW_BENCH").map_or(true, |only| section.contains(&only))
+}
+
 fn main() {
     println!("host slab entry {} bytes", HostTable::entry_size());
+    if wanted("table") {
+        bench_table(&ipv4_records(10_000, 0, 2_000_000));
+    }
+    if wanted("spray") {
+        bench_spray(1_000_000, 1_000_000);
+        bench_spray(3_000_000, 1_000_000);
+    }
+    if !wanted("aggregator prefix") {
+        return;
+    }
     let v4_10k = ipv4_records(10_000, 0, 2_000_000);
     bench_add("10k IPv4 hosts, 1 monitored prefix", networks(&["10.0.0.0/16"]), &v4_10k);
     bench_add("10k + 10k peers, all monitored (0/0, ::/0)", PrefixSet::everything(), &ipv4_records(10_000, 10_000, 2_000_000));
@@ -223,8 +238,4 @@ fn main() {
     bench_lookup("IPv4, 10 000 prefixes", &large_network_list(10_000), &probes);
     let probes6: Vec<IpAddr> = ipv6_records(10_000, 500_000).iter().flat_map(|r| [r.src, r.dst]).collect();
     bench_lookup("IPv6, 2 prefixes + 10 000 IPv4", &large_network_list(10_000), &probes6);
-
-    bench_table(&v4_10k);
-    bench_spray(1_000_000, 1_000_000);
-    bench_spray(3_000_000, 1_000_000);
 }
