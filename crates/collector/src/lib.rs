@@ -3,6 +3,7 @@
 
 mod config;
 mod engine;
+mod sink;
 mod socket;
 mod sources;
 mod views;
@@ -10,5 +11,6 @@ mod worker;
 
 pub use config::{ConfigError, EngineConfig, SamplingOverride};
 pub use engine::Engine;
+pub use sink::{AgentInterfaces, CountingSink};
 pub use sources::{SourcesState, SourcesView};
 pub use views::*;

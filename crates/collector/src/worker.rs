@@ -12,8 +12,9 @@ use ahash::AHashMap;
 use crossbeam_channel::Sender;
 use floodwatch_counters::{DeltaBatch, LocalAggregator, PrefixMap, PrefixSet};
 use floodwatch_flow::{Decoder, ExporterStats};
-use floodwatch_packet::{FlowRecord, InterfaceCounters, RecordSink};
+use floodwatch_packet::InterfaceCounters;
 
+use crate::sink::{AgentInterfaces, CountingSink};
 use crate::socket::{pollfd, wait_readable, Batch};
 
 /// What the collector itself counts per exporter, besides what the decoder counts.
@@ -47,34 +48,11 @@ pub struct WorkerSetup {
     pub reports: Sender<WorkerReport>,
 }
 
-struct Sink<'a> {
-    aggregator: &'a mut LocalAggregator,
-    sampling_override: Option<u32>,
-    agents: &'a mut AHashMap<(IpAddr, u32), InterfaceCounters>,
-}
-
-impl RecordSink for Sink<'_> {
-    fn record(&mut self, record: &FlowRecord) {
-        match self.sampling_override {
-            Some(rate) => {
-                let mut record = record.clone();
-                record.sampling_rate = rate;
-                self.aggregator.add(&record);
-            }
-            None => self.aggregator.add(record),
-        }
-    }
-
-    fn interface_counters(&mut self, agent: IpAddr, counters: &InterfaceCounters) {
-        self.agents.insert((agent, counters.if_index), counters.clone());
-    }
-}
-
 pub fn run(mut w: WorkerSetup) {
     let mut fds: Vec<libc::pollfd> = w.sockets.iter().map(pollfd).collect();
     let mut batch = Batch::new(w.batch_size);
     let mut listener_drops: AHashMap<SocketAddr, ListenerDrops> = AHashMap::new();
-    let mut agents: AHashMap<(IpAddr, u32), InterfaceCounters> = AHashMap::new();
+    let mut agents = AgentInterfaces::new();
     let now_ms = |clock: &Instant| clock.elapsed().as_millis() as u64;
     let mut next_flush = now_ms(&w.clock) + w.tick_ms;
     let mut next_expire = now_ms(&w.clock) + 1000;
@@ -108,7 +86,7 @@ pub fn run(mut w: WorkerSetup) {
                             continue;
                         }
                     }
-                    let mut sink = Sink {
+                    let mut sink = CountingSink {
                         aggregator: &mut w.aggregator,
                         sampling_override: w.sampling_overrides.longest_match(&exporter_ip).copied(),
                         agents: &mut agents,

@@ -20,6 +20,8 @@ mod sflow;
 mod template;
 
 #[cfg(test)]
+mod robustness_tests;
+#[cfg(test)]
 mod test_support;
 
 pub use decoder::{Decoded, Decoder, DecoderConfig};

@@ -262,12 +262,36 @@ fn every_truncation_of_the_fixtures_is_an_error() {
     }
 }
 
-#[test]
-fn zz_dump_for_tshark() {
+/// testdata/sflow/handmade-00.bin was written by this file's builders (the datagram of
+/// `handmade_datagram`) and decoded by tshark into handmade.expected.
+fn handmade_datagram() -> Vec<u8> {
     let mut other = counters();
     other.if_index = 4;
-    let d = datagram(agent4(), &[counter_sample(false, &[generic_counters(&counters())]), counter_sample(true, &[generic_counters(&other)]),
-        flow_sample(512, &[sample(1001, &[0; 16]), sampled_ipv4(1200, [10, 0, 0, 1], [10, 0, 0, 2])]),
-        expanded_flow_sample(0, &[sampled_ipv6(80, "2001:db8::1".parse().unwrap(), "2001:db8::2".parse().unwrap())])]);
-    std::fs::write("/tmp/cap/handmade-sflow.bin", d).unwrap();
+    let (src6, dst6) = ("2001:db8::1".parse().unwrap(), "2001:db8::2".parse().unwrap());
+    datagram(
+        agent4(),
+        &[
+            counter_sample(false, &[generic_counters(&counters())]),
+            counter_sample(true, &[generic_counters(&other)]),
+            flow_sample(512, &[sample(1001, &[0; 16]), sampled_ipv4(1200, [10, 0, 0, 1], [10, 0, 0, 2])]),
+            expanded_flow_sample(0, &[sampled_ipv6(80, src6, dst6)]),
+        ],
+    )
+}
+
+#[test]
+fn handmade_counter_and_sampled_ip_samples_match_tshark() {
+    assert_eq!(datagrams(DIR, "handmade"), [handmade_datagram()]);
+    let (_, sink) = decode_fixture(DIR, "handmade");
+    assert_matches_tshark(DIR, "handmade", &sink.records);
+    let expected = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sflow/handmade.expected")).unwrap();
+    let expected: Vec<String> = expected.lines().filter(|l| l.starts_with("counters")).map(String::from).collect();
+    let actual: Vec<String> = sink
+        .counters
+        .iter()
+        .map(|(agent, c)| {
+            format!("counters {agent} {} {} {} {} {}", c.if_index, c.in_octets, c.in_packets, c.out_octets, c.out_packets)
+        })
+        .collect();
+    assert_eq!(actual, expected);
 }

@@ -116,24 +116,36 @@ def cflow_lines(cflow):
         yield "flow %s %s %s %s %s %s %s %s %s - %s" % (src, dst, proto, sport or "0", dport or "0", flags, packets, octets, duration, rate)
 
 
+def sampled_ip_line(record, rate):
+    """sFlow sampled IPv4/IPv6 record. tshark 4.0 shows TCP flags from the wrong byte of the
+    32-bit field, so they are not compared."""
+    src = record.get("sflow_245.ipv4_src") or record.get("sflow_245.ipv6_src")
+    dst = record.get("sflow_245.ipv4_dst") or record.get("sflow_245.ipv6_dst")
+    return "flow %s %s %s %s %s - 1 %s 0 - %s" % (
+        src, dst, record["sflow.ip_protocol"], record["sflow_245.ip.source_port"],
+        record["sflow.ip.destination_port"], record["sflow_245.ip.length"], rate)
+
+
 def sflow_lines(sflow):
     agent = sflow.get("sflow_245.agent") or sflow.get("sflow_245.agent.v6")
     for key, sample in sflow.items():
         if not isinstance(sample, dict):
             continue
         if key.startswith("Flow sample") or key.startswith("Expanded flow sample"):
-            rate = find(sample, "sflow.flow_sample.sampling_rate") or "1"
+            rate = str(max(1, int(find(sample, "sflow.flow_sample.sampling_rate") or "1")))
             raw = sample.get("Raw packet header")
-            if raw:
-                line = packet_line(raw.get("sflow_245.header_tree", {}), rate)
-                if line:
-                    yield line
+            line = packet_line(raw.get("sflow_245.header_tree", {}), rate) if raw else None
+            ip_record = sample.get("IPv4 data") or sample.get("IPv6 data")
+            if line is None and ip_record:
+                line = sampled_ip_line(ip_record, rate)
+            if line:
+                yield line
         elif key.startswith("Counters sample") or key.startswith("Expanded counters sample"):
             generic = sample.get("Generic interface counters")
             if generic:
-                g = lambda k: generic.get("sflow_245." + k, "-")
-                in_pk = sum(int(g(k)) for k in ("ifinucast", "ifinmulticast", "ifinbroadcast"))
-                out_pk = sum(int(g(k)) for k in ("ifoutucast", "ifoutmulticast", "ifoutbroadcast"))
+                g = lambda k: generic["sflow_245." + k]
+                in_pk = sum(int(g(k)) for k in ("ifinpkt", "ifinmcast", "ifinbcast"))
+                out_pk = sum(int(g(k)) for k in ("ifoutpkt", "ifoutmcast", "ifoutbcast"))
                 yield "counters %s %s %s %d %s %d" % (agent, g("ifindex"), g("ifinoct"), in_pk, g("ifoutoct"), out_pk)
 
 

@@ -1,0 +1,33 @@
+//! Where a worker's decoder delivers: flow records into the aggregator (with the exporter's
+//! sampling override applied), sFlow counter samples into the agents' interface table.
+
+use std::net::IpAddr;
+
+use ahash::AHashMap;
+use floodwatch_counters::LocalAggregator;
+use floodwatch_packet::{FlowRecord, InterfaceCounters, RecordSink};
+
+pub type AgentInterfaces = AHashMap<(IpAddr, u32), InterfaceCounters>;
+
+pub struct CountingSink<'a> {
+    pub aggregator: &'a mut LocalAggregator,
+    pub sampling_override: Option<u32>,
+    pub agents: &'a mut AgentInterfaces,
+}
+
+impl RecordSink for CountingSink<'_> {
+    fn record(&mut self, record: &FlowRecord) {
+        match self.sampling_override {
+            Some(rate) => {
+                let mut record = record.clone();
+                record.sampling_rate = rate;
+                self.aggregator.add(&record);
+            }
+            None => self.aggregator.add(record),
+        }
+    }
+
+    fn interface_counters(&mut self, agent: IpAddr, counters: &InterfaceCounters) {
+        self.agents.insert((agent, counters.if_index), counters.clone());
+    }
+}
