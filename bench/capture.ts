@@ -45,7 +45,7 @@ export async function captureDatagrams(port: number, out: string, send: () => Pr
     if (dropped && Number(dropped[1]) > 0) {
       throw new Error(`tshark dropped ${dropped[1]} datagrams while capturing port ${port}: the dataset would be incomplete; retry on a quieter machine`);
     }
-    if (statSync(out, { throwIfNoEntry: false })?.size ?? 0 <= 24) {
+    if ((statSync(out, { throwIfNoEntry: false })?.size ?? 0) <= 24) {
       throw new Error(`tshark captured no datagram on port ${port}: the exporter sent nothing (see its output above)`);
     }
   } finally {

@@ -7,9 +7,10 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** softflowd reads the pcap and exports every flow to `port` as NetFlow v5, v9 or IPFIX (10). */
-export async function softflowd(pcap: string, port: number, version: 5 | 9 | 10): Promise<void> {
+export async function softflowd(pcap: string, port: number, version: 5 | 9 | 10, host = '127.0.0.1'): Promise<void> {
+  const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   // Never pass -c: in -r mode softflowd then waits for a control client forever.
-  await run('softflowd', ['-r', pcap, '-n', `127.0.0.1:${port}`, '-v', String(version)], { timeout: 60_000 });
+  await run('softflowd', ['-r', pcap, '-n', target, '-v', String(version)], { timeout: 60_000 });
 }
 
 /**
