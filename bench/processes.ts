@@ -93,7 +93,13 @@ export async function stopProcess(p: StartedProcess, options: { signal?: NodeJS.
 export function runCommand(
   command: string,
   args: string[],
-  options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    timeoutMs?: number;
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    /** Treat a non-zero exit as success when this returns true (for tools with a flaky exit code). */
+    acceptExit?: (code: number, stderr: string) => boolean;
+  } = {},
 ): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -103,6 +109,7 @@ export function runCommand(
       (err, stdout, stderr) => {
         if (!err) return resolve({ stdout, stderr });
         const e = err as NodeJS.ErrnoException & { killed?: boolean };
+        if (typeof e.code === 'number' && !e.killed && options.acceptExit?.(e.code, stderr)) return resolve({ stdout, stderr });
         if (e.code === 'ENOENT') return reject(new Error(`${command} is not installed (not found on PATH)`));
         const why = e.killed ? `timed out after ${options.timeoutMs ?? 120_000} ms` : `failed (${e.code ?? e.message})`;
         reject(new Error(`${command} ${args.join(' ')} ${why}\n${stderr.trim().split('\n').slice(-15).join('\n')}`));

@@ -12,20 +12,27 @@ struct Random(u64);
 
 impl Random {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 ^ (self.0 >> 29)
     }
 }
 
 fn record(src: IpAddr, dst: IpAddr, random: &mut Random) -> FlowRecord {
-    let udp = random.next() % 3 == 0;
+    let udp = random.next().is_multiple_of(3);
     FlowRecord {
         src,
         dst,
         protocol: if udp { PROTO_UDP } else { PROTO_TCP },
         src_port: random.next() as u16,
         dst_port: if udp { 53 } else { 443 },
-        tcp_flags: if random.next() % 8 == 0 { TCP_SYN } else { 0x10 },
+        tcp_flags: if random.next().is_multiple_of(8) {
+            TCP_SYN
+        } else {
+            0x10
+        },
         fragment: false,
         packets: 1 + random.next() % 4,
         bytes: 1500,
@@ -41,9 +48,13 @@ fn ipv4_records(hosts: u32, peers: u32, count: usize) -> Vec<FlowRecord> {
     (0..count)
         .map(|_| {
             let inside = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + (random.next() as u32 % hosts)));
-            let peer = if peers == 0 { random.next() as u32 >> 4 } else { random.next() as u32 % peers };
+            let peer = if peers == 0 {
+                random.next() as u32 >> 4
+            } else {
+                random.next() as u32 % peers
+            };
             let outside = IpAddr::V4(Ipv4Addr::from(0xc000_0000 | peer));
-            if random.next() % 4 == 0 {
+            if random.next().is_multiple_of(4) {
                 record(inside, outside, &mut random)
             } else {
                 record(outside, inside, &mut random)
@@ -56,7 +67,9 @@ fn ipv6_records(hosts: u32, count: usize) -> Vec<FlowRecord> {
     let mut random = Random(2);
     (0..count)
         .map(|_| {
-            let inside = IpAddr::V6(Ipv6Addr::from(0x2001_0db8u128 << 96 | (random.next() as u32 % hosts) as u128));
+            let inside = IpAddr::V6(Ipv6Addr::from(
+                0x2001_0db8u128 << 96 | (random.next() as u32 % hosts) as u128,
+            ));
             let outside = IpAddr::V6(Ipv6Addr::from(0x2a00u128 << 112 | random.next() as u128));
             record(outside, inside, &mut random)
         })
@@ -64,7 +77,10 @@ fn ipv6_records(hosts: u32, count: usize) -> Vec<FlowRecord> {
 }
 
 fn networks(prefixes: &[&str]) -> PrefixSet {
-    prefixes.iter().map(|p| p.parse::<Prefix>().unwrap()).collect()
+    prefixes
+        .iter()
+        .map(|p| p.parse::<Prefix>().unwrap())
+        .collect()
 }
 
 /// Many prefixes, the monitored one among them.
@@ -126,7 +142,11 @@ fn bench_lookup(name: &str, set: &PrefixSet, probes: &[IpAddr]) {
 
 fn resident_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
 
@@ -164,18 +184,29 @@ fn bench_table(records: &[FlowRecord]) {
     );
     let started = Instant::now();
     let top = table.top(Direction::Incoming, Metric::Pps, 20);
-    println!("HostTable::top(20)    {:<44} {:>6.2} ms", "10k hosts", started.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "HostTable::top(20)    {:<44} {:>6.2} ms",
+        "10k hosts",
+        started.elapsed().as_secs_f64() * 1e3
+    );
     black_box(top);
 }
 
 /// A spray of distinct IPv6 destinations, one packet each, into a table capped at `max_hosts`.
 fn bench_spray(total: u64, max_hosts: usize) {
     let before = resident_bytes();
-    let config = CounterConfig { max_hosts, ..CounterConfig::default() };
+    let config = CounterConfig {
+        max_hosts,
+        ..CounterConfig::default()
+    };
     let mut aggregator = LocalAggregator::new(&config);
     let mut table = HostTable::new(config);
     let mut random = Random(4);
-    let mut template = record("2a00::1".parse().unwrap(), "2001:db8::1".parse().unwrap(), &mut random);
+    let mut template = record(
+        "2a00::1".parse().unwrap(),
+        "2001:db8::1".parse().unwrap(),
+        &mut random,
+    );
     template.packets = 1;
     let per_tick = 100_000;
     let mut now = 1_000_000;
@@ -183,7 +214,9 @@ fn bench_spray(total: u64, max_hosts: usize) {
     let mut sent = 0;
     while sent < total {
         for _ in 0..per_tick {
-            template.dst = IpAddr::V6(Ipv6Addr::from((random.next() as u128) << 64 | random.next() as u128));
+            template.dst = IpAddr::V6(Ipv6Addr::from(
+                (random.next() as u128) << 64 | random.next() as u128,
+            ));
             aggregator.add(&template);
         }
         sent += per_tick;
@@ -212,7 +245,10 @@ fn wanted(section: &str) -> bool {
 }
 
 fn main() {
-    println!("host slab entry {} bytes", HostTable::entry_size());
+    let (entry, direction) = HostTable::entry_sizes();
+    println!(
+        "host slab entry {entry} bytes, each direction with traffic {direction} bytes (boxed)"
+    );
     if wanted("table") {
         bench_table(&ipv4_records(10_000, 0, 2_000_000));
     }
@@ -224,18 +260,61 @@ fn main() {
         return;
     }
     let v4_10k = ipv4_records(10_000, 0, 2_000_000);
-    bench_add("10k IPv4 hosts, 1 monitored prefix", networks(&["10.0.0.0/16"]), &v4_10k);
-    bench_add("10k + 10k peers, all monitored (0/0, ::/0)", PrefixSet::everything(), &ipv4_records(10_000, 10_000, 2_000_000));
-    bench_add("10k + a new peer per record, all monitored", PrefixSet::everything(), &v4_10k);
-    bench_add("10k IPv4 hosts, 10 000 prefixes", large_network_list(10_000), &v4_10k);
-    bench_add("1k IPv4 hosts, 1 monitored prefix", networks(&["10.0.0.0/16"]), &ipv4_records(1_000, 0, 2_000_000));
-    bench_add("10k IPv6 hosts, 1 monitored prefix", networks(&["2001:db8::/32"]), &ipv6_records(10_000, 2_000_000));
-    bench_add("100k IPv4 hosts, 1 monitored prefix", networks(&["10.0.0.0/16"]), &ipv4_records(100_000, 0, 2_000_000));
+    bench_add(
+        "10k IPv4 hosts, 1 monitored prefix",
+        networks(&["10.0.0.0/16"]),
+        &v4_10k,
+    );
+    bench_add(
+        "10k + 10k peers, all monitored (0/0, ::/0)",
+        PrefixSet::everything(),
+        &ipv4_records(10_000, 10_000, 2_000_000),
+    );
+    bench_add(
+        "10k + a new peer per record, all monitored",
+        PrefixSet::everything(),
+        &v4_10k,
+    );
+    bench_add(
+        "10k IPv4 hosts, 10 000 prefixes",
+        large_network_list(10_000),
+        &v4_10k,
+    );
+    bench_add(
+        "1k IPv4 hosts, 1 monitored prefix",
+        networks(&["10.0.0.0/16"]),
+        &ipv4_records(1_000, 0, 2_000_000),
+    );
+    bench_add(
+        "10k IPv6 hosts, 1 monitored prefix",
+        networks(&["2001:db8::/32"]),
+        &ipv6_records(10_000, 2_000_000),
+    );
+    bench_add(
+        "100k IPv4 hosts, 1 monitored prefix",
+        networks(&["10.0.0.0/16"]),
+        &ipv4_records(100_000, 0, 2_000_000),
+    );
 
-    let probes: Vec<IpAddr> = v4_10k.iter().flat_map(|r| [r.src, r.dst]).take(1_000_000).collect();
+    let probes: Vec<IpAddr> = v4_10k
+        .iter()
+        .flat_map(|r| [r.src, r.dst])
+        .take(1_000_000)
+        .collect();
     bench_lookup("IPv4, 1 prefix", &networks(&["10.0.0.0/16"]), &probes);
     bench_lookup("IPv4, 100 prefixes", &large_network_list(100), &probes);
-    bench_lookup("IPv4, 10 000 prefixes", &large_network_list(10_000), &probes);
-    let probes6: Vec<IpAddr> = ipv6_records(10_000, 500_000).iter().flat_map(|r| [r.src, r.dst]).collect();
-    bench_lookup("IPv6, 2 prefixes + 10 000 IPv4", &large_network_list(10_000), &probes6);
+    bench_lookup(
+        "IPv4, 10 000 prefixes",
+        &large_network_list(10_000),
+        &probes,
+    );
+    let probes6: Vec<IpAddr> = ipv6_records(10_000, 500_000)
+        .iter()
+        .flat_map(|r| [r.src, r.dst])
+        .collect();
+    bench_lookup(
+        "IPv6, 2 prefixes + 10 000 IPv4",
+        &large_network_list(10_000),
+        &probes6,
+    );
 }

@@ -48,7 +48,10 @@ impl DirectionDelta {
             let at = match self.spread.iter().position(|s| s.seconds == seconds) {
                 Some(at) => at,
                 None => {
-                    self.spread.push(SpreadDelta { seconds, counts: ClassCounts::default() });
+                    self.spread.push(SpreadDelta {
+                        seconds,
+                        counts: ClassCounts::default(),
+                    });
                     self.spread.len() - 1
                 }
             };
@@ -168,7 +171,11 @@ impl LocalAggregator {
     fn host_delta(&mut self, key: HostKey, direction: Direction) -> &mut DirectionDelta {
         let hosts = &mut self.hosts;
         let at = *self.index[direction.index()].entry(key).or_insert_with(|| {
-            hosts.push(HostDelta { key, direction, delta: DirectionDelta::default() });
+            hosts.push(HostDelta {
+                key,
+                direction,
+                delta: DirectionDelta::default(),
+            });
             (hosts.len() - 1) as u32
         });
         &mut hosts[at as usize].delta
@@ -216,7 +223,10 @@ mod tests {
     }
 
     fn aggregator() -> LocalAggregator {
-        let networks = ["10.0.0.0/8", "2001:db8::/32"].iter().map(|p| p.parse::<crate::Prefix>().unwrap()).collect();
+        let networks = ["10.0.0.0/8", "2001:db8::/32"]
+            .iter()
+            .map(|p| p.parse::<crate::Prefix>().unwrap())
+            .collect();
         LocalAggregator::new(&CounterConfig::with_networks(networks))
     }
 
@@ -265,21 +275,43 @@ mod tests {
     #[test]
     fn sampling_rate_scales_packets_and_bytes() {
         let mut agg = aggregator();
-        agg.add(&FlowRecord { sampling_rate: 1000, ..record("192.0.2.1", "10.0.0.1") });
-        agg.add(&FlowRecord { sampling_rate: 0, ..record("192.0.2.1", "10.0.0.1") });
+        agg.add(&FlowRecord {
+            sampling_rate: 1000,
+            ..record("192.0.2.1", "10.0.0.1")
+        });
+        agg.add(&FlowRecord {
+            sampling_rate: 0,
+            ..record("192.0.2.1", "10.0.0.1")
+        });
         let batch = agg.take_batch();
         assert_eq!(batch.hosts[0].delta.counts.packets[0], 2002);
         assert_eq!(batch.hosts[0].delta.counts.bytes[0], 200_200);
-        assert_eq!(batch.scopes[Scope::Incoming as usize].counts.bytes[0], 200_200);
+        assert_eq!(
+            batch.scopes[Scope::Incoming as usize].counts.bytes[0],
+            200_200
+        );
     }
 
     #[test]
     fn classes_long_flows_and_flows_are_kept_apart() {
         let mut agg = aggregator();
-        let syn = FlowRecord { protocol: PROTO_TCP, tcp_flags: TCP_SYN, ..record("192.0.2.1", "10.0.0.1") };
+        let syn = FlowRecord {
+            protocol: PROTO_TCP,
+            tcp_flags: TCP_SYN,
+            ..record("192.0.2.1", "10.0.0.1")
+        };
         agg.add(&syn);
-        agg.add(&FlowRecord { duration_ms: 60_000, packets: 600, bytes: 60_000, ..syn.clone() });
-        agg.add(&FlowRecord { fragment: true, src_port: 9, ..record("192.0.2.1", "10.0.0.1") });
+        agg.add(&FlowRecord {
+            duration_ms: 60_000,
+            packets: 600,
+            bytes: 60_000,
+            ..syn.clone()
+        });
+        agg.add(&FlowRecord {
+            fragment: true,
+            src_port: 9,
+            ..record("192.0.2.1", "10.0.0.1")
+        });
         let batch = agg.take_batch();
         let delta = &batch.hosts[0].delta;
         assert_eq!(delta.counts.packets, [604, 602, 602, 2, 0, 2]);
@@ -287,6 +319,10 @@ mod tests {
         assert_eq!(delta.spread[0].seconds, 60);
         assert_eq!(delta.spread[0].counts.packets, [600, 600, 600, 0, 0, 0]);
         assert_eq!(delta.immediate().packets, [4.0, 2.0, 2.0, 2.0, 0.0, 2.0]);
-        assert_eq!(delta.flows.estimate(), 2.0, "the two SYN records are one 5-tuple");
+        assert_eq!(
+            delta.flows.estimate(),
+            2.0,
+            "the two SYN records are one 5-tuple"
+        );
     }
 }

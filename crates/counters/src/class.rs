@@ -20,8 +20,14 @@ pub enum Class {
 pub const CLASS_COUNT: usize = 6;
 
 impl Class {
-    pub const ALL: [Class; CLASS_COUNT] =
-        [Class::Total, Class::Tcp, Class::TcpSyn, Class::Udp, Class::Icmp, Class::Fragment];
+    pub const ALL: [Class; CLASS_COUNT] = [
+        Class::Total,
+        Class::Tcp,
+        Class::TcpSyn,
+        Class::Udp,
+        Class::Icmp,
+        Class::Fragment,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -86,14 +92,20 @@ impl ClassCounts<u64> {
         }
     }
 
-    pub(crate) fn to_f32(&self) -> ClassCounts<f32> {
-        ClassCounts { packets: self.packets.map(|v| v as f32), bytes: self.bytes.map(|v| v as f32) }
+    pub(crate) fn to_f32(self) -> ClassCounts<f32> {
+        ClassCounts {
+            packets: self.packets.map(|v| v as f32),
+            bytes: self.bytes.map(|v| v as f32),
+        }
     }
 }
 
 impl ClassCounts<f32> {
     pub(crate) fn scaled(&self, factor: f32) -> ClassCounts<f32> {
-        ClassCounts { packets: self.packets.map(|v| v * factor), bytes: self.bytes.map(|v| v * factor) }
+        ClassCounts {
+            packets: self.packets.map(|v| v * factor),
+            bytes: self.bytes.map(|v| v * factor),
+        }
     }
 
     pub(crate) fn is_zero(&self) -> bool {
@@ -142,15 +154,24 @@ mod tests {
 
     fn classes_of(record: &FlowRecord) -> Vec<Class> {
         let set = ClassSet::of(record);
-        Class::ALL.into_iter().filter(|c| set.bit(c.index()) == 1).collect()
+        Class::ALL
+            .into_iter()
+            .filter(|c| set.bit(c.index()) == 1)
+            .collect()
     }
 
     #[test]
     fn every_packet_counts_in_total_and_its_classes() {
         use Class::*;
         assert_eq!(classes_of(&record(PROTO_TCP, TCP_ACK, false)), [Total, Tcp]);
-        assert_eq!(classes_of(&record(PROTO_TCP, TCP_SYN | TCP_ACK, false)), [Total, Tcp, TcpSyn]);
-        assert_eq!(classes_of(&record(PROTO_UDP, 0, true)), [Total, Udp, Fragment]);
+        assert_eq!(
+            classes_of(&record(PROTO_TCP, TCP_SYN | TCP_ACK, false)),
+            [Total, Tcp, TcpSyn]
+        );
+        assert_eq!(
+            classes_of(&record(PROTO_UDP, 0, true)),
+            [Total, Udp, Fragment]
+        );
         assert_eq!(classes_of(&record(PROTO_ICMP, 0, false)), [Total, Icmp]);
         assert_eq!(classes_of(&record(PROTO_ICMPV6, 0, false)), [Total, Icmp]);
         assert_eq!(classes_of(&record(47, 0, false)), [Total]);

@@ -56,6 +56,9 @@ impl Default for CounterConfig {
 
 impl CounterConfig {
     pub fn with_networks(networks: PrefixSet) -> Self {
-        CounterConfig { networks, ..CounterConfig::default() }
+        CounterConfig {
+            networks,
+            ..CounterConfig::default()
+        }
     }
 }

@@ -18,7 +18,10 @@ impl HostKey {
             IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
             IpAddr::V6(v6) => u128::from(v6),
         };
-        HostKey { hi: (bits >> 64) as u64, lo: bits as u64 }
+        HostKey {
+            hi: (bits >> 64) as u64,
+            lo: bits as u64,
+        }
     }
 
     pub(crate) fn ip(self) -> IpAddr {
@@ -38,7 +41,13 @@ mod tests {
 
     #[test]
     fn round_trips_and_merges_mapped_addresses() {
-        for text in ["10.1.2.3", "2001:db8::1", "::", "0.0.0.0", "255.255.255.255"] {
+        for text in [
+            "10.1.2.3",
+            "2001:db8::1",
+            "::",
+            "0.0.0.0",
+            "255.255.255.255",
+        ] {
             let ip: IpAddr = text.parse().unwrap();
             assert_eq!(HostKey::new(ip).ip(), ip);
         }

@@ -39,7 +39,10 @@ impl Prefix {
         if len > max {
             return Err(PrefixParseError {
                 input,
-                reason: format!("length {len} is out of range, at most {max} for {}", family(addr)),
+                reason: format!(
+                    "length {len} is out of range, at most {max} for {}",
+                    family(addr)
+                ),
             });
         }
         let prefix = Prefix { addr, len };
@@ -55,7 +58,10 @@ impl Prefix {
 
     /// The prefix that covers exactly one address.
     pub fn host(addr: IpAddr) -> Prefix {
-        Prefix { addr, len: max_len(addr) }
+        Prefix {
+            addr,
+            len: max_len(addr),
+        }
     }
 
     pub fn contains(&self, ip: &IpAddr) -> bool {
@@ -108,7 +114,10 @@ impl FromStr for Prefix {
     /// `10.0.0.0/8`, `2001:db8::/32`; a bare address is a /32 or /128.
     fn from_str(text: &str) -> Result<Prefix, PrefixParseError> {
         let text = text.trim();
-        let error = |reason: String| PrefixParseError { input: text.to_string(), reason };
+        let error = |reason: String| PrefixParseError {
+            input: text.to_string(),
+            reason,
+        };
         let (addr_text, len_text) = match text.split_once('/') {
             Some((addr, len)) => (addr, Some(len)),
             None => (text, None),
@@ -170,7 +179,10 @@ impl RangeKey for u128 {
 
 impl<K: RangeKey> RangeTable<K> {
     fn new() -> Self {
-        RangeTable { starts: vec![K::ZERO], entries: vec![NO_ENTRY] }
+        RangeTable {
+            starts: vec![K::ZERO],
+            entries: vec![NO_ENTRY],
+        }
     }
 
     #[inline]
@@ -206,7 +218,11 @@ impl<K: RangeKey> RangeTable<K> {
     /// one inside it.
     fn insert(&mut self, first: K, last: K, entry: u32, is_longer: impl Fn(u32) -> bool) {
         let lo = self.split_at(first);
-        let hi = if last == K::MAX { self.starts.len() } else { self.split_at(last.successor()) };
+        let hi = if last == K::MAX {
+            self.starts.len()
+        } else {
+            self.split_at(last.successor())
+        };
         for slot in &mut self.entries[lo..hi] {
             if *slot == NO_ENTRY || !is_longer(*slot) {
                 *slot = entry;
@@ -247,9 +263,15 @@ impl<T> PrefixMap<T> {
 
     /// Adds or replaces the value of `prefix`; returns the value it replaced.
     pub fn insert(&mut self, prefix: Prefix, value: T) -> Option<T> {
-        let prefix = Prefix { addr: prefix.network(), len: prefix.len };
+        let prefix = Prefix {
+            addr: prefix.network(),
+            len: prefix.len,
+        };
         if let Some(&entry) = self.by_prefix.get(&prefix) {
-            return Some(std::mem::replace(&mut self.entries[entry as usize].1, value));
+            return Some(std::mem::replace(
+                &mut self.entries[entry as usize].1,
+                value,
+            ));
         }
         let entry = u32::try_from(self.entries.len()).expect("fewer than 2^32 prefixes");
         self.entries.push((prefix, value));
@@ -259,11 +281,13 @@ impl<T> PrefixMap<T> {
         match prefix.addr {
             IpAddr::V4(a) => {
                 let first = u32::from(a);
-                self.v4.insert(first, first | !mask_u32(prefix.len), entry, is_longer);
+                self.v4
+                    .insert(first, first | !mask_u32(prefix.len), entry, is_longer);
             }
             IpAddr::V6(a) => {
                 let first = u128::from(a);
-                self.v6.insert(first, first | !mask_u128(prefix.len), entry, is_longer);
+                self.v6
+                    .insert(first, first | !mask_u128(prefix.len), entry, is_longer);
             }
         }
         None
@@ -334,7 +358,10 @@ impl FromIterator<Prefix> for PrefixSet {
 impl PrefixSet {
     /// Every IPv4 and IPv6 address: `0.0.0.0/0` and `::/0`.
     pub fn everything() -> PrefixSet {
-        ["0.0.0.0/0", "::/0"].iter().map(|p| p.parse::<Prefix>().unwrap()).collect()
+        ["0.0.0.0/0", "::/0"]
+            .iter()
+            .map(|p| p.parse::<Prefix>().unwrap())
+            .collect()
     }
 }
 
@@ -351,7 +378,10 @@ mod tests {
     }
 
     fn map(prefixes: &[&str]) -> PrefixMap<String> {
-        prefixes.iter().map(|text| (p(text), text.to_string())).collect()
+        prefixes
+            .iter()
+            .map(|text| (p(text), text.to_string()))
+            .collect()
     }
 
     fn lookup<'a>(map: &'a PrefixMap<String>, addr: &str) -> Option<&'a str> {
@@ -360,10 +390,34 @@ mod tests {
 
     #[test]
     fn parses_and_displays() {
-        assert_eq!(p("10.0.0.0/8"), Prefix { addr: ip("10.0.0.0"), len: 8 });
-        assert_eq!(p("2001:db8::/32"), Prefix { addr: ip("2001:db8::"), len: 32 });
-        assert_eq!(p("192.0.2.1"), Prefix { addr: ip("192.0.2.1"), len: 32 });
-        assert_eq!(p("2001:db8::1"), Prefix { addr: ip("2001:db8::1"), len: 128 });
+        assert_eq!(
+            p("10.0.0.0/8"),
+            Prefix {
+                addr: ip("10.0.0.0"),
+                len: 8
+            }
+        );
+        assert_eq!(
+            p("2001:db8::/32"),
+            Prefix {
+                addr: ip("2001:db8::"),
+                len: 32
+            }
+        );
+        assert_eq!(
+            p("192.0.2.1"),
+            Prefix {
+                addr: ip("192.0.2.1"),
+                len: 32
+            }
+        );
+        assert_eq!(
+            p("2001:db8::1"),
+            Prefix {
+                addr: ip("2001:db8::1"),
+                len: 128
+            }
+        );
         assert_eq!(p(" 0.0.0.0/0 ").to_string(), "0.0.0.0/0");
         assert_eq!(p("::/0").to_string(), "::/0");
         assert_eq!(p("2001:db8:0:0::/64").to_string(), "2001:db8::/64");
@@ -388,12 +442,20 @@ mod tests {
         assert!(error("10.0.0.0/-1").contains("is not a number"));
         assert!(error("10.0.0/8").contains("\"10.0.0\" is not an IPv4 or IPv6 address"));
         assert!(error("").contains("is not an IPv4 or IPv6 address"));
-        assert!(error("2001:db8::1/32").contains("host bits are set (the network is 2001:db8::/32)"));
+        assert!(
+            error("2001:db8::1/32").contains("host bits are set (the network is 2001:db8::/32)")
+        );
     }
 
     #[test]
     fn longest_match_ipv4_with_overlaps() {
-        let m = map(&["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32", "192.168.0.0/16"]);
+        let m = map(&[
+            "10.0.0.0/8",
+            "10.1.0.0/16",
+            "10.1.2.0/24",
+            "10.1.2.3/32",
+            "192.168.0.0/16",
+        ]);
         assert_eq!(lookup(&m, "10.200.0.1"), Some("10.0.0.0/8"));
         assert_eq!(lookup(&m, "10.1.200.1"), Some("10.1.0.0/16"));
         assert_eq!(lookup(&m, "10.1.2.4"), Some("10.1.2.0/24"));
@@ -405,12 +467,21 @@ mod tests {
         assert_eq!(lookup(&m, "9.255.255.255"), None);
         assert_eq!(lookup(&m, "192.168.255.255"), Some("192.168.0.0/16"));
         assert_eq!(lookup(&m, "2001:db8::1"), None, "IPv6 is a separate space");
-        assert_eq!(m.longest_match_prefix(&ip("10.1.9.9")).unwrap().0, p("10.1.0.0/16"));
+        assert_eq!(
+            m.longest_match_prefix(&ip("10.1.9.9")).unwrap().0,
+            p("10.1.0.0/16")
+        );
     }
 
     #[test]
     fn insertion_order_does_not_matter() {
-        let m = map(&["10.1.2.3/32", "10.1.2.0/24", "10.1.0.0/16", "10.0.0.0/8", "0.0.0.0/0"]);
+        let m = map(&[
+            "10.1.2.3/32",
+            "10.1.2.0/24",
+            "10.1.0.0/16",
+            "10.0.0.0/8",
+            "0.0.0.0/0",
+        ]);
         assert_eq!(lookup(&m, "10.1.2.3"), Some("10.1.2.3/32"));
         assert_eq!(lookup(&m, "10.1.2.4"), Some("10.1.2.0/24"));
         assert_eq!(lookup(&m, "10.1.3.4"), Some("10.1.0.0/16"));
@@ -422,18 +493,35 @@ mod tests {
 
     #[test]
     fn longest_match_ipv6_and_extremes() {
-        let m = map(&["::/0", "2001:db8::/32", "2001:db8:1::/48", "2001:db8:1::1/128", "ffff::/16"]);
+        let m = map(&[
+            "::/0",
+            "2001:db8::/32",
+            "2001:db8:1::/48",
+            "2001:db8:1::1/128",
+            "ffff::/16",
+        ]);
         assert_eq!(lookup(&m, "2001:db8:1::1"), Some("2001:db8:1::1/128"));
         assert_eq!(lookup(&m, "2001:db8:1::2"), Some("2001:db8:1::/48"));
         assert_eq!(lookup(&m, "2001:db8:2::1"), Some("2001:db8::/32"));
         assert_eq!(lookup(&m, "2001:db9::"), Some("::/0"));
         assert_eq!(lookup(&m, "::"), Some("::/0"));
-        assert_eq!(lookup(&m, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), Some("ffff::/16"));
+        assert_eq!(
+            lookup(&m, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            Some("ffff::/16")
+        );
         assert_eq!(lookup(&m, "10.0.0.1"), None);
-        let hosts = map(&["0.0.0.0/32", "255.255.255.255/32", "::/128", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"]);
+        let hosts = map(&[
+            "0.0.0.0/32",
+            "255.255.255.255/32",
+            "::/128",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
+        ]);
         assert_eq!(lookup(&hosts, "0.0.0.0"), Some("0.0.0.0/32"));
         assert_eq!(lookup(&hosts, "0.0.0.1"), None);
-        assert_eq!(lookup(&hosts, "255.255.255.255"), Some("255.255.255.255/32"));
+        assert_eq!(
+            lookup(&hosts, "255.255.255.255"),
+            Some("255.255.255.255/32")
+        );
         assert_eq!(lookup(&hosts, "255.255.255.254"), None);
         assert_eq!(lookup(&hosts, "::"), Some("::/128"));
         assert_eq!(lookup(&hosts, "::1"), None);
@@ -452,7 +540,9 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert_eq!(m.longest_match(&ip("10.9.9.9")), Some(&2));
         assert_eq!(m.get(&p("10.0.0.0/8")), Some(&2));
-        let set: PrefixSet = [p("192.0.2.0/24"), p("2001:db8::/32")].into_iter().collect();
+        let set: PrefixSet = [p("192.0.2.0/24"), p("2001:db8::/32")]
+            .into_iter()
+            .collect();
         assert!(set.contains(&ip("192.0.2.77")));
         assert!(!set.contains(&ip("192.0.3.1")));
         assert!(set.contains(&ip("2001:db8:ffff::1")));
@@ -479,18 +569,24 @@ mod tests {
             let addr = Ipv4Addr::from((next() as u32 & 0x0f0f_ffff) & mask_u32(len));
             prefixes.push(Prefix::new(addr.into(), len).unwrap());
             let len6 = (next() % 129) as u8;
-            let bits = ((next() as u128) << 64 | next() as u128) & (0x2001_0db8_ffff_u128 << 80 | u128::MAX >> 48);
-            prefixes.push(Prefix::new(Ipv6Addr::from(bits & mask_u128(len6)).into(), len6).unwrap());
+            let bits = ((next() as u128) << 64 | next() as u128)
+                & (0x2001_0db8_ffff_u128 << 80 | u128::MAX >> 48);
+            prefixes
+                .push(Prefix::new(Ipv6Addr::from(bits & mask_u128(len6)).into(), len6).unwrap());
         }
         let m: PrefixMap<Prefix> = prefixes.iter().map(|p| (*p, *p)).collect();
         for _ in 0..20_000 {
             let probe: IpAddr = if next() % 2 == 0 {
                 Ipv4Addr::from(next() as u32 & 0x0f0f_ffff).into()
             } else {
-                let bits = ((next() as u128) << 64 | next() as u128) & (0x2001_0db8_ffff_u128 << 80 | u128::MAX >> 48);
+                let bits = ((next() as u128) << 64 | next() as u128)
+                    & (0x2001_0db8_ffff_u128 << 80 | u128::MAX >> 48);
                 Ipv6Addr::from(bits).into()
             };
-            let expected = prefixes.iter().filter(|p| p.contains(&probe)).max_by_key(|p| p.len);
+            let expected = prefixes
+                .iter()
+                .filter(|p| p.contains(&probe))
+                .max_by_key(|p| p.len);
             assert_eq!(m.longest_match(&probe), expected, "{probe}");
         }
     }

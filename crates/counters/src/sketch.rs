@@ -1,21 +1,23 @@
 //! Distinct-flow counting: a HyperLogLog sketch that starts as an exact set of hashes.
 //!
 //! A host that sees a handful of flows keeps their hashes inline (no allocation); up to
-//! `SPARSE_LIMIT` it keeps a small exact set; past that it switches to 2^12 one-byte registers,
+//! `SPARSE_LIMIT` it keeps a small exact set; past that it switches to 2^11 one-byte registers,
 //! estimated with Ertl's improved estimator (no bias tables, unbiased across the whole range,
-//! standard error about 1.6%). The registers keep a histogram of their values up to date, so
+//! standard error about 2.3%). The registers keep a histogram of their values up to date, so
 //! an estimate costs tens of operations, not a pass over the registers.
 
 use floodwatch_packet::FlowRecord;
 use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
 
-const PRECISION: u32 = 12;
+const PRECISION: u32 = 11;
 const REGISTERS: usize = 1 << PRECISION;
 /// Bits of the hash left for the rank once the register index is taken.
 const RANK_BITS: u32 = 64 - PRECISION;
+/// Register values run from 0 to RANK_BITS + 1.
+const HISTOGRAM: usize = RANK_BITS as usize + 2;
 const INLINE: usize = 3;
-/// The exact set's largest size: 64 hashes of 4 bytes, a sixteenth of the registers.
+/// The exact set's largest size: 64 hashes of 4 bytes, an eighth of the registers.
 const SPARSE_LIMIT: usize = 64;
 
 /// Fixed seeds: every worker must hash a flow the same way for sketches to merge.
@@ -56,7 +58,12 @@ pub struct FlowSketch {
 /// `SPARSE_LIMIT` entries, and they carry the register index and enough of the rank.
 #[derive(Clone, Debug)]
 enum Repr {
-    Inline { len: u8, hashes: [u32; INLINE] },
+    Inline {
+        len: u8,
+        hashes: [u32; INLINE],
+    },
+    // Boxed to keep the sketch, and so every host direction, at 16 bytes.
+    #[allow(clippy::box_collection)]
     Sparse(Box<Vec<u32>>),
     Dense(Box<Registers>),
 }
@@ -65,21 +72,34 @@ enum Repr {
 struct Registers {
     rank: [u8; REGISTERS],
     /// How many registers hold each rank.
-    histogram: [u16; RANK_BITS as usize + 2],
+    histogram: [u16; HISTOGRAM],
 }
 
 impl Registers {
     fn new() -> Box<Registers> {
-        let mut histogram = [0; RANK_BITS as usize + 2];
-        histogram[0] = REGISTERS as u16;
-        Box::new(Registers { rank: [0; REGISTERS], histogram })
+        let mut registers = Box::new(Registers {
+            rank: [0; REGISTERS],
+            histogram: [0; HISTOGRAM],
+        });
+        registers.reset();
+        registers
+    }
+
+    fn reset(&mut self) {
+        self.rank = [0; REGISTERS];
+        self.histogram = [0; HISTOGRAM];
+        self.histogram[0] = REGISTERS as u16;
     }
 
     #[inline]
     fn insert(&mut self, hash: u64) {
         let index = (hash >> RANK_BITS) as usize;
         let rest = hash << PRECISION;
-        let rank = if rest == 0 { RANK_BITS + 1 } else { rest.leading_zeros() + 1 } as u8;
+        let rank = if rest == 0 {
+            RANK_BITS + 1
+        } else {
+            rest.leading_zeros() + 1
+        } as u8;
         let register = &mut self.rank[index];
         if rank > *register {
             self.histogram[*register as usize] -= 1;
@@ -92,7 +112,7 @@ impl Registers {
         for (ours, theirs) in self.rank.iter_mut().zip(other.rank.iter()) {
             *ours = (*ours).max(*theirs);
         }
-        self.histogram = [0; RANK_BITS as usize + 2];
+        self.histogram = [0; HISTOGRAM];
         for &rank in self.rank.iter() {
             self.histogram[rank as usize] += 1;
         }
@@ -101,7 +121,10 @@ impl Registers {
 
 impl Default for Repr {
     fn default() -> Self {
-        Repr::Inline { len: 0, hashes: [0; INLINE] }
+        Repr::Inline {
+            len: 0,
+            hashes: [0; INLINE],
+        }
     }
 }
 
@@ -179,8 +202,25 @@ impl FlowSketch {
         self.repr = Repr::default();
     }
 
+    /// Empties the sketch but keeps dense registers allocated, for a sketch that will fill
+    /// up again soon.
+    pub fn reset(&mut self) {
+        match &mut self.repr {
+            Repr::Dense(registers) => registers.reset(),
+            _ => self.clear(),
+        }
+    }
+
+    pub fn is_dense(&self) -> bool {
+        matches!(self.repr, Repr::Dense(_))
+    }
+
     pub fn is_empty(&self) -> bool {
-        matches!(self.repr, Repr::Inline { len: 0, .. })
+        match &self.repr {
+            Repr::Inline { len, .. } => *len == 0,
+            Repr::Sparse(_) => false,
+            Repr::Dense(registers) => registers.histogram[0] as usize == REGISTERS,
+        }
     }
 
     /// Heap bytes held (0 for the inline form).
@@ -214,7 +254,7 @@ fn widen(short: u32) -> u64 {
 
 /// Ertl, "New cardinality estimation algorithms for HyperLogLog sketches" (2017), algorithm 6,
 /// from the histogram of register values.
-fn estimate(histogram: &[u16; RANK_BITS as usize + 2]) -> f64 {
+fn estimate(histogram: &[u16; HISTOGRAM]) -> f64 {
     let q = RANK_BITS as usize;
     let m = REGISTERS as f64;
     let mut z = m * tau(1.0 - histogram[q + 1] as f64 / m);
@@ -320,7 +360,11 @@ mod tests {
         hashes(8, 50_000).for_each(|h| b.insert_hash(h));
         a.merge(&b);
         let error = (a.estimate() - 100_000.0).abs() / 100_000.0;
-        assert!(error < 0.05, "union of 100k estimated as {:.0}", a.estimate());
+        assert!(
+            error < 0.05,
+            "union of 100k estimated as {:.0}",
+            a.estimate()
+        );
 
         // Small into small stays exact; small into dense and dense into small both work.
         let mut small = sketch_of(9, 10);
@@ -328,10 +372,18 @@ mod tests {
         small.merge(&sketch_of(9, 10));
         assert_eq!(small.estimate(), 30.0);
         small.merge(&sketch_of(11, 5_000));
-        assert!((small.estimate() - 5_030.0).abs() < 250.0, "{}", small.estimate());
+        assert!(
+            (small.estimate() - 5_030.0).abs() < 250.0,
+            "{}",
+            small.estimate()
+        );
         let mut dense = sketch_of(12, 5_000);
         dense.merge(&sketch_of(13, 40));
-        assert!((dense.estimate() - 5_040.0).abs() < 250.0, "{}", dense.estimate());
+        assert!(
+            (dense.estimate() - 5_040.0).abs() < 250.0,
+            "{}",
+            dense.estimate()
+        );
     }
 
     #[test]
@@ -340,10 +392,17 @@ mod tests {
         assert!(sketch.heap_bytes() >= REGISTERS);
         let from_scratch = {
             let mut registers = Registers::new();
-            registers.merge(match &sketch.repr { Repr::Dense(r) => r, _ => unreachable!() });
+            registers.merge(match &sketch.repr {
+                Repr::Dense(r) => r,
+                _ => unreachable!(),
+            });
             registers.histogram
         };
         assert!(matches!(&sketch.repr, Repr::Dense(r) if r.histogram == from_scratch));
+        sketch.reset();
+        assert!(sketch.is_empty() && sketch.is_dense() && sketch.estimate() == 0.0);
+        sketch.insert_hash(1 << 63);
+        assert!(!sketch.is_empty());
         sketch.clear();
         assert!(sketch.is_empty());
         assert_eq!(sketch.estimate(), 0.0);
@@ -367,16 +426,36 @@ mod tests {
         };
         let h = flow_hash(&base);
         let variants = [
-            FlowRecord { src: "10.0.0.3".parse().unwrap(), ..base.clone() },
-            FlowRecord { dst: "10.0.0.3".parse().unwrap(), ..base.clone() },
-            FlowRecord { protocol: 17, ..base.clone() },
-            FlowRecord { src_port: 1001, ..base.clone() },
-            FlowRecord { dst_port: 81, ..base.clone() },
+            FlowRecord {
+                src: "10.0.0.3".parse().unwrap(),
+                ..base.clone()
+            },
+            FlowRecord {
+                dst: "10.0.0.3".parse().unwrap(),
+                ..base.clone()
+            },
+            FlowRecord {
+                protocol: 17,
+                ..base.clone()
+            },
+            FlowRecord {
+                src_port: 1001,
+                ..base.clone()
+            },
+            FlowRecord {
+                dst_port: 81,
+                ..base.clone()
+            },
         ];
         for variant in &variants {
             assert_ne!(flow_hash(variant), h);
         }
-        let same_flow = FlowRecord { packets: 9, bytes: 900, tcp_flags: 0x12, ..base.clone() };
+        let same_flow = FlowRecord {
+            packets: 9,
+            bytes: 900,
+            tcp_flags: 0x12,
+            ..base.clone()
+        };
         assert_eq!(flow_hash(&same_flow), h);
     }
 

@@ -12,7 +12,9 @@ pub(crate) struct Smoothing {
 
 impl Smoothing {
     pub(crate) fn new(window_ms: u64) -> Smoothing {
-        Smoothing { window_ms: window_ms.max(1) as f64 }
+        Smoothing {
+            window_ms: window_ms.max(1) as f64,
+        }
     }
 
     /// What is left of a speed after `elapsed_ms` without traffic.

@@ -40,7 +40,11 @@ impl Spread {
     /// What the tick ending at `now_ms`, `interval_ms` long, owes; drops the parts that ended
     /// before it.
     pub(crate) fn take_tick(&mut self, now_ms: u64, interval_ms: u64) -> ClassCounts<f32> {
-        let ended = self.ends.iter().take_while(|end| end.end_ms < now_ms).count();
+        let ended = self
+            .ends
+            .iter()
+            .take_while(|end| end.end_ms < now_ms)
+            .count();
         for end in self.ends.drain(..ended) {
             self.rate -= &end.rate;
         }

@@ -33,15 +33,15 @@ pub(crate) struct Clock {
 
 impl DirectionState {
     /// Takes a delta's totals, long flows and flows; returns the counts for this tick's speed.
-    pub(crate) fn absorb(&mut self, delta: DirectionDelta, now_ms: u64) -> ClassCounts<f32> {
+    pub(crate) fn absorb(&mut self, delta: &mut DirectionDelta, now_ms: u64) -> ClassCounts<f32> {
         self.totals += &delta.counts;
         let immediate = delta.immediate();
         for part in &delta.spread {
             let spread = self.spread.get_or_insert_with(Default::default);
             spread.add(now_ms, part.seconds, &part.counts.to_f32());
         }
-        if self.window.is_empty() {
-            self.window = delta.flows;
+        if self.window.is_empty() && !self.window.is_dense() {
+            self.window = std::mem::take(&mut delta.flows);
         } else {
             self.window.merge(&delta.flows);
         }
@@ -57,7 +57,11 @@ impl DirectionState {
     }
 
     /// What long flows owe the tick ending at `now_ms`.
-    pub(crate) fn spread_share(&mut self, now_ms: u64, interval_ms: u64) -> Option<ClassCounts<f32>> {
+    pub(crate) fn spread_share(
+        &mut self,
+        now_ms: u64,
+        interval_ms: u64,
+    ) -> Option<ClassCounts<f32>> {
         let spread = self.spread.as_mut()?;
         let share = spread.take_tick(now_ms, interval_ms);
         if spread.is_empty() {
@@ -77,25 +81,42 @@ impl DirectionState {
         let decay = smoothing.decay(now_ms.saturating_sub(self.speeds_at_ms)) as f32;
         let weight = smoothing.alpha(interval_ms) as f32 * 1000.0 / interval_ms as f32;
         for class in 0..CLASS_COUNT {
-            self.speeds.packets[class] = self.speeds.packets[class] * decay + weight * counts.packets[class];
-            self.speeds.bytes[class] = self.speeds.bytes[class] * decay + weight * counts.bytes[class];
+            self.speeds.packets[class] =
+                self.speeds.packets[class] * decay + weight * counts.packets[class];
+            self.speeds.bytes[class] =
+                self.speeds.bytes[class] * decay + weight * counts.bytes[class];
         }
         self.speeds_at_ms = now_ms;
     }
 
-    /// Closes the flow window that ends at `second`, `window_seconds` long.
-    pub(crate) fn close_flow_window(&mut self, second: u64, window_seconds: u64, smoothing: Smoothing) {
+    /// Closes the flow window that ends at `second`, `window_seconds` long. A window that
+    /// needed dense registers keeps them for the next second; returns whether it did, and so
+    /// must be closed again even if no flow comes.
+    pub(crate) fn close_flow_window(
+        &mut self,
+        second: u64,
+        window_seconds: u64,
+        smoothing: Smoothing,
+    ) -> bool {
         let distinct = self.window.estimate();
-        self.window.clear();
+        let keep_registers = self.window.is_dense() && distinct > 0.0;
+        if keep_registers {
+            self.window.reset();
+        } else {
+            self.window.clear();
+        }
         self.flows_total += distinct.round() as u64;
         let decay = smoothing.decay(second.saturating_sub(self.flows_at_second as u64) * 1000);
         let alpha = smoothing.alpha(window_seconds * 1000);
         self.flows = (self.flows as f64 * decay + alpha * distinct / window_seconds as f64) as f32;
         self.flows_at_second = second as u32;
+        keep_registers
     }
 
     fn speed_decay(&self, clock: &Clock) -> f64 {
-        clock.smoothing.decay(clock.now_ms.saturating_sub(self.speeds_at_ms))
+        clock
+            .smoothing
+            .decay(clock.now_ms.saturating_sub(self.speeds_at_ms))
     }
 
     fn flows_now(&self, clock: &Clock) -> f64 {
@@ -111,7 +132,11 @@ impl DirectionState {
             Metric::ClassPps(class) => (&self.speeds.packets, class.index()),
             Metric::ClassBps(class) => (&self.speeds.bytes, class.index()),
         };
-        let bits = if matches!(metric, Metric::Bps | Metric::ClassBps(_)) { 8.0 } else { 1.0 };
+        let bits = if matches!(metric, Metric::Bps | Metric::ClassBps(_)) {
+            8.0
+        } else {
+            1.0
+        };
         speeds[class] as f64 * self.speed_decay(clock) * bits
     }
 

@@ -42,11 +42,21 @@ pub(crate) struct Host {
 
 impl Host {
     fn new(key: HostKey, now_ms: u64) -> Host {
-        Host { key, last_seen_ms: now_ms, pending: NO_PENDING, flags: flag::OCCUPIED, traffic_bits: 0, directions: [None, None] }
+        Host {
+            key,
+            last_seen_ms: now_ms,
+            pending: NO_PENDING,
+            flags: flag::OCCUPIED,
+            traffic_bits: 0,
+            directions: [None, None],
+        }
     }
 
     fn vacant() -> Host {
-        Host { flags: 0, ..Host::new(HostKey::new(IpAddr::from([0, 0, 0, 0])), 0) }
+        Host {
+            flags: 0,
+            ..Host::new(HostKey::new(IpAddr::from([0, 0, 0, 0])), 0)
+        }
     }
 
     fn is(&self, flag: u8) -> bool {
@@ -54,7 +64,9 @@ impl Host {
     }
 
     fn states_mut(&mut self) -> impl Iterator<Item = &mut DirectionState> {
-        self.directions.iter_mut().filter_map(|state| state.as_deref_mut())
+        self.directions
+            .iter_mut()
+            .filter_map(|state| state.as_deref_mut())
     }
 }
 
@@ -131,16 +143,22 @@ impl HostTable {
         self.stats.batches += 1;
         self.stats.records += batch.records;
         let now_ms = self.now_ms;
-        for HostDelta { key, direction, delta } in batch.hosts {
+        for HostDelta {
+            key,
+            direction,
+            mut delta,
+        } in batch.hosts
+        {
             let at = self.slot_for(key);
             let host = &mut self.hosts[at as usize];
             host.last_seen_ms = now_ms;
             let state = host.directions[direction.index()].get_or_insert_with(Default::default);
             let has_spread = !delta.spread.is_empty();
-            let counts = state.absorb(delta, now_ms);
+            let counts = state.absorb(&mut delta, now_ms);
             let bits = (u64::BITS - state.packets_total().leading_zeros()) as u8;
+            let has_open_window = state.has_open_window();
             host.traffic_bits = host.traffic_bits.max(bits);
-            if state.has_open_window() && !host.is(flag::IN_FLOW_WINDOW) {
+            if has_open_window && !host.is(flag::IN_FLOW_WINDOW) {
                 host.flags |= flag::IN_FLOW_WINDOW;
                 self.flow_window.push(at);
             }
@@ -150,12 +168,20 @@ impl HostTable {
             }
             if host.pending == NO_PENDING {
                 host.pending = self.pending.len() as u32;
-                self.pending.push(PendingTick { host: at, counts: Default::default() });
+                self.pending.push(PendingTick {
+                    host: at,
+                    counts: Default::default(),
+                });
             }
             self.pending[host.pending as usize].counts[direction.index()] += &counts;
         }
-        for ((scope, pending), delta) in self.scopes.iter_mut().zip(&mut self.scope_pending).zip(batch.scopes) {
-            *pending += &scope.absorb(delta, now_ms);
+        for ((scope, pending), delta) in self
+            .scopes
+            .iter_mut()
+            .zip(&mut self.scope_pending)
+            .zip(batch.scopes)
+        {
+            *pending += &scope.absorb(&mut { delta }, now_ms);
         }
     }
 
@@ -216,9 +242,12 @@ impl HostTable {
         self.second = previous_tick_ms / 1000;
         for host in self.hosts.iter_mut().filter(|host| host.is(flag::OCCUPIED)) {
             host.last_seen_ms = previous_tick_ms;
-            host.states_mut().for_each(|state| state.shift_clock(previous_tick_ms));
+            host.states_mut()
+                .for_each(|state| state.shift_clock(previous_tick_ms));
         }
-        self.scopes.iter_mut().for_each(|state| state.shift_clock(previous_tick_ms));
+        self.scopes
+            .iter_mut()
+            .for_each(|state| state.shift_clock(previous_tick_ms));
     }
 
     fn collect_spread_shares(&mut self, now_ms: u64, interval_ms: u64) {
@@ -226,12 +255,19 @@ impl HostTable {
             let host = &mut self.hosts[at as usize];
             let mut still_spreading = false;
             for direction in Direction::BOTH {
-                let Some(state) = host.directions[direction.index()].as_deref_mut() else { continue };
-                let Some(share) = state.spread_share(now_ms, interval_ms) else { continue };
+                let Some(state) = host.directions[direction.index()].as_deref_mut() else {
+                    continue;
+                };
+                let Some(share) = state.spread_share(now_ms, interval_ms) else {
+                    continue;
+                };
                 still_spreading |= state.spread.is_some();
                 if host.pending == NO_PENDING {
                     host.pending = self.pending.len() as u32;
-                    self.pending.push(PendingTick { host: at, counts: Default::default() });
+                    self.pending.push(PendingTick {
+                        host: at,
+                        counts: Default::default(),
+                    });
                 }
                 self.pending[host.pending as usize].counts[direction.index()] += &share;
             }
@@ -240,7 +276,8 @@ impl HostTable {
             }
         }
         let hosts = &self.hosts;
-        self.spreading.retain(|&at| hosts[at as usize].is(flag::SPREADING));
+        self.spreading
+            .retain(|&at| hosts[at as usize].is(flag::SPREADING));
         for (scope, pending) in self.scopes.iter_mut().zip(&mut self.scope_pending) {
             if let Some(share) = scope.spread_share(now_ms, interval_ms) {
                 *pending += &share;
@@ -254,7 +291,10 @@ impl HostTable {
             host.pending = NO_PENDING;
             for direction in Direction::BOTH {
                 let counts = &tick.counts[direction.index()];
-                if let (false, Some(state)) = (counts.is_zero(), host.directions[direction.index()].as_deref_mut()) {
+                if let (false, Some(state)) = (
+                    counts.is_zero(),
+                    host.directions[direction.index()].as_deref_mut(),
+                ) {
                     state.update_speeds(counts, now_ms, interval_ms, self.smoothing);
                 }
             }
@@ -272,24 +312,35 @@ impl HostTable {
     fn close_flow_windows(&mut self, second: u64) {
         let window_seconds = second - self.second;
         self.second = second;
-        for at in self.flow_window.drain(..) {
-            let host = &mut self.hosts[at as usize];
-            host.flags &= !flag::IN_FLOW_WINDOW;
+        let smoothing = self.smoothing;
+        let hosts = &mut self.hosts;
+        let updated = &mut self.updated;
+        self.flow_window.retain(|&at| {
+            let host = &mut hosts[at as usize];
+            let mut still_open = false;
             for state in host.states_mut() {
-                state.close_flow_window(second, window_seconds, self.smoothing);
+                still_open |= state.close_flow_window(second, window_seconds, smoothing);
+            }
+            if !still_open {
+                host.flags &= !flag::IN_FLOW_WINDOW;
             }
             if !host.is(flag::UPDATED) {
                 host.flags |= flag::UPDATED;
-                self.updated.push(at);
+                updated.push(at);
             }
-        }
+            still_open
+        });
         for scope in &mut self.scopes {
             scope.close_flow_window(second, window_seconds, self.smoothing);
         }
     }
 
     fn clock(&self) -> Clock {
-        Clock { now_ms: self.now_ms, second: self.second, smoothing: self.smoothing }
+        Clock {
+            now_ms: self.now_ms,
+            second: self.second,
+            smoothing: self.smoothing,
+        }
     }
 
     fn evict_idle(&mut self) {
@@ -301,7 +352,11 @@ impl HostTable {
                 host.is(flag::OCCUPIED)
                     && host.last_seen_ms < cutoff
                     && host.pending == NO_PENDING
-                    && host.directions.iter().flatten().all(|state| state.is_quiet(&clock))
+                    && host
+                        .directions
+                        .iter()
+                        .flatten()
+                        .all(|state| state.is_quiet(&clock))
             })
             .collect();
         self.stats.evictions_idle += victims.len() as u64;
@@ -319,7 +374,8 @@ impl HostTable {
         let mut by_age: Vec<(u64, u8, u32)> = (0..self.hosts.len() as u32)
             .filter_map(|at| {
                 let host = &self.hosts[at as usize];
-                host.is(flag::OCCUPIED).then_some((host.last_seen_ms, host.traffic_bits, at))
+                host.is(flag::OCCUPIED)
+                    .then_some((host.last_seen_ms, host.traffic_bits, at))
             })
             .collect();
         if by_age.len() > count {
@@ -359,7 +415,10 @@ impl HostTable {
 
     fn view_of(&self, host: &Host, clock: &Clock) -> HostView {
         let direction = |d: Direction| {
-            host.directions[d.index()].as_ref().map(|state| state.view(clock)).unwrap_or_default()
+            host.directions[d.index()]
+                .as_ref()
+                .map(|state| state.view(clock))
+                .unwrap_or_default()
         };
         HostView {
             ip: host.key.ip(),
@@ -376,27 +435,47 @@ impl HostTable {
         let candidates = self.hosts.iter().filter_map(|host| {
             let state = host.directions[direction.index()].as_deref()?;
             let value = state.metric(metric, &clock);
-            (value > 0.0).then_some(Ranked { value, tiebreak: host.key.bits(), payload: host })
+            (value > 0.0).then_some(Ranked {
+                value,
+                tiebreak: host.key.bits(),
+                payload: host,
+            })
         });
-        top_n(candidates, n).into_iter().map(|ranked| self.view_of(ranked.payload, &clock)).collect()
+        top_n(candidates, n)
+            .into_iter()
+            .map(|ranked| self.view_of(ranked.payload, &clock))
+            .collect()
     }
 
     /// Traffic totals by scope.
     pub fn totals(&self) -> Totals {
         let clock = self.clock();
         let [incoming, outgoing, internal, other] = self.scopes.each_ref().map(|s| s.view(&clock));
-        Totals { incoming, outgoing, internal, other }
+        Totals {
+            incoming,
+            outgoing,
+            internal,
+            other,
+        }
     }
 
     pub fn stats(&self) -> TableStats {
-        TableStats { hosts: self.len(), spreading_hosts: self.spreading.len(), ..self.stats.clone() }
+        TableStats {
+            hosts: self.len(),
+            spreading_hosts: self.spreading.len(),
+            ..self.stats.clone()
+        }
     }
 
     /// Calls `f` for every host.
     pub fn for_each_host(&self, mut f: impl FnMut(HostRef<'_>)) {
         let clock = self.clock();
         for host in self.hosts.iter().filter(|host| host.is(flag::OCCUPIED)) {
-            f(HostRef { table: self, host, clock });
+            f(HostRef {
+                table: self,
+                host,
+                clock,
+            });
         }
     }
 
@@ -405,7 +484,11 @@ impl HostTable {
     pub fn for_each_updated(&self, mut f: impl FnMut(HostRef<'_>)) {
         let clock = self.clock();
         for &at in &self.updated {
-            f(HostRef { table: self, host: &self.hosts[at as usize], clock });
+            f(HostRef {
+                table: self,
+                host: &self.hosts[at as usize],
+                clock,
+            });
         }
     }
 
@@ -421,9 +504,12 @@ impl HostTable {
         found
     }
 
-    /// Heap and slab bytes held per host, roughly, for memory reports.
-    pub fn entry_size() -> usize {
-        std::mem::size_of::<Host>()
+    /// Bytes of a host's slab entry, and of each direction it has traffic in (boxed).
+    pub fn entry_sizes() -> (usize, usize) {
+        (
+            std::mem::size_of::<Host>(),
+            std::mem::size_of::<DirectionState>(),
+        )
     }
 }
 
@@ -453,14 +539,5 @@ impl HostRef<'_> {
 
     pub fn view(&self) -> HostView {
         self.table.view_of(self.host, &self.clock)
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod sizes {
-    use super::*;
-
-    pub(crate) fn direction_state() -> usize {
-        std::mem::size_of::<DirectionState>()
     }
 }

@@ -14,7 +14,9 @@ pub(crate) struct Ranked<P> {
 
 impl<P> Ranked<P> {
     fn rank(&self, other: &Self) -> Ordering {
-        self.value.total_cmp(&other.value).then_with(|| other.tiebreak.cmp(&self.tiebreak))
+        self.value
+            .total_cmp(&other.value)
+            .then_with(|| other.tiebreak.cmp(&self.tiebreak))
     }
 }
 
@@ -53,7 +55,10 @@ pub(crate) fn top_n<P>(candidates: impl Iterator<Item = Ranked<P>>, n: usize) ->
             }
         }
     }
-    kept.into_sorted_vec().into_iter().map(|Reverse(ranked)| ranked).collect()
+    kept.into_sorted_vec()
+        .into_iter()
+        .map(|Reverse(ranked)| ranked)
+        .collect()
 }
 
 #[cfg(test)]
@@ -65,12 +70,18 @@ mod tests {
         let mut seed = 12345u64;
         let values: Vec<f64> = (0..10_000)
             .map(|_| {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((seed >> 40) % 5000) as f64 // many ties
             })
             .collect();
         let candidates = || {
-            values.iter().enumerate().map(|(i, &value)| Ranked { value, tiebreak: i as u128, payload: i })
+            values.iter().enumerate().map(|(i, &value)| Ranked {
+                value,
+                tiebreak: i as u128,
+                payload: i,
+            })
         };
         let mut sorted: Vec<_> = candidates().collect();
         sorted.sort_by(|a, b| b.cmp(a));

@@ -35,11 +35,18 @@ struct Sim {
 
 impl Sim {
     fn new(config: CounterConfig) -> Sim {
-        Sim { aggregator: LocalAggregator::new(&config), table: HostTable::new(config), now_ms: START_MS }
+        Sim {
+            aggregator: LocalAggregator::new(&config),
+            table: HostTable::new(config),
+            now_ms: START_MS,
+        }
     }
 
     fn monitoring(networks: &[&str]) -> Sim {
-        let networks = networks.iter().map(|p| p.parse::<Prefix>().unwrap()).collect();
+        let networks = networks
+            .iter()
+            .map(|p| p.parse::<Prefix>().unwrap())
+            .collect();
         Sim::new(CounterConfig::with_networks(networks))
     }
 
@@ -55,7 +62,9 @@ impl Sim {
     }
 
     fn host(&self, text: &str) -> HostView {
-        self.table.host(&ip(text)).unwrap_or_else(|| panic!("{text} not in the table"))
+        self.table
+            .host(&ip(text))
+            .unwrap_or_else(|| panic!("{text} not in the table"))
     }
 }
 
@@ -80,9 +89,16 @@ fn direction_and_scopes() {
     assert_eq!(sim.host("10.0.0.3").outgoing.packets_total, 4);
     assert_eq!(sim.host("10.0.0.4").incoming.packets_total, 4);
     assert_eq!(sim.host("2001:db8::5").incoming.bytes_total, 1600);
-    assert_eq!(sim.host("::ffff:10.0.0.1").ip, ip("10.0.0.1"), "IPv4-mapped finds the IPv4 host");
+    assert_eq!(
+        sim.host("::ffff:10.0.0.1").ip,
+        ip("10.0.0.1"),
+        "IPv4-mapped finds the IPv4 host"
+    );
     for outside in ["192.0.2.1", "198.51.100.1", "2001:db9::1"] {
-        assert!(sim.table.host(&ip(outside)).is_none(), "{outside} is not monitored");
+        assert!(
+            sim.table.host(&ip(outside)).is_none(),
+            "{outside} is not monitored"
+        );
     }
     assert_eq!(sim.table.len(), 5);
 
@@ -99,21 +115,54 @@ fn direction_and_scopes() {
 fn sampling_and_classes() {
     let mut sim = Sim::monitoring(&["10.0.0.0/8"]);
     let base = record("192.0.2.1", "10.0.0.1", 1, 60);
-    sim.add(&FlowRecord { protocol: PROTO_TCP, tcp_flags: TCP_SYN, sampling_rate: 100, ..base.clone() });
-    sim.add(&FlowRecord { protocol: PROTO_TCP, tcp_flags: TCP_ACK, packets: 3, bytes: 4500, ..base.clone() });
-    sim.add(&FlowRecord { protocol: PROTO_UDP, fragment: true, packets: 2, bytes: 3000, ..base.clone() });
-    sim.add(&FlowRecord { protocol: PROTO_ICMP, sampling_rate: 10, ..base.clone() });
+    sim.add(&FlowRecord {
+        protocol: PROTO_TCP,
+        tcp_flags: TCP_SYN,
+        sampling_rate: 100,
+        ..base.clone()
+    });
+    sim.add(&FlowRecord {
+        protocol: PROTO_TCP,
+        tcp_flags: TCP_ACK,
+        packets: 3,
+        bytes: 4500,
+        ..base.clone()
+    });
+    sim.add(&FlowRecord {
+        protocol: PROTO_UDP,
+        fragment: true,
+        packets: 2,
+        bytes: 3000,
+        ..base.clone()
+    });
+    sim.add(&FlowRecord {
+        protocol: PROTO_ICMP,
+        sampling_rate: 10,
+        ..base.clone()
+    });
     sim.tick();
     let incoming = sim.host("10.0.0.1").incoming;
-    let packets: Vec<u64> = Class::ALL.iter().map(|&c| incoming.class(c).packets_total).collect();
-    let bytes: Vec<u64> = Class::ALL.iter().map(|&c| incoming.class(c).bytes_total).collect();
+    let packets: Vec<u64> = Class::ALL
+        .iter()
+        .map(|&c| incoming.class(c).packets_total)
+        .collect();
+    let bytes: Vec<u64> = Class::ALL
+        .iter()
+        .map(|&c| incoming.class(c).bytes_total)
+        .collect();
     // total, tcp, tcp_syn, udp, icmp, fragment
     assert_eq!(packets, [115, 103, 100, 2, 10, 2]);
-    assert_eq!(bytes, [6000 + 4500 + 3000 + 600, 6000 + 4500, 6000, 3000, 600, 3000]);
+    assert_eq!(
+        bytes,
+        [6000 + 4500 + 3000 + 600, 6000 + 4500, 6000, 3000, 600, 3000]
+    );
     assert_eq!(incoming.packets_total, 115);
     assert!(incoming.class(Class::TcpSyn).pps > 0.0);
     let icmp = incoming.class(Class::Icmp);
-    assert!(close(icmp.bps, icmp.pps * 60.0 * 8.0, 1e-4), "60-byte packets: {icmp:?}");
+    assert!(
+        close(icmp.bps, icmp.pps * 60.0 * 8.0, 1e-4),
+        "60-byte packets: {icmp:?}"
+    );
 }
 
 #[test]
@@ -157,9 +206,16 @@ fn a_flood_at_twice_a_threshold_crosses_it_within_a_second() {
 fn a_long_flow_is_spread_not_a_spike() {
     let mut sim = Sim::monitoring(&["10.0.0.0/8"]);
     let packets = 600_000u64;
-    sim.add(&FlowRecord { duration_ms: 60_000, ..record("192.0.2.1", "10.0.0.1", packets, packets * 100) });
+    sim.add(&FlowRecord {
+        duration_ms: 60_000,
+        ..record("192.0.2.1", "10.0.0.1", packets, packets * 100)
+    });
     sim.tick();
-    assert_eq!(sim.host("10.0.0.1").incoming.packets_total, packets, "totals take it at once");
+    assert_eq!(
+        sim.host("10.0.0.1").incoming.packets_total,
+        packets,
+        "totals take it at once"
+    );
 
     let steady = packets as f64 / 60.0; // 10 000 pps
     let mut highest: f64 = 0.0;
@@ -168,7 +224,10 @@ fn a_long_flow_is_spread_not_a_spike() {
         let pps = sim.host("10.0.0.1").incoming.pps;
         highest = highest.max(pps);
         if (50..590).contains(&tick) {
-            assert!(close(pps, steady, 0.03), "tick {tick}: {pps} pps, expected {steady}");
+            assert!(
+                close(pps, steady, 0.03),
+                "tick {tick}: {pps} pps, expected {steady}"
+            );
         }
     }
     assert!(highest < steady * 1.03, "peak {highest}");
@@ -186,7 +245,10 @@ fn a_long_flow_is_spread_not_a_spike() {
 }
 
 fn udp_flow(dst: &str, port: u16) -> FlowRecord {
-    FlowRecord { src_port: port, ..record("192.0.2.1", dst, 1, 100) }
+    FlowRecord {
+        src_port: port,
+        ..record("192.0.2.1", dst, 1, 100)
+    }
 }
 
 #[test]
@@ -203,7 +265,11 @@ fn flows_per_second_counts_distinct_tuples() {
     }
     let h = sim.host("10.0.0.1").incoming;
     assert!(close(h.flows, 2000.0, 0.05), "{}", h.flows);
-    assert!(close(h.flows_total as f64, 16_000.0, 0.06), "{}", h.flows_total);
+    assert!(
+        close(h.flows_total as f64, 16_000.0, 0.06),
+        "{}",
+        h.flows_total
+    );
     assert!(close(sim.table.totals().incoming.flows, 2000.0, 0.05));
     // A host with three flows a second.
     let mut small = Sim::monitoring(&["10.0.0.0/8"]);
@@ -242,10 +308,15 @@ fn idle_hosts_are_evicted() {
 #[test]
 fn a_spray_of_random_ipv6_hosts_stays_bounded() {
     let max_hosts = 100_000;
-    let mut sim = Sim::new(CounterConfig { max_hosts, ..CounterConfig::default() });
+    let mut sim = Sim::new(CounterConfig {
+        max_hosts,
+        ..CounterConfig::default()
+    });
     let mut state = 0x853c_49e6_748f_ea9bu64;
     let mut random = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         state
     };
     let mut record = record("2001:db8::1", "2001:db8::2", 1, 80);
@@ -259,12 +330,19 @@ fn a_spray_of_random_ipv6_hosts_stays_bounded() {
         assert!(sim.table.len() <= max_hosts, "{} hosts", sim.table.len());
     }
     let stats = sim.table.stats();
-    assert!(stats.evictions_full >= 2_000_000 - max_hosts as u64, "{stats:?}");
+    assert!(
+        stats.evictions_full >= 2_000_000 - max_hosts as u64,
+        "{stats:?}"
+    );
     assert_eq!(stats.hosts, sim.table.len());
     assert_eq!(stats.records, 2_000_000);
     let totals = sim.table.totals();
     assert_eq!(totals.internal.packets_total, 2_000_000);
-    assert!(close(totals.internal.flows, 1_000_000.0, 0.5), "{}", totals.internal.flows);
+    assert!(
+        close(totals.internal.flows, 1_000_000.0, 0.5),
+        "{}",
+        totals.internal.flows
+    );
     // The busiest host survives: it is seen in every tick.
     assert_eq!(sim.host("192.0.2.1").outgoing.packets_total, 2_000_000);
     eprintln!("spray: {stats:?}");
@@ -275,7 +353,9 @@ fn top_n_matches_a_full_sort() {
     let mut sim = Sim::monitoring(&["10.0.0.0/8"]);
     let mut state = 7u64;
     let mut random = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         state >> 33
     };
     for _ in 0..3 {
@@ -283,17 +363,33 @@ fn top_n_matches_a_full_sort() {
             let dst = IpAddr::from((0x0a00_0000u32 + host).to_be_bytes());
             let packets = random() % 50; // many ties
             if packets > 0 {
-                let mut r = record("192.0.2.1", "10.0.0.1", packets, packets * (1 + random() % 1500));
+                let mut r = record(
+                    "192.0.2.1",
+                    "10.0.0.1",
+                    packets,
+                    packets * (1 + random() % 1500),
+                );
                 r.dst = dst;
-                r.protocol = if random() % 2 == 0 { PROTO_TCP } else { PROTO_UDP };
+                r.protocol = if random() % 2 == 0 {
+                    PROTO_TCP
+                } else {
+                    PROTO_UDP
+                };
                 sim.add(&r);
             }
         }
         sim.tick();
     }
-    for metric in [Metric::Pps, Metric::Bps, Metric::Flows, Metric::ClassPps(Class::Tcp), Metric::ClassBps(Class::Udp)] {
+    for metric in [
+        Metric::Pps,
+        Metric::Bps,
+        Metric::Flows,
+        Metric::ClassPps(Class::Tcp),
+        Metric::ClassBps(Class::Udp),
+    ] {
         let mut all: Vec<(f64, IpAddr)> = Vec::new();
-        sim.table.for_each_host(|h| all.push((h.speed(Direction::Incoming, metric), h.ip())));
+        sim.table
+            .for_each_host(|h| all.push((h.speed(Direction::Incoming, metric), h.ip())));
         all.retain(|(value, _)| *value > 0.0);
         all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         for n in [1, 10, 100, 5000] {
@@ -306,7 +402,10 @@ fn top_n_matches_a_full_sort() {
             }
         }
     }
-    assert!(sim.table.top(Direction::Outgoing, Metric::Pps, 10).is_empty());
+    assert!(sim
+        .table
+        .top(Direction::Outgoing, Metric::Pps, 10)
+        .is_empty());
 }
 
 #[test]
@@ -317,8 +416,13 @@ fn threshold_checks_see_the_hosts_updated_this_tick() {
         sim.add(&record("192.0.2.1", "10.0.0.2", 10, 600)); // 100 pps
         sim.tick();
     }
-    let over = sim.table.hosts_over(|h| h.speed(Direction::Incoming, Metric::Pps) > 20_000.0);
-    assert_eq!(over.iter().map(|h| h.ip).collect::<Vec<_>>(), [ip("10.0.0.1")]);
+    let over = sim
+        .table
+        .hosts_over(|h| h.speed(Direction::Incoming, Metric::Pps) > 20_000.0);
+    assert_eq!(
+        over.iter().map(|h| h.ip).collect::<Vec<_>>(),
+        [ip("10.0.0.1")]
+    );
     let mut updated = 0;
     sim.table.for_each_updated(|_| updated += 1);
     assert_eq!(updated, 2);
@@ -331,7 +435,10 @@ fn apply_before_the_first_tick_lands_on_its_clock() {
     let config = CounterConfig::default();
     let mut aggregator = LocalAggregator::new(&config);
     let mut table = HostTable::new(config);
-    aggregator.add(&FlowRecord { duration_ms: 10_000, ..record("192.0.2.1", "10.0.0.1", 1000, 100_000) });
+    aggregator.add(&FlowRecord {
+        duration_ms: 10_000,
+        ..record("192.0.2.1", "10.0.0.1", 1000, 100_000)
+    });
     table.apply(aggregator.take_batch());
     let mut now = START_MS;
     for _ in 0..51 {
@@ -340,12 +447,20 @@ fn apply_before_the_first_tick_lands_on_its_clock() {
     }
     let pps = table.host(&ip("10.0.0.1")).unwrap().incoming.pps;
     assert!(close(pps, 100.0, 0.05), "{pps}");
-    assert_eq!(table.host(&ip("10.0.0.1")).unwrap().last_seen_ms, START_MS, "the tick before the first");
+    assert_eq!(
+        table.host(&ip("10.0.0.1")).unwrap().last_seen_ms,
+        START_MS,
+        "the tick before the first"
+    );
 }
 
 #[test]
 fn per_host_memory() {
-    let entry = HostTable::entry_size();
-    eprintln!("host slab entry: {entry} bytes; flow sketch: {} bytes", std::mem::size_of::<FlowSketch>());
+    let (entry, direction) = HostTable::entry_sizes();
+    println!(
+        "host slab entry: {entry} bytes; per direction with traffic: {direction} bytes (boxed); flow sketch: {} bytes",
+        std::mem::size_of::<FlowSketch>()
+    );
     assert!(entry <= 64, "{entry}");
+    assert!(direction <= 192, "{direction}");
 }

@@ -27,7 +27,9 @@ impl RecordSink for CountingSink {
 }
 
 fn fixture(dir: &str, name: &str) -> Vec<Vec<u8>> {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(dir);
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(dir);
     (0..)
         .map(|i| base.join(format!("{name}-{i:02}.bin")))
         .map_while(|p| std::fs::read(p).ok())
@@ -35,15 +37,32 @@ fn fixture(dir: &str, name: &str) -> Vec<Vec<u8>> {
 }
 
 fn be(fields: &[(u64, usize)]) -> Vec<u8> {
-    fields.iter().flat_map(|&(v, n)| v.to_be_bytes()[8 - n..].to_vec()).collect()
+    fields
+        .iter()
+        .flat_map(|&(v, n)| v.to_be_bytes()[8 - n..].to_vec())
+        .collect()
 }
 
 /// A router-like template (addresses, ports, protocol, flags, counters, ms timestamps,
 /// interfaces, ToS, masks, next hop) and a datagram of `records` records for it.
 fn synthetic(version: u16, records: usize) -> (Vec<u8>, Vec<u8>) {
     let fields: [(u16, u16); 16] = [
-        (8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (6, 1), (1, 8), (2, 8),
-        (152, 8), (153, 8), (10, 4), (14, 4), (5, 1), (9, 1), (13, 1), (15, 4),
+        (8, 4),
+        (12, 4),
+        (7, 2),
+        (11, 2),
+        (4, 1),
+        (6, 1),
+        (1, 8),
+        (2, 8),
+        (152, 8),
+        (153, 8),
+        (10, 4),
+        (14, 4),
+        (5, 1),
+        (9, 1),
+        (13, 1),
+        (15, 4),
     ];
     let mut template = be(&[(300, 2), (fields.len() as u64, 2)]);
     for (id, len) in fields {
@@ -51,12 +70,35 @@ fn synthetic(version: u16, records: usize) -> (Vec<u8>, Vec<u8>) {
     }
     let mut data = Vec::new();
     for i in 0..records as u64 {
-        data.extend(be(&[(0x0A00_0000 + i, 4), (0xC000_0200 + i % 7, 4), (1024 + i, 2), (443, 2), (6, 1), (0x12, 1)]));
-        data.extend(be(&[(1500 * (i + 1), 8), (i + 1, 8), (1_700_000_000_000, 8), (1_700_000_000_000 + i, 8)]));
-        data.extend(be(&[(1, 4), (2, 4), (0, 1), (24, 1), (24, 1), (0x0A00_00FE, 4)]));
+        data.extend(be(&[
+            (0x0A00_0000 + i, 4),
+            (0xC000_0200 + i % 7, 4),
+            (1024 + i, 2),
+            (443, 2),
+            (6, 1),
+            (0x12, 1),
+        ]));
+        data.extend(be(&[
+            (1500 * (i + 1), 8),
+            (i + 1, 8),
+            (1_700_000_000_000, 8),
+            (1_700_000_000_000 + i, 8),
+        ]));
+        data.extend(be(&[
+            (1, 4),
+            (2, 4),
+            (0, 1),
+            (24, 1),
+            (24, 1),
+            (0x0A00_00FE, 4),
+        ]));
     }
     let message = |set_id: u16, body: &[u8], count: usize| {
-        let set = [be(&[(set_id as u64, 2), (body.len() as u64 + 4, 2)]), body.to_vec()].concat();
+        let set = [
+            be(&[(set_id as u64, 2), (body.len() as u64 + 4, 2)]),
+            body.to_vec(),
+        ]
+        .concat();
         let header = if version == 10 {
             be(&[(10, 2), (16 + set.len() as u64, 2), (0, 4), (0, 4), (0, 4)])
         } else {
@@ -65,7 +107,10 @@ fn synthetic(version: u16, records: usize) -> (Vec<u8>, Vec<u8>) {
         [header, set].concat()
     };
     let template_set_id = if version == 10 { 2 } else { 0 };
-    (message(template_set_id, &template, 1), message(300, &data, records))
+    (
+        message(template_set_id, &template, 1),
+        message(300, &data, records),
+    )
 }
 
 fn run(label: &str, warmup: &[Vec<u8>], datagrams: &[Vec<u8>], seconds: f64) {
@@ -99,17 +144,66 @@ fn run(label: &str, warmup: &[Vec<u8>], datagrams: &[Vec<u8>], seconds: f64) {
 }
 
 fn main() {
-    let seconds: f64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1.0);
+    let seconds: f64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1.0);
     println!("floodwatch-flow decode, one core, {seconds} s per case");
-    run("netflow_v5 softflowd (21 rec)", &[], &fixture("netflow_v5", "softflowd-v5"), seconds);
-    run("netflow_v9 softflowd (+templates)", &[], &fixture("netflow_v9", "softflowd-v9"), seconds);
+    run(
+        "netflow_v5 softflowd (21 rec)",
+        &[],
+        &fixture("netflow_v5", "softflowd-v5"),
+        seconds,
+    );
+    run(
+        "netflow_v9 softflowd (+templates)",
+        &[],
+        &fixture("netflow_v9", "softflowd-v9"),
+        seconds,
+    );
     let (template, data) = synthetic(9, 30);
-    run("netflow_v9 synthetic 30 rec/datagram", &[template], &[data], seconds);
-    run("ipfix softflowd nano (+templates)", &[], &fixture("ipfix", "softflowd-ipfix-nano"), seconds);
-    run("ipfix pmacctd sampled", &[], &fixture("ipfix", "pmacctd-ipfix-sampled"), seconds);
+    run(
+        "netflow_v9 synthetic 30 rec/datagram",
+        &[template],
+        &[data],
+        seconds,
+    );
+    run(
+        "ipfix softflowd nano (+templates)",
+        &[],
+        &fixture("ipfix", "softflowd-ipfix-nano"),
+        seconds,
+    );
+    run(
+        "ipfix pmacctd sampled",
+        &[],
+        &fixture("ipfix", "pmacctd-ipfix-sampled"),
+        seconds,
+    );
     let (template, data) = synthetic(10, 30);
-    run("ipfix synthetic 30 rec/datagram", &[template], &[data], seconds);
-    run("ipfix softflowd psamp (frames)", &[], &fixture("ipfix", "softflowd-psamp")[1..], seconds);
-    run("sflow pmacctd (raw headers)", &[], &fixture("sflow", "pmacctd-sflow"), seconds);
-    run("sflow handmade (sampled ip, counters)", &[], &fixture("sflow", "handmade"), seconds);
+    run(
+        "ipfix synthetic 30 rec/datagram",
+        &[template],
+        &[data],
+        seconds,
+    );
+    let psamp = fixture("ipfix", "softflowd-psamp");
+    run(
+        "ipfix softflowd psamp (frames)",
+        &psamp[..1],
+        &psamp[1..],
+        seconds,
+    );
+    run(
+        "sflow pmacctd (raw headers)",
+        &[],
+        &fixture("sflow", "pmacctd-sflow"),
+        seconds,
+    );
+    run(
+        "sflow handmade (sampled ip, counters)",
+        &[],
+        &fixture("sflow", "handmade"),
+        seconds,
+    );
 }

@@ -62,7 +62,12 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn new(config: DecoderConfig) -> Decoder {
-        Decoder { config, exporters: HashMap::default(), held_bytes: 0, scratch: Scratch::default() }
+        Decoder {
+            config,
+            exporters: HashMap::default(),
+            held_bytes: 0,
+            scratch: Scratch::default(),
+        }
     }
 
     pub fn config(&self) -> &DecoderConfig {
@@ -79,7 +84,9 @@ impl Decoder {
         datagram: &[u8],
         sink: &mut impl RecordSink,
     ) -> Result<Decoded, DropReason> {
-        if !self.exporters.contains_key(&exporter) && self.exporters.len() >= self.config.max_exporters {
+        if !self.exporters.contains_key(&exporter)
+            && self.exporters.len() >= self.config.max_exporters
+        {
             return Err(DropReason::TooManyExporters);
         }
         let state = self.exporters.entry(exporter).or_default();
@@ -100,7 +107,7 @@ impl Decoder {
                 let mut ctx = Context {
                     config: &self.config,
                     now_ms,
-                    held_elsewhere: self.held_bytes - held_before,
+                    held_elsewhere: self.held_bytes.saturating_sub(held_before),
                     scratch: &mut self.scratch,
                 };
                 let outcome = if format == Format::NetflowV9 {
@@ -108,7 +115,7 @@ impl Decoder {
                 } else {
                     ipfix::decode(datagram, state, &mut ctx, sink)
                 };
-                self.held_bytes = self.held_bytes - held_before + state.held.bytes();
+                self.held_bytes = self.held_bytes.saturating_sub(held_before) + state.held.bytes();
                 state.refresh_gauges();
                 outcome
             }
@@ -134,7 +141,9 @@ impl Decoder {
 
     /// Per-exporter counters since start.
     pub fn exporters(&self) -> impl Iterator<Item = (&SocketAddr, &ExporterStats)> {
-        self.exporters.iter().map(|(addr, state)| (addr, &state.stats))
+        self.exporters
+            .iter()
+            .map(|(addr, state)| (addr, &state.stats))
     }
 
     pub fn exporter(&self, exporter: &SocketAddr) -> Option<&ExporterStats> {
@@ -142,7 +151,11 @@ impl Decoder {
     }
 }
 
-fn finish(stats: &mut ExporterStats, format: Format, outcome: Outcome) -> Result<Decoded, DropReason> {
+fn finish(
+    stats: &mut ExporterStats,
+    format: Format,
+    outcome: Outcome,
+) -> Result<Decoded, DropReason> {
     stats.records += outcome.records as u64;
     match outcome.error {
         Some(reason) => {
@@ -151,7 +164,11 @@ fn finish(stats: &mut ExporterStats, format: Format, outcome: Outcome) -> Result
         }
         None => {
             stats.decoded += 1;
-            Ok(Decoded { format, records: outcome.records, held: outcome.held })
+            Ok(Decoded {
+                format,
+                records: outcome.records,
+                held: outcome.held,
+            })
         }
     }
 }
@@ -175,6 +192,12 @@ fn detect(datagram: &[u8]) -> Result<Format, DropReason> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decoder_can_move_to_its_worker_thread() {
+        fn send<T: Send>() {}
+        send::<Decoder>();
+    }
 
     #[test]
     fn detects_the_format_from_the_version_field() {

@@ -71,7 +71,10 @@ mod tests {
     fn all_lists_every_reason_at_its_index() {
         for (i, reason) in DropReason::ALL.iter().enumerate() {
             assert_eq!(reason.index(), i);
-            assert!(reason.name().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert!(reason
+                .name()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_'));
         }
     }
 }

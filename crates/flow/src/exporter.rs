@@ -68,7 +68,10 @@ pub(crate) struct Outcome {
 
 impl Outcome {
     pub fn failed(reason: DropReason) -> Self {
-        Outcome { error: Some(reason), ..Outcome::default() }
+        Outcome {
+            error: Some(reason),
+            ..Outcome::default()
+        }
     }
 
     /// Keeps the first error: later ones are usually its consequences.

@@ -19,7 +19,9 @@ pub fn decoder() -> Decoder {
 }
 
 fn testdata(dir: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata").join(dir)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(dir)
 }
 
 /// The datagrams of fixture `name`: testdata/DIR/NAME-00.bin, -01.bin... in order.
@@ -90,7 +92,9 @@ pub fn packet_parser_ready() -> bool {
     ];
     let ready = floodwatch_packet::parse_ethernet(&frame).is_ok();
     if !ready {
-        eprintln!("floodwatch_packet::parse_ethernet is still a stub: packet-header checks skipped");
+        eprintln!(
+            "floodwatch_packet::parse_ethernet is still a stub: packet-header checks skipped"
+        );
     }
     ready
 }
@@ -119,11 +123,26 @@ pub fn assert_matches_tshark(dir: &str, name: &str, records: &[FlowRecord]) {
             (record.fragment as u8).to_string(),
             record.sampling_rate.to_string(),
         ];
-        const NAMES: [&str; 11] =
-            ["src", "dst", "protocol", "src_port", "dst_port", "tcp_flags", "packets", "bytes", "duration_ms", "fragment", "rate"];
+        const NAMES: [&str; 11] = [
+            "src",
+            "dst",
+            "protocol",
+            "src_port",
+            "dst_port",
+            "tcp_flags",
+            "packets",
+            "bytes",
+            "duration_ms",
+            "fragment",
+            "rate",
+        ];
         for (col, want) in columns.iter().enumerate() {
             if *want != "-" {
-                assert_eq!(&actual[col], want, "{dir}/{name} record {i} {}: {record:?}", NAMES[col]);
+                assert_eq!(
+                    &actual[col], want,
+                    "{dir}/{name} record {i} {}: {record:?}",
+                    NAMES[col]
+                );
             }
         }
     }
@@ -149,14 +168,27 @@ pub fn be(fields: &[(u64, usize)]) -> Vec<u8> {
 /// An IPFIX message around `sets`.
 pub fn ipfix_message(domain: u32, sets: &[Vec<u8>]) -> Vec<u8> {
     let body: Vec<u8> = sets.concat();
-    let mut m = be(&[(10, 2), ((16 + body.len()) as u64, 2), (1_700_000_000, 4), (1, 4), (domain as u64, 4)]);
+    let mut m = be(&[
+        (10, 2),
+        ((16 + body.len()) as u64, 2),
+        (1_700_000_000, 4),
+        (1, 4),
+        (domain as u64, 4),
+    ]);
     m.extend(body);
     m
 }
 
 /// A NetFlow v9 packet around `sets`, announcing `count` records.
 pub fn v9_packet(source_id: u32, count: u16, sets: &[Vec<u8>]) -> Vec<u8> {
-    let mut m = be(&[(9, 2), (count as u64, 2), (100_000, 4), (1_700_000_000, 4), (1, 4), (source_id as u64, 4)]);
+    let mut m = be(&[
+        (9, 2),
+        (count as u64, 2),
+        (100_000, 4),
+        (1_700_000_000, 4),
+        (1, 4),
+        (source_id as u64, 4),
+    ]);
     m.extend(sets.concat());
     m
 }

@@ -6,7 +6,9 @@ use floodwatch_packet::RecordSink;
 
 use crate::bytes::{be_u16, be_u32};
 use crate::exporter::{ExporterState, Outcome};
-use crate::template::{decode_sets, Context, FieldSpec, MessageHeader, TemplateRecord, TemplateSyntax};
+use crate::template::{
+    decode_sets, Context, FieldSpec, MessageHeader, TemplateRecord, TemplateSyntax,
+};
 use crate::{DropReason, Format};
 
 #[cfg(test)]
@@ -35,7 +37,10 @@ pub(crate) fn decode<S: RecordSink>(
     let Some(sets) = datagram.get(HEADER_LEN..length) else {
         return Outcome::failed(DropReason::Truncated);
     };
-    let header = MessageHeader { domain, record_count: None };
+    let header = MessageHeader {
+        domain,
+        record_count: None,
+    };
     decode_sets::<Ipfix, S>(header, sets, state, ctx, sink)
 }
 
@@ -56,7 +61,11 @@ impl TemplateSyntax for Ipfix {
         let id = be_u16(rest, 0).ok_or(bad)?;
         let count = be_u16(rest, 2).ok_or(bad)? as usize;
         if count == 0 {
-            let all = if options { Self::OPTIONS_TEMPLATE_SET } else { Self::TEMPLATE_SET };
+            let all = if options {
+                Self::OPTIONS_TEMPLATE_SET
+            } else {
+                Self::TEMPLATE_SET
+            };
             return match id {
                 _ if id == all => Ok(Some((TemplateRecord::WithdrawAll { options }, 4))),
                 _ if id >= FIRST_TEMPLATE_ID => Ok(Some((TemplateRecord::Withdraw { id }, 4))),
@@ -84,7 +93,12 @@ impl TemplateSyntax for Ipfix {
                 be_u32(rest, pos).ok_or(bad)?;
                 pos += 4;
             }
-            specs.push(FieldSpec { id: raw_id & !ENTERPRISE_BIT, len, enterprise, v9_scope: false });
+            specs.push(FieldSpec {
+                id: raw_id & !ENTERPRISE_BIT,
+                len,
+                enterprise,
+                v9_scope: false,
+            });
         }
         Ok(Some((TemplateRecord::Define { id }, pos)))
     }

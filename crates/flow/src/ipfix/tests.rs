@@ -23,7 +23,11 @@ fn template_set(id: u16, fields: &[(u16, u16)]) -> Vec<u8> {
 
 /// An IPFIX options template set: id, field count, scope field count, fields.
 fn options_template_set(id: u16, scope: &[(u16, u16)], options: &[(u16, u16)]) -> Vec<u8> {
-    let mut r = be(&[(id as u64, 2), ((scope.len() + options.len()) as u64, 2), (scope.len() as u64, 2)]);
+    let mut r = be(&[
+        (id as u64, 2),
+        ((scope.len() + options.len()) as u64, 2),
+        (scope.len() as u64, 2),
+    ]);
     for &(fid, len) in scope.iter().chain(options) {
         r.extend(be(&[(fid as u64, 2), (len as u64, 2)]));
     }
@@ -49,7 +53,10 @@ fn softflowd_export_with_systematic_sampling_matches_tshark() {
     // Options: samplingPacketInterval 1, samplingPacketSpace 3.
     assert!(sink.records.iter().all(|r| r.sampling_rate == 4));
     let stats = decoder.exporter(&exporter()).unwrap();
-    assert_eq!((stats.sampling_rate, stats.last_format), (4, Some(Format::Ipfix)));
+    assert_eq!(
+        (stats.sampling_rate, stats.last_format),
+        (4, Some(Format::Ipfix))
+    );
 }
 
 #[test]
@@ -63,7 +70,10 @@ fn softflowd_nanosecond_timestamps_match_tshark() {
 fn pmacctd_sampler_options_match_tshark() {
     let (_, sink) = decode_fixture(DIR, "pmacctd-ipfix-sampled");
     assert_matches_tshark(DIR, "pmacctd-ipfix-sampled", &sink.records);
-    assert!(sink.records.iter().all(|r| r.sampling_rate == 2), "samplerId 1 -> samplerRandomInterval 2");
+    assert!(
+        sink.records.iter().all(|r| r.sampling_rate == 2),
+        "samplerId 1 -> samplerRandomInterval 2"
+    );
 }
 
 #[test]
@@ -73,7 +83,10 @@ fn softflowd_psamp_frames_match_tshark() {
     }
     let (_, sink) = decode_fixture(DIR, "softflowd-psamp");
     assert_matches_tshark(DIR, "softflowd-psamp", &sink.records);
-    assert!(sink.records.iter().all(|r| r.packets == 1 && r.sampling_rate == 1));
+    assert!(sink
+        .records
+        .iter()
+        .all(|r| r.packets == 1 && r.sampling_rate == 1));
 }
 
 #[test]
@@ -92,8 +105,19 @@ fn variable_length_fields_short_and_long_forms() {
     empty.extend(flow_record([10, 0, 0, 5], [10, 0, 0, 6], 300));
     let data = set(300, &[short, long, empty, vec![0, 0]].concat());
     let sink = one(&mut decoder, &[template_set(300, &fields), data]);
-    let got: Vec<_> = sink.records.iter().map(|r| (r.src.to_string(), r.bytes)).collect();
-    assert_eq!(got, [("10.0.0.1".into(), 100), ("10.0.0.3".into(), 200), ("10.0.0.5".into(), 300)]);
+    let got: Vec<_> = sink
+        .records
+        .iter()
+        .map(|r| (r.src.to_string(), r.bytes))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("10.0.0.1".into(), 100),
+            ("10.0.0.3".into(), 200),
+            ("10.0.0.5".into(), 300)
+        ]
+    );
 }
 
 #[test]
@@ -102,7 +126,10 @@ fn a_variable_length_field_running_past_its_set_is_malformed() {
     let fields = [(8, 4), (12, 4), (82, VARIABLE_LENGTH)];
     let mut data = vec![10, 0, 0, 1, 10, 0, 0, 2, 200];
     data.extend([b'x'; 10]);
-    let (result, _) = decode(&mut decoder, &ipfix_message(0, &[template_set(300, &fields), set(300, &data)]));
+    let (result, _) = decode(
+        &mut decoder,
+        &ipfix_message(0, &[template_set(300, &fields), set(300, &data)]),
+    );
     assert_eq!(result, Err(DropReason::Malformed));
 }
 
@@ -116,7 +143,11 @@ fn enterprise_fields_are_skipped_fixed_or_variable() {
     for &(id, len) in &FLOW_FIELDS {
         template.extend(be(&[(id as u64, 2), (len as u64, 2)]));
     }
-    template.extend(be(&[((ENTERPRISE | 12235) as u64, 2), (VARIABLE_LENGTH as u64, 2), (29305, 4)]));
+    template.extend(be(&[
+        ((ENTERPRISE | 12235) as u64, 2),
+        (VARIABLE_LENGTH as u64, 2),
+        (29305, 4),
+    ]));
     let mut data = vec![192, 168, 0, 1];
     data.extend(flow_record([10, 0, 0, 1], [10, 0, 0, 2], 100));
     data.extend([5, 1, 2, 3, 4, 5]);
@@ -129,13 +160,22 @@ fn enterprise_fields_are_skipped_fixed_or_variable() {
 fn withdrawal_of_one_template_and_of_all() {
     let mut decoder = decoder();
     let data = set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 100));
-    one(&mut decoder, &[template_set(300, &FLOW_FIELDS), template_set(301, &FLOW_FIELDS)]);
-    one(&mut decoder, &[options_template_set(400, &[(144, 4)], &[(34, 4)])]);
+    one(
+        &mut decoder,
+        &[
+            template_set(300, &FLOW_FIELDS),
+            template_set(301, &FLOW_FIELDS),
+        ],
+    );
+    one(
+        &mut decoder,
+        &[options_template_set(400, &[(144, 4)], &[(34, 4)])],
+    );
     assert_eq!(decoder.exporter(&exporter()).unwrap().templates, 3);
 
     one(&mut decoder, &[set(2, &be(&[(300, 2), (0, 2)]))]);
     assert_eq!(decoder.exporter(&exporter()).unwrap().templates, 2);
-    let (result, _) = decode(&mut decoder, &ipfix_message(0, &[data.clone()]));
+    let (result, _) = decode(&mut decoder, &ipfix_message(0, std::slice::from_ref(&data)));
     assert!(result.unwrap().held, "template 300 was withdrawn");
 
     // Template id 2 withdraws every (non-options) template of the domain.
@@ -146,7 +186,10 @@ fn withdrawal_of_one_template_and_of_all() {
     assert_eq!(decoder.exporter(&exporter()).unwrap().templates, 0);
 
     // A withdrawal naming a reserved id is malformed.
-    let (result, _) = decode(&mut decoder, &ipfix_message(0, &[set(2, &be(&[(17, 2), (0, 2)]))]));
+    let (result, _) = decode(
+        &mut decoder,
+        &ipfix_message(0, &[set(2, &be(&[(17, 2), (0, 2)]))]),
+    );
     assert_eq!(result, Err(DropReason::MalformedTemplate));
 }
 
@@ -155,14 +198,25 @@ fn selector_options_give_the_rate_of_records_naming_the_selector() {
     let mut decoder = decoder();
     // Scope selectorId (302); samplingPacketInterval (305) 1, samplingPacketSpace (306) 511.
     let options = options_template_set(400, &[(302, 8)], &[(305, 4), (306, 4)]);
-    let selectors = set(400, &be(&[(7, 8), (1, 4), (511, 4), (8, 8), (1, 4), (9, 4)]));
+    let selectors = set(
+        400,
+        &be(&[(7, 8), (1, 4), (511, 4), (8, 8), (1, 4), (9, 4)]),
+    );
     let mut fields = FLOW_FIELDS.to_vec();
     fields.push((302, 8));
     let mut records = flow_record([10, 0, 0, 1], [10, 0, 0, 2], 100);
     records.extend(be(&[(7, 8)]));
     records.extend(flow_record([10, 0, 0, 1], [10, 0, 0, 2], 100));
     records.extend(be(&[(8, 8)]));
-    let sink = one(&mut decoder, &[options, selectors, template_set(300, &fields), set(300, &records)]);
+    let sink = one(
+        &mut decoder,
+        &[
+            options,
+            selectors,
+            template_set(300, &fields),
+            set(300, &records),
+        ],
+    );
     let rates: Vec<_> = sink.records.iter().map(|r| r.sampling_rate).collect();
     assert_eq!(rates, [512, 10]);
 }
@@ -188,21 +242,47 @@ fn sampling_interval_and_random_interval_in_options() {
 #[test]
 fn unsampled_exports_report_rate_one() {
     let mut decoder = decoder();
-    let sink = one(&mut decoder, &[template_set(300, &FLOW_FIELDS), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1))]);
+    let sink = one(
+        &mut decoder,
+        &[
+            template_set(300, &FLOW_FIELDS),
+            set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1)),
+        ],
+    );
     assert_eq!(sink.records[0].sampling_rate, 1);
 }
 
 #[test]
 fn timestamps_of_every_precision() {
-    let cases: [(&[(u16, u16)], Vec<u8>, u32); 6] = [
-        (&[(150, 4), (151, 4)], be(&[(1_700_000_000, 4), (1_700_000_003, 4)]), 3000),
-        (&[(152, 8), (153, 8)], be(&[(1_700_000_000_000, 8), (1_700_000_000_250, 8)]), 250),
-        (&[(158, 4), (159, 4)], be(&[(900_000, 4), (100_000, 4)]), 800),
+    type Case = (&'static [(u16, u16)], Vec<u8>, u32);
+    let cases: [Case; 6] = [
+        (
+            &[(150, 4), (151, 4)],
+            be(&[(1_700_000_000, 4), (1_700_000_003, 4)]),
+            3000,
+        ),
+        (
+            &[(152, 8), (153, 8)],
+            be(&[(1_700_000_000_000, 8), (1_700_000_000_250, 8)]),
+            250,
+        ),
+        (
+            &[(158, 4), (159, 4)],
+            be(&[(900_000, 4), (100_000, 4)]),
+            800,
+        ),
         (&[(161, 4)], be(&[(1234, 4)]), 1234),
-        (&[(22, 4), (21, 4)], be(&[(0xFFFF_FF00, 4), (0x100, 4)]), 0x200),
+        (
+            &[(22, 4), (21, 4)],
+            be(&[(0xFFFF_FF00, 4), (0x100, 4)]),
+            0x200,
+        ),
         (
             &[(154, 8), (155, 8)],
-            be(&[((3_900_000_000u64 << 32) | (1 << 31), 8), ((3_900_000_001u64 << 32) | (3 << 30), 8)]),
+            be(&[
+                ((3_900_000_000u64 << 32) | (1 << 31), 8),
+                ((3_900_000_001u64 << 32) | (3 << 30), 8),
+            ]),
             1250,
         ),
     ];
@@ -212,21 +292,35 @@ fn timestamps_of_every_precision() {
         fields.extend_from_slice(time_fields);
         let mut record = flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1);
         record.extend(time_values);
-        let sink = one(&mut decoder, &[template_set(300, &fields), set(300, &record)]);
+        let sink = one(
+            &mut decoder,
+            &[template_set(300, &fields), set(300, &record)],
+        );
         assert_eq!(sink.records[0].duration_ms, duration, "{time_fields:?}");
     }
 }
 
 #[test]
 fn fragment_flags_and_offset() {
-    for (field, value, fragment) in [(197u16, 0x20u64, true), (197, 0x40, false), (88, 185, true), (88, 0, false)] {
+    for (field, value, fragment) in [
+        (197u16, 0x20u64, true),
+        (197, 0x40, false),
+        (88, 185, true),
+        (88, 0, false),
+    ] {
         let mut decoder = decoder();
         let mut fields = FLOW_FIELDS.to_vec();
         fields.push((field, 2));
         let mut record = flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1);
         record.extend(be(&[(value, 2)]));
-        let sink = one(&mut decoder, &[template_set(300, &fields), set(300, &record)]);
-        assert_eq!(sink.records[0].fragment, fragment, "field {field} = {value:#x}");
+        let sink = one(
+            &mut decoder,
+            &[template_set(300, &fields), set(300, &record)],
+        );
+        assert_eq!(
+            sink.records[0].fragment, fragment,
+            "field {field} = {value:#x}"
+        );
     }
 }
 
@@ -235,11 +329,25 @@ fn ipv6_flows_with_total_counters_as_fallback() {
     let mut decoder = decoder();
     // sourceIPv6Address, destinationIPv6Address, protocol, tcpControlBits (2 bytes),
     // octetTotalCount (85), packetTotalCount (86), postOctetDeltaCount (23).
-    let fields = [(27, 16), (28, 16), (4, 1), (6, 2), (85, 8), (86, 4), (23, 8)];
-    let (src, dst): (Ipv6Addr, Ipv6Addr) = ("2001:db8::a".parse().unwrap(), "2001:db8::b".parse().unwrap());
+    let fields = [
+        (27, 16),
+        (28, 16),
+        (4, 1),
+        (6, 2),
+        (85, 8),
+        (86, 4),
+        (23, 8),
+    ];
+    let (src, dst): (Ipv6Addr, Ipv6Addr) = (
+        "2001:db8::a".parse().unwrap(),
+        "2001:db8::b".parse().unwrap(),
+    );
     let mut record = [src.octets(), dst.octets()].concat();
     record.extend(be(&[(6, 1), (0x0102, 2), (9000, 8), (6, 4), (7, 8)]));
-    let sink = one(&mut decoder, &[template_set(300, &fields), set(300, &record)]);
+    let sink = one(
+        &mut decoder,
+        &[template_set(300, &fields), set(300, &record)],
+    );
     let r = &sink.records[0];
     assert_eq!((r.src, r.dst), (IpAddr::V6(src), IpAddr::V6(dst)));
     assert_eq!((r.tcp_flags, r.bytes, r.packets), (0x02, 9000, 6));
@@ -257,16 +365,38 @@ fn ip_header_packet_section_is_parsed_as_a_sampled_packet() {
     let mut packet = be(&[(6 << 28, 4), (20, 2), (6, 1), (64, 1)]);
     packet.extend("2001:db8::1".parse::<Ipv6Addr>().unwrap().octets());
     packet.extend("2001:db8::2".parse::<Ipv6Addr>().unwrap().octets());
-    packet.extend(be(&[(1025, 2), (80, 2), (1, 4), (0, 4), (0x5002, 2), (1024, 2), (0, 4)]));
+    packet.extend(be(&[
+        (1025, 2),
+        (80, 2),
+        (1, 4),
+        (0, 4),
+        (0x5002, 2),
+        (1024, 2),
+        (0, 4),
+    ]));
     let mut record = be(&[(5, 4), (packet.len() as u64, 1)]);
     record.extend(&packet);
     let sink = one(
         &mut decoder,
-        &[options, set(400, &be(&[(5, 4), (1, 4), (99, 4)])), template_set(300, &fields), set(300, &record)],
+        &[
+            options,
+            set(400, &be(&[(5, 4), (1, 4), (99, 4)])),
+            template_set(300, &fields),
+            set(300, &record),
+        ],
     );
     let r = &sink.records[0];
     assert_eq!(r.dst.to_string(), "2001:db8::2");
-    assert_eq!((r.protocol, r.dst_port, r.tcp_flags, r.bytes, r.sampling_rate), (6, 80, 0x02, 60, 100));
+    assert_eq!(
+        (
+            r.protocol,
+            r.dst_port,
+            r.tcp_flags,
+            r.bytes,
+            r.sampling_rate
+        ),
+        (6, 80, 0x02, 60, 100)
+    );
     assert!(r.is_syn());
 }
 
@@ -275,7 +405,20 @@ fn a_data_set_naming_an_options_template_is_options_data() {
     let mut decoder = decoder();
     let options = options_template_set(400, &[(144, 4)], &[(34, 4)]);
     // Three options records in one set, then padding; nothing reaches the sink.
-    let sink = one(&mut decoder, &[options, set(400, &[be(&[(1, 4), (10, 4), (1, 4), (20, 4), (1, 4), (30, 4)]), vec![0; 3]].concat())]);
+    let sink = one(
+        &mut decoder,
+        &[
+            options,
+            set(
+                400,
+                &[
+                    be(&[(1, 4), (10, 4), (1, 4), (20, 4), (1, 4), (30, 4)]),
+                    vec![0; 3],
+                ]
+                .concat(),
+            ),
+        ],
+    );
     assert!(sink.records.is_empty());
     assert_eq!(decoder.exporter(&exporter()).unwrap().sampling_rate, 30);
 }
@@ -285,13 +428,25 @@ fn padding_and_empty_sets_are_tolerated() {
     let mut decoder = decoder();
     let mut template = template_record(300, &FLOW_FIELDS);
     template.extend([0, 0, 0]);
-    let sets = [set(2, &template), set(300, &[]), set(300, &[flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1), vec![0; 5]].concat()), set(17, b"reserved")];
+    let sets = [
+        set(2, &template),
+        set(300, &[]),
+        set(
+            300,
+            &[flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1), vec![0; 5]].concat(),
+        ),
+        set(17, b"reserved"),
+    ];
     let mut message = ipfix_message(0, &sets);
     message.extend([0, 0]);
     let sink = one(&mut decoder, &sets);
     assert_eq!(sink.records.len(), 1);
     let (result, _) = decode(&mut decoder, &message);
-    assert_eq!(result.unwrap().records, 1, "bytes past the message length are ignored");
+    assert_eq!(
+        result.unwrap().records,
+        1,
+        "bytes past the message length are ignored"
+    );
 }
 
 #[test]
@@ -307,7 +462,11 @@ fn message_and_set_lengths_that_cannot_be_right() {
     for set_len in [0u16, 3] {
         let mut bad = good.clone();
         bad[18..20].copy_from_slice(&set_len.to_be_bytes());
-        assert_eq!(decode(&mut decoder, &bad).0, Err(DropReason::BadLength), "set length {set_len}");
+        assert_eq!(
+            decode(&mut decoder, &bad).0,
+            Err(DropReason::BadLength),
+            "set length {set_len}"
+        );
     }
     let mut beyond = good.clone();
     beyond[18..20].copy_from_slice(&((good.len() - 16 + 4) as u16).to_be_bytes());
@@ -325,13 +484,27 @@ fn malformed_templates_are_refused() {
         options_template_set(400, &[], &[(34, 4)]),
         set(3, &be(&[(401, 2), (1, 2), (2, 2), (34, 2), (4, 2)])),
         // The enterprise number is cut off by the end of the set.
-        set(2, &be(&[(302, 2), (1, 2), ((ENTERPRISE | 1) as u64, 2), (4, 2)])),
+        set(
+            2,
+            &be(&[(302, 2), (1, 2), ((ENTERPRISE | 1) as u64, 2), (4, 2)]),
+        ),
     ];
     for (i, case) in cases.into_iter().enumerate() {
-        assert_eq!(decode(&mut decoder, &ipfix_message(0, &[case])).0, bad, "case {i}");
+        assert_eq!(
+            decode(&mut decoder, &ipfix_message(0, &[case])).0,
+            bad,
+            "case {i}"
+        );
     }
     let too_wide = vec![(8u16, 4u16); 513];
-    assert_eq!(decode(&mut decoder, &ipfix_message(0, &[template_set(302, &too_wide)])).0, bad);
+    assert_eq!(
+        decode(
+            &mut decoder,
+            &ipfix_message(0, &[template_set(302, &too_wide)])
+        )
+        .0,
+        bad
+    );
     assert_eq!(decoder.exporter(&exporter()).unwrap().templates, 0);
 }
 
@@ -341,12 +514,29 @@ fn held_data_sets_are_released_by_their_template_only() {
     let data = |id| set(id, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1));
     let (result, _) = decode(&mut decoder, &ipfix_message(0, &[data(300), data(301)]));
     assert!(result.unwrap().held);
-    let (result, sink) = decode(&mut decoder, &ipfix_message(1, &[template_set(300, &FLOW_FIELDS)]));
-    assert_eq!((result.unwrap().records, sink.records.len()), (0, 0), "another domain");
-    let (result, sink) = decode(&mut decoder, &ipfix_message(0, &[template_set(300, &FLOW_FIELDS)]));
+    let (result, sink) = decode(
+        &mut decoder,
+        &ipfix_message(1, &[template_set(300, &FLOW_FIELDS)]),
+    );
+    assert_eq!(
+        (result.unwrap().records, sink.records.len()),
+        (0, 0),
+        "another domain"
+    );
+    let (result, sink) = decode(
+        &mut decoder,
+        &ipfix_message(0, &[template_set(300, &FLOW_FIELDS)]),
+    );
     assert_eq!((result.unwrap().records, sink.records.len()), (1, 1));
-    assert_eq!(decoder.exporter(&exporter()).unwrap().held_datagrams, 1, "301 still pending");
-    let (result, _) = decode(&mut decoder, &ipfix_message(0, &[template_set(301, &FLOW_FIELDS)]));
+    assert_eq!(
+        decoder.exporter(&exporter()).unwrap().held_datagrams,
+        1,
+        "301 still pending"
+    );
+    let (result, _) = decode(
+        &mut decoder,
+        &ipfix_message(0, &[template_set(301, &FLOW_FIELDS)]),
+    );
     assert_eq!(result.unwrap().records, 1);
     assert_eq!(decoder.exporter(&exporter()).unwrap().held_datagrams, 0);
 }
@@ -355,34 +545,65 @@ fn held_data_sets_are_released_by_their_template_only() {
 fn a_template_later_in_the_same_message_decodes_earlier_data() {
     let mut decoder = decoder();
     let data = set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1));
-    let (result, _) = decode(&mut decoder, &ipfix_message(0, &[data, template_set(300, &FLOW_FIELDS)]));
+    let (result, _) = decode(
+        &mut decoder,
+        &ipfix_message(0, &[data, template_set(300, &FLOW_FIELDS)]),
+    );
     let decoded = result.unwrap();
     assert_eq!((decoded.records, decoded.held), (1, false));
 }
 
 #[test]
 fn held_bytes_are_capped_over_all_exporters() {
-    let config = DecoderConfig { held_data_max_bytes: 100, ..DecoderConfig::default() };
+    let config = DecoderConfig {
+        held_data_max_bytes: 100,
+        ..DecoderConfig::default()
+    };
     let mut decoder = Decoder::new(config);
     let data = ipfix_message(0, &[set(300, &[0; 60])]);
     let a: std::net::SocketAddr = "192.0.2.7:1".parse().unwrap();
-    assert!(decoder.decode(a, 0, &data, &mut Collect::default()).unwrap().held);
-    assert_eq!(decoder.decode(exporter(), 0, &data, &mut Collect::default()), Err(DropReason::NoTemplate));
+    assert!(
+        decoder
+            .decode(a, 0, &data, &mut Collect::default())
+            .unwrap()
+            .held
+    );
+    assert_eq!(
+        decoder.decode(exporter(), 0, &data, &mut Collect::default()),
+        Err(DropReason::NoTemplate)
+    );
     decoder.expire(10_000);
-    assert!(decoder.decode(exporter(), 10_000, &data, &mut Collect::default()).unwrap().held);
+    assert!(
+        decoder
+            .decode(exporter(), 10_000, &data, &mut Collect::default())
+            .unwrap()
+            .held
+    );
 }
 
 #[test]
 fn every_truncation_of_the_fixtures_is_an_error() {
-    for name in ["softflowd-ipfix", "softflowd-ipfix-nano", "pmacctd-ipfix-sampled", "softflowd-psamp"] {
+    for name in [
+        "softflowd-ipfix",
+        "softflowd-ipfix-nano",
+        "pmacctd-ipfix-sampled",
+        "softflowd-psamp",
+    ] {
         let fixture = datagrams(DIR, name);
         let mut decoder = decoder();
         for (i, datagram) in fixture.iter().enumerate() {
             for len in 0..datagram.len() {
-                let result = decoder.decode(exporter(), 0, &datagram[..len], &mut Collect::default());
-                assert_eq!(result, Err(DropReason::Truncated), "{name}-{i:02} cut at {len}");
+                let result =
+                    decoder.decode(exporter(), 0, &datagram[..len], &mut Collect::default());
+                assert_eq!(
+                    result,
+                    Err(DropReason::Truncated),
+                    "{name}-{i:02} cut at {len}"
+                );
             }
-            decoder.decode(exporter(), 0, datagram, &mut Collect::default()).unwrap();
+            decoder
+                .decode(exporter(), 0, datagram, &mut Collect::default())
+                .unwrap();
         }
     }
 }

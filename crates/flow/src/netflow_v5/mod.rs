@@ -16,7 +16,11 @@ const RECORD_LEN: usize = 48;
 /// sampling_interval: the top 2 bits are the sampling mode, the rest the 1-in-N rate.
 const SAMPLING_RATE_MASK: u16 = 0x3FFF;
 
-pub(crate) fn decode<S: RecordSink>(datagram: &[u8], stats: &mut ExporterStats, sink: &mut S) -> Outcome {
+pub(crate) fn decode<S: RecordSink>(
+    datagram: &[u8],
+    stats: &mut ExporterStats,
+    sink: &mut S,
+) -> Outcome {
     let (Some(count), Some(sampling)) = (be_u16(datagram, 2), be_u16(datagram, 22)) else {
         return Outcome::failed(DropReason::Truncated);
     };
@@ -29,7 +33,10 @@ pub(crate) fn decode<S: RecordSink>(datagram: &[u8], stats: &mut ExporterStats, 
     for r in records.chunks_exact(RECORD_LEN) {
         sink.record(&flow(r, rate));
     }
-    Outcome { records: count as u32, ..Outcome::default() }
+    Outcome {
+        records: count as u32,
+        ..Outcome::default()
+    }
 }
 
 fn flow(r: &[u8], rate: u32) -> FlowRecord {
@@ -52,6 +59,10 @@ fn flow(r: &[u8], rate: u32) -> FlowRecord {
         fragment: false,
         sampling_rate: rate,
         // Uptime wraps after 49.7 days: a "negative" span is an exporter glitch, not a wrap.
-        duration_ms: if duration > i32::MAX as u32 { 0 } else { duration },
+        duration_ms: if duration > i32::MAX as u32 {
+            0
+        } else {
+            duration
+        },
     }
 }

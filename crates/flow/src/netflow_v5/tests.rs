@@ -22,7 +22,9 @@ fn sampling_rate_is_the_low_14_bits_of_the_sampling_interval() {
     let mut datagram = softflowd();
     datagram[22..24].copy_from_slice(&(0x4000u16 | 100).to_be_bytes()); // mode 1, 1 in 100
     let mut sink = Collect::default();
-    let decoded = decoder().decode(exporter(), 0, &datagram, &mut sink).unwrap();
+    let decoded = decoder()
+        .decode(exporter(), 0, &datagram, &mut sink)
+        .unwrap();
     assert_eq!(decoded.records, 21);
     assert!(sink.records.iter().all(|r| r.sampling_rate == 100));
 }
@@ -33,7 +35,9 @@ fn duration_wraps_with_the_uptime_counter() {
     datagram[24 + 24..24 + 28].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes()); // first
     datagram[24 + 28..24 + 32].copy_from_slice(&0x0000_0010u32.to_be_bytes()); // last
     let mut sink = Collect::default();
-    decoder().decode(exporter(), 0, &datagram, &mut sink).unwrap();
+    decoder()
+        .decode(exporter(), 0, &datagram, &mut sink)
+        .unwrap();
     assert_eq!(sink.records[0].duration_ms, 0x20);
 }
 
@@ -47,13 +51,21 @@ fn every_truncation_is_reported_as_truncated() {
         assert_eq!(result, Err(DropReason::Truncated), "length {len}");
         assert!(sink.records.is_empty());
     }
-    assert_eq!(decoder.exporter(&exporter()).unwrap().dropped(DropReason::Truncated), datagram.len() as u64);
+    assert_eq!(
+        decoder
+            .exporter(&exporter())
+            .unwrap()
+            .dropped(DropReason::Truncated),
+        datagram.len() as u64
+    );
 }
 
 #[test]
 fn an_empty_export_decodes_to_nothing() {
     let mut datagram = softflowd()[..24].to_vec();
     datagram[2..4].copy_from_slice(&[0, 0]);
-    let decoded = decoder().decode(exporter(), 0, &datagram, &mut Collect::default()).unwrap();
+    let decoded = decoder()
+        .decode(exporter(), 0, &datagram, &mut Collect::default())
+        .unwrap();
     assert_eq!(decoded.records, 0);
 }

@@ -5,7 +5,9 @@ use floodwatch_packet::RecordSink;
 
 use crate::bytes::{be_u16, Cursor};
 use crate::exporter::{ExporterState, Outcome};
-use crate::template::{decode_sets, Context, FieldSpec, MessageHeader, TemplateRecord, TemplateSyntax};
+use crate::template::{
+    decode_sets, Context, FieldSpec, MessageHeader, TemplateRecord, TemplateSyntax,
+};
 use crate::{DropReason, Format};
 
 #[cfg(test)]
@@ -30,7 +32,10 @@ pub(crate) fn decode<S: RecordSink>(
     // FIRST/LAST_SWITCHED differences, so the uptime and clock are not needed.
     let count = be_u16(header, 2).unwrap_or(0);
     let source_id = u32::from_be_bytes([header[16], header[17], header[18], header[19]]);
-    let header = MessageHeader { domain: source_id, record_count: Some(count) };
+    let header = MessageHeader {
+        domain: source_id,
+        record_count: Some(count),
+    };
     decode_sets::<NetflowV9, S>(header, c.rest(), state, ctx, sink)
 }
 
@@ -57,7 +62,7 @@ impl TemplateSyntax for NetflowV9 {
         let (scope_fields, fields) = if options {
             let scope_len = be_u16(rest, 2).ok_or(bad)? as usize;
             let option_len = be_u16(rest, 4).ok_or(bad)? as usize;
-            if scope_len % 4 != 0 || option_len % 4 != 0 {
+            if !scope_len.is_multiple_of(4) || !option_len.is_multiple_of(4) {
                 return Err(bad);
             }
             (scope_len / 4, (scope_len + option_len) / 4)

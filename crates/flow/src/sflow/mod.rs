@@ -28,7 +28,11 @@ const HEADER_PROTOCOL_ETHERNET: u32 = 1;
 const HEADER_PROTOCOL_IPV4: u32 = 11;
 const HEADER_PROTOCOL_IPV6: u32 = 12;
 
-pub(crate) fn decode<S: RecordSink>(datagram: &[u8], stats: &mut ExporterStats, sink: &mut S) -> Outcome {
+pub(crate) fn decode<S: RecordSink>(
+    datagram: &[u8],
+    stats: &mut ExporterStats,
+    sink: &mut S,
+) -> Outcome {
     let mut outcome = Outcome::default();
     if let Err(reason) = decode_samples(datagram, stats, sink, &mut outcome) {
         outcome.fail(reason);
@@ -133,9 +137,15 @@ fn sampled_ip(c: &mut Cursor<'_>, v6: bool, rate: u32) -> Result<FlowRecord, Dro
     let length = c.u32()?;
     let protocol = c.u32()?;
     let (src, dst) = if v6 {
-        (IpAddr::V6(Ipv6Addr::from(c.array::<16>()?)), IpAddr::V6(Ipv6Addr::from(c.array::<16>()?)))
+        (
+            IpAddr::V6(Ipv6Addr::from(c.array::<16>()?)),
+            IpAddr::V6(Ipv6Addr::from(c.array::<16>()?)),
+        )
     } else {
-        (IpAddr::V4(Ipv4Addr::from(c.array::<4>()?)), IpAddr::V4(Ipv4Addr::from(c.array::<4>()?)))
+        (
+            IpAddr::V4(Ipv4Addr::from(c.array::<4>()?)),
+            IpAddr::V4(Ipv4Addr::from(c.array::<4>()?)),
+        )
     };
     let src_port = c.u32()?;
     let dst_port = c.u32()?;

@@ -26,15 +26,36 @@ pub(crate) fn datagram(agent: IpAddr, samples: &[Vec<u8>]) -> Vec<u8> {
 }
 
 fn flow_sample(rate: u32, records: &[Vec<u8>]) -> Vec<u8> {
-    let mut b = be(&[(1, 4), (3, 4), (rate as u64, 4), (rate as u64 * 10, 4), (0, 4), (0x3FFF_FFFF, 4), (7, 4)]);
+    let mut b = be(&[
+        (1, 4),
+        (3, 4),
+        (rate as u64, 4),
+        (rate as u64 * 10, 4),
+        (0, 4),
+        (0x3FFF_FFFF, 4),
+        (7, 4),
+    ]);
     b.extend(be(&[(records.len() as u64, 4)]));
     b.extend(records.concat());
     sample(1, &b)
 }
 
 fn expanded_flow_sample(rate: u32, records: &[Vec<u8>]) -> Vec<u8> {
-    let mut b = be(&[(1, 4), (0, 4), (3, 4), (rate as u64, 4), (rate as u64 * 10, 4), (0, 4)]);
-    b.extend(be(&[(0, 4), (0x3FFF_FFFF, 4), (0, 4), (7, 4), (records.len() as u64, 4)]));
+    let mut b = be(&[
+        (1, 4),
+        (0, 4),
+        (3, 4),
+        (rate as u64, 4),
+        (rate as u64 * 10, 4),
+        (0, 4),
+    ]);
+    b.extend(be(&[
+        (0, 4),
+        (0x3FFF_FFFF, 4),
+        (0, 4),
+        (7, 4),
+        (records.len() as u64, 4),
+    ]));
     b.extend(records.concat());
     sample(3, &b)
 }
@@ -56,7 +77,12 @@ fn sampled_ipv6(length: u32, src: Ipv6Addr, dst: Ipv6Addr) -> Vec<u8> {
 }
 
 fn raw_header(protocol: u32, frame_length: u32, header: &[u8]) -> Vec<u8> {
-    let mut b = be(&[(protocol as u64, 4), (frame_length as u64, 4), (4, 4), (header.len() as u64, 4)]);
+    let mut b = be(&[
+        (protocol as u64, 4),
+        (frame_length as u64, 4),
+        (4, 4),
+        (header.len() as u64, 4),
+    ]);
     b.extend_from_slice(header);
     b.resize(b.len().div_ceil(4) * 4, 0);
     sample(1, &b)
@@ -88,7 +114,11 @@ fn generic_counters(c: &InterfaceCounters) -> Vec<u8> {
 }
 
 fn counter_sample(expanded: bool, records: &[Vec<u8>]) -> Vec<u8> {
-    let mut b = if expanded { be(&[(9, 4), (0, 4), (3, 4)]) } else { be(&[(9, 4), (3, 4)]) };
+    let mut b = if expanded {
+        be(&[(9, 4), (0, 4), (3, 4)])
+    } else {
+        be(&[(9, 4), (3, 4)])
+    };
     b.extend(be(&[(records.len() as u64, 4)]));
     b.extend(records.concat());
     sample(if expanded { 4 } else { 2 }, &b)
@@ -106,9 +136,17 @@ fn pmacctd_flow_samples_match_tshark() {
     let (decoder, sink) = decode_fixture(DIR, "pmacctd-sflow");
     assert_matches_tshark(DIR, "pmacctd-sflow", &sink.records);
     let stats = decoder.exporter(&exporter()).unwrap();
-    assert_eq!((stats.last_format, stats.sampling_rate), (Some(Format::SflowV5), 1));
+    assert_eq!(
+        (stats.last_format, stats.sampling_rate),
+        (Some(Format::SflowV5), 1)
+    );
     // The fragmented UDP datagram: both fragments, IP lengths rather than frame lengths.
-    let fragments: Vec<_> = sink.records.iter().filter(|r| r.fragment).map(|r| r.bytes).collect();
+    let fragments: Vec<_> = sink
+        .records
+        .iter()
+        .filter(|r| r.fragment)
+        .map(|r| r.bytes)
+        .collect();
     assert_eq!(fragments, [1500, 148]);
 }
 
@@ -125,7 +163,10 @@ fn pmacctd_sampled_flow_samples_carry_their_rate() {
 #[test]
 fn an_ipv6_agent_address() {
     let agent: IpAddr = "2001:db8::fe".parse().unwrap();
-    let d = datagram(agent, &[counter_sample(false, &[generic_counters(&counters())])]);
+    let d = datagram(
+        agent,
+        &[counter_sample(false, &[generic_counters(&counters())])],
+    );
     let mut sink = Collect::default();
     decoder().decode(exporter(), 0, &d, &mut sink).unwrap();
     assert_eq!(sink.counters, [(agent, counters())]);
@@ -154,7 +195,10 @@ fn counter_samples_and_expanded_counter_samples() {
     let d = datagram(
         agent4(),
         &[
-            counter_sample(false, &[unknown_record.clone(), generic_counters(&counters())]),
+            counter_sample(
+                false,
+                &[unknown_record.clone(), generic_counters(&counters())],
+            ),
             counter_sample(true, &[generic_counters(&other), unknown_record]),
         ],
     );
@@ -168,11 +212,20 @@ fn counter_samples_and_expanded_counter_samples() {
 
 #[test]
 fn sampled_ipv4_and_ipv6_records_when_there_is_no_header() {
-    let (src6, dst6): (Ipv6Addr, Ipv6Addr) = ("2001:db8::1".parse().unwrap(), "2001:db8::2".parse().unwrap());
+    let (src6, dst6): (Ipv6Addr, Ipv6Addr) = (
+        "2001:db8::1".parse().unwrap(),
+        "2001:db8::2".parse().unwrap(),
+    );
     let d = datagram(
         agent4(),
         &[
-            flow_sample(512, &[sample(1001, &[0; 16]), sampled_ipv4(1200, [10, 0, 0, 1], [10, 0, 0, 2])]),
+            flow_sample(
+                512,
+                &[
+                    sample(1001, &[0; 16]),
+                    sampled_ipv4(1200, [10, 0, 0, 1], [10, 0, 0, 2]),
+                ],
+            ),
             expanded_flow_sample(0, &[sampled_ipv6(80, src6, dst6)]),
         ],
     );
@@ -180,9 +233,20 @@ fn sampled_ipv4_and_ipv6_records_when_there_is_no_header() {
     let decoded = decoder().decode(exporter(), 0, &d, &mut sink).unwrap();
     assert_eq!(decoded.records, 2);
     let (v4, v6) = (&sink.records[0], &sink.records[1]);
-    assert_eq!((v4.src.to_string().as_str(), v4.protocol, v4.dst_port, v4.bytes), ("10.0.0.1", 17, 53, 1200));
+    assert_eq!(
+        (
+            v4.src.to_string().as_str(),
+            v4.protocol,
+            v4.dst_port,
+            v4.bytes
+        ),
+        ("10.0.0.1", 17, 53, 1200)
+    );
     assert_eq!((v4.packets, v4.sampling_rate), (1, 512));
-    assert_eq!((v6.src, v6.dst, v6.tcp_flags, v6.bytes), (IpAddr::V6(src6), IpAddr::V6(dst6), 0x02, 80));
+    assert_eq!(
+        (v6.src, v6.dst, v6.tcp_flags, v6.bytes),
+        (IpAddr::V6(src6), IpAddr::V6(dst6), 0x02, 80)
+    );
     assert_eq!(v6.sampling_rate, 1, "a rate of 0 means unsampled");
 }
 
@@ -193,13 +257,21 @@ fn the_raw_header_wins_over_the_sampled_ip_record_and_ip_length_over_frame_lengt
     }
     // Ethernet + IPv4 (total length 1000) + UDP, frame length 1018 with FCS, header cut at 42.
     let mut frame = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
-    frame.extend([0x45, 0, 0x03, 0xE8, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 9, 10, 0, 0, 8]);
+    frame.extend([
+        0x45, 0, 0x03, 0xE8, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 9, 10, 0, 0, 8,
+    ]);
     frame.extend(be(&[(1000, 2), (2000, 2), (980, 2), (0, 2)]));
     let ip_packet = frame[14..].to_vec();
     let d = datagram(
         agent4(),
         &[
-            flow_sample(10, &[sampled_ipv4(1000, [1, 1, 1, 1], [2, 2, 2, 2]), raw_header(1, 1018, &frame)]),
+            flow_sample(
+                10,
+                &[
+                    sampled_ipv4(1000, [1, 1, 1, 1], [2, 2, 2, 2]),
+                    raw_header(1, 1018, &frame),
+                ],
+            ),
             flow_sample(10, &[raw_header(11, 1000, &ip_packet)]),
         ],
     );
@@ -207,16 +279,27 @@ fn the_raw_header_wins_over_the_sampled_ip_record_and_ip_length_over_frame_lengt
     decoder().decode(exporter(), 0, &d, &mut sink).unwrap();
     for r in &sink.records {
         assert_eq!(r.src.to_string(), "10.0.0.9");
-        assert_eq!((r.src_port, r.dst_port, r.bytes, r.sampling_rate), (1000, 2000, 1000, 10));
+        assert_eq!(
+            (r.src_port, r.dst_port, r.bytes, r.sampling_rate),
+            (1000, 2000, 1000, 10)
+        );
     }
     assert_eq!(sink.records.len(), 2);
 }
 
 #[test]
 fn samples_without_a_usable_record_are_counted_as_skipped() {
-    let d = datagram(agent4(), &[flow_sample(1, &[raw_header(2, 100, &[0; 20])]), sample(0x1234_5001, &[0; 8])]);
+    let d = datagram(
+        agent4(),
+        &[
+            flow_sample(1, &[raw_header(2, 100, &[0; 20])]),
+            sample(0x1234_5001, &[0; 8]),
+        ],
+    );
     let mut decoder = decoder();
-    let decoded = decoder.decode(exporter(), 0, &d, &mut Collect::default()).unwrap();
+    let decoded = decoder
+        .decode(exporter(), 0, &d, &mut Collect::default())
+        .unwrap();
     assert_eq!(decoded.records, 0);
     assert_eq!(decoder.exporter(&exporter()).unwrap().skipped_records, 1);
 }
@@ -238,13 +321,20 @@ fn a_record_running_past_its_sample_is_malformed_and_later_samples_still_decode(
 fn an_unknown_agent_address_type_is_malformed() {
     let mut d = datagram(agent4(), &[]);
     d[7] = 3;
-    assert_eq!(decoder().decode(exporter(), 0, &d, &mut Collect::default()), Err(DropReason::Malformed));
+    assert_eq!(
+        decoder().decode(exporter(), 0, &d, &mut Collect::default()),
+        Err(DropReason::Malformed)
+    );
 }
 
 #[test]
 fn pmacctd_ipv6_agent_bug_is_rejected_without_panic() {
     // pmacctd 1.7.7 writes 8 of the 16 bytes of an IPv6 agent address: the samples misalign.
-    let d = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sflow/bad/pmacctd-ipv6-agent-truncated.bin")).unwrap();
+    let d = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/sflow/bad/pmacctd-ipv6-agent-truncated.bin"
+    ))
+    .unwrap();
     let result = decoder().decode(exporter(), 0, &d, &mut Collect::default());
     assert!(result.is_err(), "{result:?}");
 }
@@ -255,8 +345,13 @@ fn every_truncation_of_the_fixtures_is_an_error() {
         for (i, datagram) in datagrams(DIR, name).iter().enumerate() {
             let mut decoder = decoder();
             for len in 0..datagram.len() {
-                let result = decoder.decode(exporter(), 0, &datagram[..len], &mut Collect::default());
-                assert_eq!(result, Err(DropReason::Truncated), "{name}-{i:02} cut at {len}");
+                let result =
+                    decoder.decode(exporter(), 0, &datagram[..len], &mut Collect::default());
+                assert_eq!(
+                    result,
+                    Err(DropReason::Truncated),
+                    "{name}-{i:02} cut at {len}"
+                );
             }
         }
     }
@@ -267,13 +362,22 @@ fn every_truncation_of_the_fixtures_is_an_error() {
 fn handmade_datagram() -> Vec<u8> {
     let mut other = counters();
     other.if_index = 4;
-    let (src6, dst6) = ("2001:db8::1".parse().unwrap(), "2001:db8::2".parse().unwrap());
+    let (src6, dst6) = (
+        "2001:db8::1".parse().unwrap(),
+        "2001:db8::2".parse().unwrap(),
+    );
     datagram(
         agent4(),
         &[
             counter_sample(false, &[generic_counters(&counters())]),
             counter_sample(true, &[generic_counters(&other)]),
-            flow_sample(512, &[sample(1001, &[0; 16]), sampled_ipv4(1200, [10, 0, 0, 1], [10, 0, 0, 2])]),
+            flow_sample(
+                512,
+                &[
+                    sample(1001, &[0; 16]),
+                    sampled_ipv4(1200, [10, 0, 0, 1], [10, 0, 0, 2]),
+                ],
+            ),
             expanded_flow_sample(0, &[sampled_ipv6(80, src6, dst6)]),
         ],
     )
@@ -284,13 +388,24 @@ fn handmade_counter_and_sampled_ip_samples_match_tshark() {
     assert_eq!(datagrams(DIR, "handmade"), [handmade_datagram()]);
     let (_, sink) = decode_fixture(DIR, "handmade");
     assert_matches_tshark(DIR, "handmade", &sink.records);
-    let expected = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sflow/handmade.expected")).unwrap();
-    let expected: Vec<String> = expected.lines().filter(|l| l.starts_with("counters")).map(String::from).collect();
+    let expected = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/sflow/handmade.expected"
+    ))
+    .unwrap();
+    let expected: Vec<String> = expected
+        .lines()
+        .filter(|l| l.starts_with("counters"))
+        .map(String::from)
+        .collect();
     let actual: Vec<String> = sink
         .counters
         .iter()
         .map(|(agent, c)| {
-            format!("counters {agent} {} {} {} {} {}", c.if_index, c.in_octets, c.in_packets, c.out_octets, c.out_packets)
+            format!(
+                "counters {agent} {} {} {} {} {}",
+                c.if_index, c.in_octets, c.in_packets, c.out_octets, c.out_packets
+            )
         })
         .collect();
     assert_eq!(actual, expected);

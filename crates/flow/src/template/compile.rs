@@ -66,7 +66,11 @@ pub(crate) fn compile(
     if min_len > MAX_RECORD_LEN {
         return Err(DropReason::MalformedTemplate);
     }
-    let ops = if variable { variable_plan(specs) } else { fixed_plan(specs) };
+    let ops = if variable {
+        variable_plan(specs)
+    } else {
+        fixed_plan(specs)
+    };
     Ok(Template {
         ops: ops.into_boxed_slice(),
         min_len,
@@ -91,7 +95,11 @@ fn fixed_plan(specs: &[FieldSpec]) -> Vec<FieldOp> {
     for spec in specs {
         let kind = kind_of(spec);
         if kind != FieldKind::Skip {
-            ops.push(FieldOp { kind, offset, len: spec.len });
+            ops.push(FieldOp {
+                kind,
+                offset,
+                len: spec.len,
+            });
         }
         offset += spec.len; // the sum was checked against MAX_RECORD_LEN
     }
@@ -112,7 +120,11 @@ fn variable_plan(specs: &[FieldSpec]) -> Vec<FieldOp> {
                 continue;
             }
         }
-        ops.push(FieldOp { kind, offset: 0, len: spec.len });
+        ops.push(FieldOp {
+            kind,
+            offset: 0,
+            len: spec.len,
+        });
     }
     ops
 }
@@ -122,41 +134,75 @@ mod tests {
     use super::*;
 
     fn spec(id: u16, len: u16) -> FieldSpec {
-        FieldSpec { id, len, enterprise: false, v9_scope: false }
+        FieldSpec {
+            id,
+            len,
+            enterprise: false,
+            v9_scope: false,
+        }
     }
 
     #[test]
     fn fixed_plan_lists_known_fields_at_their_offsets() {
-        let t = compile(&[spec(8, 4), spec(10, 4), spec(12, 4), spec(1, 8)], false, b"x", 64, 0).unwrap();
+        let t = compile(
+            &[spec(8, 4), spec(10, 4), spec(12, 4), spec(1, 8)],
+            false,
+            b"x",
+            64,
+            0,
+        )
+        .unwrap();
         assert!(!t.variable);
         assert_eq!(t.min_len, 20);
         let offsets: Vec<_> = t.ops.iter().map(|op| (op.kind, op.offset)).collect();
         assert_eq!(
             offsets,
-            [(FieldKind::SrcIpv4, 0), (FieldKind::DstIpv4, 8), (FieldKind::Octets(4), 12)]
+            [
+                (FieldKind::SrcIpv4, 0),
+                (FieldKind::DstIpv4, 8),
+                (FieldKind::Octets(4), 12)
+            ]
         );
     }
 
     #[test]
     fn variable_plan_merges_fixed_skips_and_keeps_variable_ones() {
-        let specs = [spec(10, 4), spec(14, 4), spec(82, VARIABLE_LENGTH), spec(8, 4)];
+        let specs = [
+            spec(10, 4),
+            spec(14, 4),
+            spec(82, VARIABLE_LENGTH),
+            spec(8, 4),
+        ];
         let t = compile(&specs, false, b"x", 64, 0).unwrap();
         assert!(t.variable);
         assert_eq!(t.min_len, 13);
         let ops: Vec<_> = t.ops.iter().map(|op| (op.kind, op.len)).collect();
         assert_eq!(
             ops,
-            [(FieldKind::Skip, 8), (FieldKind::Skip, VARIABLE_LENGTH), (FieldKind::SrcIpv4, 4)]
+            [
+                (FieldKind::Skip, 8),
+                (FieldKind::Skip, VARIABLE_LENGTH),
+                (FieldKind::SrcIpv4, 4)
+            ]
         );
     }
 
     #[test]
     fn zero_length_oversized_empty_and_too_wide_templates_are_rejected() {
         let bad = DropReason::MalformedTemplate;
-        assert_eq!(compile(&[spec(8, 4), spec(1, 0)], false, b"", 64, 0).unwrap_err(), bad);
-        assert_eq!(compile(&[spec(8, 65000), spec(1, 1000)], false, b"", 64, 0).unwrap_err(), bad);
+        assert_eq!(
+            compile(&[spec(8, 4), spec(1, 0)], false, b"", 64, 0).unwrap_err(),
+            bad
+        );
+        assert_eq!(
+            compile(&[spec(8, 65000), spec(1, 1000)], false, b"", 64, 0).unwrap_err(),
+            bad
+        );
         assert_eq!(compile(&[], false, b"", 64, 0).unwrap_err(), bad);
-        assert_eq!(compile(&[spec(8, 4); 65], false, b"", 64, 0).unwrap_err(), bad);
+        assert_eq!(
+            compile(&[spec(8, 4); 65], false, b"", 64, 0).unwrap_err(),
+            bad
+        );
     }
 
     #[test]

@@ -61,7 +61,11 @@ pub(crate) fn decode_data_set<S: RecordSink>(
 
 /// Reads one record of a variable-length template; the bytes it used, or `None` when a
 /// field runs past the set.
-fn read_variable_record<'a>(record: &'a [u8], template: &Template, values: &mut RecordValues<'a>) -> Option<usize> {
+fn read_variable_record<'a>(
+    record: &'a [u8],
+    template: &Template,
+    values: &mut RecordValues<'a>,
+) -> Option<usize> {
     let mut pos = 0usize;
     for op in template.ops.iter() {
         let len = if op.len == VARIABLE_LENGTH {

@@ -126,7 +126,10 @@ mod tests {
         assert_eq!(FieldKind::of(1, 8), FieldKind::Octets(4));
         assert_eq!(FieldKind::of(1, 9), FieldKind::Skip);
         assert_eq!(FieldKind::of(1, VARIABLE_LENGTH), FieldKind::Skip);
-        assert_eq!(FieldKind::of(315, VARIABLE_LENGTH), FieldKind::Section(Link::Ethernet));
+        assert_eq!(
+            FieldKind::of(315, VARIABLE_LENGTH),
+            FieldKind::Section(Link::Ethernet)
+        );
         assert_eq!(FieldKind::of(156, 4), FieldKind::Skip);
         assert_eq!(FieldKind::of(60000, 4), FieldKind::Skip);
     }

@@ -35,13 +35,26 @@ impl HeldQueue {
     }
 
     /// Holds the sets at `ranges` of `sets` (each a whole set, header included).
-    pub fn hold(&mut self, format: Format, domain: u32, now_ms: u64, sets: &[u8], ranges: &[(usize, usize)]) {
+    pub fn hold(
+        &mut self,
+        format: Format,
+        domain: u32,
+        now_ms: u64,
+        sets: &[u8],
+        ranges: &[(usize, usize)],
+    ) {
         let mut copy = Vec::with_capacity(ranges.iter().map(|(s, e)| e - s).sum());
         for &(start, end) in ranges {
             copy.extend_from_slice(&sets[start..end]);
         }
         self.bytes += copy.len();
-        self.items.push_back(HeldDatagram { received_ms: now_ms, format, domain, pending: ranges.len(), sets: copy });
+        self.items.push_back(HeldDatagram {
+            received_ms: now_ms,
+            format,
+            domain,
+            pending: ranges.len(),
+            sets: copy,
+        });
     }
 
     /// Drops the oldest held datagram; false when there is none.
@@ -71,9 +84,15 @@ impl HeldQueue {
     /// Hands every held data set of template `id` to `decode` (set body, without header), then
     /// forgets them; datagrams with nothing left pending are released.
     pub fn resolve(&mut self, format: Format, domain: u32, id: u16, mut decode: impl FnMut(&[u8])) {
-        for item in self.items.iter_mut().filter(|i| i.format == format && i.domain == domain) {
+        for item in self
+            .items
+            .iter_mut()
+            .filter(|i| i.format == format && i.domain == domain)
+        {
             let mut pos = 0;
-            while let (Some(set_id), Some(len)) = (be_u16(&item.sets, pos), be_u16(&item.sets, pos + 2)) {
+            while let (Some(set_id), Some(len)) =
+                (be_u16(&item.sets, pos), be_u16(&item.sets, pos + 2))
+            {
                 let end = pos + (len as usize).max(4);
                 if set_id == id {
                     if let Some(body) = item.sets.get(pos + 4..end) {

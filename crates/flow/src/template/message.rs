@@ -72,7 +72,12 @@ pub(crate) fn decode_sets<T: TemplateSyntax, S: RecordSink>(
     ctx: &mut Context<'_>,
     sink: &mut S,
 ) -> Outcome {
-    let ExporterState { stats, netflow_v9, ipfix, held } = state;
+    let ExporterState {
+        stats,
+        netflow_v9,
+        ipfix,
+        held,
+    } = state;
     let store = match T::FORMAT {
         Format::NetflowV9 => netflow_v9,
         _ => ipfix,
@@ -89,8 +94,11 @@ pub(crate) fn decode_sets<T: TemplateSyntax, S: RecordSink>(
         walked: 0,
     };
     run.all_sets::<T>(sets);
+    // NetFlow v9 has no length field: a packet cut at a flowset boundary shows only in its
+    // record count. Exporters that miscount do so by counting flowsets, which is fewer.
     if let Some(count) = header.record_count {
-        let complete = run.outcome.held || run.outcome.error.is_some() || run.walked >= count as u32;
+        let complete =
+            run.outcome.held || run.outcome.error.is_some() || run.walked >= count as u32;
         if !complete {
             run.outcome.fail(DropReason::Truncated);
         }
@@ -169,7 +177,13 @@ impl<S: RecordSink> SetLoop<'_, '_, S> {
         }
     }
 
-    fn apply(&mut self, record: TemplateRecord, options: bool, specs: &[FieldSpec], definition: &[u8]) {
+    fn apply(
+        &mut self,
+        record: TemplateRecord,
+        options: bool,
+        specs: &[FieldSpec],
+        definition: &[u8],
+    ) {
         let (domain, now) = (self.domain, self.ctx.now_ms);
         match record {
             TemplateRecord::Define { id } => {
@@ -177,8 +191,17 @@ impl<S: RecordSink> SetLoop<'_, '_, S> {
                     return;
                 }
                 let config = self.ctx.config;
-                let inserted = compile(specs, options, definition, config.max_fields_per_template, now)
-                    .and_then(|t| self.store.insert(domain, id, t, config.max_templates_per_exporter));
+                let inserted = compile(
+                    specs,
+                    options,
+                    definition,
+                    config.max_fields_per_template,
+                    now,
+                )
+                .and_then(|t| {
+                    self.store
+                        .insert(domain, id, t, config.max_templates_per_exporter)
+                });
                 match inserted {
                     Ok(()) => self.resolve_held(id),
                     Err(reason) => self.outcome.fail(reason),
@@ -229,7 +252,8 @@ impl<S: RecordSink> SetLoop<'_, '_, S> {
         while self.held.len() >= config.held_data_max_datagrams && self.held.drop_oldest() {
             self.stats.count_drop(DropReason::NoTemplate);
         }
-        self.held.hold(self.format, self.domain, self.ctx.now_ms, sets, ranges);
+        self.held
+            .hold(self.format, self.domain, self.ctx.now_ms, sets, ranges);
         self.outcome.held = true;
     }
 
@@ -238,7 +262,12 @@ impl<S: RecordSink> SetLoop<'_, '_, S> {
         if self.held.is_empty() {
             return;
         }
-        let (domain, store, stats, sink) = (self.domain, &mut *self.store, &mut *self.stats, &mut *self.sink);
+        let (domain, store, stats, sink) = (
+            self.domain,
+            &mut *self.store,
+            &mut *self.stats,
+            &mut *self.sink,
+        );
         let mut records = 0;
         self.held.resolve(self.format, domain, id, |body| {
             if let Some((template, sampling)) = store.for_data(domain, id) {

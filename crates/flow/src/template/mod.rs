@@ -14,7 +14,9 @@ mod values;
 
 pub(crate) use compile::FieldSpec;
 pub(crate) use held::HeldQueue;
-pub(crate) use message::{decode_sets, Context, MessageHeader, Scratch, TemplateRecord, TemplateSyntax};
+pub(crate) use message::{
+    decode_sets, Context, MessageHeader, Scratch, TemplateRecord, TemplateSyntax,
+};
 pub(crate) use store::TemplateStore;
 
 /// Field length that announces a variable-length field (RFC 7011 section 7).

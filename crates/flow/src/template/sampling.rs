@@ -21,7 +21,10 @@ pub(crate) struct DomainSampling {
 
 impl DomainSampling {
     pub fn sampler_rate(&self, key: SamplerKey) -> Option<u32> {
-        self.samplers.iter().find(|(k, _)| *k == key).map(|&(_, rate)| rate)
+        self.samplers
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|&(_, rate)| rate)
     }
 
     pub fn set_sampler(&mut self, key: SamplerKey, rate: u32) {

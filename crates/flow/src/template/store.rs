@@ -32,7 +32,14 @@ impl TemplateStore {
 
     /// Marks a known template as refreshed when `definition` is what it already is; false
     /// when it is new or different.
-    pub fn refresh(&mut self, domain: u32, id: u16, definition: &[u8], options: bool, now_ms: u64) -> bool {
+    pub fn refresh(
+        &mut self,
+        domain: u32,
+        id: u16,
+        definition: &[u8],
+        options: bool,
+        now_ms: u64,
+    ) -> bool {
         match self.templates.get_mut(&TemplateKey { domain, id }) {
             Some(t) if t.options == options && *t.definition == *definition => {
                 t.last_seen_ms = now_ms;
@@ -42,7 +49,13 @@ impl TemplateStore {
         }
     }
 
-    pub fn insert(&mut self, domain: u32, id: u16, template: Template, max: usize) -> Result<(), DropReason> {
+    pub fn insert(
+        &mut self,
+        domain: u32,
+        id: u16,
+        template: Template,
+        max: usize,
+    ) -> Result<(), DropReason> {
         let key = TemplateKey { domain, id };
         if self.templates.len() >= max && !self.templates.contains_key(&key) {
             return Err(DropReason::TooManyTemplates);
@@ -56,21 +69,24 @@ impl TemplateStore {
     }
 
     pub fn withdraw_all(&mut self, domain: u32, options: bool) {
-        self.templates.retain(|k, t| k.domain != domain || t.options != options);
+        self.templates
+            .retain(|k, t| k.domain != domain || t.options != options);
     }
 
     /// The template for a data set and the sampling state its records use.
     pub fn for_data(&mut self, domain: u32, id: u16) -> Option<(&Template, &mut DomainSampling)> {
         let template = self.templates.get(&TemplateKey { domain, id })?;
-        let sampling = if self.sampling.len() < MAX_SAMPLING_DOMAINS || self.sampling.contains_key(&domain) {
-            self.sampling.entry(domain).or_default()
-        } else {
-            &mut self.shared_sampling
-        };
+        let sampling =
+            if self.sampling.len() < MAX_SAMPLING_DOMAINS || self.sampling.contains_key(&domain) {
+                self.sampling.entry(domain).or_default()
+            } else {
+                &mut self.shared_sampling
+            };
         Some((template, sampling))
     }
 
     pub fn expire(&mut self, now_ms: u64, timeout_ms: u64) {
-        self.templates.retain(|_, t| now_ms.saturating_sub(t.last_seen_ms) <= timeout_ms);
+        self.templates
+            .retain(|_, t| now_ms.saturating_sub(t.last_seen_ms) <= timeout_ms);
     }
 }

@@ -104,17 +104,24 @@ impl<'a> RecordValues<'a> {
             self.sampling_interval
         } else if self.sampler_random_interval > 0 {
             self.sampler_random_interval
-        } else if self.packet_interval > 0 {
-            match self.packet_space {
-                Some(space) => (self.packet_interval.saturating_add(space)) / self.packet_interval,
-                None => self.packet_interval,
-            }
+        } else if let Some(rate) = self.packet_interval_rate() {
+            rate
         } else if self.sampling_size > 0 && self.sampling_population > 0 {
             self.sampling_population / self.sampling_size
         } else {
             return None;
         };
         Some(rate.clamp(1, u32::MAX as u64) as u32)
+    }
+
+    /// samplingPacketInterval packets taken out of every interval + samplingPacketSpace;
+    /// without a space, exporters mean the interval as the 1-in-N rate.
+    fn packet_interval_rate(&self) -> Option<u64> {
+        let interval = self.packet_interval;
+        match self.packet_space {
+            Some(space) => interval.saturating_add(space).checked_div(interval),
+            None => (interval > 0).then_some(interval),
+        }
     }
 
     pub fn sampler(&self) -> Option<SamplerKey> {
