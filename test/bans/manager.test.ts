@@ -1,0 +1,78 @@
+// The ban lifecycle against a real state directory: bans persist, survive a restart, expire,
+// and are extended while the attack goes on.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BanManager, type BanEvent } from '../../ts/bans/manager.js';
+import { StateStore } from '../../ts/state/store.js';
+
+const log = pino({ level: 'silent' });
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function setup(now: { t: number }, dir = mkdtempSync(join(tmpdir(), 'floodwatch-bans-'))) {
+  dirs.push(dir);
+  const events: BanEvent[] = [];
+  const store = new StateStore(dir);
+  const bans = new BanManager(store, { dispatch: (e) => events.push(e) }, log, () => now.t);
+  return { dir, store, bans, events };
+}
+
+const request = (ip: string, ttlSeconds = 60) => ({
+  ip,
+  direction: 'incoming' as const,
+  hostgroup: 'global',
+  attack: null,
+  ttlSeconds,
+  manual: false,
+  comment: null,
+});
+
+describe('BanManager', () => {
+  it('saves every ban to the state directory and restores it after a restart', () => {
+    const now = { t: Date.parse('2026-01-01T00:00:00Z') };
+    const first = setup(now);
+    first.bans.ban(request('198.51.100.1'));
+    first.bans.ban(request('2001:db8::1', 3600));
+    expect(JSON.parse(readFileSync(join(first.dir, 'bans.json'), 'utf8')).bans).toHaveLength(2);
+
+    now.t += 120_000; // the first ban expired while "stopped"
+    const second = setup(now, first.dir);
+    const { restored, lifted } = second.bans.restore();
+    expect(restored.map((b) => b.ip)).toEqual(['2001:db8::1']);
+    expect(lifted.map((b) => b.ip)).toEqual(['198.51.100.1']);
+    expect(second.events.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual(['ban 2001:db8::1', 'unban 198.51.100.1']);
+    expect(second.bans.list().map((b) => b.ip)).toEqual(['2001:db8::1']);
+  });
+
+  it('does not ban a banned host twice', () => {
+    const now = { t: 0 };
+    const { bans, events } = setup(now);
+    expect(bans.ban(request('198.51.100.1')).created).toBe(true);
+    expect(bans.ban(request('198.51.100.1')).created).toBe(false);
+    expect(events).toHaveLength(1);
+  });
+
+  it('lifts a ban when its time is up, or extends it while the attack goes on', () => {
+    const now = { t: 1_000_000 };
+    const { bans, events } = setup(now);
+    bans.ban(request('198.51.100.1', 10));
+    bans.ban({ ...request('198.51.100.2', 10), manual: true });
+    now.t += 11_000;
+    bans.expire(() => true, 30);
+    expect(bans.get('198.51.100.1')).toBeDefined();
+    expect(bans.get('198.51.100.2')).toBeUndefined(); // manual bans end on time
+    now.t += 31_000;
+    bans.expire(() => false, 30);
+    expect(bans.list()).toEqual([]);
+    expect(events.map((e) => e.kind)).toEqual(['ban', 'ban', 'unban', 'unban']);
+  });
+
+  it('unban of an unknown host is a no-op', () => {
+    const { bans, events } = setup({ t: 0 });
+    expect(bans.unban('192.0.2.1', 'test')).toBeNull();
+    expect(events).toEqual([]);
+  });
+});

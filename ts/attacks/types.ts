@@ -1,0 +1,81 @@
+// An attack as floodwatch records, reports and acts on it.
+import type { Direction, ProtocolClass } from '../engine/types.js';
+
+/** What the threshold was on: a total, or one protocol class. */
+export type ThresholdMetric = 'pps' | 'mbps' | 'flows' | `${ProtocolClass}_pps` | `${ProtocolClass}_mbps`;
+
+export type AttackType =
+  | 'syn_flood'
+  | 'udp_flood'
+  | 'icmp_flood'
+  | 'ip_fragmentation'
+  | 'tcp_flood'
+  | `${AmplificationProtocol}_amplification`
+  | 'unknown';
+
+export type AmplificationProtocol =
+  | 'dns'
+  | 'ntp'
+  | 'ssdp'
+  | 'memcached'
+  | 'chargen'
+  | 'cldap'
+  | 'snmp'
+  | 'rip'
+  | 'mssql'
+  | 'netbios'
+  | 'portmap'
+  | 'qotd'
+  | 'ws_discovery'
+  | 'coap'
+  | 'ard'
+  | 'openvpn';
+
+export interface Rates {
+  pps: number;
+  mbps: number;
+  flows: number;
+}
+
+export interface ProtocolBreakdown {
+  /** Per protocol class: packets/s and Mbit/s at the peak. */
+  [cls: string]: { pps: number; mbps: number };
+}
+
+export interface TopEntry {
+  /** An address, or a port number as a string. */
+  key: string;
+  packets: number;
+  bytes: number;
+}
+
+export interface AttackRecord {
+  /** Unique, sortable: time-based. */
+  id: string;
+  ip: string;
+  direction: Direction;
+  hostgroup: string;
+  /** The threshold that was crossed. */
+  threshold: { metric: ThresholdMetric; value: number; observed: number };
+  type: AttackType;
+  started_at: string; // ISO 8601
+  ended_at: string | null;
+  peak: Rates;
+  protocols: ProtocolBreakdown;
+  top_sources: TopEntry[];
+  top_source_ports: TopEntry[];
+  top_destination_ports: TopEntry[];
+  /** Where the fingerprint pcap is kept, relative to the state directory, when the source gave packets. */
+  pcap: string | null;
+}
+
+export interface Ban {
+  ip: string;
+  direction: Direction;
+  hostgroup: string;
+  attack_id: string | null;
+  banned_at: string;
+  expires_at: string;
+  manual: boolean;
+  comment: string | null;
+}

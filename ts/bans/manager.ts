@@ -1,0 +1,140 @@
+// The ban lifecycle: bans are made, extended and lifted here, saved to the state directory on
+// every change, and each change is handed to the actions. A restart restores them.
+import type { Logger } from 'pino';
+import type { AttackRecord, Ban } from '../attacks/types.js';
+import type { Direction } from '../engine/types.js';
+import type { StateStore } from '../state/store.js';
+
+export interface BanEvent {
+  kind: 'ban' | 'unban' | 'attack_details';
+  attack: AttackRecord | null;
+  ban: Ban;
+}
+
+export interface BanEventSink {
+  dispatch(event: BanEvent): void;
+}
+
+export interface BanRequest {
+  ip: string;
+  direction: Direction;
+  hostgroup: string;
+  attack: AttackRecord | null;
+  ttlSeconds: number;
+  manual: boolean;
+  comment: string | null;
+}
+
+export class BanManager {
+  readonly #bans = new Map<string, Ban>();
+  readonly #store: StateStore;
+  readonly #actions: BanEventSink;
+  readonly #log: Logger;
+  readonly #now: () => number;
+
+  constructor(store: StateStore, actions: BanEventSink, log: Logger, now: () => number = Date.now) {
+    this.#store = store;
+    this.#actions = actions;
+    this.#log = log;
+    this.#now = now;
+  }
+
+  /** Loads the saved bans: expired ones are lifted, the others applied again. */
+  restore(): { restored: Ban[]; lifted: Ban[] } {
+    const restored: Ban[] = [];
+    const lifted: Ban[] = [];
+    for (const ban of this.#store.loadBans()) {
+      if (Date.parse(ban.expires_at) <= this.#now()) {
+        lifted.push(ban);
+      } else {
+        this.#bans.set(ban.ip, ban);
+        restored.push(ban);
+      }
+    }
+    this.#save();
+    for (const ban of restored) {
+      this.#log.info({ ip: ban.ip, expires_at: ban.expires_at }, 'ban restored from the state directory');
+      this.#actions.dispatch({ kind: 'ban', attack: this.#attackOf(ban), ban });
+    }
+    for (const ban of lifted) {
+      this.#log.info({ ip: ban.ip, expired_at: ban.expires_at }, 'ban expired while floodwatch was stopped: lifting it');
+      this.#actions.dispatch({ kind: 'unban', attack: this.#attackOf(ban), ban });
+    }
+    return { restored, lifted };
+  }
+
+  get(ip: string): Ban | undefined {
+    return this.#bans.get(ip);
+  }
+
+  list(): Ban[] {
+    return [...this.#bans.values()].sort((a, b) => a.banned_at.localeCompare(b.banned_at));
+  }
+
+  /** Bans `ip`, or returns its ban unchanged when it has one already. */
+  ban(request: BanRequest): { ban: Ban; created: boolean } {
+    const existing = this.#bans.get(request.ip);
+    if (existing) return { ban: existing, created: false };
+    const now = this.#now();
+    const ban: Ban = {
+      ip: request.ip,
+      direction: request.direction,
+      hostgroup: request.hostgroup,
+      attack_id: request.attack?.id ?? null,
+      banned_at: new Date(now).toISOString(),
+      expires_at: new Date(now + request.ttlSeconds * 1000).toISOString(),
+      manual: request.manual,
+      comment: request.comment,
+    };
+    this.#bans.set(ban.ip, ban);
+    this.#save();
+    this.#log.warn({ ip: ban.ip, direction: ban.direction, attack_id: ban.attack_id, expires_at: ban.expires_at, manual: ban.manual }, 'host banned');
+    this.#actions.dispatch({ kind: 'ban', attack: request.attack, ban });
+    return { ban, created: true };
+  }
+
+  unban(ip: string, reason: string): Ban | null {
+    const ban = this.#bans.get(ip);
+    if (!ban) return null;
+    this.#bans.delete(ip);
+    this.#save();
+    this.#log.warn({ ip, reason }, 'host unbanned');
+    this.#actions.dispatch({ kind: 'unban', attack: this.#attackOf(ban), ban });
+    return ban;
+  }
+
+  /**
+   * Lifts the bans whose time is up. With `stillAttacked` (unban_only_if_attack_finished), a
+   * ban whose host is still over its threshold is extended by `extendSeconds` instead.
+   */
+  expire(stillAttacked: ((ban: Ban) => boolean) | null, extendSeconds: number): void {
+    const now = this.#now();
+    let extended = false;
+    for (const ban of [...this.#bans.values()]) {
+      if (Date.parse(ban.expires_at) > now) continue;
+      if (!ban.manual && stillAttacked?.(ban)) {
+        ban.expires_at = new Date(now + extendSeconds * 1000).toISOString();
+        extended = true;
+        this.#log.info({ ip: ban.ip, expires_at: ban.expires_at }, 'ban time is up but the attack goes on: ban extended');
+        continue;
+      }
+      this.unban(ban.ip, 'ban time is up');
+    }
+    if (extended) this.#save();
+  }
+
+  /** Records the attack's details as they become known and tells the actions. */
+  attackDetails(attack: AttackRecord): void {
+    this.#store.saveAttack(attack);
+    const ban = this.#bans.get(attack.ip);
+    if (ban && ban.attack_id === attack.id) this.#actions.dispatch({ kind: 'attack_details', attack, ban });
+  }
+
+  #attackOf(ban: Ban): AttackRecord | null {
+    return ban.attack_id ? this.#store.loadAttack(ban.attack_id) : null;
+  }
+
+  #save(): void {
+    this.#store.saveBans(this.#bans.values());
+  }
+}
