@@ -8,6 +8,7 @@ import { writePcap } from '../test/support/pcap.js';
 import { captureDatagrams } from './capture.js';
 import { pmacctdSflowExport, softflowdExport } from './exporters.js';
 import { freeUdpPort } from './ports.js';
+import { onExit } from './processes.js';
 import { recordsPerDatagram, type FlowProtocol } from './record-count.js';
 import { DEFAULT_FLOWS, DEFAULT_HOSTS, MONITORED_NETWORKS, manyFlows } from './traffic.js';
 
@@ -71,7 +72,7 @@ export async function makeDatasets(options: DatasetOptions = {}): Promise<Datase
   const flows = options.flows ?? DEFAULT_FLOWS;
   const hosts = options.hosts ?? DEFAULT_HOSTS;
   const dir = mkdtempSync(join(tmpdir(), 'floodwatch-bench-datasets-'));
-  if (!options.keep) process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  if (!options.keep) onExit(() => rmSync(dir, { recursive: true, force: true }));
   const trafficPcap = join(dir, 'traffic.pcap');
   writePcap(trafficPcap, manyFlows({ flows, hosts }));
   // One exporter at a time: each one reads the file as fast as it can.

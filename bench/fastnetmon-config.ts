@@ -2,6 +2,7 @@
 // loopback ports, the monitored networks, Prometheus on, every action and export off.
 // Keys are those of Debian's /etc/fastnetmon.conf (1.2.4); detection settings keep its defaults.
 import { writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 
 export interface FastNetMonConfigOptions {
@@ -70,8 +71,22 @@ export function fastNetMonConfigText(options: FastNetMonConfigOptions): string {
     .join('\n') + '\n';
 }
 
+/** Throws on anything but ADDRESS/PREFIX: FastNetMon 1.2.4 loads a malformed line silently. */
+export function checkNetworks(networks: readonly string[]): void {
+  if (networks.length === 0) throw new Error('FastNetMon needs at least one monitored network (ADDRESS/PREFIX)');
+  for (const network of networks) {
+    const [address, prefix, extra] = network.split('/');
+    const family = isIP(address ?? '');
+    const bits = Number(prefix);
+    if (!family || extra !== undefined || !/^\d+$/.test(prefix ?? '') || bits > (family === 4 ? 32 : 128)) {
+      throw new Error(`monitored network "${network}" is not ADDRESS/PREFIX (like 198.51.100.0/24 or 2001:db8::/32)`);
+    }
+  }
+}
+
 /** Writes fastnetmon.conf, networks_list and an empty whitelist into `options.dir`. */
 export function writeFastNetMonConfig(options: FastNetMonConfigOptions): FastNetMonFiles {
+  checkNetworks(options.networks);
   const files: FastNetMonFiles = {
     config: join(options.dir, 'fastnetmon.conf'),
     networks: join(options.dir, 'networks_list'),

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds } from './cpu.js';
 import { FASTNETMON_BINARY, ensureFastNetMon } from './fastnetmon-install.js';
-import { writeFastNetMonConfig, type FastNetMonFiles } from './fastnetmon-config.js';
+import { checkNetworks, writeFastNetMonConfig, type FastNetMonFiles } from './fastnetmon-config.js';
 import { freeUdpPort, tcpPortInUse } from './ports.js';
-import { startProcess, stopProcess, sleep, type StartedProcess } from './processes.js';
+import { onExit, startProcess, stopProcess, sleep, type StartedProcess } from './processes.js';
 import { scrapePrometheus } from './prometheus.js';
 import { udpSocketDrops } from './udp-socket.js';
 
@@ -100,6 +100,7 @@ async function waitUntilReady(daemon: StartedProcess, url: string, files: FastNe
 
 /** Starts FastNetMon on its own config and waits until its Prometheus endpoint answers. */
 export async function startFastNetMon(options: FastNetMonOptions): Promise<FastNetMon> {
+  checkNetworks(options.networks);
   await ensureFastNetMon();
   const prometheusPort = options.prometheusPort ?? 9209;
   if (await tcpPortInUse(prometheusPort)) {
@@ -115,9 +116,12 @@ export async function startFastNetMon(options: FastNetMonOptions): Promise<FastN
     cwd: dir,
   });
   const metricsUrl = `http://127.0.0.1:${prometheusPort}/metrics`;
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const forget = options.keep ? () => undefined : onExit(removeDir);
   const stop = async () => {
     await stopProcess(child, { signal: 'SIGTERM', graceMs: 5000 });
-    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    if (!options.keep) removeDir();
+    forget();
   };
   try {
     await waitUntilReady(child, metricsUrl, files, [netflowPort, sflowPort], ipv4HostCount(options.networks));

@@ -1,7 +1,7 @@
 // Starts the child processes of a benchmark and makes sure every one of them is stopped:
 // after use, on error, on Ctrl-C and on exit. Each child gets its own process group so that
 // its helpers (tshark's dumpcap, for one) stop with it.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface StartedProcess {
   readonly name: string;
@@ -15,18 +15,30 @@ export interface StartedProcess {
 }
 
 const running = new Set<StartedProcess>();
+const commands = new Set<ChildProcess>();
+const cleanups = new Set<() => void>();
 
-function killGroup(p: StartedProcess, signal: NodeJS.Signals): void {
+/** Runs `fn` (synchronous) when this process exits, unless the returned function is called first. */
+export function onExit(fn: () => void): () => void {
+  installExitHandlers();
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
+function killChildGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
   try {
-    process.kill(-p.pid, signal);
+    process.kill(-child.pid, signal);
   } catch {
     try {
-      p.child.kill(signal);
+      child.kill(signal);
     } catch {
       // already gone
     }
   }
 }
+
+const killGroup = (p: StartedProcess, signal: NodeJS.Signals) => killChildGroup(p.child, signal);
 
 let handlersInstalled = false;
 function installExitHandlers(): void {
@@ -34,10 +46,17 @@ function installExitHandlers(): void {
   handlersInstalled = true;
   process.on('exit', () => {
     for (const p of running) killGroup(p, 'SIGKILL');
+    for (const c of commands) killChildGroup(c, 'SIGKILL');
+    for (const fn of cleanups) {
+      try {
+        fn();
+      } catch {
+        // best effort at exit
+      }
+    }
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      for (const p of running) killGroup(p, 'SIGKILL');
       process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
     });
   }
@@ -89,7 +108,10 @@ export async function stopProcess(p: StartedProcess, options: { signal?: NodeJS.
   }
 }
 
-/** Runs a command to completion and returns its output; the error names the command and its stderr. */
+/**
+ * Runs a command to completion (in its own process group, killed if this process exits first)
+ * and returns its output; the error names the command and its stderr.
+ */
 export function runCommand(
   command: string,
   args: string[],
@@ -101,20 +123,36 @@ export function runCommand(
     acceptExit?: (code: number, stderr: string) => boolean;
   } = {},
 ): Promise<{ stdout: string; stderr: string }> {
+  installExitHandlers();
+  const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { timeout: options.timeoutMs ?? 120_000, cwd: options.cwd, env: options.env, maxBuffer: 512 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr });
-        const e = err as NodeJS.ErrnoException & { killed?: boolean };
-        if (typeof e.code === 'number' && !e.killed && options.acceptExit?.(e.code, stderr)) return resolve({ stdout, stderr });
-        if (e.code === 'ENOENT') return reject(new Error(`${command} is not installed (not found on PATH)`));
-        const why = e.killed ? `timed out after ${options.timeoutMs ?? 120_000} ms` : `failed (${e.code ?? e.message})`;
-        reject(new Error(`${command} ${args.join(' ')} ${why}\n${stderr.trim().split('\n').slice(-15).join('\n')}`));
-      },
-    );
+    // Own process group: pmacctd's plugin processes, for one, die with it.
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    commands.add(child);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killChildGroup(child, 'SIGKILL');
+    }, timeoutMs);
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      commands.delete(child);
+      reject(e.code === 'ENOENT' ? new Error(`${command} is not installed (not found on PATH)`) : e);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      commands.delete(child);
+      const stdout = Buffer.concat(out).toString();
+      const stderr = Buffer.concat(err).toString();
+      if (code === 0) return resolve({ stdout, stderr });
+      if (code !== null && !timedOut && options.acceptExit?.(code, stderr)) return resolve({ stdout, stderr });
+      const why = timedOut ? `timed out after ${timeoutMs} ms` : code !== null ? `exited with code ${code}` : `was killed by ${signal}`;
+      reject(new Error(`${command} ${args.join(' ')} ${why}\n${stderr.trim().split('\n').slice(-15).join('\n')}`));
+    });
   });
 }
 

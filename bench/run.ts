@@ -1,0 +1,129 @@
+// npm run bench [-- --smoke] [--seconds N]: every scenario on FastNetMon 1.2.4 and on
+// floodwatch, on the same input in the same run; prints the table and writes
+// bench/results/TIMESTAMP.json. --smoke: a few seconds per scenario, small inputs, no FastNetMon
+// (CI runs it so that the harness never rots). No figure is ever asserted.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { datasets, type DatagramDataset } from './datasets.js';
+import { measureFastNetMonIngest, type IngestFigures } from './fastnetmon-ingest.js';
+import { ensureFastNetMon } from './fastnetmon-install.js';
+import { startFastNetMon } from './fastnetmon.js';
+import { FloodwatchProcess } from './floodwatch.js';
+import { measureFloodwatchIngest } from './floodwatch-ingest.js';
+import { residentBytes } from './memory.js';
+import { onExit } from './processes.js';
+import { buildReplayer } from './replay.js';
+import { makeSprayDataset, measureSpray, SPRAY_NETWORK, type MemoryFigures } from './spray.js';
+import { renderTable, type Row } from './table.js';
+
+interface Options {
+  smoke: boolean;
+  seconds: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { smoke: false, seconds: 10 };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--smoke') options.smoke = true;
+    else if (argv[i] === '--seconds') options.seconds = Number(argv[++i]);
+    else throw new Error(`unknown argument ${argv[i]}\nusage: npm run bench [-- --smoke] [--seconds N]`);
+  }
+  if (!(options.seconds > 0)) throw new Error('--seconds needs a positive number');
+  if (options.smoke) options.seconds = Math.min(options.seconds, 2);
+  return options;
+}
+
+const LABEL = { 'netflow-v9': 'NetFlow v9', ipfix: 'IPFIX', sflow: 'sFlow v5' } as const;
+/** A rate FastNetMon 1.2.4 keeps up with on this machine (about 0.6 M flow records/s). */
+const FIXED_RATE = 20_000;
+
+function ingestRows(label: string, f: IngestFigures | null, w: IngestFigures): Row[] {
+  return [
+    { figure: `${label}: records decoded/s`, unit: 'M/s', fastnetmon: f?.decodedPerSecond ?? null, floodwatch: w.decodedPerSecond, better: 'higher' },
+    { figure: `${label}: loss`, unit: '%', fastnetmon: f?.loss ?? null, floodwatch: w.loss, better: 'lower' },
+    { figure: `${label}: CPU-s per M records`, unit: 's', fastnetmon: f?.cpuSecondsPerMillionRecords ?? null, floodwatch: w.cpuSecondsPerMillionRecords, better: 'lower' },
+  ];
+}
+
+async function ingest(d: DatagramDataset, networks: readonly string[], o: Options, rate?: number) {
+  const f = o.smoke ? null : await measureFastNetMonIngest(d, networks, { seconds: o.seconds, rate });
+  const w = await measureFloodwatchIngest(d, networks, { seconds: o.seconds, rate });
+  return { fastnetmon: f, floodwatch: w };
+}
+
+async function memory(o: Options, dir: string) {
+  const destinations = o.smoke ? 20_000 : 1_000_000;
+  const spray = await makeSprayDataset(dir, destinations);
+  const rate = 5000;
+  let fastnetmon: MemoryFigures | null = null;
+  if (!o.smoke) {
+    const fnm = await startFastNetMon({ networks: [SPRAY_NETWORK] });
+    try {
+      fastnetmon = await measureSpray(spray, fnm.netflowPort, () => residentBytes(fnm.pid), rate);
+    } finally {
+      await fnm.stop();
+    }
+  }
+  const fw = await FloodwatchProcess.start({ listen: ['127.0.0.1:0'], networks: [SPRAY_NETWORK] });
+  let floodwatch: MemoryFigures;
+  let hosts: number;
+  try {
+    floodwatch = await measureSpray(spray, Number(fw.listening[0].split(':').pop()), () => fw.residentBytes(), rate);
+    hosts = (await fw.stats()).hosts;
+  } finally {
+    await fw.stop();
+  }
+  return { destinations, records: spray.records, hosts_in_floodwatch_table: hosts, fastnetmon, floodwatch };
+}
+
+function machine() {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: +(totalmem() / 2 ** 30).toFixed(1), kernel: release(), loadavg: loadavg().map((l) => +l.toFixed(2)) };
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const fastnetmonVersion = o.smoke ? null : await ensureFastNetMon();
+  await buildReplayer();
+  const dir = mkdtempSync(join(tmpdir(), 'floodwatch-bench-'));
+  onExit(() => rmSync(dir, { recursive: true, force: true }));
+  console.error(`making the datasets${o.smoke ? ' (smoke)' : ''}...`);
+  const d = await datasets(o.smoke ? { flows: 20_000, hosts: 401 } : {});
+
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = {};
+  for (const dataset of [d.netflowV9, d.ipfix, d.sflow]) {
+    const label = LABEL[dataset.protocol];
+    console.error(`${label}: full speed for ${o.seconds} s each...`);
+    const full = await ingest(dataset, d.monitoredNetworks, o);
+    rows.push(...ingestRows(`${label} full speed`, full.fastnetmon, full.floodwatch));
+    console.error(`${label}: ${FIXED_RATE} datagrams/s for ${o.seconds} s each...`);
+    const fixed = await ingest(dataset, d.monitoredNetworks, o, FIXED_RATE);
+    rows.push(...ingestRows(`${label} at ${FIXED_RATE} datagrams/s`, fixed.fastnetmon, fixed.floodwatch).slice(1));
+    results[dataset.protocol] = { full_speed: full, fixed_rate: { datagrams_per_second: FIXED_RATE, ...fixed } };
+  }
+  console.error('memory: spraying distinct IPv6 destinations...');
+  const mem = await memory(o, dir);
+  results.memory = mem;
+  rows.push(
+    { figure: `RSS while ${mem.destinations} IPv6 hosts are sprayed`, unit: 'MiB', fastnetmon: mem.fastnetmon?.peak ?? null, floodwatch: mem.floodwatch.peak, better: 'lower' },
+    { figure: `RSS ${mem.floodwatch.afterSeconds} s after the spray`, unit: 'MiB', fastnetmon: mem.fastnetmon?.after ?? null, floodwatch: mem.floodwatch.after, better: 'lower' },
+  );
+
+  const table = renderTable(rows);
+  console.log(table);
+  const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}${o.smoke ? '-smoke' : ''}.json`);
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), smoke: o.smoke, seconds: o.seconds, machine: machine(), fastnetmon_version: fastnetmonVersion, datasets: { flows: d.flows, hosts: d.hosts }, rows, results, table }, null, 2) + '\n');
+  console.error(`results written to ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

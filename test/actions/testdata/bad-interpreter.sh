@@ -1,0 +1,2 @@
+#!/nonexistent/bin/interpreter
+echo never
