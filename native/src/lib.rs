@@ -3,11 +3,22 @@
 
 use std::net::IpAddr;
 
+use floodwatch_collector::{parse_direction, CrossingJson, HostJson, ViolationJson};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 fn invalid(message: impl std::fmt::Display) -> Error {
     Error::new(Status::InvalidArg, message.to_string())
+}
+
+fn parse_ip(ip: &str) -> Result<IpAddr> {
+    ip.parse::<IpAddr>()
+        .map(|ip| ip.to_canonical())
+        .map_err(|_| invalid(format!("'{ip}' is not an IP address")))
+}
+
+fn to_json(value: impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
 }
 
 #[napi]
@@ -17,7 +28,7 @@ pub struct Engine {
 
 #[napi]
 impl Engine {
-    /// `config` is the engine section of the floodwatch configuration (see ts/engine/config.ts).
+    /// `config` is the engine section of the floodwatch configuration (see ts/engine/types.ts).
     #[napi(constructor)]
     pub fn new(config: serde_json::Value) -> Result<Self> {
         let config: floodwatch_collector::EngineConfig = serde_json::from_value(config).map_err(invalid)?;
@@ -45,28 +56,77 @@ impl Engine {
     /// Totals, the top `limit` hosts per direction and metric, the sources and the table's stats.
     #[napi]
     pub fn snapshot(&self, limit: u32) -> serde_json::Value {
-        serde_json::to_value(floodwatch_collector::snapshot(&self.inner, limit as usize)).unwrap_or_default()
+        to_json(floodwatch_collector::snapshot(&self.inner, limit as usize))
     }
 
     /// One host's counters, or null when the engine has not seen it.
     #[napi]
     pub fn host(&self, ip: String) -> Result<Option<serde_json::Value>> {
-        let ip: IpAddr = ip.parse().map_err(|_| invalid(format!("'{ip}' is not an IP address")))?;
-        Ok(self
-            .inner
-            .host(&ip)
-            .map(|h| serde_json::to_value(floodwatch_collector::HostJson::from(&h)).unwrap_or_default()))
+        Ok(self.inner.host(&parse_ip(&ip)?).map(|h| to_json(HostJson::from(&h))))
     }
 
     /// Top `limit` hosts for one direction ("incoming" | "outgoing") and metric.
     #[napi]
     pub fn top(&self, direction: String, metric: String, limit: u32) -> Result<serde_json::Value> {
         let hosts = floodwatch_collector::top(&self.inner, &direction, &metric, limit as usize).map_err(invalid)?;
-        Ok(serde_json::to_value(hosts).unwrap_or_default())
+        Ok(to_json(hosts))
     }
 
     #[napi]
     pub fn sources(&self) -> serde_json::Value {
-        serde_json::to_value(self.inner.sources().view()).unwrap_or_default()
+        to_json(self.inner.sources().view())
     }
+
+    /// Replaces the thresholds checked on every tick (ts/engine/types.ts: CompiledThresholds).
+    #[napi]
+    pub fn set_thresholds(&self, thresholds: serde_json::Value) -> Result<()> {
+        let thresholds = floodwatch_detect_thresholds(&thresholds)?;
+        self.inner.core().set_thresholds(thresholds);
+        Ok(())
+    }
+
+    /// The hosts that went over a threshold since the last call.
+    #[napi]
+    pub fn drain_violations(&self) -> serde_json::Value {
+        let violations = self.inner.core().drain_violations();
+        to_json(violations.iter().map(ViolationJson::from).collect::<Vec<_>>())
+    }
+
+    #[napi]
+    pub fn over(&self, ip: String, direction: String) -> Result<Option<serde_json::Value>> {
+        let direction = parse_direction(&direction).map_err(invalid)?;
+        Ok(self.inner.core().over(&parse_ip(&ip)?, direction).map(|c| to_json(CrossingJson::from(c))))
+    }
+
+    #[napi]
+    pub fn watch(&self, ip: String) -> Result<()> {
+        self.inner.core().watch(parse_ip(&ip)?);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn unwatch(&self, ip: String) -> Result<()> {
+        self.inner.core().unwatch(&parse_ip(&ip)?);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn samples(&self, ip: String) -> Result<Option<serde_json::Value>> {
+        Ok(self.inner.core().samples(&parse_ip(&ip)?).map(to_json))
+    }
+
+    #[napi]
+    pub fn classify(&self, ip: String, direction: String) -> Result<String> {
+        let direction = parse_direction(&direction).map_err(invalid)?;
+        Ok(self.inner.core().classify(&parse_ip(&ip)?, direction).to_string())
+    }
+
+    #[napi]
+    pub fn group_of(&self, ip: String) -> Result<String> {
+        Ok(self.inner.core().group_of(&parse_ip(&ip)?))
+    }
+}
+
+fn floodwatch_detect_thresholds(json: &serde_json::Value) -> Result<floodwatch_collector::Thresholds> {
+    floodwatch_collector::Thresholds::from_json(&json.to_string()).map_err(|e| invalid(format!("thresholds: {e}")))
 }

@@ -1,18 +1,14 @@
 // The ban lifecycle: bans are made, extended and lifted here, saved to the state directory on
 // every change, and each change is handed to the actions. A restart restores them.
 import type { Logger } from 'pino';
+import type { ActionEvent } from '../actions/types.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
 import type { Direction } from '../engine/types.js';
 import type { StateStore } from '../state/store.js';
 
-export interface BanEvent {
-  kind: 'ban' | 'unban' | 'attack_details';
-  attack: AttackRecord | null;
-  ban: Ban;
-}
-
+/** Where ban changes go: the action dispatcher, with the hostgroup's actions. */
 export interface BanEventSink {
-  dispatch(event: BanEvent): void;
+  dispatch(event: ActionEvent): void;
 }
 
 export interface BanRequest {

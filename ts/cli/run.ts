@@ -1,34 +1,32 @@
-// `floodwatch run`: starts the engine on the embedded default and reports what it sees.
-import { FlowEngine } from '../engine/index.js';
-import { DEFAULT_ENGINE_CONFIG } from '../engine/defaults.js';
+// `floodwatch run [--config FILE]`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads.
+import { ConfigError } from '../config/load.js';
+import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../log.js';
 
 export async function runCommand(args: string[], version: string): Promise<number> {
-  if (args.length > 0) {
-    process.stderr.write(`floodwatch run: unexpected argument '${args[0]}'\n`);
-    return 2;
+  let configPath: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--config' && args[i + 1]) configPath = args[++i];
+    else {
+      process.stderr.write(`floodwatch run: unexpected argument '${args[i]}'\nusage: floodwatch run [--config FILE]\n`);
+      return 2;
+    }
   }
   const log = createLogger();
-  log.info({ version }, 'floodwatch starting with the embedded default configuration (no config file given)');
-  log.info({ networks: DEFAULT_ENGINE_CONFIG.networks }, 'monitoring every address');
-  const engine = new FlowEngine(DEFAULT_ENGINE_CONFIG);
-  const bound = engine.start();
-  log.info({ listen: bound }, 'listening for NetFlow v5/v9, IPFIX and sFlow v5');
-
-  const report = setInterval(() => {
-    const { totals, table } = engine.snapshot(0);
-    log.info(
-      {
-        incoming_pps: Math.round(totals.incoming.pps),
-        outgoing_pps: Math.round(totals.outgoing.pps),
-        incoming_mbps: +(totals.incoming.bps / 1e6).toFixed(2),
-        outgoing_mbps: +(totals.outgoing.bps / 1e6).toFixed(2),
-        hosts: table.hosts,
-      },
-      'traffic',
-    );
-  }, 10_000);
-
+  log.info({ version, pid: process.pid }, 'floodwatch starting');
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({ configPath, log });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  process.on('SIGHUP', () => {
+    daemon.reload().catch((err: Error) => log.error({ error: err.message }, 'reload refused: the running configuration stays in force'));
+  });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'stopping');
@@ -37,7 +35,6 @@ export async function runCommand(args: string[], version: string): Promise<numbe
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   });
-  clearInterval(report);
-  engine.stop();
+  await daemon.stop();
   return 0;
 }

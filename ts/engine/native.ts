@@ -9,6 +9,14 @@ export interface NativeEngine {
   host(ip: string): unknown | null;
   top(direction: string, metric: string, limit: number): unknown;
   sources(): unknown;
+  setThresholds(thresholds: unknown): void;
+  drainViolations(): unknown;
+  over(ip: string, direction: string): unknown | null;
+  watch(ip: string): void;
+  unwatch(ip: string): void;
+  samples(ip: string): unknown | null;
+  classify(ip: string, direction: string): string;
+  groupOf(ip: string): string;
 }
 
 interface NativeModule {

@@ -99,3 +99,66 @@ export interface EngineConfig {
   max_spread_seconds?: number;
   held_data_max_ms?: number;
 }
+
+/** A host over one of its thresholds, as the engine's per-tick check reports it. */
+export interface Violation {
+  ip: string;
+  group: number;
+  group_name: string;
+  direction: Direction;
+  /** `pps`, `mbps`, `flows`, `tcp_syn_pps`, `udp_mbps`... */
+  metric: string;
+  threshold: number;
+  observed: number;
+  host: HostCounters;
+}
+
+export interface Crossing {
+  metric: string;
+  threshold: number;
+  observed: number;
+}
+
+export interface SampledTraffic {
+  packets: number;
+  bytes: number;
+}
+
+export interface DirectionSamples {
+  records: number;
+  traffic: SampledTraffic;
+  protocols: { protocol: number; name: string; packets: number; bytes: number }[];
+  tcp_syn: SampledTraffic;
+  fragments: SampledTraffic;
+  udp_with_ports: SampledTraffic;
+  remote_addresses: { address: string; packets: number; bytes: number }[];
+  source_ports: { protocol: number; port: number; packets: number; bytes: number }[];
+  destination_ports: { protocol: number; port: number; packets: number; bytes: number }[];
+}
+
+/** What the engine kept of a watched host's traffic since its watch started. */
+export interface AttackSamples {
+  ip: string;
+  records: number;
+  records_held: number;
+  incoming: DirectionSamples;
+  outgoing: DirectionSamples;
+}
+
+/** Limits for one direction; an absent limit is off. mbps is Mbit/s. */
+export interface DirectionLimits {
+  pps?: number;
+  mbps?: number;
+  flows?: number;
+  tcp?: { pps?: number; mbps?: number };
+  tcp_syn?: { pps?: number; mbps?: number };
+  udp?: { pps?: number; mbps?: number };
+  icmp?: { pps?: number; mbps?: number };
+  fragments?: { pps?: number; mbps?: number };
+}
+
+/** The thresholds the engine checks on every tick: group 0 is the global one. */
+export interface CompiledThresholds {
+  groups: { name: string; incoming: DirectionLimits; outgoing: DirectionLimits }[];
+  hostgroups: { prefix: string; group: number }[];
+}

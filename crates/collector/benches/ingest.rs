@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use floodwatch_counters::{CounterConfig, HostTable, LocalAggregator, PrefixSet};
 use floodwatch_collector::{AgentInterfaces, CountingSink};
+use floodwatch_detect::{SampleCollector, WatchList};
 use floodwatch_flow::{Decoder, DecoderConfig};
 
 const RECORDS_PER_DATAGRAM: usize = 45;
@@ -83,7 +84,8 @@ fn main() {
         let mut aggregator = LocalAggregator::new(&config);
         let mut table = HostTable::new(config.clone());
         let mut agents = AgentInterfaces::new();
-        let mut sink = CountingSink { aggregator: &mut aggregator, sampling_override: None, agents: &mut agents };
+        let mut samples = SampleCollector::new(&WatchList::new());
+        let mut sink = CountingSink { aggregator: &mut aggregator, samples: &mut samples, sampling_override: None, agents: &mut agents };
         decoder.decode(exporter, 0, &template_datagram(), &mut sink).unwrap();
 
         let target_records = 40_000_000u64;

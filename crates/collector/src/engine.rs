@@ -8,10 +8,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use floodwatch_counters::{CounterConfig, HostTable, LocalAggregator, Prefix, PrefixMap, PrefixSet};
+use floodwatch_counters::{CounterConfig, LocalAggregator, Prefix, PrefixMap, PrefixSet};
+use floodwatch_detect::{SampleCollector, WatchList};
 use floodwatch_flow::{Decoder, DecoderConfig};
 
 use crate::config::{ConfigError, EngineConfig};
+use crate::core::Core;
 use crate::socket::{open_listener, socket_inode};
 use crate::sources::{ListenerState, SourcesState};
 use crate::worker::{self, WorkerReport, WorkerSetup};
@@ -21,7 +23,8 @@ pub struct Engine {
     counter_config: CounterConfig,
     allowed: Option<PrefixSet>,
     sampling_overrides: PrefixMap<u32>,
-    table: Arc<Mutex<HostTable>>,
+    core: Arc<Mutex<Core>>,
+    watch: WatchList,
     sources: Arc<Mutex<SourcesState>>,
     running: Option<Running>,
 }
@@ -71,8 +74,10 @@ impl Engine {
             max_hosts: config.max_hosts.max(1),
             max_spread_seconds: config.max_spread_seconds.max(1),
         };
+        let watch = WatchList::new();
         Ok(Engine {
-            table: Arc::new(Mutex::new(HostTable::new(counter_config.clone()))),
+            core: Arc::new(Mutex::new(Core::new(counter_config.clone(), watch.clone()))),
+            watch,
             sources: Arc::new(Mutex::new(SourcesState::default())),
             counter_config,
             allowed,
@@ -121,6 +126,7 @@ impl Engine {
                     ..DecoderConfig::default()
                 }),
                 aggregator: LocalAggregator::new(&self.counter_config),
+                samples: SampleCollector::new(&self.watch),
                 allowed: self.allowed.clone(),
                 sampling_overrides: self.sampling_overrides.clone(),
                 batch_size: self.config.batch_size.max(1),
@@ -136,12 +142,12 @@ impl Engine {
             );
         }
         drop(sender);
-        let table = self.table.clone();
+        let core = self.core.clone();
         let sources = self.sources.clone();
         let tick_ms = self.config.tick_ms;
         let ticker = std::thread::Builder::new()
             .name("fw-ticker".into())
-            .spawn(move || run_ticker(receiver, table, sources, clock, tick_ms))?;
+            .spawn(move || run_ticker(receiver, core, sources, clock, tick_ms))?;
         self.running = Some(Running { stop, workers: handles, ticker });
         Ok(bound)
     }
@@ -160,8 +166,8 @@ impl Engine {
         self.running.is_some()
     }
 
-    pub fn table(&self) -> MutexGuard<'_, HostTable> {
-        self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub fn core(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn sources(&self) -> MutexGuard<'_, SourcesState> {
@@ -169,7 +175,7 @@ impl Engine {
     }
 
     pub fn host(&self, ip: &IpAddr) -> Option<floodwatch_counters::HostView> {
-        self.table().host(&ip.to_canonical())
+        self.core().table.host(&ip.to_canonical())
     }
 }
 
@@ -181,7 +187,7 @@ impl Drop for Engine {
 
 fn run_ticker(
     reports: Receiver<WorkerReport>,
-    table: Arc<Mutex<HostTable>>,
+    core: Arc<Mutex<Core>>,
     sources: Arc<Mutex<SourcesState>>,
     clock: Instant,
     tick_ms: u64,
@@ -192,8 +198,8 @@ fn run_ticker(
         let wait = next_tick.saturating_sub(clock.elapsed());
         match reports.recv_timeout(wait) {
             Ok(report) => {
-                let WorkerReport { worker, batch, exporters, listener_drops, agents } = report;
-                table.lock().unwrap_or_else(|p| p.into_inner()).apply(batch);
+                let WorkerReport { worker, batch, samples, exporters, listener_drops, agents } = report;
+                core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples);
                 sources
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -204,7 +210,7 @@ fn run_ticker(
         }
         let elapsed = clock.elapsed();
         if elapsed >= next_tick {
-            table.lock().unwrap_or_else(|p| p.into_inner()).tick(elapsed.as_millis() as u64);
+            core.lock().unwrap_or_else(|p| p.into_inner()).tick(elapsed.as_millis() as u64);
             next_tick += Duration::from_millis(tick_ms);
             if next_tick < elapsed {
                 // The ticker fell behind (a stalled machine): skip ticks rather than burst them.

@@ -2,6 +2,7 @@
 //! worker thread, and the ticker that owns the host table.
 
 mod config;
+mod core;
 mod engine;
 mod sink;
 mod socket;
@@ -10,6 +11,8 @@ mod views;
 mod worker;
 
 pub use config::{ConfigError, EngineConfig, SamplingOverride};
+pub use core::Core;
+pub use floodwatch_detect::Thresholds;
 pub use engine::Engine;
 pub use sink::{AgentInterfaces, CountingSink};
 pub use sources::{SourcesState, SourcesView};

@@ -5,12 +5,15 @@ use std::net::IpAddr;
 
 use ahash::AHashMap;
 use floodwatch_counters::LocalAggregator;
+use floodwatch_detect::SampleCollector;
 use floodwatch_packet::{FlowRecord, InterfaceCounters, RecordSink};
 
 pub type AgentInterfaces = AHashMap<(IpAddr, u32), InterfaceCounters>;
 
 pub struct CountingSink<'a> {
     pub aggregator: &'a mut LocalAggregator,
+    /// Keeps the records of watched hosts for the attack report.
+    pub samples: &'a mut SampleCollector,
     pub sampling_override: Option<u32>,
     pub agents: &'a mut AgentInterfaces,
 }
@@ -22,8 +25,12 @@ impl RecordSink for CountingSink<'_> {
                 let mut record = record.clone();
                 record.sampling_rate = rate;
                 self.aggregator.add(&record);
+                self.samples.offer(&record);
             }
-            None => self.aggregator.add(record),
+            None => {
+                self.aggregator.add(record);
+                self.samples.offer(record);
+            }
         }
     }
 

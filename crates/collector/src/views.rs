@@ -168,12 +168,13 @@ pub fn parse_metric(text: &str) -> Result<Metric, String> {
 pub fn top(engine: &Engine, direction: &str, metric: &str, limit: usize) -> Result<Vec<HostJson>, String> {
     let direction = parse_direction(direction)?;
     let metric = parse_metric(metric)?;
-    Ok(engine.table().top(direction, metric, limit).iter().map(HostJson::from).collect())
+    Ok(engine.core().table.top(direction, metric, limit).iter().map(HostJson::from).collect())
 }
 
 pub fn snapshot(engine: &Engine, limit: usize) -> SnapshotJson {
     let (totals, top, table) = {
-        let table = engine.table();
+        let core = engine.core();
+        let table = &core.table;
         let mut top = BTreeMap::new();
         for direction in [Direction::Incoming, Direction::Outgoing] {
             let ranked = |metric| table.top(direction, metric, limit).iter().map(HostJson::from).collect();
@@ -185,4 +186,44 @@ pub fn snapshot(engine: &Engine, limit: usize) -> SnapshotJson {
         (TotalsJson::from(&table.totals()), top, TableJson::from(&table.stats()))
     };
     SnapshotJson { totals, top, table, sources: engine.sources().view() }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ViolationJson {
+    pub ip: String,
+    pub group: u16,
+    pub group_name: String,
+    pub direction: &'static str,
+    pub metric: &'static str,
+    pub threshold: f64,
+    pub observed: f64,
+    pub host: HostJson,
+}
+
+impl From<&floodwatch_detect::Violation> for ViolationJson {
+    fn from(v: &floodwatch_detect::Violation) -> Self {
+        ViolationJson {
+            ip: v.ip.to_string(),
+            group: v.group,
+            group_name: v.group_name.clone(),
+            direction: v.direction.name(),
+            metric: v.metric,
+            threshold: v.threshold,
+            observed: v.observed,
+            host: (&v.view).into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CrossingJson {
+    pub metric: &'static str,
+    pub threshold: f64,
+    pub observed: f64,
+}
+
+impl From<(&'static str, f64, f64)> for CrossingJson {
+    fn from((metric, threshold, observed): (&'static str, f64, f64)) -> Self {
+        CrossingJson { metric, threshold, observed }
+    }
 }

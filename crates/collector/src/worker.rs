@@ -11,8 +11,9 @@ use std::time::Instant;
 use ahash::AHashMap;
 use crossbeam_channel::Sender;
 use floodwatch_counters::{DeltaBatch, LocalAggregator, PrefixMap, PrefixSet};
+use floodwatch_detect::SampleCollector;
 use floodwatch_flow::{Decoder, ExporterStats};
-use floodwatch_packet::InterfaceCounters;
+use floodwatch_packet::{FlowRecord, InterfaceCounters};
 
 use crate::sink::{AgentInterfaces, CountingSink};
 use crate::socket::{pollfd, wait_readable, Batch};
@@ -29,6 +30,8 @@ pub struct ListenerDrops {
 pub struct WorkerReport {
     pub worker: usize,
     pub batch: DeltaBatch,
+    /// Records to or from watched hosts.
+    pub samples: Vec<FlowRecord>,
     pub exporters: Vec<(SocketAddr, ExporterStats)>,
     pub listener_drops: Vec<(SocketAddr, ListenerDrops)>,
     pub agents: Vec<(IpAddr, InterfaceCounters)>,
@@ -39,6 +42,7 @@ pub struct WorkerSetup {
     pub sockets: Vec<UdpSocket>,
     pub decoder: Decoder,
     pub aggregator: LocalAggregator,
+    pub samples: SampleCollector,
     pub allowed: Option<PrefixSet>,
     pub sampling_overrides: PrefixMap<u32>,
     pub batch_size: usize,
@@ -88,6 +92,7 @@ pub fn run(mut w: WorkerSetup) {
                     }
                     let mut sink = CountingSink {
                         aggregator: &mut w.aggregator,
+                        samples: &mut w.samples,
                         sampling_override: w.sampling_overrides.longest_match(&exporter_ip).copied(),
                         agents: &mut agents,
                     };
@@ -107,6 +112,7 @@ pub fn run(mut w: WorkerSetup) {
             let report = WorkerReport {
                 worker: w.index,
                 batch: w.aggregator.take_batch(),
+                samples: w.samples.take(),
                 exporters: w.decoder.exporters().map(|(a, s)| (*a, s.clone())).collect(),
                 listener_drops: listener_drops.iter().map(|(a, d)| (*a, *d)).collect(),
                 agents: agents.drain().map(|((ip, _), c)| (ip, c)).collect(),

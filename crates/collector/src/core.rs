@@ -1,0 +1,111 @@
+//! What the ticker owns: the host table, the thresholds checked on every tick, the samples of
+//! watched hosts and the queue of violations the control plane drains. The live engine and the
+//! offline replay share it.
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+
+use ahash::AHashMap;
+use floodwatch_counters::{CounterConfig, DeltaBatch, Direction, HostTable};
+use floodwatch_detect::{check, classify, over, AttackSamples, AttackType, SampleStore, Thresholds, Violation, WatchList};
+use floodwatch_packet::FlowRecord;
+
+/// A host over a threshold is reported again at most this often.
+const REPORT_INTERVAL_MS: u64 = 1000;
+/// Violations kept until the control plane drains them; past it the oldest go.
+const MAX_QUEUED_VIOLATIONS: usize = 10_000;
+
+pub struct Core {
+    pub table: HostTable,
+    thresholds: Thresholds,
+    samples: SampleStore,
+    watch: WatchList,
+    violations: VecDeque<Violation>,
+    last_reported: AHashMap<(IpAddr, Direction), u64>,
+    pub violations_dropped: u64,
+}
+
+impl Core {
+    pub fn new(config: CounterConfig, watch: WatchList) -> Core {
+        Core {
+            table: HostTable::new(config),
+            thresholds: Thresholds::default(),
+            samples: SampleStore::new(&watch),
+            watch,
+            violations: VecDeque::new(),
+            last_reported: AHashMap::new(),
+            violations_dropped: 0,
+        }
+    }
+
+    pub fn apply(&mut self, batch: DeltaBatch, samples: &[FlowRecord]) {
+        self.table.apply(batch);
+        if !samples.is_empty() {
+            self.samples.add(samples);
+        }
+    }
+
+    pub fn tick(&mut self, now_ms: u64) {
+        self.table.tick(now_ms);
+        for violation in check(&self.table, &self.thresholds) {
+            let key = (violation.ip, violation.direction);
+            if let Some(last) = self.last_reported.get(&key) {
+                if now_ms < last + REPORT_INTERVAL_MS {
+                    continue;
+                }
+            }
+            self.last_reported.insert(key, now_ms);
+            if self.violations.len() >= MAX_QUEUED_VIOLATIONS {
+                self.violations.pop_front();
+                self.violations_dropped += 1;
+            }
+            self.violations.push_back(violation);
+        }
+        if self.last_reported.len() > MAX_QUEUED_VIOLATIONS {
+            self.last_reported.retain(|_, at| now_ms < *at + REPORT_INTERVAL_MS);
+        }
+    }
+
+    pub fn set_thresholds(&mut self, thresholds: Thresholds) {
+        self.thresholds = thresholds;
+    }
+
+    pub fn drain_violations(&mut self) -> Vec<Violation> {
+        self.violations.drain(..).collect()
+    }
+
+    /// The limit `ip` is over right now in `direction`: (metric, threshold, observed).
+    pub fn over(&self, ip: &IpAddr, direction: Direction) -> Option<(&'static str, f64, f64)> {
+        let view = self.table.host(ip)?;
+        let (group, _) = self.thresholds.group_of(ip);
+        over(&view, direction, &self.thresholds, group)
+    }
+
+    pub fn group_of(&self, ip: &IpAddr) -> String {
+        self.thresholds.group_of(ip).1.to_string()
+    }
+
+    pub fn classify(&self, ip: &IpAddr, direction: Direction) -> AttackType {
+        let Some(view) = self.table.host(ip) else { return "unknown" };
+        let samples = self.samples.summary(ip);
+        classify(view.direction(direction), samples.as_ref().map(|s| s.direction(direction)))
+    }
+
+    pub fn watch(&mut self, ip: IpAddr) {
+        self.watch.watch(ip);
+    }
+
+    /// Stops keeping samples for `ip` and forgets those kept.
+    pub fn unwatch(&mut self, ip: &IpAddr) {
+        self.watch.unwatch(ip);
+        self.samples.forget(ip);
+    }
+
+    pub fn samples(&self, ip: &IpAddr) -> Option<AttackSamples> {
+        self.samples.summary(ip)
+    }
+
+    pub fn sampled_records(&self, ip: &IpAddr) -> Vec<FlowRecord> {
+        self.samples.records(ip)
+    }
+}

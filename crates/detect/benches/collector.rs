@@ -1,0 +1,159 @@
+//! Prints the cost of the detection hot paths. No assertions: figures only.
+//!
+//!     cargo bench -p floodwatch-detect
+
+use floodwatch_counters::{CounterConfig, HostTable, LocalAggregator};
+use floodwatch_detect::{check, SampleCollector, SampleStore, Thresholds, WatchList};
+use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP, TCP_SYN};
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Instant;
+
+const RECORDS: usize = 200_000;
+const ROUNDS: usize = 20;
+
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+/// Records from random outside sources to `hosts` hosts of 10.0.0.0/16; every
+/// `victim_every`-th goes to 10.0.0.1 instead.
+fn records(hosts: u32, victim_every: u64) -> Vec<FlowRecord> {
+    let mut random = Random(7);
+    (0..RECORDS)
+        .map(|_| {
+            let dst = if random.next().is_multiple_of(victim_every) {
+                Ipv4Addr::new(10, 0, 0, 1)
+            } else {
+                Ipv4Addr::from(0x0a00_0000 + 2 + (random.next() as u32 % hosts))
+            };
+            let udp = random.next().is_multiple_of(2);
+            FlowRecord {
+                src: IpAddr::V4(Ipv4Addr::from(0xc000_0000 | (random.next() as u32 >> 4))),
+                dst: IpAddr::V4(dst),
+                protocol: if udp { PROTO_UDP } else { PROTO_TCP },
+                src_port: if udp { 123 } else { random.next() as u16 },
+                dst_port: 80,
+                tcp_flags: if udp { 0 } else { TCP_SYN },
+                fragment: false,
+                packets: 1,
+                bytes: 60,
+                sampling_rate: 1,
+                duration_ms: 0,
+            }
+        })
+        .collect()
+}
+
+/// ns per record of `offer`, taking the buffer every `take_every` records as a tick would.
+fn offer(label: &str, list: &WatchList, records: &[FlowRecord], take_every: usize) {
+    let mut collector = SampleCollector::new(list);
+    let mut kept = 0;
+    let started = Instant::now();
+    for _ in 0..ROUNDS {
+        for chunk in records.chunks(take_every) {
+            for record in chunk {
+                collector.offer(black_box(record));
+            }
+            kept += collector.take().len();
+        }
+    }
+    let ns = started.elapsed().as_nanos() as f64 / (ROUNDS * records.len()) as f64;
+    let share = kept as f64 / (ROUNDS * records.len()) as f64 * 100.0;
+    println!(
+        "{:<64} {ns:6.2} ns/record  ({share:.1}% kept)",
+        format!("SampleCollector::offer, {label}")
+    );
+}
+
+fn store_add(list: &WatchList, records: &[FlowRecord]) {
+    let mut store = SampleStore::new(list);
+    let started = Instant::now();
+    for _ in 0..ROUNDS {
+        for chunk in records.chunks(4096) {
+            store.add(black_box(chunk));
+        }
+    }
+    let ns = started.elapsed().as_nanos() as f64 / (ROUNDS * records.len()) as f64;
+    println!(
+        "{:<64} {ns:6.2} ns/record",
+        "SampleStore::add, every record to or from the watched host"
+    );
+    black_box(store.summary(&"10.0.0.1".parse().unwrap()));
+}
+
+fn check_tick(hosts: u32) {
+    let config = CounterConfig::default();
+    let mut aggregator = LocalAggregator::new(&config);
+    let mut table = HostTable::new(config);
+    for record in records(hosts, u64::MAX) {
+        aggregator.add(&record);
+    }
+    table.apply(aggregator.take_batch());
+    table.tick(1_000_000_100);
+    let thresholds = Thresholds::from_json(
+        r#"{ "groups": [ { "name": "global",
+              "incoming": { "pps": 20000, "mbps": 1000, "flows": 3500,
+                            "tcp_syn": { "pps": 10000 }, "udp": { "pps": 10000 } },
+              "outgoing": { "pps": 20000, "mbps": 1000 } },
+             { "name": "customers", "incoming": { "pps": 5000 } } ],
+           "hostgroups": [ { "prefix": "10.0.128.0/17", "group": 1 } ] }"#,
+    )
+    .unwrap();
+    let updated = table.len();
+    let started = Instant::now();
+    let mut found = 0;
+    for _ in 0..ROUNDS {
+        found += check(black_box(&table), &thresholds).len();
+    }
+    let ns = started.elapsed().as_nanos() as f64 / (ROUNDS * updated) as f64;
+    let label = format!("check, {updated} updated hosts, 2 groups, 7 limits on");
+    println!("{label:<64} {ns:6.2} ns/host    ({found} over)");
+}
+
+fn main() {
+    let background = records(60_000, u64::MAX);
+    let one_percent = records(60_000, 100);
+    let all_to_victim = records(60_000, 1);
+
+    let list = WatchList::new();
+    offer("nothing watched", &list, &background, 4096);
+    list.watch("10.0.0.1".parse().unwrap());
+    offer(
+        "one watched host, none of its traffic",
+        &list,
+        &background,
+        4096,
+    );
+    offer(
+        "one watched host, 1% of the records",
+        &list,
+        &one_percent,
+        4096,
+    );
+    offer(
+        "one watched host, all of the records",
+        &list,
+        &all_to_victim,
+        4096,
+    );
+    for host in 0..100u32 {
+        list.watch(IpAddr::V4(Ipv4Addr::from(0x0a01_0000 + host)));
+    }
+    offer(
+        "101 watched hosts, 1% of the records",
+        &list,
+        &one_percent,
+        4096,
+    );
+    store_add(&list, &all_to_victim);
+    check_tick(60_000);
+}

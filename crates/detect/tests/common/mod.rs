@@ -1,0 +1,118 @@
+//! One worker and the ticker on a simulated clock: records go through a LocalAggregator into
+//! a HostTable, and through a SampleCollector into a SampleStore.
+
+#![allow(dead_code)]
+
+use floodwatch_counters::{CounterConfig, HostTable, HostView, LocalAggregator, Prefix};
+use floodwatch_detect::{SampleCollector, SampleStore, WatchList};
+use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_SYN};
+use std::net::IpAddr;
+
+pub const START_MS: u64 = 1_700_000_000_000;
+
+pub fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+pub fn udp(
+    src: &str,
+    dst: &str,
+    src_port: u16,
+    dst_port: u16,
+    packets: u64,
+    bytes: u64,
+) -> FlowRecord {
+    FlowRecord {
+        src: ip(src),
+        dst: ip(dst),
+        protocol: PROTO_UDP,
+        src_port,
+        dst_port,
+        tcp_flags: 0,
+        fragment: false,
+        packets,
+        bytes,
+        sampling_rate: 1,
+        duration_ms: 0,
+    }
+}
+
+pub fn tcp(src: &str, dst: &str, flags: u8, packets: u64) -> FlowRecord {
+    FlowRecord {
+        protocol: PROTO_TCP,
+        tcp_flags: flags,
+        ..udp(src, dst, 40000, 80, packets, packets * 60)
+    }
+}
+
+pub fn syn(src: &str, dst: &str, packets: u64) -> FlowRecord {
+    tcp(src, dst, TCP_SYN, packets)
+}
+
+pub fn ack(src: &str, dst: &str, packets: u64) -> FlowRecord {
+    tcp(src, dst, TCP_ACK, packets)
+}
+
+/// A source address out of 198.18.0.0/15, one per `n`.
+pub fn spoofed(n: u32) -> String {
+    let n = n % (1 << 17);
+    format!("198.{}.{}.{}", 18 + (n >> 16), (n >> 8) & 255, n & 255)
+}
+
+pub struct Sim {
+    pub aggregator: LocalAggregator,
+    pub table: HostTable,
+    pub watch: WatchList,
+    pub collector: SampleCollector,
+    pub store: SampleStore,
+    pub now_ms: u64,
+}
+
+impl Sim {
+    /// Monitors 10.0.0.0/8 and 2001:db8::/32.
+    pub fn new() -> Sim {
+        let networks = ["10.0.0.0/8", "2001:db8::/32"]
+            .iter()
+            .map(|p| p.parse::<Prefix>().unwrap())
+            .collect();
+        let config = CounterConfig::with_networks(networks);
+        let watch = WatchList::new();
+        Sim {
+            aggregator: LocalAggregator::new(&config),
+            table: HostTable::new(config),
+            collector: SampleCollector::new(&watch),
+            store: SampleStore::new(&watch),
+            watch,
+            now_ms: START_MS,
+        }
+    }
+
+    pub fn add(&mut self, record: &FlowRecord) {
+        self.aggregator.add(record);
+        self.collector.offer(record);
+    }
+
+    pub fn add_all<'a>(&mut self, records: impl IntoIterator<Item = &'a FlowRecord>) {
+        for record in records {
+            self.add(record);
+        }
+    }
+
+    /// Ends the tick: the batch goes to the table, the samples to the store, the table ticks.
+    pub fn tick(&mut self) {
+        self.table.apply(self.aggregator.take_batch());
+        self.store.add(&self.collector.take());
+        self.now_ms += self.table.config().tick_ms;
+        self.table.tick(self.now_ms);
+    }
+
+    pub fn tick_ms(&self) -> u64 {
+        self.table.config().tick_ms
+    }
+
+    pub fn host(&self, text: &str) -> HostView {
+        self.table
+            .host(&ip(text))
+            .unwrap_or_else(|| panic!("{text} not in the table"))
+    }
+}

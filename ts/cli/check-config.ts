@@ -1,0 +1,89 @@
+// `floodwatch check-config [--config FILE]`: validates a configuration without starting anything.
+import { ConfigError, formatProblem } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import { ACTION_NAMES, DIRECTIONS, PROTOCOL_CLASSES, type FloodwatchConfig, type Thresholds } from '../config/schema.js';
+
+const USAGE = `usage: floodwatch check-config [--config FILE]
+
+Validates FILE (without --config, the embedded default) and prints a summary.
+Exit status: 0 valid, 1 not valid, 2 wrong usage.
+`;
+
+export async function checkConfigCommand(args: string[]): Promise<number> {
+  const parsed = parseArgs(args);
+  if ('usage' in parsed) {
+    if (parsed.usage) process.stderr.write(`floodwatch check-config: ${parsed.usage}\n\n`);
+    (parsed.usage ? process.stderr : process.stdout).write(USAGE);
+    return parsed.usage ? 2 : 0;
+  }
+  try {
+    const { config, source } = await loadConfig(parsed.config);
+    process.stdout.write(`${source}: configuration is valid\n${summary(config)}`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const lines = error.problems.map((problem) => formatProblem(error.source, problem));
+    const count = error.problems.length === 1 ? '1 problem' : `${error.problems.length} problems`;
+    process.stderr.write(`${lines.join('\n')}\n${error.source}: configuration is not valid (${count})\n`);
+    return 1;
+  }
+}
+
+function parseArgs(args: string[]): { config?: string } | { usage: string } {
+  let config: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--help' || arg === '-h') return { usage: '' };
+    if (arg === '--config' || arg.startsWith('--config=')) {
+      const value = arg === '--config' ? args[++i] : arg.slice('--config='.length);
+      if (!value) return { usage: '--config needs a file' };
+      config = value;
+    } else {
+      return { usage: `unexpected argument '${arg}'` };
+    }
+  }
+  return config === undefined ? {} : { config };
+}
+
+function summary(config: FloodwatchConfig): string {
+  const hostgroups = config.hostgroups.map((group) => group.name);
+  const actions = ACTION_NAMES.filter((name) => config.actions[name].enabled).map((name) =>
+    name === 'script' ? `script ${config.actions.script.path}` : `email to ${config.actions.email.to.join(', ')}`,
+  );
+  const ban = config.ban.enabled
+    ? `on, ${config.ban.time_seconds} s${config.ban.unban_only_if_attack_finished ? ', kept while the attack goes on' : ''}`
+    : 'off';
+  const lines = [
+    `networks: ${countAndList(config.networks)}`,
+    `whitelist: ${countAndList(config.whitelist)}`,
+    `hostgroups: ${hostgroups.length === 0 ? 'none' : countAndList(hostgroups)}`,
+    `thresholds on: ${describeThresholds(config.thresholds)}`,
+    `ban: ${ban}`,
+    `actions on: ${actions.length === 0 ? 'none' : actions.join('; ')}`,
+    `listening: ${config.sources.flow.listen.length === 0 ? 'nowhere' : config.sources.flow.listen.join(', ')}`,
+  ];
+  return lines.map((line) => `  ${line}\n`).join('');
+}
+
+function countAndList(items: string[], shown = 4): string {
+  if (items.length === 0) return '0';
+  const list = items.slice(0, shown).join(', ') + (items.length > shown ? ', ...' : '');
+  return `${items.length} (${list})`;
+}
+
+/** "incoming pps 20000, mbps 1000, udp pps 5000; outgoing none" */
+function describeThresholds(thresholds: Thresholds): string {
+  return DIRECTIONS.map((direction) => {
+    const t = thresholds[direction] ?? {};
+    const parts: string[] = [];
+    if (t.pps != null) parts.push(`pps ${t.pps}`);
+    if (t.mbps != null) parts.push(`mbps ${t.mbps}`);
+    if (t.flows != null) parts.push(`flows ${t.flows}`);
+    for (const protocol of PROTOCOL_CLASSES) {
+      const rates = t[protocol];
+      if (rates?.pps != null) parts.push(`${protocol} pps ${rates.pps}`);
+      if (rates?.mbps != null) parts.push(`${protocol} mbps ${rates.mbps}`);
+    }
+    return `${direction} ${parts.length === 0 ? 'none' : parts.join(', ')}`;
+  }).join('; ');
+}

@@ -1,0 +1,113 @@
+// `floodwatch import-fastnetmon FASTNETMON.CONF [--networks FILE] [--whitelist FILE]`: prints the
+// floodwatch configuration equivalent to a FastNetMon one; what it cannot carry goes to stderr.
+import { access, constants, readFile } from 'node:fs/promises';
+import { ConfigError, describeReadError, formatProblem } from '../config/errors.js';
+import { FASTNETMON_DEFAULT_PATHS, importFastnetmon, type PrefixListFile } from '../config/fastnetmon.js';
+import { parseFastnetmonConf } from '../config/fastnetmon-conf.js';
+import { parseConfig } from '../config/load.js';
+
+const USAGE = `usage: floodwatch import-fastnetmon FASTNETMON.CONF [--networks FILE] [--whitelist FILE]
+
+Prints the equivalent floodwatch configuration (YAML) on standard output, and on standard error
+what could not be carried over and why. The networks and whitelist come from the files the
+configuration names (networks_list_path, white_list_path) unless --networks / --whitelist say
+otherwise. Exit status: 0 converted, 1 a file could not be read, 2 wrong usage.
+`;
+
+interface ImportArgs {
+  conf: string;
+  networks?: string;
+  whitelist?: string;
+}
+
+export async function importFastnetmonCommand(args: string[]): Promise<number> {
+  const parsed = parseArgs(args);
+  if ('usage' in parsed) {
+    if (parsed.usage) process.stderr.write(`floodwatch import-fastnetmon: ${parsed.usage}\n\n`);
+    (parsed.usage ? process.stderr : process.stdout).write(USAGE);
+    return parsed.usage ? 2 : 0;
+  }
+  let confText: string;
+  try {
+    confText = await readFile(parsed.conf, 'utf8');
+  } catch (error) {
+    process.stderr.write(`${parsed.conf}: ${describeReadError(error)}\n`);
+    return 1;
+  }
+  const conf = parseFastnetmonConf(confText);
+  const networks = await readPrefixList(parsed.networks, conf.values.get('networks_list_path') ?? FASTNETMON_DEFAULT_PATHS.networks_list_path);
+  const whitelist = await readPrefixList(parsed.whitelist, conf.values.get('white_list_path') ?? FASTNETMON_DEFAULT_PATHS.white_list_path);
+  for (const file of [networks, whitelist]) {
+    if (file.fromFlag && file.text === undefined) {
+      process.stderr.write(`${file.path}: ${file.error}\n`);
+      return 1;
+    }
+  }
+
+  const result = importFastnetmon({ confPath: parsed.conf, conf, networks, whitelist });
+  try {
+    parseConfig(result.yaml, 'the imported configuration');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const problems = error.problems.map((problem) => formatProblem(error.source, problem)).join('\n');
+    process.stderr.write(`floodwatch import-fastnetmon: internal error, the result does not validate (please report it):\n${problems}\n`);
+    return 1;
+  }
+
+  const notes = await scriptNotes(result.yaml);
+  const report = [
+    ...[...result.notes, ...notes].map((note) => `note: ${note}`),
+    ...result.notCarried.map(({ key, reason }) => `not carried: ${key} (${reason})`),
+    `floodwatch import-fastnetmon: ${result.carried.length} keys carried, ${result.notCarried.length} not carried`,
+  ];
+  process.stdout.write(result.yaml);
+  process.stderr.write(`${report.join('\n')}\n`);
+  return 0;
+}
+
+function parseArgs(args: string[]): ImportArgs | { usage: string } {
+  const positional: string[] = [];
+  const flags: { networks?: string; whitelist?: string } = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--help' || arg === '-h') return { usage: '' };
+    const flag = /^--(networks|whitelist)(?:=(.*))?$/.exec(arg);
+    if (flag) {
+      const value = flag[2] ?? args[++i];
+      if (!value) return { usage: `--${flag[1]} needs a file` };
+      flags[flag[1] as 'networks' | 'whitelist'] = value;
+    } else if (arg.startsWith('-')) {
+      return { usage: `unknown option '${arg}'` };
+    } else {
+      positional.push(arg);
+    }
+  }
+  if (positional.length !== 1) {
+    return { usage: positional.length === 0 ? "FastNetMon's configuration file is missing" : `unexpected argument '${positional[1]}'` };
+  }
+  return { conf: positional[0]!, ...flags };
+}
+
+async function readPrefixList(flagPath: string | undefined, confPath: string): Promise<PrefixListFile> {
+  const path = flagPath ?? confPath;
+  try {
+    return { path, fromFlag: flagPath !== undefined, text: await readFile(path, 'utf8') };
+  } catch (error) {
+    return { path, fromFlag: flagPath !== undefined, error: describeReadError(error) };
+  }
+}
+
+/** FastNetMon skips a notify script that is missing; floodwatch would report it failing. */
+async function scriptNotes(yaml: string): Promise<string[]> {
+  const config = parseConfig(yaml, 'the imported configuration');
+  const { script } = config.actions;
+  if (!script.enabled) return [];
+  try {
+    await access(script.path, constants.X_OK);
+    return [];
+  } catch {
+    return [
+      `actions.script: ${script.path} is not an executable file on this machine; FastNetMon skips a missing script, floodwatch reports each failed call: install it, or set actions.script.enabled: false`,
+    ];
+  }
+}

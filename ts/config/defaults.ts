@@ -1,0 +1,58 @@
+// The embedded default of DESIGN.md, value for value the one config/floodwatch.example.yaml shows:
+// every flow port, every address monitored, FastNetMon's default thresholds (20000 pps and
+// 1000 Mbit/s banning; its 3500 flows/s threshold is off there by default, so it is left out).
+import type { FloodwatchConfig } from './schema.js';
+
+export const EMBEDDED_DEFAULT_SOURCE = 'embedded default';
+
+const DEFAULT_CONFIG: FloodwatchConfig = {
+  state_dir: './floodwatch-state',
+  log_level: 'info',
+  sources: {
+    flow: {
+      listen: ['0.0.0.0:2055', '[::]:2055', '0.0.0.0:4739', '[::]:4739', '0.0.0.0:6343', '[::]:6343'],
+      workers: 0,
+      receive_buffer_bytes: 33554432,
+      allowed_exporters: [],
+      sampling_overrides: [],
+    },
+  },
+  networks: ['0.0.0.0/0', '::/0'],
+  whitelist: [],
+  counters: {
+    tick_ms: 100,
+    average_window_ms: 1000,
+    idle_timeout_ms: 120000,
+    max_hosts: 1000000,
+    max_spread_seconds: 60,
+  },
+  thresholds: {
+    incoming: { pps: 20000, mbps: 1000 },
+    outgoing: { pps: 20000, mbps: 1000 },
+  },
+  ban: {
+    enabled: true,
+    time_seconds: 1900,
+    unban_only_if_attack_finished: true,
+  },
+  hostgroups: [],
+  actions: {
+    script: {
+      enabled: false,
+      path: '/usr/local/bin/notify_about_attack.sh',
+      format: 'text',
+      timeout_seconds: 30,
+    },
+    email: {
+      enabled: false,
+      from: 'floodwatch@example.net',
+      to: ['noc@example.net'],
+      smtp: { host: '127.0.0.1', port: 25, secure: false, starttls: true },
+    },
+  },
+};
+
+/** A fresh copy of the embedded default, free to modify. */
+export function embeddedDefault(): FloodwatchConfig {
+  return structuredClone(DEFAULT_CONFIG);
+}

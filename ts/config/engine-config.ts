@@ -1,0 +1,21 @@
+// The engine's part of the configuration: sources.flow, networks and counters, keys unchanged.
+import type { EngineConfig } from '../engine/types.js';
+import type { FloodwatchConfig } from './schema.js';
+
+export function engineConfig(config: FloodwatchConfig): EngineConfig {
+  const { flow } = config.sources;
+  const { counters } = config;
+  return {
+    listen: [...flow.listen],
+    workers: flow.workers,
+    receive_buffer_bytes: flow.receive_buffer_bytes,
+    allowed_exporters: [...flow.allowed_exporters],
+    sampling_overrides: flow.sampling_overrides.map(({ exporter, rate }) => ({ exporter, rate })),
+    networks: [...config.networks],
+    tick_ms: counters.tick_ms,
+    average_window_ms: counters.average_window_ms,
+    idle_timeout_ms: counters.idle_timeout_ms,
+    max_hosts: counters.max_hosts,
+    max_spread_seconds: counters.max_spread_seconds,
+  };
+}

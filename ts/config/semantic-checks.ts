@@ -1,0 +1,128 @@
+// The checks a schema cannot express: uniqueness, references between sections, and settings
+// an enabled action cannot run without.
+import { isAbsolute } from 'node:path';
+import type { ConfigProblem } from './errors.js';
+import { formatListenAddress, parseListenAddress } from './listen-address.js';
+import { canonicalPrefix, formatAddress, parseIpAddress } from './prefix.js';
+import type { FloodwatchConfig } from './schema.js';
+
+/** Runs on a configuration the schema accepted. */
+export function semanticProblems(config: FloodwatchConfig): ConfigProblem[] {
+  return [...networkProblems(config), ...flowSourceProblems(config), ...hostgroupProblems(config), ...actionProblems(config)];
+}
+
+function networkProblems(config: FloodwatchConfig): ConfigProblem[] {
+  if (config.networks.length > 0) return [];
+  return [
+    {
+      where: 'networks',
+      reason: 'is empty: no address would be monitored (list your prefixes, or leave the key out to monitor every address)',
+    },
+  ];
+}
+
+function flowSourceProblems(config: FloodwatchConfig): ConfigProblem[] {
+  const { listen, sampling_overrides } = config.sources.flow;
+  const problems = duplicates(
+    listen.map((text) => {
+      const parsed = parseListenAddress(text);
+      return parsed.ok ? formatListenAddress(parsed.value) : text;
+    }),
+  ).map(({ index, first }) => ({
+    where: `sources.flow.listen[${index}]`,
+    reason: `'${listen[index]}' is listed twice (also sources.flow.listen[${first}])`,
+  }));
+  const exporters = sampling_overrides.map(({ exporter }) => {
+    const parsed = parseIpAddress(exporter);
+    return parsed.ok ? formatAddress(parsed.value) : exporter;
+  });
+  for (const { index, first } of duplicates(exporters)) {
+    problems.push({
+      where: `sources.flow.sampling_overrides[${index}].exporter`,
+      reason: `exporter ${exporters[index]} already has an override (sources.flow.sampling_overrides[${first}])`,
+    });
+  }
+  return problems;
+}
+
+function hostgroupProblems(config: FloodwatchConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const names = new Map<string, number>();
+  const owners = new Map<string, { group: number; prefix: number }>();
+  config.hostgroups.forEach((group, g) => {
+    const name = group.name.trim();
+    if (name === '') {
+      problems.push({ where: `hostgroups[${g}].name`, reason: 'is blank: give the hostgroup a name' });
+    } else if (names.has(name)) {
+      problems.push({
+        where: `hostgroups[${g}].name`,
+        reason: `'${name}' is already the name of hostgroups[${names.get(name)}] (hostgroup names must be unique)`,
+      });
+    } else {
+      names.set(name, g);
+    }
+    group.prefixes.forEach((prefix, p) => {
+      const key = canonicalPrefix(prefix);
+      const owner = owners.get(key);
+      if (!owner) {
+        owners.set(key, { group: g, prefix: p });
+      } else if (owner.group === g) {
+        problems.push({
+          where: `hostgroups[${g}].prefixes[${p}]`,
+          reason: `${prefix} is listed twice in this hostgroup (also prefixes[${owner.prefix}])`,
+        });
+      } else {
+        const ownerName = config.hostgroups[owner.group]!.name;
+        problems.push({
+          where: `hostgroups[${g}].prefixes[${p}]`,
+          reason: `${prefix} is already in hostgroup '${ownerName}' (hostgroups[${owner.group}].prefixes[${owner.prefix}]); a prefix belongs to one hostgroup`,
+        });
+      }
+    });
+    (group.actions ?? []).forEach((action, a) => {
+      const where = `hostgroups[${g}].actions[${a}]`;
+      if (group.actions!.indexOf(action) !== a) {
+        problems.push({ where, reason: `${action} is listed twice` });
+      } else if (!config.actions[action].enabled) {
+        problems.push({
+          where,
+          reason: `the ${action} action is not enabled (set actions.${action}.enabled: true, or remove ${action} from this list)`,
+        });
+      }
+    });
+  });
+  return problems;
+}
+
+function actionProblems(config: FloodwatchConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { script, email } = config.actions;
+  if (script.enabled && !isAbsolute(script.path)) {
+    problems.push({
+      where: 'actions.script.path',
+      reason: `'${script.path}' is not an absolute path (the script runs without a shell or PATH lookup: write its full path, e.g. /usr/local/bin/notify_about_attack.sh)`,
+    });
+  }
+  if (email.enabled && email.to.length === 0) {
+    problems.push({
+      where: 'actions.email.to',
+      reason: 'is empty, but the e-mail action is enabled (add a recipient, or set actions.email.enabled: false)',
+    });
+  }
+  if (email.enabled && email.smtp.user !== undefined && email.smtp.password === undefined) {
+    problems.push({ where: 'actions.email.smtp.password', reason: 'missing: smtp.user is set, so the password is needed too' });
+  }
+  return problems;
+}
+
+/** Each repeated entry's index, with the index of its first occurrence. */
+function duplicates(keys: string[]): { index: number; first: number }[] {
+  const firstIndex = new Map<string, number>();
+  const found: { index: number; first: number }[] = [];
+  keys.forEach((key, index) => {
+    const first = firstIndex.get(key);
+    if (first === undefined) firstIndex.set(key, index);
+    else found.push({ index, first });
+  });
+  return found;
+}

@@ -1,0 +1,108 @@
+// `floodwatch run`: the engine, the detection policy, the bans and the actions, ticking
+// together until SIGINT or SIGTERM; SIGHUP reloads the policy without losing counters or bans.
+import type { Logger } from 'pino';
+import type { AttackRecord } from '../attacks/types.js';
+import { BanManager } from '../bans/manager.js';
+import { loadConfig, engineConfig, type FloodwatchConfig } from '../config/load.js';
+import { Detector, type AttackListener } from '../detection/detector.js';
+import { FlowEngine } from '../engine/index.js';
+import { StateStore } from '../state/store.js';
+import { buildPolicy, type ReloadablePolicy } from './policy.js';
+
+export interface DaemonOptions {
+  configPath?: string;
+  log: Logger;
+}
+
+export class Daemon {
+  readonly engine: FlowEngine;
+  readonly bans: BanManager;
+  readonly store: StateStore;
+  readonly #log: Logger;
+  readonly #configPath: string | undefined;
+  #config: FloodwatchConfig;
+  #policy: ReloadablePolicy;
+  readonly #detector: Detector;
+  #timers: NodeJS.Timeout[] = [];
+  listening: string[] = [];
+
+  private constructor(config: FloodwatchConfig, options: DaemonOptions) {
+    this.#log = options.log;
+    this.#configPath = options.configPath;
+    this.#config = config;
+    this.store = new StateStore(config.state_dir);
+    this.engine = new FlowEngine(engineConfig(config));
+    this.#policy = buildPolicy(config, this.#log);
+    this.engine.setThresholds(this.#policy.thresholds);
+    this.bans = new BanManager(this.store, { dispatch: (event) => this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.ban.hostgroup)) }, this.#log);
+    this.#detector = new Detector(this.engine, this.#policy.detection, this.#attackListener());
+  }
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const { config, source } = await loadConfig(options.configPath);
+    options.log.info({ config: source }, source === 'embedded default' ? 'no config file given: starting on the embedded default configuration' : 'configuration loaded');
+    const daemon = new Daemon(config, options);
+    daemon.#start();
+    return daemon;
+  }
+
+  #start(): void {
+    const { restored, lifted } = this.bans.restore();
+    if (restored.length + lifted.length > 0) this.#log.info({ restored: restored.length, lifted: lifted.length }, 'bans restored from the state directory');
+    this.listening = this.engine.start();
+    this.#log.info({ listen: this.listening, networks: this.#config.networks.length, state_dir: this.#config.state_dir }, 'listening for NetFlow v5/v9, IPFIX and sFlow v5');
+    this.#timers.push(setInterval(() => this.#guard('detection', () => this.#detector.tick()), this.#config.counters.tick_ms));
+    this.#timers.push(setInterval(() => this.#guard('ban expiry', () => this.#expireBans()), 1000));
+  }
+
+  #guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#log.error({ err }, `${what} failed; it runs again on the next tick`);
+    }
+  }
+
+  #expireBans(): void {
+    const stillAttacked = this.#policy.unbanOnlyIfAttackFinished ? (ban: { ip: string; direction: 'incoming' | 'outgoing' }) => this.engine.over(ban.ip, ban.direction) !== null : null;
+    this.bans.expire(stillAttacked, this.#policy.banTimeSeconds);
+  }
+
+  #attackListener(): AttackListener {
+    const log = this.#log;
+    return {
+      started: (attack: AttackRecord, ban: boolean) => {
+        this.store.saveAttack(attack);
+        log.warn({ ip: attack.ip, direction: attack.direction, type: attack.type, threshold: attack.threshold, hostgroup: attack.hostgroup, attack_id: attack.id }, 'attack detected');
+        if (ban) {
+          this.bans.ban({ ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ttlSeconds: this.#policy.banTimeSeconds, manual: false, comment: null });
+        }
+      },
+      detailed: (attack) => this.bans.attackDetails(attack),
+      updated: () => {},
+      ended: (attack) => {
+        this.store.saveAttack(attack);
+        log.info({ ip: attack.ip, direction: attack.direction, attack_id: attack.id, peak: attack.peak }, 'attack ended');
+      },
+    };
+  }
+
+  /** Reloads thresholds, hostgroups, whitelist, ban settings and actions; keeps counters and bans. */
+  async reload(): Promise<void> {
+    const { config, source } = await loadConfig(this.#configPath);
+    const previous = this.#policy;
+    this.#config = { ...this.#config, thresholds: config.thresholds, hostgroups: config.hostgroups, whitelist: config.whitelist, ban: config.ban, actions: config.actions };
+    this.#policy = buildPolicy(this.#config, this.#log);
+    this.engine.setThresholds(this.#policy.thresholds);
+    this.#detector.setPolicy(this.#policy.detection);
+    void previous.dispatcher.drain(30_000);
+    this.#log.info({ config: source }, 'configuration reloaded: thresholds, hostgroups, whitelist, ban settings and actions');
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    this.engine.stop();
+    await this.#policy.dispatcher.drain(10_000);
+  }
+}

@@ -1,0 +1,67 @@
+// Builds and updates attack records from what the engine reports.
+import type { AttackRecord, AttackType, ProtocolBreakdown, TopEntry } from '../attacks/types.js';
+import type { AttackSamples, Direction, DirectionCounters, HostCounters, Violation } from '../engine/types.js';
+
+const TOP = 10;
+
+function protocols(d: DirectionCounters): ProtocolBreakdown {
+  const out: ProtocolBreakdown = {};
+  for (const [name, rate] of Object.entries(d.protocols)) out[name] = { pps: rate.pps, mbps: rate.bps / 1e6 };
+  return out;
+}
+
+export function newAttackRecord(id: string, v: Violation, type: AttackType, now: number): AttackRecord {
+  const d = v.host[v.direction];
+  return {
+    id,
+    ip: v.ip,
+    direction: v.direction,
+    hostgroup: v.group_name,
+    threshold: { metric: v.metric as AttackRecord['threshold']['metric'], value: v.threshold, observed: v.observed },
+    type,
+    started_at: new Date(now).toISOString(),
+    ended_at: null,
+    peak: { pps: d.pps, mbps: d.bps / 1e6, flows: d.flows },
+    protocols: protocols(d),
+    top_sources: [],
+    top_source_ports: [],
+    top_destination_ports: [],
+    pcap: null,
+  };
+}
+
+/** Raises the record's peak figures (and the breakdown taken at the peak) from the host's current view. */
+export function updatePeak(record: AttackRecord, host: HostCounters): boolean {
+  const d = host[record.direction];
+  let changed = false;
+  if (d.pps > record.peak.pps) {
+    record.peak.pps = d.pps;
+    record.protocols = protocols(d);
+    changed = true;
+  }
+  if (d.bps / 1e6 > record.peak.mbps) {
+    record.peak.mbps = d.bps / 1e6;
+    changed = true;
+  }
+  if (d.flows > record.peak.flows) {
+    record.peak.flows = d.flows;
+    changed = true;
+  }
+  return changed;
+}
+
+const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
+
+/** Fills the top talkers and ports from the samples kept while the host was watched. */
+export function applySamples(record: AttackRecord, samples: AttackSamples, direction: Direction, type: AttackType): void {
+  const s = samples[direction];
+  const port = (p: { protocol: number; port: number; packets: number; bytes: number }): TopEntry => ({
+    key: `${PROTOCOL_NAMES[p.protocol] ?? p.protocol}/${p.port}`,
+    packets: p.packets,
+    bytes: p.bytes,
+  });
+  record.top_sources = s.remote_addresses.slice(0, TOP).map((a) => ({ key: a.address, packets: a.packets, bytes: a.bytes }));
+  record.top_source_ports = s.source_ports.slice(0, TOP).map(port);
+  record.top_destination_ports = s.destination_ports.slice(0, TOP).map(port);
+  record.type = type;
+}

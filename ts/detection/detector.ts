@@ -1,0 +1,123 @@
+// The detection policy on top of the engine's per-tick check: a host over its threshold
+// becomes an attack (recorded, and banned unless whitelisted or its hostgroup does not ban);
+// its details (top talkers and ports, type) follow once the engine has watched it for a moment;
+// the attack ends when its traffic has stayed under the threshold for a while.
+import type { AttackRecord } from '../attacks/types.js';
+import type { Violation } from '../engine/types.js';
+import { newAttackId } from './attack-id.js';
+import { applySamples, newAttackRecord, updatePeak } from './attack-record.js';
+import type { DetectionEngine } from './engine.js';
+import type { PrefixList } from './prefix-list.js';
+
+export interface DetectionPolicy {
+  whitelist: PrefixList;
+  /** Whether a host of this hostgroup is banned when it crosses a threshold. */
+  bans(hostgroup: string): boolean;
+  /** How long the engine watches an attacked host before the details are reported. */
+  detailsAfterMs: number;
+  /** The details are reported earlier once this many records were kept. */
+  detailsAfterRecords: number;
+  /** An attack ends after its host stayed under its thresholds this long. */
+  endAfterMs: number;
+}
+
+export const DEFAULT_DETECTION_TIMING = { detailsAfterMs: 2000, detailsAfterRecords: 500, endAfterMs: 5000 };
+
+/** What becomes of attacks: recorded and acted on (run), or printed (replay). */
+export interface AttackListener {
+  /** A new attack; `ban` tells whether the policy bans its host. */
+  started(attack: AttackRecord, ban: boolean): void;
+  /** Top talkers, ports and the type from the samples are known. */
+  detailed(attack: AttackRecord): void;
+  /** Peak figures rose. */
+  updated(attack: AttackRecord): void;
+  ended(attack: AttackRecord): void;
+}
+
+interface ActiveAttack {
+  record: AttackRecord;
+  startedAt: number;
+  detailed: boolean;
+  underSince: number | null;
+}
+
+export class Detector {
+  readonly #engine: DetectionEngine;
+  #policy: DetectionPolicy;
+  readonly #listener: AttackListener;
+  readonly #now: () => number;
+  readonly #active = new Map<string, ActiveAttack>();
+  whitelistedSkipped = 0;
+
+  constructor(engine: DetectionEngine, policy: DetectionPolicy, listener: AttackListener, now: () => number = Date.now) {
+    this.#engine = engine;
+    this.#policy = policy;
+    this.#listener = listener;
+    this.#now = now;
+  }
+
+  /** Runs once per engine tick. */
+  tick(): void {
+    const now = this.#now();
+    for (const violation of this.#engine.drainViolations()) this.#onViolation(violation, now);
+    for (const attack of [...this.#active.values()]) this.#follow(attack, now);
+  }
+
+  /** Applies a reloaded policy; attacks under way go on. */
+  setPolicy(policy: DetectionPolicy): void {
+    this.#policy = policy;
+  }
+
+  active(): AttackRecord[] {
+    return [...this.#active.values()].map((a) => a.record);
+  }
+
+  #key(ip: string, direction: string): string {
+    return `${direction} ${ip}`;
+  }
+
+  #onViolation(v: Violation, now: number): void {
+    if (this.#policy.whitelist.contains(v.ip)) {
+      this.whitelistedSkipped++;
+      return;
+    }
+    const key = this.#key(v.ip, v.direction);
+    const known = this.#active.get(key);
+    if (known) {
+      known.underSince = null;
+      if (updatePeak(known.record, v.host)) this.#listener.updated(known.record);
+      return;
+    }
+    const record = newAttackRecord(newAttackId(now), v, this.#engine.classify(v.ip, v.direction), now);
+    this.#active.set(key, { record, startedAt: now, detailed: false, underSince: null });
+    this.#engine.watch(v.ip);
+    this.#listener.started(record, this.#policy.bans(v.group_name));
+  }
+
+  #follow(attack: ActiveAttack, now: number): void {
+    const { record } = attack;
+    const host = this.#engine.host(record.ip);
+    if (host && updatePeak(record, host)) this.#listener.updated(record);
+    if (!attack.detailed) {
+      const samples = this.#engine.samples(record.ip);
+      const enough = (samples?.[record.direction].records ?? 0) >= this.#policy.detailsAfterRecords;
+      if (enough || now - attack.startedAt >= this.#policy.detailsAfterMs) {
+        if (samples) applySamples(record, samples, record.direction, this.#engine.classify(record.ip, record.direction));
+        attack.detailed = true;
+        this.#listener.detailed(record);
+      }
+    }
+    const over = this.#engine.over(record.ip, record.direction);
+    if (over) {
+      attack.underSince = null;
+      return;
+    }
+    attack.underSince ??= now;
+    if (attack.detailed && now - attack.underSince >= this.#policy.endAfterMs) {
+      record.ended_at = new Date(attack.underSince).toISOString();
+      this.#active.delete(this.#key(record.ip, record.direction));
+      if (![...this.#active.values()].some((a) => a.record.ip === record.ip)) this.#engine.unwatch(record.ip);
+      this.#listener.ended(record);
+    }
+  }
+}
