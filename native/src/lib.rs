@@ -2,8 +2,9 @@
 //! views are serialized by the collector crate and cross as plain objects.
 
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use floodwatch_collector::{parse_direction, CrossingJson, HostJson, ViolationJson};
+use floodwatch_collector::{parse_direction, Core, CrossingJson, EngineConfig, HostJson, ReplayOptions, Thresholds, ViolationJson};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -77,56 +78,129 @@ impl Engine {
         to_json(self.inner.sources().view())
     }
 
+    /// The detection side of the engine: thresholds, violations, watched hosts.
+    #[napi]
+    pub fn detection(&self) -> Detection {
+        Detection { core: self.inner.core_handle() }
+    }
+}
+
+/// Thresholds, violations and watched hosts over a core, live or replayed.
+#[napi]
+pub struct Detection {
+    core: Arc<Mutex<Core>>,
+}
+
+impl Detection {
+    fn core(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[napi]
+impl Detection {
     /// Replaces the thresholds checked on every tick (ts/engine/types.ts: CompiledThresholds).
     #[napi]
     pub fn set_thresholds(&self, thresholds: serde_json::Value) -> Result<()> {
-        let thresholds = floodwatch_detect_thresholds(&thresholds)?;
-        self.inner.core().set_thresholds(thresholds);
+        let thresholds = Thresholds::from_json(&thresholds.to_string()).map_err(|e| invalid(format!("thresholds: {e}")))?;
+        self.core().set_thresholds(thresholds);
         Ok(())
     }
 
     /// The hosts that went over a threshold since the last call.
     #[napi]
     pub fn drain_violations(&self) -> serde_json::Value {
-        let violations = self.inner.core().drain_violations();
+        let violations = self.core().drain_violations();
         to_json(violations.iter().map(ViolationJson::from).collect::<Vec<_>>())
+    }
+
+    #[napi]
+    pub fn host(&self, ip: String) -> Result<Option<serde_json::Value>> {
+        Ok(self.core().table.host(&parse_ip(&ip)?).map(|h| to_json(HostJson::from(&h))))
     }
 
     #[napi]
     pub fn over(&self, ip: String, direction: String) -> Result<Option<serde_json::Value>> {
         let direction = parse_direction(&direction).map_err(invalid)?;
-        Ok(self.inner.core().over(&parse_ip(&ip)?, direction).map(|c| to_json(CrossingJson::from(c))))
+        Ok(self.core().over(&parse_ip(&ip)?, direction).map(|c| to_json(CrossingJson::from(c))))
     }
 
     #[napi]
     pub fn watch(&self, ip: String) -> Result<()> {
-        self.inner.core().watch(parse_ip(&ip)?);
+        self.core().watch(parse_ip(&ip)?);
         Ok(())
     }
 
     #[napi]
     pub fn unwatch(&self, ip: String) -> Result<()> {
-        self.inner.core().unwatch(&parse_ip(&ip)?);
+        self.core().unwatch(&parse_ip(&ip)?);
         Ok(())
     }
 
     #[napi]
     pub fn samples(&self, ip: String) -> Result<Option<serde_json::Value>> {
-        Ok(self.inner.core().samples(&parse_ip(&ip)?).map(to_json))
+        Ok(self.core().samples(&parse_ip(&ip)?).map(to_json))
     }
 
     #[napi]
     pub fn classify(&self, ip: String, direction: String) -> Result<String> {
         let direction = parse_direction(&direction).map_err(invalid)?;
-        Ok(self.inner.core().classify(&parse_ip(&ip)?, direction).to_string())
+        Ok(self.core().classify(&parse_ip(&ip)?, direction).to_string())
     }
 
     #[napi]
     pub fn group_of(&self, ip: String) -> Result<String> {
-        Ok(self.inner.core().group_of(&parse_ip(&ip)?))
+        Ok(self.core().group_of(&parse_ip(&ip)?))
     }
 }
 
-fn floodwatch_detect_thresholds(json: &serde_json::Value) -> Result<floodwatch_collector::Thresholds> {
-    floodwatch_collector::Thresholds::from_json(&json.to_string()).map_err(|e| invalid(format!("thresholds: {e}")))
+/// `floodwatch replay`: a capture file read at full speed, its timestamps as the clock.
+#[napi]
+pub struct Replay {
+    inner: floodwatch_collector::Replay,
+}
+
+#[napi(object)]
+pub struct ReplayStep {
+    /// File time of the tick, ms since the epoch.
+    pub time_ms: f64,
+    pub last: bool,
+}
+
+#[napi]
+impl Replay {
+    #[napi(constructor)]
+    pub fn new(path: String, config: serde_json::Value, sampling_rate: u32, decapsulate: bool) -> Result<Self> {
+        let config: EngineConfig = serde_json::from_value(config).map_err(invalid)?;
+        let options = ReplayOptions { sampling_rate, decapsulate };
+        let inner = floodwatch_collector::Replay::open(&path, &config, options).map_err(invalid)?;
+        Ok(Replay { inner })
+    }
+
+    #[napi]
+    pub fn detection(&self) -> Detection {
+        Detection { core: self.inner.core_handle() }
+    }
+
+    /// Reads up to the next tick of file time and ticks; null once the file is done.
+    #[napi]
+    pub fn step(&mut self) -> Result<Option<ReplayStep>> {
+        let step = self.inner.step().map_err(|e| Error::new(Status::GenericFailure, e))?;
+        Ok(step.map(|s| ReplayStep { time_ms: s.time_ms as f64, last: s.last }))
+    }
+
+    #[napi(getter)]
+    pub fn packets(&self) -> f64 {
+        self.inner.packets as f64
+    }
+
+    #[napi(getter)]
+    pub fn unparsed(&self) -> f64 {
+        self.inner.unparsed as f64
+    }
+
+    #[napi(getter)]
+    pub fn truncated(&self) -> bool {
+        self.inner.truncated()
+    }
 }

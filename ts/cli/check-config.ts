@@ -56,7 +56,7 @@ function summary(config: FloodwatchConfig): string {
   const lines = [
     `networks: ${countAndList(config.networks)}`,
     `whitelist: ${countAndList(config.whitelist)}`,
-    `hostgroups: ${hostgroups.length === 0 ? 'none' : countAndList(hostgroups)}`,
+    `hostgroups: ${countAndList(hostgroups)}`,
     `thresholds on: ${describeThresholds(config.thresholds)}`,
     `ban: ${ban}`,
     `actions on: ${actions.length === 0 ? 'none' : actions.join('; ')}`,
@@ -66,7 +66,7 @@ function summary(config: FloodwatchConfig): string {
 }
 
 function countAndList(items: string[], shown = 4): string {
-  if (items.length === 0) return '0';
+  if (items.length === 0) return 'none';
   const list = items.slice(0, shown).join(', ') + (items.length > shown ? ', ...' : '');
   return `${items.length} (${list})`;
 }

@@ -2,6 +2,9 @@
 // The floodwatch command line.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { checkConfigCommand } from './check-config.js';
+import { importFastnetmonCommand } from './import-fastnetmon.js';
+import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 
 function version(): string {
@@ -12,8 +15,12 @@ function version(): string {
 const USAGE = `usage: floodwatch <command>
 
 commands:
-  run            start the collector and detector
-  --version      print the version
+  run [--config FILE]                 start the collector and detector
+  check-config [--config FILE]        validate a configuration without starting
+  replay FILE.pcap [--config FILE]    offline detection of a capture, attacks as JSON lines
+  import-fastnetmon FASTNETMON.CONF [--networks FILE] [--whitelist FILE]
+                                      print the equivalent floodwatch configuration
+  --version                           print the version
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -25,6 +32,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'run':
       return runCommand(rest, version());
+    case 'check-config':
+      return checkConfigCommand(rest);
+    case 'replay':
+      return replayCommand(rest);
+    case 'import-fastnetmon':
+      return importFastnetmonCommand(rest);
     case undefined:
     case '--help':
     case '-h':

@@ -1,7 +1,8 @@
 // Converts a FastNetMon 1.2.4 configuration into floodwatch's: every key is either carried into
 // the YAML, or reported as not carried with the reason.
-import { Document, isMap, isScalar, type Node } from 'yaml';
+import { renderCommentedYaml, YamlComments, type YamlPath } from './commented-yaml.js';
 import type { FastnetmonConf } from './fastnetmon-conf.js';
+import { FastnetmonKeys, FEATURES_NOT_CARRIED, knownReasonNotCarried } from './fastnetmon-keys.js';
 import { formatAddress, formatPrefix, parseIpAddress, parseLenientPrefix } from './prefix.js';
 import { parsePrefixList } from './prefix-list.js';
 import { LOG_LEVELS, type DirectionThresholds, type Hostgroup, type Thresholds } from './schema.js';
@@ -43,8 +44,6 @@ export const FASTNETMON_DEFAULT_PATHS = {
   white_list_path: '/etc/networks_whitelist',
 } as const;
 
-type YamlPath = (string | number)[];
-
 const PROTOCOLS = ['tcp', 'udp', 'icmp'] as const;
 
 /** FastNetMon's ban settings: a threshold and the switch that turns it on, and where it goes. */
@@ -61,109 +60,9 @@ const THRESHOLD_RULES: { at: string[]; threshold: string; switch: string }[] = [
 /** The keys a hostgroup NAME can set as NAME_KEY. */
 const BAN_SETTING_KEYS = ['enable_ban', 'enable_ban_ipv6', ...THRESHOLD_RULES.flatMap((rule) => [rule.threshold, rule.switch])];
 
-const NOT_YET = "is not in floodwatch's configuration yet";
-const IP_LENGTH = 'floodwatch always counts IP-layer bytes, the IP total length';
-const CONSOLE_CLIENT = "a setting of FastNetMon's console client: use `floodwatch top`";
-
-const NOT_CARRIED_KEYS: Record<string, string> = {
-  disable_usage_report: 'floodwatch never sends usage reports',
-  dump_all_traffic: 'floodwatch does not log traffic: use `floodwatch top` or the REST API',
-  dump_other_traffic: 'floodwatch does not log traffic: use `floodwatch top` or the REST API',
-  ban_details_records_count: 'floodwatch has no setting for the number of packets kept in an attack report',
-  check_period: CONSOLE_CLIENT,
-  sort_parameter: CONSOLE_CLIENT,
-  max_ips_in_list: CONSOLE_CLIENT,
-  enable_connection_tracking: 'floodwatch always counts flows per second, from a cardinality estimate, without a connection table',
-  speed_calculation_delay: 'floodwatch updates speeds and checks thresholds every counters.tick_ms, 100 ms by default',
-  collect_attack_pcap_dumps: 'floodwatch keeps a packet sample of each attack when the source gives packets',
-  monitor_local_ip_addresses: "floodwatch monitors the networks listed and nothing else: add this machine's addresses to networks if they are not in it",
-  monitor_openvz_vps_ip_addresses: 'floodwatch does not discover OpenVZ/Virtuozzo containers: add their addresses to networks',
-  pid_path: 'run floodwatch under systemd, which tracks its process',
-  enable_api: "floodwatch's REST API (/api/v1) takes the place of FastNetMon's gRPC API",
-  interfaces: "mirror-port and pcap capture are not in floodwatch's configuration yet",
-  pcap: "pcap capture is not in floodwatch's configuration yet: `floodwatch replay FILE.pcap` reads pcap files",
-};
-
-const NOT_CARRIED_FAMILIES: [RegExp, string][] = [
-  [/_read_packet_length_from_ip_header$/, IP_LENGTH],
-  [/^logging_(local|remote)_syslog/, 'floodwatch logs JSON lines to standard output: route them to syslog with journald or your log shipper'],
-  [/^redis_/, `storing attacks in Redis ${NOT_YET}`],
-  [/^mongodb_/, `storing attacks in MongoDB ${NOT_YET}`],
-  [/^influxdb/, `InfluxDB export ${NOT_YET}`],
-  [/^graphite/, `Graphite export ${NOT_YET}`],
-  [/^kafka_/, `Kafka traffic export ${NOT_YET}`],
-  [/^exabgp/, `announcing bans through ExaBGP ${NOT_YET}: the BGP actions come later`],
-  [/^gobgp/, `announcing bans through GoBGP ${NOT_YET}: the BGP actions come later`],
-  [/^(mirror_|netmap_|poll_mode_xdp|xdp_|zero_copy_xdp|force_native_mode_xdp|microcode_xdp_path)/, `mirror-port capture ${NOT_YET}`],
-  [/^prometheus/, 'floodwatch serves Prometheus metrics at GET /metrics on its REST API'],
-  [/^cli_stats_/, '`floodwatch top` and the REST API show the current traffic'],
-];
-
-/** Features whose loss deserves more than a line among the others when FastNetMon has them on. */
-const FEATURES_NOT_CARRIED = [
-  'mirror_afpacket', 'mirror_afxdp', 'mirror_netmap', 'pcap', 'redis_enabled', 'mongodb_enabled',
-  'exabgp', 'gobgp', 'influxdb', 'graphite', 'kafka_traffic_export',
-];
-
-/** Tracks which of FastNetMon's keys were carried or not, and reads their values. */
-class Keys {
-  readonly carried = new Set<string>();
-  readonly notCarried = new Map<string, string>();
-  readonly notes: string[] = [];
-
-  constructor(private readonly values: Map<string, string>) {}
-
-  has(key: string): boolean {
-    return this.values.has(key);
-  }
-
-  value(key: string): string | undefined {
-    return this.values.get(key);
-  }
-
-  carry(...keys: string[]): void {
-    for (const key of keys) if (this.has(key)) this.carried.add(key);
-  }
-
-  skip(key: string, reason: string): void {
-    if (this.has(key) && !this.carried.has(key) && !this.notCarried.has(key)) this.notCarried.set(key, reason);
-  }
-
-  /** on / off; FastNetMon reads anything but `on` as off, and so does this, saying so. */
-  flag(key: string): boolean | undefined {
-    const value = this.value(key);
-    if (value === undefined) return undefined;
-    if (value !== 'on' && value !== 'off') {
-      this.notes.push(`${key} = ${value} is neither on nor off: FastNetMon reads it as off, and so does the import`);
-    }
-    return value === 'on';
-  }
-
-  /** A whole number, or undefined (and not carried) when the value is not one. */
-  integer(key: string): number | undefined {
-    const value = this.value(key);
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value)) {
-      this.skip(key, `'${value}' is not a whole number`);
-      return undefined;
-    }
-    return Number(value);
-  }
-
-  remaining(): string[] {
-    return [...this.values.keys()].filter((key) => !this.carried.has(key) && !this.notCarried.has(key));
-  }
-}
-
-/** Comments to attach to the YAML: after a value, or before a key. */
-class Comments {
-  readonly after: [YamlPath, string][] = [];
-  readonly before: [YamlPath, string][] = [];
-}
-
 export function importFastnetmon(input: FastnetmonInput): FastnetmonImport {
-  const keys = new Keys(input.conf.values);
-  const comments = new Comments();
+  const keys = new FastnetmonKeys(input.conf.values);
+  const comments = new YamlComments();
   const out: Record<string, unknown> = {};
 
   for (const { line, text } of input.conf.malformed) {
@@ -185,18 +84,18 @@ export function importFastnetmon(input: FastnetmonInput): FastnetmonImport {
   carryNotifyScript(keys, comments, out);
   reportTheRest(keys);
 
-  const yaml = render(out, header(input), comments);
+  const yaml = renderCommentedYaml(out, header(input), comments);
   return {
     yaml,
     carried: [...keys.carried],
     notCarried: [...input.conf.values.keys()]
       .filter((key) => keys.notCarried.has(key))
       .map((key) => ({ key, reason: keys.notCarried.get(key)! })),
-    notes: keys.notes,
+    notes: [...new Set(keys.notes)],
   };
 }
 
-function carryLogLevel(keys: Keys, comments: Comments, out: Record<string, unknown>): void {
+function carryLogLevel(keys: FastnetmonKeys, comments: YamlComments, out: Record<string, unknown>): void {
   const level = keys.value('logging_level');
   if (level === undefined) return;
   if ((LOG_LEVELS as readonly string[]).includes(level)) {
@@ -208,7 +107,7 @@ function carryLogLevel(keys: Keys, comments: Comments, out: Record<string, unkno
   }
 }
 
-function carryListen(keys: Keys, comments: Comments, out: Record<string, unknown>): void {
+function carryListen(keys: FastnetmonKeys, comments: YamlComments, out: Record<string, unknown>): void {
   const sources = [
     { name: 'netflow', on: keys.flag('netflow') ?? false, defaultPort: '2055' },
     { name: 'sflow', on: keys.flag('sflow') ?? false, defaultPort: '6343' },
@@ -269,7 +168,7 @@ function listenHosts(host: string): string[] | undefined {
   return [parsed.value.family === 4 ? text : `[${text}]`];
 }
 
-function carryNetworks(input: FastnetmonInput, keys: Keys, comments: Comments, out: Record<string, unknown>): void {
+function carryNetworks(input: FastnetmonInput, keys: FastnetmonKeys, comments: YamlComments, out: Record<string, unknown>): void {
   const file = input.networks;
   const key = 'networks_list_path';
   const fallback = "networks stay at floodwatch's default, every address, 0.0.0.0/0 and ::/0: list your prefixes under networks";
@@ -291,7 +190,7 @@ function carryNetworks(input: FastnetmonInput, keys: Keys, comments: Comments, o
   comments.before.push([['networks'], `From ${file.path}.`]);
 }
 
-function carryWhitelist(input: FastnetmonInput, keys: Keys, comments: Comments, out: Record<string, unknown>): void {
+function carryWhitelist(input: FastnetmonInput, keys: FastnetmonKeys, comments: YamlComments, out: Record<string, unknown>): void {
   const file = input.whitelist;
   const key = 'white_list_path';
   const whitelist: string[] = [];
@@ -321,7 +220,7 @@ function carryWhitelist(input: FastnetmonInput, keys: Keys, comments: Comments, 
   if (file.text !== undefined || whitelist.length > 0) out.whitelist = whitelist;
 }
 
-function carryAveraging(keys: Keys, comments: Comments, out: Record<string, unknown>): void {
+function carryAveraging(keys: FastnetmonKeys, comments: YamlComments, out: Record<string, unknown>): void {
   const seconds = keys.integer('average_calculation_time');
   if (seconds === undefined) return;
   if (seconds === 0) {
@@ -339,7 +238,7 @@ function carryAveraging(keys: Keys, comments: Comments, out: Record<string, unkn
   }
 }
 
-function processedDirections(keys: Keys): { incoming: boolean; outgoing: boolean } {
+function processedDirections(keys: FastnetmonKeys): { incoming: boolean; outgoing: boolean } {
   keys.carry('process_incoming_traffic', 'process_outgoing_traffic');
   return {
     incoming: keys.flag('process_incoming_traffic') ?? true,
@@ -352,7 +251,7 @@ function processedDirections(keys: Keys): { incoming: boolean; outgoing: boolean
  * direction FastNetMon does not process gets none.
  */
 function thresholdsFrom(
-  keys: Keys,
+  keys: FastnetmonKeys,
   prefix: string,
   directions: { incoming: boolean; outgoing: boolean },
 ): { thresholds: Thresholds; onFrom: Map<string, string>; off: string[] } {
@@ -386,8 +285,8 @@ function thresholdsFrom(
 }
 
 function carryThresholds(
-  keys: Keys,
-  comments: Comments,
+  keys: FastnetmonKeys,
+  comments: YamlComments,
   out: Record<string, unknown>,
   directions: { incoming: boolean; outgoing: boolean },
 ): void {
@@ -397,7 +296,7 @@ function carryThresholds(
 }
 
 function commentThresholds(
-  comments: Comments,
+  comments: YamlComments,
   at: YamlPath,
   directions: { incoming: boolean; outgoing: boolean },
   onFrom: Map<string, string>,
@@ -415,7 +314,7 @@ function commentThresholds(
   }
 }
 
-function carryBan(keys: Keys, comments: Comments, out: Record<string, unknown>): void {
+function carryBan(keys: FastnetmonKeys, comments: YamlComments, out: Record<string, unknown>): void {
   const ban: Record<string, unknown> = {};
   const enabled = keys.flag('enable_ban');
   if (enabled !== undefined) {
@@ -442,8 +341,8 @@ function carryBan(keys: Keys, comments: Comments, out: Record<string, unknown>):
 
 function carryHostgroups(
   input: FastnetmonInput,
-  keys: Keys,
-  comments: Comments,
+  keys: FastnetmonKeys,
+  comments: YamlComments,
   out: Record<string, unknown>,
   directions: { incoming: boolean; outgoing: boolean },
 ): void {
@@ -503,9 +402,13 @@ function carryHostgroups(
   ]);
 }
 
-function carryNotifyScript(keys: Keys, comments: Comments, out: Record<string, unknown>): void {
+function carryNotifyScript(keys: FastnetmonKeys, comments: YamlComments, out: Record<string, unknown>): void {
   const path = keys.value('notify_script_path');
-  if (path === undefined || path === '') return;
+  if (path === undefined) return;
+  if (path === '') {
+    keys.skip('notify_script_path', 'empty: no script to carry');
+    return;
+  }
   keys.carry('notify_script_path');
   const absolute = path.startsWith('/');
   if (!absolute) {
@@ -515,16 +418,14 @@ function carryNotifyScript(keys: Keys, comments: Comments, out: Record<string, u
   comments.after.push([['actions', 'script', 'path'], 'notify_script_path; called as SCRIPT IP DIRECTION PPS ACTION, like FastNetMon']);
 }
 
-function reportTheRest(keys: Keys): void {
+function reportTheRest(keys: FastnetmonKeys): void {
   const orphanGroups = new Set<string>();
   const settingPattern = new RegExp(`^(.+)_(${BAN_SETTING_KEYS.join('|')})$`);
   for (const key of keys.remaining()) {
-    const family = NOT_CARRIED_FAMILIES.find(([pattern]) => pattern.test(key));
+    const known = knownReasonNotCarried(key);
     const group = settingPattern.exec(key)?.[1];
-    if (NOT_CARRIED_KEYS[key] !== undefined) {
-      keys.skip(key, NOT_CARRIED_KEYS[key]);
-    } else if (family) {
-      keys.skip(key, family[1]);
+    if (known !== undefined) {
+      keys.skip(key, known);
     } else if (key === 'netflow_sampling_ratio') {
       const ratio = keys.value(key);
       keys.skip(
@@ -560,29 +461,6 @@ function header(input: FastnetmonInput): string {
     'out takes the embedded default (see config/floodwatch.example.yaml). Check it with',
     '`floodwatch check-config --config FILE`.',
   ]
-    .map((line) => ` ${line}`)
-    .join('\n');
-}
-
-function render(out: Record<string, unknown>, headerText: string, comments: Comments): string {
-  const document = new Document(out, { aliasDuplicateObjects: false });
-  document.commentBefore = headerText;
-  for (const [path, text] of comments.after) {
-    const node = document.getIn(path, true) as Node | undefined;
-    if (node) node.comment = commentLines(text);
-  }
-  for (const [path, text] of comments.before) {
-    const parent = path.length === 1 ? document.contents : document.getIn(path.slice(0, -1), true);
-    if (!isMap(parent)) continue;
-    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === path[path.length - 1]);
-    if (pair && isScalar(pair.key)) pair.key.commentBefore = commentLines(text);
-  }
-  return document.toString({ lineWidth: 0 });
-}
-
-function commentLines(text: string): string {
-  return text
-    .split('\n')
     .map((line) => ` ${line}`)
     .join('\n');
 }

@@ -33,9 +33,9 @@ export class Daemon {
     this.store = new StateStore(config.state_dir);
     this.engine = new FlowEngine(engineConfig(config));
     this.#policy = buildPolicy(config, this.#log);
-    this.engine.setThresholds(this.#policy.thresholds);
+    this.engine.detection.setThresholds(this.#policy.thresholds);
     this.bans = new BanManager(this.store, { dispatch: (event) => this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.ban.hostgroup)) }, this.#log);
-    this.#detector = new Detector(this.engine, this.#policy.detection, this.#attackListener());
+    this.#detector = new Detector(this.engine.detection, this.#policy.detection, this.#attackListener());
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -64,7 +64,7 @@ export class Daemon {
   }
 
   #expireBans(): void {
-    const stillAttacked = this.#policy.unbanOnlyIfAttackFinished ? (ban: { ip: string; direction: 'incoming' | 'outgoing' }) => this.engine.over(ban.ip, ban.direction) !== null : null;
+    const stillAttacked = this.#policy.unbanOnlyIfAttackFinished ? (ban: { ip: string; direction: 'incoming' | 'outgoing' }) => this.engine.detection.over(ban.ip, ban.direction) !== null : null;
     this.bans.expire(stillAttacked, this.#policy.banTimeSeconds);
   }
 
@@ -93,7 +93,7 @@ export class Daemon {
     const previous = this.#policy;
     this.#config = { ...this.#config, thresholds: config.thresholds, hostgroups: config.hostgroups, whitelist: config.whitelist, ban: config.ban, actions: config.actions };
     this.#policy = buildPolicy(this.#config, this.#log);
-    this.engine.setThresholds(this.#policy.thresholds);
+    this.engine.detection.setThresholds(this.#policy.thresholds);
     this.#detector.setPolicy(this.#policy.detection);
     void previous.dispatcher.drain(30_000);
     this.#log.info({ config: source }, 'configuration reloaded: thresholds, hostgroups, whitelist, ban settings and actions');

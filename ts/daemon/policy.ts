@@ -18,15 +18,19 @@ export interface ReloadablePolicy {
   actionsFor(hostgroup: string): readonly string[] | undefined;
 }
 
+export function buildDetectionPolicy(config: FloodwatchConfig): DetectionPolicy {
+  const hostgroups = new Map(config.hostgroups.map((g) => [g.name, g]));
+  return {
+    whitelist: new PrefixList(config.whitelist),
+    bans: (name) => config.ban.enabled && (hostgroups.get(name)?.ban ?? true),
+    ...DEFAULT_DETECTION_TIMING,
+  };
+}
+
 export function buildPolicy(config: FloodwatchConfig, log: Logger): ReloadablePolicy {
   const hostgroups = new Map(config.hostgroups.map((g) => [g.name, g]));
-  const whitelist = new PrefixList(config.whitelist);
   return {
-    detection: {
-      whitelist,
-      bans: (name) => config.ban.enabled && (hostgroups.get(name)?.ban ?? true),
-      ...DEFAULT_DETECTION_TIMING,
-    },
+    detection: buildDetectionPolicy(config),
     thresholds: compileThresholds(config),
     banTimeSeconds: config.ban.time_seconds,
     unbanOnlyIfAttackFinished: config.ban.unban_only_if_attack_finished,

@@ -1,28 +1,20 @@
 // The TypeScript face of the Rust engine: typed calls, nothing per packet.
-import { loadNative, type NativeEngine } from './native.js';
-import type { AttackType } from '../attacks/types.js';
-import type { DetectionEngine } from '../detection/engine.js';
-import type {
-  AttackSamples,
-  CompiledThresholds,
-  Crossing,
-  Direction,
-  EngineConfig,
-  HostCounters,
-  Metric,
-  Snapshot,
-  Sources,
-  Violation,
-} from './types.js';
+import { EngineDetection } from './detection.js';
+import { loadNative, type NativeEngine, type NativeReplay } from './native.js';
+import type { Direction, EngineConfig, HostCounters, Metric, Snapshot, Sources } from './types.js';
 
 export type * from './types.js';
+export { EngineDetection } from './detection.js';
 
-export class FlowEngine implements DetectionEngine {
+export class FlowEngine {
   readonly #native: NativeEngine;
+  /** Thresholds, violations and watched hosts. */
+  readonly detection: EngineDetection;
 
   constructor(config: EngineConfig) {
     const { Engine } = loadNative();
     this.#native = new Engine(config);
+    this.detection = new EngineDetection(this.#native.detection());
   }
 
   /** Opens the listeners; returns the addresses bound (port 0 becomes the real port). */
@@ -46,43 +38,40 @@ export class FlowEngine implements DetectionEngine {
     return this.#native.host(ip) as HostCounters | null;
   }
 
-  top(direction: Direction, metric: Metric, limit = 20): HostCounters[] {
+  top(direction: Direction, metric: Metric | string, limit = 20): HostCounters[] {
     return this.#native.top(direction, metric, limit) as HostCounters[];
   }
 
   sources(): Sources {
     return this.#native.sources() as Sources;
   }
+}
 
-  setThresholds(thresholds: CompiledThresholds): void {
-    this.#native.setThresholds(thresholds);
+/** A capture file replayed through the engine at full speed, its timestamps as the clock. */
+export class ReplayEngine {
+  readonly #native: NativeReplay;
+  readonly detection: EngineDetection;
+
+  constructor(path: string, config: EngineConfig, options: { samplingRate?: number; decapsulate?: boolean } = {}) {
+    const { Replay } = loadNative();
+    this.#native = new Replay(path, config, options.samplingRate ?? 1, options.decapsulate ?? false);
+    this.detection = new EngineDetection(this.#native.detection());
   }
 
-  drainViolations(): Violation[] {
-    return this.#native.drainViolations() as Violation[];
+  /** Reads up to the next tick of file time; null once the file is done. */
+  step(): { timeMs: number; last: boolean } | null {
+    return this.#native.step();
   }
 
-  over(ip: string, direction: Direction): Crossing | null {
-    return this.#native.over(ip, direction) as Crossing | null;
+  get packets(): number {
+    return this.#native.packets;
   }
 
-  watch(ip: string): void {
-    this.#native.watch(ip);
+  get unparsed(): number {
+    return this.#native.unparsed;
   }
 
-  unwatch(ip: string): void {
-    this.#native.unwatch(ip);
-  }
-
-  samples(ip: string): AttackSamples | null {
-    return this.#native.samples(ip) as AttackSamples | null;
-  }
-
-  classify(ip: string, direction: Direction): AttackType {
-    return this.#native.classify(ip, direction) as AttackType;
-  }
-
-  groupOf(ip: string): string {
-    return this.#native.groupOf(ip);
+  get truncated(): boolean {
+    return this.#native.truncated;
   }
 }

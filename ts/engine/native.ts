@@ -1,16 +1,10 @@
 // Loads the napi-rs addon that `npm run build:native` builds into native/.
 import { createRequire } from 'node:module';
 
-export interface NativeEngine {
-  start(): string[];
-  stop(): void;
-  readonly running: boolean;
-  snapshot(limit: number): unknown;
-  host(ip: string): unknown | null;
-  top(direction: string, metric: string, limit: number): unknown;
-  sources(): unknown;
+export interface NativeDetection {
   setThresholds(thresholds: unknown): void;
   drainViolations(): unknown;
+  host(ip: string): unknown | null;
   over(ip: string, direction: string): unknown | null;
   watch(ip: string): void;
   unwatch(ip: string): void;
@@ -19,8 +13,28 @@ export interface NativeEngine {
   groupOf(ip: string): string;
 }
 
+export interface NativeEngine {
+  start(): string[];
+  stop(): void;
+  readonly running: boolean;
+  snapshot(limit: number): unknown;
+  host(ip: string): unknown | null;
+  top(direction: string, metric: string, limit: number): unknown;
+  sources(): unknown;
+  detection(): NativeDetection;
+}
+
+export interface NativeReplay {
+  detection(): NativeDetection;
+  step(): { timeMs: number; last: boolean } | null;
+  readonly packets: number;
+  readonly unparsed: number;
+  readonly truncated: boolean;
+}
+
 interface NativeModule {
   Engine: new (config: unknown) => NativeEngine;
+  Replay: new (path: string, config: unknown, samplingRate: number, decapsulate: boolean) => NativeReplay;
 }
 
 const require = createRequire(import.meta.url);

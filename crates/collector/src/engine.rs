@@ -166,6 +166,10 @@ impl Engine {
         self.running.is_some()
     }
 
+    pub fn core_handle(&self) -> Arc<Mutex<Core>> {
+        self.core.clone()
+    }
+
     pub fn core(&self) -> MutexGuard<'_, Core> {
         self.core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }

@@ -4,6 +4,7 @@
 mod config;
 mod core;
 mod engine;
+mod replay;
 mod sink;
 mod socket;
 mod sources;
@@ -14,6 +15,7 @@ pub use config::{ConfigError, EngineConfig, SamplingOverride};
 pub use core::Core;
 pub use floodwatch_detect::Thresholds;
 pub use engine::Engine;
+pub use replay::{Replay, ReplayOptions, Step};
 pub use sink::{AgentInterfaces, CountingSink};
 pub use sources::{SourcesState, SourcesView};
 pub use views::*;

@@ -9,7 +9,7 @@ use super::source::ByteSource;
 use super::{PcapError, MAX_CAPTURED_LEN};
 
 pub(crate) const FILE_HEADER_LEN: usize = 24;
-const RECORD_HEADER_LEN: usize = 16;
+pub(crate) const RECORD_HEADER_LEN: usize = 16;
 const LINKTYPE_AT: usize = 20;
 /// The upper bits of the link-type field carry the FCS length, not the link type.
 const LINKTYPE_MASK: u32 = 0xffff;

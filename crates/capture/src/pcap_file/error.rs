@@ -8,7 +8,10 @@ pub enum PcapError {
     /// The file starts with neither a pcap magic number nor a pcapng section header.
     NotPcap,
     /// A header or block contradicts itself or the format.
-    Malformed { offset: u64, reason: &'static str },
+    Malformed {
+        offset: u64,
+        reason: &'static str,
+    },
     /// A length no sane capture holds: a corrupt file rather than a large packet.
     AbsurdLength {
         offset: u64,
@@ -17,9 +20,16 @@ pub enum PcapError {
         limit: u64,
     },
     /// A pcapng packet block names an interface its section has not described.
-    UnknownInterface { offset: u64, interface_id: u32 },
+    UnknownInterface {
+        offset: u64,
+        interface_id: u32,
+    },
     /// A pcapng section of a major version this reader does not know.
-    UnsupportedVersion { offset: u64, major: u16, minor: u16 },
+    UnsupportedVersion {
+        offset: u64,
+        major: u16,
+        minor: u16,
+    },
 }
 
 impl fmt::Display for PcapError {

@@ -20,6 +20,14 @@ const SECTION_HEAD_LEN: usize = 12;
 /// The largest block read whole (section headers, interface descriptions, packet blocks):
 /// room for a maximal packet and generous options. Other blocks are skipped unbuffered.
 const MAX_BUFFERED_BLOCK: u32 = 4 * MAX_CAPTURED_LEN;
+/// The block types [`PcapngReader::interpret`] reads; the others are skipped.
+const INTERPRETED: [u32; 5] = [
+    SECTION_HEADER,
+    INTERFACE_DESCRIPTION,
+    ENHANCED_PACKET,
+    SIMPLE_PACKET,
+    OBSOLETE_PACKET,
+];
 const TRAILER_MISMATCH: &str = "block's trailing length differs from its leading one";
 
 pub(crate) struct PcapngReader {
@@ -55,10 +63,7 @@ impl PcapngReader {
     fn read_block<R: Read>(&mut self, source: &mut ByteSource<R>) -> Result<Option<Record>, Stop> {
         let offset = source.offset();
         let (block_type, block_len) = self.read_block_head(source)?;
-        if !matches!(
-            block_type,
-            SECTION_HEADER | INTERFACE_DESCRIPTION | ENHANCED_PACKET | SIMPLE_PACKET | OBSOLETE_PACKET
-        ) {
+        if !INTERPRETED.contains(&block_type) {
             self.skip_block(source, block_len)?;
             return Ok(None);
         }
@@ -148,10 +153,14 @@ impl PcapngReader {
             }
             ENHANCED_PACKET => blocks::enhanced_packet(body, self.order),
             OBSOLETE_PACKET => blocks::obsolete_packet(body, self.order),
-            _ => {
-                let snaplen = self.interfaces.first().map_or(0, |interface| interface.snaplen);
+            SIMPLE_PACKET => {
+                let snaplen = self
+                    .interfaces
+                    .first()
+                    .map_or(0, |interface| interface.snaplen);
                 blocks::simple_packet(body, self.order, snaplen)
             }
+            _ => return Ok(None),
         };
         packet.map(Some).map_err(|error| match error {
             PacketBlockError::Malformed(reason) => malformed(offset, reason),

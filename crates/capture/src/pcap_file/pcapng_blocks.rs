@@ -92,7 +92,11 @@ pub(crate) fn enhanced_packet(
     body: &[u8],
     order: ByteOrder,
 ) -> Result<PacketBlock, PacketBlockError> {
-    let field = |at| order.u32(body, at).ok_or(PacketBlockError::Malformed(TOO_SHORT));
+    let field = |at| {
+        order
+            .u32(body, at)
+            .ok_or(PacketBlockError::Malformed(TOO_SHORT))
+    };
     let interface_id = field(0)?;
     let ticks = u64::from(field(4)?) << 32 | u64::from(field(8)?);
     checked(
@@ -111,7 +115,11 @@ pub(crate) fn obsolete_packet(
     body: &[u8],
     order: ByteOrder,
 ) -> Result<PacketBlock, PacketBlockError> {
-    let field = |at| order.u32(body, at).ok_or(PacketBlockError::Malformed(TOO_SHORT));
+    let field = |at| {
+        order
+            .u32(body, at)
+            .ok_or(PacketBlockError::Malformed(TOO_SHORT))
+    };
     let interface_id = order
         .u16(body, 0)
         .ok_or(PacketBlockError::Malformed(TOO_SHORT))?;

@@ -9,6 +9,8 @@ use super::record::{Record, Stop};
 use super::source::ByteSource;
 use super::{PcapError, Truncation};
 
+const MAGIC_LEN: usize = 4;
+
 /// One captured packet, borrowed from the reader until its next call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Packet<'a> {
@@ -50,7 +52,7 @@ impl<R: Read> PcapReader<R> {
         let mut source = ByteSource::new(input);
         let format = open_format(&mut source).map_err(|stop| match stop {
             Stop::Failed(error) => error,
-            Stop::Cut(cut) if cut.available < 4 => PcapError::NotPcap,
+            Stop::Cut(cut) if cut.available < MAGIC_LEN as u64 => PcapError::NotPcap,
             Stop::Cut(cut) => PcapError::Malformed {
                 offset: cut.offset,
                 reason: "the file ends inside its header",
@@ -123,7 +125,10 @@ impl<R: Read> PcapReader<R> {
 }
 
 fn open_format<R: Read>(source: &mut ByteSource<R>) -> Result<Format, Stop> {
-    let magic: [u8; 4] = source.require(4)?.try_into().map_err(|_| PcapError::NotPcap)?;
+    let magic: [u8; 4] = source
+        .require(MAGIC_LEN)?
+        .try_into()
+        .map_err(|_| PcapError::NotPcap)?;
     if classic::is_magic(magic) {
         Ok(Format::Classic(ClassicReader::open(source)?))
     } else if u32::from_le_bytes(magic) == SECTION_HEADER {

@@ -15,12 +15,14 @@ pub(crate) struct Record {
 }
 
 /// The input ended inside a record.
+#[derive(Debug)]
 pub(crate) struct Cut {
     pub offset: u64,
     pub record_len: u64,
     pub available: u64,
 }
 
+#[derive(Debug)]
 pub(crate) enum Stop {
     Cut(Cut),
     Failed(PcapError),

@@ -70,9 +70,8 @@ impl<R: Read> ByteSource<R> {
     pub fn skip(&mut self, len: u64) -> io::Result<u64> {
         let mut skipped = 0;
         while skipped < len {
-            let step = usize::try_from(len - skipped).map_or(self.buffer.len(), |rest| {
-                rest.min(self.buffer.len())
-            });
+            let step = usize::try_from(len - skipped)
+                .map_or(self.buffer.len(), |rest| rest.min(self.buffer.len()));
             let available = self.fill(step)?.min(step);
             if available == 0 {
                 break;
@@ -105,5 +104,45 @@ impl<R: Read> ByteSource<R> {
             }
         }
         Ok(self.end - self.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, Read};
+
+    use super::{ByteSource, INITIAL_CAPACITY};
+
+    /// An endless input of the bytes 0, 1, 2 ... 255, 0, 1 ...
+    struct Counting(u64);
+
+    impl Read for Counting {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            for byte in buf.iter_mut() {
+                *byte = self.0 as u8;
+                self.0 += 1;
+            }
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn streams_through_one_buffer() {
+        let mut source = ByteSource::new(Counting(0));
+        let mut offset = 0u64;
+        for step in 0..5_000usize {
+            let len = (step * 7919) % 65_536 + 1;
+            let bytes = source.require(len).expect("endless input");
+            assert_eq!(bytes[0], offset as u8);
+            assert_eq!(bytes[len - 1], (offset + len as u64 - 1) as u8);
+            let consumed = source.consume(len);
+            assert_eq!(source.buffered(consumed)[0], offset as u8);
+            offset += len as u64;
+            assert_eq!(source.offset(), offset);
+        }
+        assert!(offset > 100 << 20);
+        assert_eq!(source.buffer.len(), INITIAL_CAPACITY);
+        assert_eq!(source.skip(10 << 20).unwrap(), 10 << 20);
+        assert_eq!(source.require(1).unwrap()[0], (offset + (10 << 20)) as u8);
     }
 }

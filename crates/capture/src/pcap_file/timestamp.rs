@@ -63,7 +63,10 @@ mod tests {
 
     #[test]
     fn decimal_resolutions() {
-        assert_eq!(InterfaceClock::new(DEFAULT_TSRESOL, 0).to_ns(1_500_000), 1_500_000_000);
+        assert_eq!(
+            InterfaceClock::new(DEFAULT_TSRESOL, 0).to_ns(1_500_000),
+            1_500_000_000
+        );
         assert_eq!(InterfaceClock::new(9, 0).to_ns(123), 123);
         assert_eq!(InterfaceClock::new(0, 0).to_ns(2), 2_000_000_000);
         assert_eq!(InterfaceClock::new(12, 0).to_ns(5_000_000), 5_000);
@@ -72,8 +75,14 @@ mod tests {
 
     #[test]
     fn binary_resolutions() {
-        assert_eq!(InterfaceClock::new(0x80 | 10, 0).to_ns(1024 * 3), 3_000_000_000);
-        assert_eq!(InterfaceClock::new(0x80 | 30, 0).to_ns(1 << 29), 500_000_000);
+        assert_eq!(
+            InterfaceClock::new(0x80 | 10, 0).to_ns(1024 * 3),
+            3_000_000_000
+        );
+        assert_eq!(
+            InterfaceClock::new(0x80 | 30, 0).to_ns(1 << 29),
+            500_000_000
+        );
         assert_eq!(InterfaceClock::new(0x80, 0).to_ns(u64::MAX), u64::MAX);
         assert_eq!(InterfaceClock::new(0xff, 0).to_ns(u64::MAX), 0);
     }

@@ -1,6 +1,6 @@
 use std::io::{self, Write};
 
-use super::classic::{MAGIC_MICROSECOND, MAGIC_NANOSECOND};
+use super::classic::{FILE_HEADER_LEN, MAGIC_MICROSECOND, MAGIC_NANOSECOND, RECORD_HEADER_LEN};
 use super::linktype;
 
 const VERSION_MAJOR: u16 = 2;
@@ -36,7 +36,7 @@ impl<W: Write> PcapWriter<W> {
             TimestampPrecision::Microsecond => MAGIC_MICROSECOND,
             TimestampPrecision::Nanosecond => MAGIC_NANOSECOND,
         };
-        let mut header = [0u8; 24];
+        let mut header = [0u8; FILE_HEADER_LEN];
         header[0..4].copy_from_slice(&magic.to_le_bytes());
         header[4..6].copy_from_slice(&VERSION_MAJOR.to_le_bytes());
         header[6..8].copy_from_slice(&VERSION_MINOR.to_le_bytes());
@@ -72,7 +72,7 @@ impl<W: Write> PcapWriter<W> {
         };
         let captured = &data[..data.len().min(self.snaplen as usize)];
         let captured_len = captured.len() as u32;
-        let mut header = [0u8; 16];
+        let mut header = [0u8; RECORD_HEADER_LEN];
         header[0..4].copy_from_slice(&seconds.to_le_bytes());
         header[4..8].copy_from_slice(&fraction.to_le_bytes());
         header[8..12].copy_from_slice(&captured_len.to_le_bytes());

@@ -93,7 +93,12 @@ pub(super) fn section_header(order: Order) -> Vec<u8> {
     section_header_version(order, 1, 0)
 }
 
-pub(super) fn interface(order: Order, linktype: u16, snaplen: u32, options: &[(u16, Vec<u8>)]) -> Vec<u8> {
+pub(super) fn interface(
+    order: Order,
+    linktype: u16,
+    snaplen: u32,
+    options: &[(u16, Vec<u8>)],
+) -> Vec<u8> {
     let mut body = Vec::new();
     body.put16(order, linktype);
     body.put16(order, 0);

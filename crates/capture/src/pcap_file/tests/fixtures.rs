@@ -31,7 +31,12 @@ fn expected(line: &str) -> Expected {
     let fields: Vec<&str> = line.split('\t').collect();
     let field = |index: usize| fields.get(index).copied().unwrap_or("");
     // tshark separates repeated fields with commas; the outermost comes first.
-    let first = |index: usize| field(index).split(',').next().filter(|value| !value.is_empty());
+    let first = |index: usize| {
+        field(index)
+            .split(',')
+            .next()
+            .filter(|value| !value.is_empty())
+    };
     let address = |v4: usize, v6: usize| first(v4).or(first(v6)).map(|a| a.parse().unwrap());
     Expected {
         timestamp_ns: epoch_ns(field(0)),
@@ -69,9 +74,19 @@ fn link_types_of(layer: &str) -> &'static [u16] {
 
 fn check(fixture: &str, index: usize, packet: &OwnedPacket, expected: &Expected) {
     let at = format!("{fixture} packet {}", index + 1);
-    assert_eq!(packet.timestamp_ns, expected.timestamp_ns, "{at}: timestamp");
-    assert_eq!(packet.original_len, expected.original_len, "{at}: original length");
-    assert_eq!(packet.data.len(), expected.captured_len, "{at}: captured length");
+    assert_eq!(
+        packet.timestamp_ns, expected.timestamp_ns,
+        "{at}: timestamp"
+    );
+    assert_eq!(
+        packet.original_len, expected.original_len,
+        "{at}: original length"
+    );
+    assert_eq!(
+        packet.data.len(),
+        expected.captured_len,
+        "{at}: captured length"
+    );
     assert!(
         link_types_of(&expected.link_layer).contains(&packet.linktype),
         "{at}: link type {} for a {} frame",
@@ -120,8 +135,14 @@ fn each_fixture_has_the_link_type_it_was_made_with() {
         ("null.pcap", &[linktype::NULL]),
         ("openbsd-loop.pcap", &[linktype::LOOP]),
         ("raw-ipv4.pcapng", &[linktype::IPV4]),
-        ("two-interfaces.pcapng", &[linktype::ETHERNET, linktype::RAW]),
-        ("three-sections.pcapng", &[linktype::ETHERNET, linktype::IPV6]),
+        (
+            "two-interfaces.pcapng",
+            &[linktype::ETHERNET, linktype::RAW],
+        ),
+        (
+            "three-sections.pcapng",
+            &[linktype::ETHERNET, linktype::IPV6],
+        ),
     ];
     for (name, expected) in cases {
         let expected: BTreeSet<u16> = expected.iter().copied().collect();
@@ -133,7 +154,10 @@ fn each_fixture_has_the_link_type_it_was_made_with() {
 fn every_rewrite_of_the_loopback_capture_holds_its_packets() {
     let original = read_fixture("lo-capture.pcapng");
     let same_bytes = |packets: &[OwnedPacket]| {
-        packets.iter().map(|p| (p.original_len, p.data.clone())).collect::<Vec<_>>()
+        packets
+            .iter()
+            .map(|p| (p.original_len, p.data.clone()))
+            .collect::<Vec<_>>()
     };
     for name in [
         "ethernet-nsec.pcap",
@@ -146,11 +170,21 @@ fn every_rewrite_of_the_loopback_capture_holds_its_packets() {
         "ethernet-simple-packets.pcapng",
         "ethernet-obsolete-packets.pcapng",
     ] {
-        assert_eq!(same_bytes(&read_fixture(name)), same_bytes(&original), "{name}");
+        assert_eq!(
+            same_bytes(&read_fixture(name)),
+            same_bytes(&original),
+            "{name}"
+        );
     }
     let nanosecond = read_fixture("ethernet-nsec.pcap");
-    assert_eq!(nanosecond, original, "nanosecond pcap keeps every timestamp");
-    assert!(original.iter().any(|p| p.timestamp_ns % 1_000 != 0), "capture has nanoseconds");
+    assert_eq!(
+        nanosecond, original,
+        "nanosecond pcap keeps every timestamp"
+    );
+    assert!(
+        original.iter().any(|p| p.timestamp_ns % 1_000 != 0),
+        "capture has nanoseconds"
+    );
     let microsecond = read_fixture("ethernet-usec-big-endian.pcap");
     for (micro, nano) in microsecond.iter().zip(&original) {
         assert_eq!(micro.timestamp_ns, nano.timestamp_ns / 1_000 * 1_000);

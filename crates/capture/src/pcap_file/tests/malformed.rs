@@ -40,7 +40,10 @@ fn header_cut_short() {
             matches!(error, PcapError::Malformed { offset: 0, .. }),
             "{error:?}"
         );
-        assert!(error.to_string().contains("ends inside its header"), "{error}");
+        assert!(
+            error.to_string().contains("ends inside its header"),
+            "{error}"
+        );
     }
 }
 
@@ -49,7 +52,14 @@ fn absurd_captured_length_names_its_offset() {
     let mut bytes = build::classic_header(Order::Little, false, 1);
     bytes.extend(build::classic_record(Order::Little, 1, 0, 42, 42, &frame()));
     let second_record_at = bytes.len() as u64;
-    bytes.extend(build::classic_record(Order::Little, 2, 0, 300_000, 300_000, &[0; 64]));
+    bytes.extend(build::classic_record(
+        Order::Little,
+        2,
+        0,
+        300_000,
+        300_000,
+        &[0; 64],
+    ));
     let (packets_before, error) = failing(&bytes);
     assert_eq!(packets_before, 1);
     match &error {
@@ -58,14 +68,26 @@ fn absurd_captured_length_names_its_offset() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(error.to_string().contains(&format!("at byte {second_record_at}")), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("at byte {second_record_at}")),
+        "{error}"
+    );
 }
 
 #[test]
 fn the_largest_captured_length_is_accepted() {
     let data = vec![0u8; MAX_CAPTURED_LEN as usize];
     let mut bytes = build::classic_header(Order::Big, true, 1);
-    bytes.extend(build::classic_record(Order::Big, 1, 5, MAX_CAPTURED_LEN, MAX_CAPTURED_LEN, &data));
+    bytes.extend(build::classic_record(
+        Order::Big,
+        1,
+        5,
+        MAX_CAPTURED_LEN,
+        MAX_CAPTURED_LEN,
+        &data,
+    ));
     let outcome = read_all(bytes.as_slice()).unwrap();
     assert!(outcome.error.is_none() && outcome.truncation.is_none());
     assert_eq!(outcome.packets[0].data.len(), MAX_CAPTURED_LEN as usize);
@@ -78,7 +100,14 @@ fn pcapng_absurd_lengths() {
     let mut bytes = build::section_header(order);
     bytes.extend(build::interface(order, 1, 0, &[]));
     let at = bytes.len() as u64;
-    bytes.extend(build::enhanced_packet_declaring(order, 0, 0, 300_000, 300_000, &vec![0; 300_000]));
+    bytes.extend(build::enhanced_packet_declaring(
+        order,
+        0,
+        0,
+        300_000,
+        300_000,
+        &vec![0; 300_000],
+    ));
     let (_, error) = failing(&bytes);
     assert!(
         matches!(error, PcapError::AbsurdLength { offset, what: "captured length", .. } if offset == at),
@@ -124,7 +153,16 @@ fn a_new_section_forgets_the_interfaces_of_the_last() {
     bytes.extend(build::enhanced_packet(Order::Big, 1, 2, &frame()));
     let (packets_before, error) = failing(&bytes);
     assert_eq!(packets_before, 1);
-    assert!(matches!(error, PcapError::UnknownInterface { interface_id: 1, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            PcapError::UnknownInterface {
+                interface_id: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -132,7 +170,16 @@ fn a_simple_packet_needs_an_interface() {
     let mut bytes = build::section_header(Order::Little);
     bytes.extend(build::simple_packet(Order::Little, 42, &frame()));
     let (_, error) = failing(&bytes);
-    assert!(matches!(error, PcapError::UnknownInterface { interface_id: 0, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            PcapError::UnknownInterface {
+                interface_id: 0,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -174,7 +221,10 @@ fn inconsistent_blocks() {
             build::enhanced_packet_declaring(order, 0, 0, 100, 100, &frame()),
             "runs past the end of the block",
         ),
-        (build::block(order, 6, &[0; 8]), "too short for its fixed fields"),
+        (
+            build::block(order, 6, &[0; 8]),
+            "too short for its fixed fields",
+        ),
     ];
     for (block, reason_part) in cases {
         let mut bytes = start();
@@ -209,20 +259,37 @@ fn interface_option_running_past_its_block() {
 fn section_header_faults() {
     let error = open_error(&build::section_header_version(Order::Little, 2, 0));
     assert!(
-        matches!(error, PcapError::UnsupportedVersion { offset: 0, major: 2, minor: 0 }),
+        matches!(
+            error,
+            PcapError::UnsupportedVersion {
+                offset: 0,
+                major: 2,
+                minor: 0
+            }
+        ),
         "{error:?}"
     );
     let mut bad_magic = build::section_header(Order::Little);
     bad_magic[8] = 0;
     let error = open_error(&bad_magic);
-    assert!(matches!(error, PcapError::Malformed { offset: 0, .. }), "{error:?}");
+    assert!(
+        matches!(error, PcapError::Malformed { offset: 0, .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn truncation_is_reported_with_the_packets_before_it() {
     let mut bytes = build::classic_header(Order::Little, true, 1);
     for seconds in 0..3 {
-        bytes.extend(build::classic_record(Order::Little, seconds, 0, 42, 42, &frame()));
+        bytes.extend(build::classic_record(
+            Order::Little,
+            seconds,
+            0,
+            42,
+            42,
+            &frame(),
+        ));
     }
     let cut_at = bytes.len() as u64;
     bytes.extend(&build::classic_record(Order::Little, 4, 0, 42, 42, &frame())[..30]);

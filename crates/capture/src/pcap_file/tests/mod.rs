@@ -75,14 +75,23 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
     let mut fixtures: Vec<_> = std::fs::read_dir(testdata_dir())
         .expect("testdata directory")
         .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| matches!(path.extension().and_then(|e| e.to_str()), Some("pcap" | "pcapng")))
+        .filter(|path| {
+            matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("pcap" | "pcapng")
+            )
+        })
         .map(|path| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             (name, std::fs::read(&path).expect("fixture"))
         })
         .collect();
     fixtures.sort();
-    assert!(fixtures.len() >= 20, "fixtures missing from {:?}", testdata_dir());
+    assert!(
+        fixtures.len() >= 20,
+        "fixtures missing from {:?}",
+        testdata_dir()
+    );
     fixtures
 }
 

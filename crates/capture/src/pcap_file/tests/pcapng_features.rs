@@ -21,7 +21,12 @@ fn each_interface_keeps_its_own_clock() {
         };
         let mut bytes = build::section_header(order);
         bytes.extend(build::interface(order, linktype::ETHERNET, 0, &[]));
-        bytes.extend(build::interface(order, linktype::RAW, 0, &[(IF_TSRESOL, vec![0x80 | 20])]));
+        bytes.extend(build::interface(
+            order,
+            linktype::RAW,
+            0,
+            &[(IF_TSRESOL, vec![0x80 | 20])],
+        ));
         bytes.extend(build::interface(
             order,
             linktype::LINUX_SLL,
@@ -32,7 +37,10 @@ fn each_interface_keeps_its_own_clock() {
         bytes.extend(build::enhanced_packet(order, 1, 3 << 19, &frame()));
         bytes.extend(build::obsolete_packet(order, 2, 2_500, &frame()));
         let packets = read_clean(bytes.as_slice());
-        let seen: Vec<(u16, u64)> = packets.iter().map(|p| (p.linktype, p.timestamp_ns)).collect();
+        let seen: Vec<(u16, u64)> = packets
+            .iter()
+            .map(|p| (p.linktype, p.timestamp_ns))
+            .collect();
         assert_eq!(
             seen,
             [
@@ -75,4 +83,22 @@ fn unknown_blocks_of_any_size_are_skipped() {
     assert_eq!(packets.len(), 1);
     assert_eq!(packets[0].data, frame());
     assert_eq!(packets[0].timestamp_ns, 42_000);
+}
+
+#[test]
+fn captures_larger_than_the_buffer_stream_through() {
+    let order = Order::Big;
+    let mut bytes = build::section_header(order);
+    bytes.extend(build::interface(order, linktype::ETHERNET, 0, &[]));
+    let mut expected = Vec::new();
+    for index in 0..4_000u32 {
+        let mut data = frame();
+        data.resize(14 + (index as usize * 7) % 1_500, index as u8);
+        bytes.extend(build::enhanced_packet(order, 0, index.into(), &data));
+        expected.push(data);
+    }
+    assert!(bytes.len() > 2 << 20);
+    let packets = read_clean(bytes.as_slice());
+    let data: Vec<Vec<u8>> = packets.into_iter().map(|packet| packet.data).collect();
+    assert_eq!(data, expected);
 }

@@ -103,7 +103,11 @@ fn packet_info_takes_any_bytes_under_any_link_type() {
     for _ in 0..20_000 {
         let len = random.below(128);
         let data = random.bytes(len);
-        let _ = packet_info(ALL_LINK_TYPES[random.below(9)], &data, &opts[random.below(2)]);
+        let _ = packet_info(
+            ALL_LINK_TYPES[random.below(9)],
+            &data,
+            &opts[random.below(2)],
+        );
     }
 }
 
