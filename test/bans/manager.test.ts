@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BanManager, type BanEvent } from '../../ts/bans/manager.js';
+import type { ActionEvent } from '../../ts/actions/types.js';
+import { BanManager } from '../../ts/bans/manager.js';
 import { StateStore } from '../../ts/state/store.js';
 
 const log = pino({ level: 'silent' });
@@ -14,7 +15,7 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 
 function setup(now: { t: number }, dir = mkdtempSync(join(tmpdir(), 'floodwatch-bans-'))) {
   dirs.push(dir);
-  const events: BanEvent[] = [];
+  const events: ActionEvent[] = [];
   const store = new StateStore(dir);
   const bans = new BanManager(store, { dispatch: (e) => events.push(e) }, log, () => now.t);
   return { dir, store, bans, events };
