@@ -49,14 +49,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let file = match std::fs::read(&args.pcap) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("floodwatch-replay: cannot read {}: {e}", args.pcap);
-            return ExitCode::from(1);
-        }
-    };
-    let datagrams = match pcap::udp_payloads(&file) {
+    let datagrams = match pcap::udp_payloads(&args.pcap) {
         Ok(d) if !d.is_empty() => d,
         Ok(_) => {
             eprintln!("floodwatch-replay: {} holds no UDP datagrams", args.pcap);
