@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Fuzzes the flow decoders (fuzz/flow): each target for a bounded time.
+# Fuzzes the flow decoders (fuzz/flow) and the packet parser (fuzz/packet): each target for a
+# bounded time.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# SECONDS_PER_TARGET defaults to 60; TARGETs default to netflow_v5 netflow_v9 ipfix sflow.
+# SECONDS_PER_TARGET defaults to 60; TARGETs default to netflow_v5 netflow_v9 ipfix sflow
+# parse_ethernet.
 # Needs the nightly toolchain and cargo-fuzz (installed from crates.io when missing). The
 # corpus starts from the decoders' fixtures (crates/flow/testdata); crashes are written to
 # fuzz/flow/artifacts/TARGET/. Exits non-zero when a target found a crash.
@@ -13,7 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(netflow_v5 netflow_v9 ipfix sflow)
+[ ${#targets[@]} -gt 0 ] || targets=(netflow_v5 netflow_v9 ipfix sflow parse_ethernet)
 fuzz_dir="$root/fuzz/flow"
 testdata="$root/crates/flow/testdata"
 
@@ -48,17 +50,20 @@ for target in "${targets[@]}"; do
         netflow_v9) seed netflow_v9 2 yes netflow_v9 ;;
         ipfix) seed ipfix 2 yes ipfix ;;
         sflow) seed sflow 4 no sflow ;;
+        parse_ethernet) ;;
         *) echo "unknown target $target" >&2; exit 2 ;;
     esac
     echo "== fuzzing $target for ${seconds}s"
-    if ! cargo +nightly fuzz run --fuzz-dir "$fuzz_dir" "$target" -- \
+    dir=$fuzz_dir
+    [ "$target" = parse_ethernet ] && dir="$root/fuzz/packet"
+    if ! cargo +nightly fuzz run --fuzz-dir "$dir" "$target" -- \
         -max_total_time="$seconds" -print_final_stats=1; then
         failed+=("$target")
     fi
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
-    echo "crashes found in: ${failed[*]} (see fuzz/flow/artifacts/)" >&2
+    echo "crashes found in: ${failed[*]} (see fuzz/flow/artifacts/ and fuzz/packet/artifacts/)" >&2
     exit 1
 fi
 echo "no crash in ${targets[*]} (${seconds}s each)"
