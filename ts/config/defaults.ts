@@ -50,6 +50,12 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
       smtp: { host: '127.0.0.1', port: 25, secure: false, starttls: true },
     },
   },
+  api: {
+    enabled: true,
+    listen: '127.0.0.1:7780',
+    tokens: [],
+    mutations_per_minute: 60,
+  },
 };
 
 /** A fresh copy of the embedded default, free to modify. */

@@ -144,6 +144,19 @@ export const EmailActionSchema = Type.Object(
 
 export const ActionsSchema = Type.Object({ script: ScriptActionSchema, email: EmailActionSchema }, strict);
 
+export const ApiSchema = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    /** TCP address; anything but loopback needs a token. */
+    listen: FormattedString('listen-address'),
+    /** Bearer tokens that may change bans; FLOODWATCH_API_TOKEN adds one. */
+    tokens: Type.Array(Type.String({ minLength: 16 })),
+    /** Mutations (ban, unban) per minute per client address. */
+    mutations_per_minute: PositiveInteger,
+  },
+  strict,
+);
+
 export const FloodwatchConfigSchema = Type.Object(
   {
     state_dir: Type.String({ minLength: 1 }),
@@ -156,6 +169,7 @@ export const FloodwatchConfigSchema = Type.Object(
     ban: BanSchema,
     hostgroups: Type.Array(HostgroupSchema),
     actions: ActionsSchema,
+    api: ApiSchema,
   },
   strict,
 );
@@ -165,6 +179,7 @@ export type Thresholds = Static<typeof ThresholdsSchema>;
 export type DirectionThresholds = Static<typeof DirectionThresholdsSchema>;
 export type RateThresholds = Static<typeof RateThresholdsSchema>;
 export type Hostgroup = Static<typeof HostgroupSchema>;
+export type ApiConfig = Static<typeof ApiSchema>;
 export type ActionName = Static<typeof ActionNameSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type ProtocolClassName = (typeof PROTOCOL_CLASSES)[number];
