@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { AttackRecord } from '../attacks/types.js';
 import { BanManager } from '../bans/manager.js';
 import { loadConfig, engineConfig, type FloodwatchConfig } from '../config/load.js';
+import type { ApiContext } from '../api/context.js';
 import { Detector, type AttackListener } from '../detection/detector.js';
+import { PrefixList } from '../detection/prefix-list.js';
 import { FlowEngine } from '../engine/index.js';
 import { StateStore } from '../state/store.js';
 import { buildPolicy, type ReloadablePolicy } from './policy.js';
@@ -23,8 +25,12 @@ export class Daemon {
   #config: FloodwatchConfig;
   #policy: ReloadablePolicy;
   readonly #detector: Detector;
+  readonly #networks: PrefixList;
   #timers: NodeJS.Timeout[] = [];
   listening: string[] = [];
+  /** Where the REST API listens, when it is on. */
+  apiAddress: string | null = null;
+  #api: { close(): Promise<unknown> } | null = null;
 
   private constructor(config: FloodwatchConfig, options: DaemonOptions) {
     this.#log = options.log;
@@ -33,6 +39,7 @@ export class Daemon {
     this.store = new StateStore(config.state_dir);
     this.engine = new FlowEngine(engineConfig(config));
     this.#policy = buildPolicy(config, this.#log);
+    this.#networks = new PrefixList(config.networks);
     this.engine.detection.setThresholds(this.#policy.thresholds);
     this.bans = new BanManager(this.store, { dispatch: (event) => this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.ban.hostgroup)) }, this.#log);
     this.#detector = new Detector(this.engine.detection, this.#policy.detection, this.#attackListener());
@@ -43,7 +50,38 @@ export class Daemon {
     options.log.info({ config: source }, source === 'embedded default' ? 'no config file given: starting on the embedded default configuration' : 'configuration loaded');
     const daemon = new Daemon(config, options);
     daemon.#start();
+    try {
+      await daemon.#startApi();
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
     return daemon;
+  }
+
+  async #startApi(): Promise<void> {
+    if (!this.#config.api.enabled) return;
+    const { startApi } = await import('../api/server.js');
+    const { server, address } = await startApi(this.#config.api, this.apiContext(), this.#log);
+    this.#api = server;
+    this.apiAddress = address;
+    this.#log.info({ api: `http://${address}/api/v1`, docs: `http://${address}/docs` }, 'REST API listening');
+  }
+
+  /** What the REST API reads and changes. */
+  apiContext(): ApiContext {
+    return {
+      engine: this.engine,
+      bans: this.bans,
+      store: this.store,
+      groupOf: (ip) => this.engine.detection.groupOf(ip),
+      isMonitored: (ip) => this.#networks.contains(ip),
+      isWhitelisted: (ip) => this.#policy.detection.whitelist.contains(ip),
+      banTimeSeconds: () => this.#policy.banTimeSeconds,
+      activeAttacks: () => this.#detector.active(),
+      actionCounters: () => this.#policy.dispatcher.counters(),
+      log: this.#log,
+    };
   }
 
   #start(): void {
@@ -100,6 +138,8 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    await this.#api?.close();
+    this.#api = null;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.engine.stop();

@@ -1,0 +1,23 @@
+// What the REST API reads and changes: the daemon hands it this, nothing more.
+import type { Logger } from 'pino';
+import type { ActionCounters } from '../actions/dispatcher.js';
+import type { AttackRecord } from '../attacks/types.js';
+import type { BanManager } from '../bans/manager.js';
+import type { FlowEngine } from '../engine/index.js';
+import type { StateStore } from '../state/store.js';
+
+export interface ApiContext {
+  engine: Pick<FlowEngine, 'snapshot' | 'host' | 'top' | 'sources'>;
+  bans: BanManager;
+  store: StateStore;
+  /** The hostgroup an address belongs to ('global' for none). */
+  groupOf(ip: string): string;
+  isMonitored(ip: string): boolean;
+  isWhitelisted(ip: string): boolean;
+  /** The configured ban time, for bans made without a ttl. */
+  banTimeSeconds(): number;
+  /** Attacks under way (not yet ended), newest last. */
+  activeAttacks(): AttackRecord[];
+  actionCounters(): Record<string, ActionCounters>;
+  log: Logger;
+}
