@@ -1,4 +1,7 @@
-//! Packet capture for floodwatch: capture files for now; the AF_PACKET and AF_XDP engines
-//! will live here too.
+//! Packet capture for floodwatch: capture files, and the live sources (AF_PACKET, AF_XDP) that
+//! feed the engine from a mirror port.
 
 pub mod pcap_file;
+mod source;
+
+pub use source::{Frame, PacketSource, SourceStats};
