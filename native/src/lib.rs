@@ -152,6 +152,12 @@ impl Detection {
     pub fn group_of(&self, ip: String) -> Result<String> {
         Ok(self.core().group_of(&parse_ip(&ip)?))
     }
+
+    /// The packets kept of a watched host, as a pcap file; null when none was kept.
+    #[napi]
+    pub fn fingerprint_pcap(&self, ip: String) -> Result<Option<Buffer>> {
+        Ok(self.core().fingerprint_pcap(&parse_ip(&ip)?).map(Buffer::from))
+    }
 }
 
 /// `floodwatch replay`: a capture file read at full speed, its timestamps as the clock.

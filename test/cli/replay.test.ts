@@ -105,6 +105,19 @@ describe('floodwatch replay', () => {
     expect(result.stderr).toMatch(/cut capture/);
   });
 
+  it("writes each attack's first 500 packets as a pcap that tshark reads back", async () => {
+    const pcapDir = join(dir, 'fingerprints');
+    const result = await floodwatch(['replay', file, '--config', config(), '--pcap-dir', pcapDir]);
+    expect(result.code).toBe(0);
+    const syn = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as AttackRecord).find((a) => a.ip === '198.51.100.20')!;
+    expect(syn.pcap).toBe(join(pcapDir, `${syn.id}.pcap`));
+    const lines = execFileSync('tshark', ['-r', syn.pcap!, '-T', 'fields', '-e', 'ip.dst', '-e', 'tcp.flags.syn', '-e', 'tcp.dstport'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    expect(lines).toHaveLength(500);
+    expect(new Set(lines)).toEqual(new Set(['198.51.100.20\t1\t443']));
+  });
+
   it('says what is wrong with a file that is not a capture, or a missing one', async () => {
     const junk = join(dir, 'junk.pcap');
     writeFileSync(junk, 'this is not a capture');

@@ -1,7 +1,9 @@
 // `floodwatch replay FILE [--config FILE] [--sampling-rate N] [--decapsulate]`: offline
 // detection of a pcap or pcapng file at full speed, with the file's timestamps as the clock.
 // Prints each attack found as a JSON line when it ends (or when the file does); bans nothing.
-import { existsSync } from 'node:fs';
+// With --pcap-dir, each attack's fingerprint (its first packets) is written there as a pcap.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AttackRecord } from '../attacks/types.js';
 import { ConfigError, engineConfig, loadConfig } from '../config/load.js';
 import { buildDetectionPolicy } from '../daemon/policy.js';
@@ -9,13 +11,15 @@ import { Detector } from '../detection/detector.js';
 import { compileThresholds } from '../detection/compile.js';
 import { ReplayEngine } from '../engine/index.js';
 
-const USAGE = 'usage: floodwatch replay FILE.pcap [--config FILE] [--sampling-rate N] [--decapsulate]';
+const USAGE = 'usage: floodwatch replay FILE.pcap [--config FILE] [--sampling-rate N] [--decapsulate] [--pcap-dir DIR]';
 
 interface ReplayArgs {
   file: string;
   configPath?: string;
   samplingRate: number;
   decapsulate: boolean;
+  /** Where each attack's fingerprint pcap is written, if anywhere. */
+  pcapDir?: string;
 }
 
 function parseArgs(args: string[]): ReplayArgs | string {
@@ -23,11 +27,13 @@ function parseArgs(args: string[]): ReplayArgs | string {
   let configPath: string | undefined;
   let samplingRate = 1;
   let decapsulate = false;
+  let pcapDir: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--config') configPath = args[++i];
     else if (arg === '--sampling-rate') samplingRate = Number(args[++i]);
     else if (arg === '--decapsulate') decapsulate = true;
+    else if (arg === '--pcap-dir') pcapDir = args[++i];
     else if (arg.startsWith('-')) return `unknown option ${arg}`;
     else if (file === undefined) file = arg;
     else return `unexpected argument ${arg}`;
@@ -35,7 +41,8 @@ function parseArgs(args: string[]): ReplayArgs | string {
   if (file === undefined) return 'which file? give a pcap or pcapng file';
   if (!Number.isInteger(samplingRate) || samplingRate < 1) return '--sampling-rate needs a whole number of at least 1';
   if (configPath === '') return '--config needs a file';
-  return { file, configPath, samplingRate, decapsulate };
+  if (pcapDir === '') return '--pcap-dir needs a directory';
+  return { file, configPath, samplingRate, decapsulate, pcapDir };
 }
 
 export async function replayCommand(args: string[]): Promise<number> {
@@ -79,7 +86,13 @@ export async function replayCommand(args: string[]): Promise<number> {
         bans.set(attack.id, ban);
         found++;
       },
-      detailed: () => {},
+      detailed: (attack, pcap) => {
+        if (pcap && parsed.pcapDir) {
+          mkdirSync(parsed.pcapDir, { recursive: true });
+          attack.pcap = join(parsed.pcapDir, `${attack.id}.pcap`);
+          writeFileSync(attack.pcap, pcap);
+        }
+      },
       updated: () => {},
       ended: print,
     },

@@ -116,7 +116,10 @@ export class Daemon {
           this.bans.ban({ ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ttlSeconds: this.#policy.banTimeSeconds, manual: false, comment: null });
         }
       },
-      detailed: (attack) => this.bans.attackDetails(attack),
+      detailed: (attack, pcap) => {
+        if (pcap) attack.pcap = this.store.saveAttackPcap(attack.id, pcap);
+        this.bans.attackDetails(attack);
+      },
       updated: () => {},
       ended: (attack) => {
         this.store.saveAttack(attack);

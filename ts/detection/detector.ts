@@ -27,8 +27,8 @@ export const DEFAULT_DETECTION_TIMING = { detailsAfterMs: 2000, detailsAfterReco
 export interface AttackListener {
   /** A new attack; `ban` tells whether the policy bans its host. */
   started(attack: AttackRecord, ban: boolean): void;
-  /** Top talkers, ports and the type from the samples are known. */
-  detailed(attack: AttackRecord): void;
+  /** Top talkers, ports and the type from the samples are known; `pcap` holds the packets kept, if any. */
+  detailed(attack: AttackRecord, pcap: Buffer | null): void;
   /** Peak figures rose. */
   updated(attack: AttackRecord): void;
   ended(attack: AttackRecord): void;
@@ -104,7 +104,7 @@ export class Detector {
       if (enough || now - attack.startedAt >= this.#policy.detailsAfterMs) {
         if (samples) applySamples(record, samples, record.direction, this.#engine.classify(record.ip, record.direction));
         attack.detailed = true;
-        this.#listener.detailed(record);
+        this.#listener.detailed(record, this.#engine.fingerprintPcap(record.ip));
       }
     }
     const over = this.#engine.over(record.ip, record.direction);

@@ -17,4 +17,6 @@ export interface DetectionEngine {
   classify(ip: string, direction: Direction): AttackType;
   /** The hostgroup `ip` belongs to ('global' for none). */
   groupOf(ip: string): string;
+  /** The packets kept of a watched host as a pcap file; null when its source gave none. */
+  fingerprintPcap(ip: string): Buffer | null;
 }

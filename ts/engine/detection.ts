@@ -46,4 +46,8 @@ export class EngineDetection implements DetectionEngine {
   groupOf(ip: string): string {
     return this.#native.groupOf(ip);
   }
+
+  fingerprintPcap(ip: string): Buffer | null {
+    return this.#native.fingerprintPcap(ip);
+  }
 }

@@ -11,6 +11,7 @@ export interface NativeDetection {
   samples(ip: string): unknown | null;
   classify(ip: string, direction: string): string;
   groupOf(ip: string): string;
+  fingerprintPcap(ip: string): Buffer | null;
 }
 
 export interface NativeEngine {

@@ -7,8 +7,15 @@ use std::net::IpAddr;
 
 use ahash::AHashMap;
 use floodwatch_counters::{CounterConfig, DeltaBatch, Direction, HostTable};
-use floodwatch_detect::{check, classify, over, AttackSamples, AttackType, SampleStore, Thresholds, Violation, WatchList};
-use floodwatch_packet::FlowRecord;
+use floodwatch_capture::pcap_file::PcapWriter;
+use floodwatch_detect::{
+    check, classify, over, AttackSamples, AttackType, CapturedPacket, FingerprintConfig, FingerprintStore, SampleStore, Thresholds,
+    Violation, WatchList,
+};
+use floodwatch_packet::{FlowRecord, HeaderLink};
+
+/// Locally administered addresses, EtherType filled per packet.
+const ETHERNET_HEADER: [u8; 14] = [0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0, 0];
 
 /// A host over a threshold is reported again at most this often.
 const REPORT_INTERVAL_MS: u64 = 1000;
@@ -19,6 +26,7 @@ pub struct Core {
     pub table: HostTable,
     thresholds: Thresholds,
     samples: SampleStore,
+    fingerprints: FingerprintStore,
     watch: WatchList,
     violations: VecDeque<Violation>,
     last_reported: AHashMap<(IpAddr, Direction), u64>,
@@ -31,6 +39,7 @@ impl Core {
             table: HostTable::new(config),
             thresholds: Thresholds::default(),
             samples: SampleStore::new(&watch),
+            fingerprints: FingerprintStore::new(&watch, FingerprintConfig::default()),
             watch,
             violations: VecDeque::new(),
             last_reported: AHashMap::new(),
@@ -38,11 +47,12 @@ impl Core {
         }
     }
 
-    pub fn apply(&mut self, batch: DeltaBatch, samples: &[FlowRecord]) {
+    pub fn apply(&mut self, batch: DeltaBatch, samples: &[FlowRecord], packets: Vec<CapturedPacket>) {
         self.table.apply(batch);
         if !samples.is_empty() {
             self.samples.add(samples);
         }
+        self.fingerprints.add(packets);
     }
 
     pub fn tick(&mut self, now_ms: u64) {
@@ -99,6 +109,34 @@ impl Core {
     pub fn unwatch(&mut self, ip: &IpAddr) {
         self.watch.unwatch(ip);
         self.samples.forget(ip);
+        self.fingerprints.forget(ip);
+    }
+
+    /// The packets kept of `ip` since its watch started, as a pcap file (Ethernet frames; bare
+    /// IP headers get an Ethernet header of their own); `None` when none was kept.
+    pub fn fingerprint_pcap(&self, ip: &IpAddr) -> Option<Vec<u8>> {
+        let packets = self.fingerprints.packets(ip);
+        if packets.is_empty() {
+            return None;
+        }
+        let snap_len = self.fingerprints.config().snap_len as u32 + ETHERNET_HEADER.len() as u32;
+        let mut writer = PcapWriter::new(Vec::new(), snap_len).ok()?;
+        let mut framed = Vec::new();
+        for packet in packets {
+            let (data, original_len) = match packet.link {
+                HeaderLink::Ethernet => (&packet.data[..], packet.original_len),
+                HeaderLink::Ip => {
+                    framed.clear();
+                    framed.extend_from_slice(&ETHERNET_HEADER);
+                    let ethertype: [u8; 2] = if packet.data.first().map(|b| b >> 4) == Some(6) { [0x86, 0xdd] } else { [0x08, 0x00] };
+                    framed[12..14].copy_from_slice(&ethertype);
+                    framed.extend_from_slice(&packet.data);
+                    (&framed[..], packet.original_len + ETHERNET_HEADER.len() as u32)
+                }
+            };
+            writer.write_packet(packet.timestamp_ns, original_len, data).ok()?;
+        }
+        Some(writer.into_inner())
     }
 
     pub fn samples(&self, ip: &IpAddr) -> Option<AttackSamples> {

@@ -202,8 +202,8 @@ fn run_ticker(
         let wait = next_tick.saturating_sub(clock.elapsed());
         match reports.recv_timeout(wait) {
             Ok(report) => {
-                let WorkerReport { worker, batch, samples, exporters, listener_drops, agents } = report;
-                core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples);
+                let WorkerReport { worker, batch, samples, packets, exporters, listener_drops, agents } = report;
+                core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples, packets);
                 sources
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())

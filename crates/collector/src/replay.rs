@@ -6,13 +6,26 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use floodwatch_capture::pcap_file::{packet_info, PcapReader};
+use floodwatch_capture::pcap_file::{linktype::ETHERNET, packet_info, PcapReader};
 use floodwatch_counters::{CounterConfig, LocalAggregator, Prefix, PrefixSet};
 use floodwatch_detect::{SampleCollector, WatchList};
-use floodwatch_packet::{FlowRecord, ParseOptions};
+use floodwatch_packet::{FlowRecord, HeaderLink, PacketHeader, ParseOptions};
 
 use crate::config::EngineConfig;
 use crate::core::Core;
+
+/// A frame held with its record (the reader lends its buffer only until the next packet).
+struct PendingFrame {
+    data: Vec<u8>,
+    original_len: u32,
+    timestamp_ns: u64,
+}
+
+impl PendingFrame {
+    fn header(&self) -> PacketHeader<'_> {
+        PacketHeader { link: HeaderLink::Ethernet, data: &self.data, original_len: self.original_len, timestamp_ns: self.timestamp_ns }
+    }
+}
 
 pub struct ReplayOptions {
     /// The file holds 1 in N of the packets (a sampled mirror).
@@ -34,7 +47,7 @@ pub struct Replay {
     /// File time of the next tick, in ms since the first packet.
     next_tick_ms: u64,
     /// A packet read past the current tick, counted after it.
-    pending: Option<(u64, FlowRecord)>,
+    pending: Option<(u64, FlowRecord, Option<PendingFrame>)>,
     finished: bool,
     pub packets: u64,
     pub unparsed: u64,
@@ -96,22 +109,18 @@ impl Replay {
         self.reader.truncation().is_some()
     }
 
-    fn count(&mut self, record: &FlowRecord) {
-        self.aggregator.add(record);
-        self.samples.offer(record);
-    }
 
     /// Reads up to the next tick, ticks, and says when; None once the file is done.
     pub fn step(&mut self) -> Result<Option<Step>, String> {
         if self.finished {
             return Ok(None);
         }
-        if let Some((at, record)) = self.pending.take() {
+        if let Some((at, record, frame)) = self.pending.take() {
             if at >= self.next_tick_ms {
-                self.pending = Some((at, record));
+                self.pending = Some((at, record, frame));
                 return Ok(Some(self.tick(false)));
             }
-            self.count(&record);
+            count(&mut self.aggregator, &mut self.samples, &record, frame.as_ref().map(PendingFrame::header).as_ref());
         }
         loop {
             let packet = match self.reader.next_packet() {
@@ -133,11 +142,18 @@ impl Replay {
                     continue;
                 }
             };
+            let header = (packet.linktype == ETHERNET).then_some(PacketHeader {
+                link: HeaderLink::Ethernet,
+                data: packet.data,
+                original_len: packet.original_len,
+                timestamp_ns: packet.timestamp_ns,
+            });
             if at >= self.next_tick_ms {
-                self.pending = Some((at, record));
+                let frame = header.map(|h| PendingFrame { data: h.data.to_vec(), original_len: h.original_len, timestamp_ns: h.timestamp_ns });
+                self.pending = Some((at, record, frame));
                 return Ok(Some(self.tick(false)));
             }
-            self.count(&record);
+            count(&mut self.aggregator, &mut self.samples, &record, header.as_ref());
         }
     }
 
@@ -145,12 +161,21 @@ impl Replay {
         let now = self.next_tick_ms;
         let batch = self.aggregator.take_batch();
         let samples = self.samples.take();
+        let packets = self.samples.take_packets();
         {
             let mut core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-            core.apply(batch, &samples);
+            core.apply(batch, &samples, packets);
             core.tick(now);
         }
         self.next_tick_ms += self.tick_ms;
         Step { time_ms: self.start_ms.unwrap_or(0) + now, last }
+    }
+}
+
+fn count(aggregator: &mut LocalAggregator, samples: &mut SampleCollector, record: &FlowRecord, header: Option<&PacketHeader<'_>>) {
+    aggregator.add(record);
+    match header {
+        Some(header) => samples.offer_packet(record, header),
+        None => samples.offer(record),
     }
 }

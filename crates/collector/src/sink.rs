@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use ahash::AHashMap;
 use floodwatch_counters::LocalAggregator;
 use floodwatch_detect::SampleCollector;
-use floodwatch_packet::{FlowRecord, InterfaceCounters, RecordSink};
+use floodwatch_packet::{FlowRecord, InterfaceCounters, PacketHeader, RecordSink};
 
 pub type AgentInterfaces = AHashMap<(IpAddr, u32), InterfaceCounters>;
 
@@ -30,6 +30,21 @@ impl RecordSink for CountingSink<'_> {
             None => {
                 self.aggregator.add(record);
                 self.samples.offer(record);
+            }
+        }
+    }
+
+    fn packet(&mut self, record: &FlowRecord, header: &PacketHeader<'_>) {
+        match self.sampling_override {
+            Some(rate) => {
+                let mut record = record.clone();
+                record.sampling_rate = rate;
+                self.aggregator.add(&record);
+                self.samples.offer_packet(&record, header);
+            }
+            None => {
+                self.aggregator.add(record);
+                self.samples.offer_packet(record, header);
             }
         }
     }

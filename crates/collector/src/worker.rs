@@ -11,7 +11,7 @@ use std::time::Instant;
 use ahash::AHashMap;
 use crossbeam_channel::Sender;
 use floodwatch_counters::{DeltaBatch, LocalAggregator, PrefixMap, PrefixSet};
-use floodwatch_detect::SampleCollector;
+use floodwatch_detect::{CapturedPacket, SampleCollector};
 use floodwatch_flow::{Decoder, ExporterStats};
 use floodwatch_packet::{FlowRecord, InterfaceCounters};
 
@@ -32,6 +32,8 @@ pub struct WorkerReport {
     pub batch: DeltaBatch,
     /// Records to or from watched hosts.
     pub samples: Vec<FlowRecord>,
+    /// Packet headers to or from watched hosts, for their fingerprints.
+    pub packets: Vec<CapturedPacket>,
     pub exporters: Vec<(SocketAddr, ExporterStats)>,
     pub listener_drops: Vec<(SocketAddr, ListenerDrops)>,
     pub agents: Vec<(IpAddr, InterfaceCounters)>,
@@ -113,6 +115,7 @@ pub fn run(mut w: WorkerSetup) {
                 worker: w.index,
                 batch: w.aggregator.take_batch(),
                 samples: w.samples.take(),
+                packets: w.samples.take_packets(),
                 exporters: w.decoder.exporters().map(|(a, s)| (*a, s.clone())).collect(),
                 listener_drops: listener_drops.iter().map(|(a, d)| (*a, *d)).collect(),
                 agents: agents.drain().map(|((ip, _), c)| (ip, c)).collect(),

@@ -1,9 +1,10 @@
 //! A worker's side of the attack samples: keeps the records of watched hosts until the
 //! ticker takes them.
 
+use crate::fingerprint::CapturedPacket;
 use crate::watch::{WatchList, WatchSet, WatchSource};
 use arc_swap::Cache;
-use floodwatch_packet::FlowRecord;
+use floodwatch_packet::{FlowRecord, PacketHeader};
 use std::sync::Arc;
 
 /// Records kept between two `take`s unless told otherwise.
@@ -14,7 +15,9 @@ pub struct SampleCollector {
     /// Revalidated with one relaxed atomic load per record; reloaded only when the list changes.
     watched: Cache<WatchSource, Arc<WatchSet>>,
     buffer: Vec<FlowRecord>,
+    packets: Vec<CapturedPacket>,
     max_buffered: usize,
+    snap_len: usize,
     dropped: u64,
 }
 
@@ -28,23 +31,49 @@ impl SampleCollector {
         SampleCollector {
             watched: Cache::new(list.source()),
             buffer: Vec::new(),
+            packets: Vec::new(),
             max_buffered,
+            snap_len: crate::FingerprintConfig::default().snap_len,
             dropped: 0,
         }
+    }
+
+    /// Bytes kept of each packet header offered.
+    pub fn with_snap_len(mut self, snap_len: usize) -> SampleCollector {
+        self.snap_len = snap_len;
+        self
+    }
+
+    #[inline]
+    fn is_watched(&mut self, record: &FlowRecord) -> bool {
+        let watched = self.watched.load();
+        !watched.is_empty()
+            && (watched.contains(&record.dst.to_canonical())
+                || watched.contains(&record.src.to_canonical()))
     }
 
     /// Keeps `record` if it goes to or comes from a watched host.
     #[inline]
     pub fn offer(&mut self, record: &FlowRecord) {
-        let watched = self.watched.load();
-        if watched.is_empty() {
-            return;
-        }
-        if watched.contains(&record.dst.to_canonical())
-            || watched.contains(&record.src.to_canonical())
-        {
+        if self.is_watched(record) {
             self.keep(record);
         }
+    }
+
+    /// Keeps `record` and the packet header it was made from, if a watched host is an end.
+    #[inline]
+    pub fn offer_packet(&mut self, record: &FlowRecord, header: &PacketHeader<'_>) {
+        if self.is_watched(record) {
+            self.keep(record);
+            if self.packets.len() < self.max_buffered {
+                self.packets.push(CapturedPacket::new(record, header, self.snap_len));
+            }
+        }
+    }
+
+    /// The packet headers kept since the last call.
+    pub fn take_packets(&mut self) -> Vec<CapturedPacket> {
+        std::mem::take(&mut self.packets)
     }
 
     #[cold]

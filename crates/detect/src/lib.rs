@@ -10,6 +10,7 @@
 mod check;
 mod classify;
 mod collector;
+mod fingerprint;
 mod metric;
 mod protocol;
 mod samples;
@@ -22,6 +23,7 @@ mod watch;
 pub use check::{check, over, Violation};
 pub use classify::{classify, AttackType, REFLECTOR_PORTS};
 pub use collector::{SampleCollector, DEFAULT_MAX_BUFFERED};
+pub use fingerprint::{CapturedPacket, FingerprintConfig, FingerprintStore};
 pub use floodwatch_counters::Direction;
 pub use metric::{MetricSlot, SLOT_COUNT};
 pub use samples::{

@@ -1,7 +1,7 @@
 //! Packet headers carried inside flow exports (sFlow raw packet header, IPFIX
 //! dataLinkFrameSection / ipHeaderPacketSection, NetFlow v9 LAYER2_PACKET_SECTION_DATA).
 
-use floodwatch_packet::{parse_ethernet, parse_ip, PacketInfo};
+use floodwatch_packet::{parse_ethernet, parse_ip, HeaderLink, PacketHeader, PacketInfo};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Link {
@@ -14,4 +14,12 @@ pub(crate) fn parse(link: Link, header: &[u8]) -> Option<PacketInfo> {
         Link::Ethernet => parse_ethernet(header).ok(),
         Link::Ip => parse_ip(header).ok(),
     }
+}
+
+pub(crate) fn header(link: Link, data: &[u8], original_len: u32) -> PacketHeader<'_> {
+    let link = match link {
+        Link::Ethernet => HeaderLink::Ethernet,
+        Link::Ip => HeaderLink::Ip,
+    };
+    PacketHeader { link, data, original_len, timestamp_ns: 0 }
 }

@@ -93,9 +93,33 @@ pub struct InterfaceCounters {
     pub out_discards: u32,
 }
 
+/// What a captured header starts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderLink {
+    Ethernet,
+    /// A bare IPv4 or IPv6 packet.
+    Ip,
+}
+
+/// A packet's header as a source captured it: a mirror-port frame, an sFlow raw header, an
+/// IPFIX or NetFlow v9 packet section.
+#[derive(Clone, Copy, Debug)]
+pub struct PacketHeader<'a> {
+    pub link: HeaderLink,
+    pub data: &'a [u8],
+    /// The packet's length on the wire (0 when the source does not say).
+    pub original_len: u32,
+    /// Nanoseconds since the epoch; 0 when the source does not say (then: when received).
+    pub timestamp_ns: u64,
+}
+
 /// Where decoders deliver what they decode. Called once per record, on the decoding thread.
 pub trait RecordSink {
     fn record(&mut self, record: &FlowRecord);
+    /// A record made from a captured packet header, with the header (for attack fingerprints).
+    fn packet(&mut self, record: &FlowRecord, _header: &PacketHeader<'_>) {
+        self.record(record);
+    }
     /// sFlow counter samples, keyed by the agent that sent them.
     fn interface_counters(&mut self, _agent: IpAddr, _counters: &InterfaceCounters) {}
 }

@@ -76,8 +76,9 @@ fn decode_samples<S: RecordSink>(
 
 /// The flow a sample describes, from its records.
 #[derive(Default)]
-struct SampledPacket {
-    from_header: Option<FlowRecord>,
+struct SampledPacket<'a> {
+    /// The record, and the header it was made from with the frame length.
+    from_header: Option<(FlowRecord, Link, &'a [u8], u32)>,
     from_ip_record: Option<FlowRecord>,
 }
 
@@ -108,21 +109,26 @@ fn flow_sample<S: RecordSink>(
             _ => {}
         }
     }
-    match packet.from_header.or(packet.from_ip_record) {
-        Some(record) => {
+    match (packet.from_header, packet.from_ip_record) {
+        (Some((record, link, header, frame_length)), _) => {
+            sink.packet(&record, &packet_section::header(link, header, frame_length));
+            outcome.records += 1;
+        }
+        (None, Some(record)) => {
             sink.record(&record);
             outcome.records += 1;
         }
-        None => stats.skipped_records += 1,
+        (None, None) => stats.skipped_records += 1,
     }
     Ok(())
 }
 
 /// `Ok(None)` when the header is of a protocol floodwatch does not parse, or does not parse.
-fn raw_packet_header(c: &mut Cursor<'_>, rate: u32) -> Result<Option<FlowRecord>, DropReason> {
+fn raw_packet_header<'a>(c: &mut Cursor<'a>, rate: u32) -> Result<Option<(FlowRecord, Link, &'a [u8], u32)>, DropReason> {
     let protocol = c.u32()?;
-    // frame length (includes the FCS: the IP header gives the length instead), stripped bytes
-    c.skip(8)?;
+    // The frame length includes the FCS: the IP header gives the length counted instead.
+    let frame_length = c.u32()?;
+    let _stripped = c.u32()?;
     let header_len = c.u32()? as usize;
     let header = c.bytes(header_len)?;
     let link = match protocol {
@@ -130,7 +136,7 @@ fn raw_packet_header(c: &mut Cursor<'_>, rate: u32) -> Result<Option<FlowRecord>
         HEADER_PROTOCOL_IPV4 | HEADER_PROTOCOL_IPV6 => Link::Ip,
         _ => return Ok(None),
     };
-    Ok(packet_section::parse(link, header).map(|info| FlowRecord::packet(&info, rate)))
+    Ok(packet_section::parse(link, header).map(|info| (FlowRecord::packet(&info, rate), link, header, frame_length)))
 }
 
 fn sampled_ip(c: &mut Cursor<'_>, v6: bool, rate: u32) -> Result<FlowRecord, DropReason> {

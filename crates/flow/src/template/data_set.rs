@@ -123,7 +123,10 @@ fn finish_record<S: RecordSink>(
     }
     match values.flow(rate.max(1)) {
         Some(record) => {
-            sink.record(&record);
+            match values.packet_header() {
+                Some(header) if record.duration_ms == 0 && record.packets == 1 => sink.packet(&record, &header),
+                _ => sink.record(&record),
+            }
             result.emitted += 1;
         }
         None => stats.skipped_records += 1,

@@ -124,6 +124,11 @@ impl<'a> RecordValues<'a> {
         }
     }
 
+    /// The packet section the record carries, if any.
+    pub fn packet_header(&self) -> Option<floodwatch_packet::PacketHeader<'a>> {
+        self.section.map(|(link, data)| packet_section::header(link, data, 0))
+    }
+
     pub fn sampler(&self) -> Option<SamplerKey> {
         self.sampler
     }
