@@ -2,10 +2,13 @@
 // The floodwatch command line.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { attacksCommand } from './attacks.js';
+import { banCommand, bansCommand, unbanCommand } from './bans.js';
 import { checkConfigCommand } from './check-config.js';
 import { importFastnetmonCommand } from './import-fastnetmon.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
+import { topCommand } from './top.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
@@ -20,7 +23,15 @@ commands:
   replay FILE.pcap [--config FILE]    offline detection of a capture, attacks as JSON lines
   import-fastnetmon FASTNETMON.CONF [--networks FILE] [--whitelist FILE]
                                       print the equivalent floodwatch configuration
+  ban IP [--ttl S] [--comment C] [--force]   ban a host through the running daemon
+  unban IP                            lift a ban
+  bans [--json]                       list the bans
+  attacks [--limit N] [--json]        list the attacks recorded
+  top                                 live view of the top hosts, totals and bans
   --version                           print the version
+
+The commands that talk to the daemon find its API from --url, FLOODWATCH_URL or --config
+(api.listen), and take a token from --token, FLOODWATCH_API_TOKEN or the config.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -38,6 +49,16 @@ async function main(argv: string[]): Promise<number> {
       return replayCommand(rest);
     case 'import-fastnetmon':
       return importFastnetmonCommand(rest);
+    case 'ban':
+      return banCommand(rest);
+    case 'unban':
+      return unbanCommand(rest);
+    case 'bans':
+      return bansCommand(rest);
+    case 'attacks':
+      return attacksCommand(rest);
+    case 'top':
+      return topCommand(rest);
     case undefined:
     case '--help':
     case '-h':

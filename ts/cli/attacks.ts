@@ -1,0 +1,77 @@
+// `floodwatch attacks`: the attacks the running daemon recorded, newest first.
+import type { AttackRecord } from '../attacks/types.js';
+import { attackTypeName } from '../report/labels.js';
+import { renderTable } from '../report/table.js';
+import {
+  ApiClient,
+  CONNECTION_USAGE,
+  listFrom,
+  parseCommandLine,
+  printUsage,
+  resolveEndpoint,
+  runCommand,
+  UsageError,
+} from './client.js';
+import { formatCount, formatTimestamp } from './top-screen.js';
+
+const USAGE = `usage: floodwatch attacks [--limit N] [--json]
+
+Lists the attacks the running daemon recorded, newest first.
+
+  --limit N        at most N attacks, up to 1000 (default 20)
+  --json           the attacks as a JSON array, as the API gives them
+
+${CONNECTION_USAGE}
+`;
+
+const DEFAULT_LIMIT = 20;
+/** As many as the API gives at once. */
+const MAX_LIMIT = 1000;
+
+export async function attacksCommand(args: string[]): Promise<number> {
+  return runCommand('attacks', USAGE, async () => {
+    const { values, positionals } = parseCommandLine(args, { limit: { type: 'string' }, json: { type: 'boolean' } });
+    if (values.help) return printUsage(USAGE);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const limit = parseLimit(values.limit);
+    const client = new ApiClient(await resolveEndpoint(values));
+    const attacks = newestFirst(listFrom<AttackRecord>(await client.get<unknown>(`/api/v1/attacks?limit=${limit}`), 'attacks')).slice(0, limit);
+    if (values.json) process.stdout.write(`${JSON.stringify(attacks, null, 2)}\n`);
+    else process.stdout.write(attacks.length === 0 ? 'no attacks recorded\n' : `${renderAttacksTable(attacks).join('\n')}\n`);
+    return 0;
+  });
+}
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_LIMIT;
+  const limit = Number(text);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new UsageError(`--limit '${text}' is not a whole number from 1 to ${MAX_LIMIT}`);
+  }
+  return limit;
+}
+
+const newestFirst = (attacks: AttackRecord[]) => [...attacks].sort((a, b) => b.started_at.localeCompare(a.started_at));
+
+export function renderAttacksTable(attacks: AttackRecord[]): string[] {
+  const rows = attacks.map((attack) => [
+    attack.id,
+    attack.ip,
+    attackTypeName(attack.type),
+    attack.direction,
+    formatCount(attack.peak.pps),
+    attack.peak.mbps.toFixed(2),
+    formatTimestamp(attack.started_at),
+    endedCell(attack),
+  ]);
+  const headers = ['ID', 'IP', 'TYPE', 'DIRECTION', 'PEAK PPS', 'MBIT/S', 'STARTED', 'ENDED'];
+  return renderTable(headers, rows, ['left', 'left', 'left', 'left', 'right', 'right', 'left', 'left'], '');
+}
+
+/** 'ongoing', the time alone on the day it started, or the full time. */
+function endedCell(attack: AttackRecord): string {
+  if (attack.ended_at === null) return 'ongoing';
+  const started = formatTimestamp(attack.started_at);
+  const ended = formatTimestamp(attack.ended_at);
+  return ended.slice(0, 10) === started.slice(0, 10) ? ended.slice(11) : ended;
+}
