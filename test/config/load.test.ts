@@ -264,9 +264,9 @@ describe('semantic checks', () => {
 });
 
 describe('engineConfig', () => {
-  it('maps sources.flow, networks and counters with the same keys', () => {
+  it('maps the sources, networks and counters with the same keys', () => {
     const config = parseConfig(
-      'networks: ["192.0.2.0/24"]\nsources: { flow: { listen: ["127.0.0.1:0"], workers: 2, allowed_exporters: ["10.0.0.0/8"], sampling_overrides: [{ exporter: 10.0.0.1, rate: 512 }] } }\ncounters: { tick_ms: 50, average_window_ms: 500 }\n',
+      'networks: ["192.0.2.0/24"]\nsources: { flow: { listen: ["127.0.0.1:0"], workers: 2, allowed_exporters: ["10.0.0.0/8"], sampling_overrides: [{ exporter: 10.0.0.1, rate: 512 }] }, mirror: [{ interface: eth1, fanout: lb, sampling_rate: 4 }] }\ncounters: { tick_ms: 50, average_window_ms: 500 }\n',
       'engine.yaml',
     );
     expect(engineConfig(config)).toEqual({
@@ -281,7 +281,12 @@ describe('engineConfig', () => {
       idle_timeout_ms: 120000,
       max_hosts: 1000000,
       max_spread_seconds: 60,
+      mirror: [{ interface: 'eth1', fanout: 'lb', sampling_rate: 4 }],
     });
+  });
+
+  it('refuses a mirror with an unknown capture engine, naming the key', () => {
+    expect(problemsOf('sources: { mirror: [{ interface: eth1, engine: pcap }] }\n').join('\n')).toMatch(/sources\.mirror\[0\]\.engine/);
   });
 
   it('hands the embedded default to the engine unchanged', () => {

@@ -16,6 +16,7 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
       allowed_exporters: [],
       sampling_overrides: [],
     },
+    mirror: [],
   },
   networks: ['0.0.0.0/0', '::/0'],
   whitelist: [],

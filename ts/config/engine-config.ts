@@ -1,4 +1,4 @@
-// The engine's part of the configuration: sources.flow, networks and counters, keys unchanged.
+// The engine's part of the configuration: the sources, networks and counters, keys unchanged.
 import type { EngineConfig } from '../engine/types.js';
 import type { FloodwatchConfig } from './schema.js';
 
@@ -17,5 +17,6 @@ export function engineConfig(config: FloodwatchConfig): EngineConfig {
     idle_timeout_ms: counters.idle_timeout_ms,
     max_hosts: counters.max_hosts,
     max_spread_seconds: counters.max_spread_seconds,
+    mirror: config.sources.mirror.map((m) => ({ ...m })),
   };
 }

@@ -49,6 +49,27 @@ export const FlowSourceSchema = Type.Object(
   strict,
 );
 
+/** A mirror port captured with AF_PACKET (TPACKET_V3 with fanout) or AF_XDP. */
+export const MirrorSourceSchema = Type.Object(
+  {
+    interface: Type.String({ minLength: 1, maxLength: 15 }),
+    engine: Type.Optional(Choice(['af_packet', 'af_xdp'] as const)),
+    /** af_packet: fanout members, one thread each (0 = one per core); af_xdp: one per RX queue. */
+    workers: Type.Optional(Type.Integer({ minimum: 0, maximum: 256 })),
+    fanout: Type.Optional(Choice(['hash', 'cpu', 'lb'] as const)),
+    fanout_group: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    block_size: Type.Optional(Type.Integer({ minimum: 4096, maximum: 1 << 30 })),
+    block_count: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+    promiscuous: Type.Optional(Type.Boolean()),
+    snap_len: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    sampling_rate: Type.Optional(Type.Integer({ minimum: 1, maximum: 4294967295 })),
+    decapsulate: Type.Optional(Type.Boolean()),
+    xdp_mode: Type.Optional(Choice(['auto', 'native', 'generic'] as const)),
+    zero_copy: Type.Optional(Choice(['auto', 'on', 'off'] as const)),
+  },
+  strict,
+);
+
 export const CountersSchema = Type.Object(
   {
     tick_ms: PositiveInteger,
@@ -161,7 +182,7 @@ export const FloodwatchConfigSchema = Type.Object(
   {
     state_dir: Type.String({ minLength: 1 }),
     log_level: Choice(LOG_LEVELS),
-    sources: Type.Object({ flow: FlowSourceSchema }, strict),
+    sources: Type.Object({ flow: FlowSourceSchema, mirror: Type.Array(MirrorSourceSchema) }, strict),
     networks: Type.Array(FormattedString('ip-prefix')),
     whitelist: Type.Array(FormattedString('ip-prefix')),
     counters: CountersSchema,
@@ -180,6 +201,7 @@ export type DirectionThresholds = Static<typeof DirectionThresholdsSchema>;
 export type RateThresholds = Static<typeof RateThresholdsSchema>;
 export type Hostgroup = Static<typeof HostgroupSchema>;
 export type ApiConfig = Static<typeof ApiSchema>;
+export type MirrorSource = Static<typeof MirrorSourceSchema>;
 export type ActionName = Static<typeof ActionNameSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type ProtocolClassName = (typeof PROTOCOL_CLASSES)[number];

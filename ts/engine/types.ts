@@ -70,10 +70,21 @@ export interface AgentInterface {
   out_discards: number;
 }
 
+export interface MirrorState {
+  name: string;
+  packets: number;
+  bytes: number;
+  kernel_drops: number;
+  ring_full: number;
+  unparsed: number;
+  error: string | null;
+}
+
 export interface Sources {
   listeners: ListenerState[];
   exporters: ExporterState[];
   agents: AgentInterface[];
+  mirrors: MirrorState[];
 }
 
 export interface Snapshot {
@@ -98,6 +109,24 @@ export interface EngineConfig {
   max_hosts?: number;
   max_spread_seconds?: number;
   held_data_max_ms?: number;
+  mirror?: MirrorSourceConfig[];
+}
+
+/** A mirror port (crates/collector/src/config.rs MirrorConfig). */
+export interface MirrorSourceConfig {
+  interface: string;
+  engine?: 'af_packet' | 'af_xdp';
+  workers?: number;
+  fanout?: 'hash' | 'cpu' | 'lb';
+  fanout_group?: number;
+  block_size?: number;
+  block_count?: number;
+  promiscuous?: boolean;
+  snap_len?: number;
+  sampling_rate?: number;
+  decapsulate?: boolean;
+  xdp_mode?: 'auto' | 'native' | 'generic';
+  zero_copy?: 'auto' | 'on' | 'off';
 }
 
 /** A host over one of its thresholds, as the engine's per-tick check reports it. */

@@ -27,6 +27,99 @@ pub struct EngineConfig {
     pub max_hosts: usize,
     pub max_spread_seconds: u32,
     pub held_data_max_ms: u64,
+    /// Mirror ports captured with AF_PACKET or AF_XDP.
+    pub mirror: Vec<MirrorConfig>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureEngine {
+    AfPacket,
+    AfXdp,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FanoutName {
+    Hash,
+    Cpu,
+    Lb,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum XdpModeName {
+    Auto,
+    Native,
+    Generic,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ZeroCopyName {
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MirrorConfig {
+    pub interface: String,
+    #[serde(default = "MirrorConfig::default_engine")]
+    pub engine: CaptureEngine,
+    /// AF_PACKET: fanout members, one worker thread each (0 = one per core). AF_XDP: one
+    /// worker per RX queue, whatever this says.
+    #[serde(default)]
+    pub workers: usize,
+    #[serde(default = "MirrorConfig::default_fanout")]
+    pub fanout: FanoutName,
+    /// 0 = derived from the process id and the interface.
+    #[serde(default)]
+    pub fanout_group: u16,
+    #[serde(default = "MirrorConfig::default_block_size")]
+    pub block_size: u32,
+    #[serde(default = "MirrorConfig::default_block_count")]
+    pub block_count: u32,
+    #[serde(default)]
+    pub promiscuous: bool,
+    /// Bytes kept of each frame (0 = all); the IP header still gives the length counted.
+    #[serde(default)]
+    pub snap_len: u32,
+    /// The mirror carries 1 in N packets.
+    #[serde(default = "MirrorConfig::default_sampling_rate")]
+    pub sampling_rate: u32,
+    /// Count the packets inside GRE and GTP-U tunnels.
+    #[serde(default)]
+    pub decapsulate: bool,
+    #[serde(default = "MirrorConfig::default_xdp_mode")]
+    pub xdp_mode: XdpModeName,
+    #[serde(default = "MirrorConfig::default_zero_copy")]
+    pub zero_copy: ZeroCopyName,
+}
+
+impl MirrorConfig {
+    fn default_engine() -> CaptureEngine {
+        CaptureEngine::AfPacket
+    }
+    fn default_fanout() -> FanoutName {
+        FanoutName::Hash
+    }
+    fn default_block_size() -> u32 {
+        1 << 20
+    }
+    fn default_block_count() -> u32 {
+        64
+    }
+    fn default_sampling_rate() -> u32 {
+        1
+    }
+    fn default_xdp_mode() -> XdpModeName {
+        XdpModeName::Auto
+    }
+    fn default_zero_copy() -> ZeroCopyName {
+        ZeroCopyName::Auto
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -52,6 +145,7 @@ impl Default for EngineConfig {
             max_hosts: 1_000_000,
             max_spread_seconds: 60,
             held_data_max_ms: 2000,
+            mirror: Vec::new(),
         }
     }
 }

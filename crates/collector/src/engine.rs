@@ -11,11 +11,13 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use floodwatch_counters::{CounterConfig, LocalAggregator, Prefix, PrefixMap, PrefixSet};
 use floodwatch_detect::{SampleCollector, WatchList};
 use floodwatch_flow::{Decoder, DecoderConfig};
+use floodwatch_packet::ParseOptions;
 
 use crate::config::{ConfigError, EngineConfig};
 use crate::core::Core;
 use crate::socket::{open_listener, socket_inode};
 use crate::sources::{ListenerState, SourcesState};
+use crate::mirror::MirrorWorkerSetup;
 use crate::worker::{self, WorkerReport, WorkerSetup};
 
 pub struct Engine {
@@ -141,6 +143,31 @@ impl Engine {
                     .spawn(move || worker::run(setup))?,
             );
         }
+        for mirror in &self.config.mirror {
+            let sources = crate::mirror_sources::open_mirror(mirror, workers).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot capture on {}: {e}", mirror.interface))
+            })?;
+            for source in sources {
+                let index = handles.len();
+                let setup = MirrorWorkerSetup {
+                    index,
+                    source,
+                    aggregator: LocalAggregator::new(&self.counter_config),
+                    samples: SampleCollector::new(&self.watch),
+                    parse: ParseOptions { decapsulate: mirror.decapsulate },
+                    sampling_rate: mirror.sampling_rate.max(1),
+                    tick_ms: self.config.tick_ms,
+                    clock,
+                    stop: stop.clone(),
+                    reports: sender.clone(),
+                };
+                handles.push(
+                    std::thread::Builder::new()
+                        .name(format!("fw-mirror-{index}"))
+                        .spawn(move || crate::mirror::run(setup))?,
+                );
+            }
+        }
         drop(sender);
         let core = self.core.clone();
         let sources = self.sources.clone();
@@ -202,12 +229,13 @@ fn run_ticker(
         let wait = next_tick.saturating_sub(clock.elapsed());
         match reports.recv_timeout(wait) {
             Ok(report) => {
-                let WorkerReport { worker, batch, samples, packets, exporters, listener_drops, agents } = report;
+                let WorkerReport { worker, batch, samples, packets, exporters, listener_drops, agents, mirror } = report;
                 core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples, packets);
-                sources
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .update(worker, exporters, listener_drops, agents);
+                let mut sources = sources.lock().unwrap_or_else(|p| p.into_inner());
+                sources.update(worker, exporters, listener_drops, agents);
+                if let Some(mirror) = mirror {
+                    sources.update_mirror(mirror);
+                }
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,

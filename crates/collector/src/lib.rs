@@ -4,6 +4,9 @@
 mod config;
 mod core;
 mod engine;
+mod mirror;
+mod mirror_sources;
+mod mirror_xdp;
 mod replay;
 mod sink;
 mod socket;
@@ -11,7 +14,7 @@ mod sources;
 mod views;
 mod worker;
 
-pub use config::{ConfigError, EngineConfig, SamplingOverride};
+pub use config::{CaptureEngine, ConfigError, EngineConfig, FanoutName, MirrorConfig, SamplingOverride, XdpModeName, ZeroCopyName};
 pub use core::Core;
 pub use floodwatch_detect::Thresholds;
 pub use engine::Engine;

@@ -10,6 +10,7 @@ use floodwatch_packet::InterfaceCounters;
 use serde::Serialize;
 
 use crate::socket::kernel_drops;
+use crate::mirror::MirrorReport;
 use crate::worker::ListenerDrops;
 
 #[derive(Clone, Debug, Serialize)]
@@ -33,6 +34,21 @@ pub struct SourcesState {
     exporters: AHashMap<(usize, SocketAddr), ExporterStats>,
     listener_drops: AHashMap<(usize, SocketAddr), ListenerDrops>,
     agents: BTreeMap<(IpAddr, u32), InterfaceCounters>,
+    mirrors: BTreeMap<String, MirrorView>,
+}
+
+/// One live capture source (an AF_PACKET fanout member, an AF_XDP queue).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MirrorView {
+    pub name: String,
+    pub packets: u64,
+    pub bytes: u64,
+    pub kernel_drops: u64,
+    pub ring_full: u64,
+    /// Frames that are not IP or do not parse.
+    pub unparsed: u64,
+    /// The last error the source met (an interface gone down), if any since the last tick.
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -67,6 +83,7 @@ pub struct SourcesView {
     pub listeners: Vec<ListenerState>,
     pub exporters: Vec<ExporterView>,
     pub agents: Vec<AgentInterfaceView>,
+    pub mirrors: Vec<MirrorView>,
 }
 
 impl SourcesState {
@@ -86,6 +103,19 @@ impl SourcesState {
         for (agent, counters) in agents {
             self.agents.insert((agent, counters.if_index), counters);
         }
+    }
+
+    pub fn update_mirror(&mut self, report: MirrorReport) {
+        let view = MirrorView {
+            name: report.name.clone(),
+            packets: report.stats.packets,
+            bytes: report.stats.bytes,
+            kernel_drops: report.stats.kernel_drops,
+            ring_full: report.stats.ring_full,
+            unparsed: report.unparsed,
+            error: report.error,
+        };
+        self.mirrors.insert(report.name, view);
     }
 
     pub fn refresh_kernel_drops(&mut self) {
@@ -150,6 +180,7 @@ impl SourcesState {
                     out_discards: c.out_discards,
                 })
                 .collect(),
+            mirrors: self.mirrors.values().cloned().collect(),
         }
     }
 }

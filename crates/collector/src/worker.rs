@@ -37,6 +37,8 @@ pub struct WorkerReport {
     pub exporters: Vec<(SocketAddr, ExporterStats)>,
     pub listener_drops: Vec<(SocketAddr, ListenerDrops)>,
     pub agents: Vec<(IpAddr, InterfaceCounters)>,
+    /// A mirror worker's source counters.
+    pub mirror: Option<crate::mirror::MirrorReport>,
 }
 
 pub struct WorkerSetup {
@@ -119,6 +121,7 @@ pub fn run(mut w: WorkerSetup) {
                 exporters: w.decoder.exporters().map(|(a, s)| (*a, s.clone())).collect(),
                 listener_drops: listener_drops.iter().map(|(a, d)| (*a, *d)).collect(),
                 agents: agents.drain().map(|((ip, _), c)| (ip, c)).collect(),
+                mirror: None,
             };
             if w.reports.send(report).is_err() {
                 break;

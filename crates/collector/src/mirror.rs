@@ -1,0 +1,93 @@
+//! A mirror-port worker: one live packet source (an AF_PACKET fanout member or an AF_XDP
+//! queue), its own aggregator and sample collector, reporting to the ticker every tick like
+//! the flow workers do.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::Sender;
+use floodwatch_capture::{Frame, PacketSource, SourceStats};
+use floodwatch_counters::LocalAggregator;
+use floodwatch_detect::SampleCollector;
+use floodwatch_packet::{parse_ethernet_with, FlowRecord, HeaderLink, PacketHeader, ParseOptions};
+
+use crate::worker::WorkerReport;
+
+pub struct MirrorWorkerSetup {
+    pub index: usize,
+    pub source: Box<dyn PacketSource>,
+    pub aggregator: LocalAggregator,
+    pub samples: SampleCollector,
+    pub parse: ParseOptions,
+    /// The mirror carries 1 in N packets.
+    pub sampling_rate: u32,
+    pub tick_ms: u64,
+    pub clock: Instant,
+    pub stop: Arc<AtomicBool>,
+    pub reports: Sender<WorkerReport>,
+}
+
+/// What a worker does with each frame.
+struct FrameCounter {
+    aggregator: LocalAggregator,
+    samples: SampleCollector,
+    parse: ParseOptions,
+    sampling_rate: u32,
+    /// Frames that are not IP (ARP, LLDP...) or do not parse.
+    unparsed: u64,
+}
+
+impl FrameCounter {
+    fn count(&mut self, frame: &Frame<'_>) {
+        let Ok(info) = parse_ethernet_with(frame.data, &self.parse) else {
+            self.unparsed += 1;
+            return;
+        };
+        let record = FlowRecord::packet(&info, self.sampling_rate);
+        self.aggregator.add(&record);
+        let header = PacketHeader { link: HeaderLink::Ethernet, data: frame.data, original_len: frame.original_len, timestamp_ns: frame.timestamp_ns };
+        self.samples.offer_packet(&record, &header);
+    }
+}
+
+pub fn run(setup: MirrorWorkerSetup) {
+    let MirrorWorkerSetup { index, mut source, aggregator, samples, parse, sampling_rate, tick_ms, clock, stop, reports } = setup;
+    let mut counter = FrameCounter { aggregator, samples, parse, sampling_rate, unparsed: 0 };
+    let now_ms = || clock.elapsed().as_millis() as u64;
+    let mut next_flush = now_ms() + tick_ms;
+    let poll_timeout = (tick_ms / 2).max(1) as i32;
+    let mut last_error: Option<String> = None;
+    while !stop.load(Ordering::Relaxed) {
+        if let Err(e) = source.poll(poll_timeout, &mut |frame| counter.count(frame)) {
+            // An interface gone down: keep trying; the report carries the reason.
+            last_error = Some(e.to_string());
+            std::thread::sleep(std::time::Duration::from_millis(poll_timeout as u64));
+        }
+        let now = now_ms();
+        if now >= next_flush {
+            let report = WorkerReport {
+                worker: index,
+                batch: counter.aggregator.take_batch(),
+                samples: counter.samples.take(),
+                packets: counter.samples.take_packets(),
+                exporters: Vec::new(),
+                listener_drops: Vec::new(),
+                agents: Vec::new(),
+                mirror: Some(MirrorReport { name: source.name().to_string(), stats: source.stats(), unparsed: counter.unparsed, error: last_error.take() }),
+            };
+            if reports.send(report).is_err() {
+                break;
+            }
+            next_flush = now + tick_ms;
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct MirrorReport {
+    pub name: String,
+    pub stats: SourceStats,
+    pub unparsed: u64,
+    pub error: Option<String>,
+}

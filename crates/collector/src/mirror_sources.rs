@@ -1,0 +1,46 @@
+//! Opens the live packet sources a mirror configuration asks for.
+
+use std::io;
+
+use floodwatch_capture::af_packet::{open_af_packet, AfPacketConfig, Fanout, FanoutMode};
+use floodwatch_capture::PacketSource;
+
+use crate::config::{CaptureEngine, FanoutName, MirrorConfig};
+
+/// One source per worker thread.
+pub fn open_mirror(config: &MirrorConfig, default_workers: usize) -> io::Result<Vec<Box<dyn PacketSource>>> {
+    match config.engine {
+        CaptureEngine::AfPacket => open_packet_sockets(config, default_workers),
+        CaptureEngine::AfXdp => crate::mirror_xdp::open_xdp_sockets(config),
+    }
+}
+
+fn open_packet_sockets(config: &MirrorConfig, default_workers: usize) -> io::Result<Vec<Box<dyn PacketSource>>> {
+    let members = if config.workers > 0 { config.workers } else { default_workers }.max(1);
+    let group_id = if config.fanout_group > 0 { config.fanout_group } else { fanout_group_for(&config.interface) };
+    let mode = match config.fanout {
+        FanoutName::Hash => FanoutMode::Hash,
+        FanoutName::Cpu => FanoutMode::Cpu,
+        FanoutName::Lb => FanoutMode::Lb,
+    };
+    let af_packet = AfPacketConfig {
+        interface: config.interface.clone(),
+        block_size: config.block_size,
+        block_count: config.block_count,
+        fanout: Some(Fanout { group_id, mode }),
+        promiscuous: config.promiscuous,
+        snap_len: config.snap_len,
+        ..AfPacketConfig::default()
+    };
+    let sources = open_af_packet(&af_packet, members)?;
+    Ok(sources.into_iter().map(|s| Box::new(s) as Box<dyn PacketSource>).collect())
+}
+
+/// Fanout group ids are per network namespace: one of this process's own per interface.
+fn fanout_group_for(interface: &str) -> u16 {
+    let mut hash = std::process::id();
+    for b in interface.bytes() {
+        hash = hash.wrapping_mul(31).wrapping_add(b as u32);
+    }
+    (hash % 0xfffe) as u16 + 1
+}
