@@ -235,7 +235,7 @@ describe('semantic checks', () => {
 
   it('refuse an unknown action and an action that is not enabled', () => {
     expect(problemsOf('hostgroups: [{ name: a, prefixes: ["192.0.2.0/24"], actions: [bgp_blackhole] }]\n')).toEqual([
-      "test.yaml: hostgroups[0].actions[0]: expected one of script, email, got 'bgp_blackhole'",
+      "test.yaml: hostgroups[0].actions[0]: expected one of script, email, gobgp, exabgp, got 'bgp_blackhole'",
     ]);
     expect(problemsOf('hostgroups: [{ name: a, prefixes: ["192.0.2.0/24"], actions: [email] }]\n')).toEqual([
       'test.yaml: hostgroups[0].actions[0]: the email action is not enabled (set actions.email.enabled: true, or remove email from this list)',

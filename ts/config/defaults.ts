@@ -5,6 +5,21 @@ import type { FloodwatchConfig } from './schema.js';
 
 export const EMBEDDED_DEFAULT_SOURCE = 'embedded default';
 
+function blackholeDefault() {
+  return {
+    next_hop_ipv4: '192.0.2.1',
+    next_hop_ipv6: '100::1',
+    // BLACKHOLE, RFC 7999.
+    communities: ['65535:666'],
+    large_communities: [],
+    subnet: { enabled: false, ipv4_length: 24, ipv6_length: 64, communities: ['65535:666'], large_communities: [] },
+  };
+}
+
+function flowspecDefault() {
+  return { enabled: false, action: 'discard' as const, rate_limit_bytes_per_second: 0, blackhole_too: false };
+}
+
 const DEFAULT_CONFIG: FloodwatchConfig = {
   state_dir: './floodwatch-state',
   log_level: 'info',
@@ -49,6 +64,20 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
       from: 'floodwatch@example.net',
       to: ['noc@example.net'],
       smtp: { host: '127.0.0.1', port: 25, secure: false, starttls: true },
+    },
+    gobgp: {
+      enabled: false,
+      api: '127.0.0.1:50051',
+      blackhole: blackholeDefault(),
+      flowspec: flowspecDefault(),
+      resync_seconds: 10,
+    },
+    exabgp: {
+      enabled: false,
+      mode: 'pipe',
+      pipe: '/run/exabgp/floodwatch.in',
+      blackhole: blackholeDefault(),
+      flowspec: flowspecDefault(),
     },
   },
   api: {

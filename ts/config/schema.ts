@@ -27,8 +27,8 @@ const Rate = Type.Number({ exclusiveMinimum: 0 });
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export const PROTOCOL_CLASSES = ['tcp', 'tcp_syn', 'udp', 'icmp', 'fragments'] as const;
 export const DIRECTIONS = ['incoming', 'outgoing'] as const;
-/** The actions a hostgroup can name. The BGP actions join them in their own issue. */
-export const ACTION_NAMES = ['script', 'email'] as const;
+/** The actions a hostgroup can name. */
+export const ACTION_NAMES = ['script', 'email', 'gobgp', 'exabgp'] as const;
 
 export const SamplingOverrideSchema = Type.Object(
   {
@@ -127,6 +127,8 @@ export const HostgroupSchema = Type.Object(
     ban: Type.Optional(Type.Boolean()),
     thresholds: Type.Optional(ThresholdsSchema),
     actions: Type.Optional(Type.Array(ActionNameSchema)),
+    /** Announce FlowSpec rules for this hostgroup's attacks (where the BGP action has flowspec on). */
+    flowspec: Type.Optional(Type.Boolean()),
   },
   strict,
 );
@@ -163,7 +165,74 @@ export const EmailActionSchema = Type.Object(
   strict,
 );
 
-export const ActionsSchema = Type.Object({ script: ScriptActionSchema, email: EmailActionSchema }, strict);
+/** A BGP community "ASN:VALUE" (16-bit each) or a large community "ASN:DATA1:DATA2" (32-bit each). */
+const Community = Type.String({ pattern: '^[0-9]{1,5}:[0-9]{1,5}$' });
+const LargeCommunity = Type.String({ pattern: '^[0-9]{1,10}:[0-9]{1,10}:[0-9]{1,10}$' });
+
+/** What a ban announces: the host route, and optionally its covering subnet. */
+export const BlackholeSchema = Type.Object(
+  {
+    next_hop_ipv4: FormattedString('ip-address'),
+    next_hop_ipv6: FormattedString('ip-address'),
+    communities: Type.Array(Community),
+    large_communities: Type.Array(LargeCommunity),
+    /** Also announce the subnet that covers the host (e.g. a /24), with its own communities. */
+    subnet: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        ipv4_length: Type.Integer({ minimum: 8, maximum: 32 }),
+        ipv6_length: Type.Integer({ minimum: 16, maximum: 128 }),
+        communities: Type.Array(Community),
+        large_communities: Type.Array(LargeCommunity),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
+/** A FlowSpec rule built from the attack record instead of (or besides) the blackhole route. */
+export const FlowspecSchema = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    /** discard, or rate-limit to rate_limit_bytes_per_second. */
+    action: Choice(['discard', 'rate_limit'] as const),
+    rate_limit_bytes_per_second: Type.Number({ minimum: 0 }),
+    /** Keep announcing the blackhole route too. */
+    blackhole_too: Type.Boolean(),
+  },
+  strict,
+);
+
+export const GobgpActionSchema = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    /** gobgpd's gRPC API (its --api-hosts), host:port. */
+    api: Type.String({ minLength: 3 }),
+    blackhole: BlackholeSchema,
+    flowspec: FlowspecSchema,
+    /** Every active ban is checked against gobgpd's table this often, and re-announced if missing. */
+    resync_seconds: PositiveInteger,
+  },
+  strict,
+);
+
+export const ExabgpActionSchema = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    /** pipe: write API commands to ExaBGP's named pipe; stdout: floodwatch runs as an ExaBGP process. */
+    mode: Choice(['pipe', 'stdout'] as const),
+    pipe: Type.String({ minLength: 1 }),
+    blackhole: BlackholeSchema,
+    flowspec: FlowspecSchema,
+  },
+  strict,
+);
+
+export const ActionsSchema = Type.Object(
+  { script: ScriptActionSchema, email: EmailActionSchema, gobgp: GobgpActionSchema, exabgp: ExabgpActionSchema },
+  strict,
+);
 
 export const ApiSchema = Type.Object(
   {
@@ -202,6 +271,10 @@ export type RateThresholds = Static<typeof RateThresholdsSchema>;
 export type Hostgroup = Static<typeof HostgroupSchema>;
 export type ApiConfig = Static<typeof ApiSchema>;
 export type MirrorSource = Static<typeof MirrorSourceSchema>;
+export type GobgpActionConfig = Static<typeof GobgpActionSchema>;
+export type ExabgpActionConfig = Static<typeof ExabgpActionSchema>;
+export type BlackholeConfig = Static<typeof BlackholeSchema>;
+export type FlowspecConfig = Static<typeof FlowspecSchema>;
 export type ActionName = Static<typeof ActionNameSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type ProtocolClassName = (typeof PROTOCOL_CLASSES)[number];
