@@ -1,9 +1,94 @@
-// PLACEHOLDER, replaced by the REST API implementation: see ts/api/context.ts.
+// The REST API: fastify, one plugin per resource, errors as problem details, bans and unbans
+// behind bearer tokens and a rate limit, OpenAPI and Swagger UI generated from the route schemas.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config/schema.js';
 import type { ApiContext } from './context.js';
+import { frameworkErrorHandler, installProblemHandlers } from './error-handlers.js';
+import { boundAddress, isLoopback, listenHost, parseApiListen } from './listen.js';
+import { mutationGuard } from './mutation-guard.js';
+import { ProblemError } from './problem.js';
+import { attackRoutes } from './routes/attacks.js';
+import { banRoutes } from './routes/bans.js';
+import { docsRoutes, registerOpenApi } from './routes/docs.js';
+import { hostRoutes } from './routes/hosts.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { trafficRoutes } from './routes/traffic.js';
+import { apiTokens } from './tokens.js';
+import { typeboxValidatorCompiler } from './validation.js';
 
-export async function startApi(_config: ApiConfig, _context: ApiContext, log: Logger): Promise<{ server: { close(): Promise<unknown> }; address: string }> {
-  log.warn('the REST API is not built yet');
-  return { server: { close: async () => undefined }, address: 'none' };
+const API_PREFIX = '/api/v1';
+
+/** The API, ready but not listening (for fastify.inject, or for startApi to listen). */
+export async function buildApi(config: ApiConfig, context: ApiContext, log: Logger): Promise<FastifyInstance> {
+  const tokens = apiTokens(config);
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'api' }) as FastifyBaseLogger,
+    // Bans and unbans are logged by their routes and the BanManager, failures by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    frameworkErrors: frameworkErrorHandler,
+  });
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  installProblemHandlers(app);
+
+  await app.register(rateLimit, { global: false, errorResponseBuilder: tooManyChanges });
+  await registerOpenApi(app, packageVersion());
+  // One limiter for bans and unbans together, counted per client address.
+  const limiter = app.rateLimit({ max: config.mutations_per_minute, timeWindow: 60_000 });
+  const rateLimited: onRequestAsyncHookHandler = (request, reply) => limiter.call(app, request, reply);
+  // Rate limited first, so that guessing tokens is limited too.
+  const mutationHooks = [rateLimited, mutationGuard(tokens, log)];
+
+  await app.register(hostRoutes, { prefix: API_PREFIX, context });
+  await app.register(trafficRoutes, { prefix: API_PREFIX, context });
+  await app.register(banRoutes, { prefix: API_PREFIX, context, mutationHooks });
+  await app.register(attackRoutes, { prefix: API_PREFIX, context });
+  await app.register(metricsRoutes, { context });
+  await app.register(docsRoutes);
+  await app.ready();
+  return app;
+}
+
+/** Listens on api.listen; without a token, only on loopback. */
+export async function startApi(
+  config: ApiConfig,
+  context: ApiContext,
+  log: Logger,
+): Promise<{ server: { close(): Promise<unknown> }; address: string }> {
+  const listen = parseApiListen(config.listen);
+  if (apiTokens(config).size === 0 && !isLoopback(listen)) {
+    throw new Error(
+      `api.listen is ${config.listen}, but no API token is configured, so anyone who can reach it could ban and unban hosts: ` +
+        'set api.tokens (or FLOODWATCH_API_TOKEN), or listen on 127.0.0.1 (api.listen: 127.0.0.1:7780)',
+    );
+  }
+  const app = await buildApi(config, context, log);
+  try {
+    await app.listen({ host: listenHost(listen), port: listen.port });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint = code === 'EADDRINUSE' ? ': another program (or another floodwatch) uses that port; stop it or change api.listen' : '; check api.listen';
+    throw new Error(`the REST API cannot listen on ${config.listen} (${(err as Error).message})${hint}`, { cause: err });
+  }
+  return { server: { close: () => app.close() }, address: boundAddress(app.server.address() as AddressInfo) };
+}
+
+function tooManyChanges(request: { ip: string }, limit: { max: number; after: string; statusCode: number }): ProblemError {
+  return new ProblemError(
+    limit.statusCode,
+    'too-many-requests',
+    'Too many changes',
+    `more than ${limit.max} bans and unbans in a minute from ${request.ip}; retry in ${limit.after} (api.mutations_per_minute sets the limit)`,
+  );
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+  return pkg.version;
 }

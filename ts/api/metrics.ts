@@ -1,0 +1,135 @@
+// The Prometheus metrics: one registry per server, every value read from the context when
+// scraped (the engine, the bans, the attacks and the actions already count; nothing here does).
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { PROTOCOL_CLASSES } from '../config/schema.js';
+import type { DirectionCounters, Snapshot } from '../engine/types.js';
+import type { ApiContext } from './context.js';
+
+type Labels = Record<string, string>;
+type Sample = [labels: Labels, value: number];
+
+const TRAFFIC_DIRECTIONS = ['incoming', 'outgoing', 'internal', 'other'] as const;
+
+export class ApiMetrics {
+  readonly registry = new Registry();
+  readonly #context: ApiContext;
+  #snapshot: Snapshot | null = null;
+
+  constructor(context: ApiContext) {
+    this.#context = context;
+    collectDefaultMetrics({ register: this.registry });
+    this.#trafficMetrics();
+    this.#tableMetrics();
+    this.#sourceMetrics();
+    this.#stateMetrics();
+    this.#actionMetrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text exposition; every metric of one scrape reads the same engine snapshot. */
+  async scrape(): Promise<string> {
+    this.#snapshot = null;
+    return this.registry.metrics();
+  }
+
+  #engine(): Snapshot {
+    this.#snapshot ??= this.#context.engine.snapshot(0);
+    return this.#snapshot;
+  }
+
+  #trafficMetrics(): void {
+    const perProtocol = (read: (counters: { pps: number; bps: number; packets_total: number; bytes_total: number }) => number) => (): Sample[] =>
+      TRAFFIC_DIRECTIONS.flatMap((direction) => {
+        const counters: DirectionCounters = this.#engine().totals[direction];
+        return [
+          [{ direction, protocol: 'all' }, read(counters)] as Sample,
+          ...PROTOCOL_CLASSES.map((protocol): Sample => [{ direction, protocol }, read(counters.protocols[protocol])]),
+        ];
+      });
+    const perDirection = (read: (counters: DirectionCounters) => number) => (): Sample[] =>
+      TRAFFIC_DIRECTIONS.map((direction) => [{ direction }, read(this.#engine().totals[direction])]);
+    const labels = ['direction', 'protocol'];
+    this.#gauge('floodwatch_traffic_packets_per_second', 'Packets per second, per direction and protocol (all: every protocol)', labels, perProtocol((c) => c.pps));
+    this.#gauge('floodwatch_traffic_bits_per_second', 'Bits per second (IP layer), per direction and protocol', labels, perProtocol((c) => c.bps));
+    this.#gauge('floodwatch_traffic_flows_per_second', 'Flows per second (estimated), per direction', ['direction'], perDirection((c) => c.flows));
+    this.#counter('floodwatch_traffic_packets_total', 'Packets seen, per direction and protocol', labels, perProtocol((c) => c.packets_total));
+    this.#counter('floodwatch_traffic_bytes_total', 'Bytes seen (IP layer), per direction and protocol', labels, perProtocol((c) => c.bytes_total));
+    this.#counter('floodwatch_traffic_flows_total', 'Flows seen, per direction', ['direction'], perDirection((c) => c.flows_total));
+  }
+
+  #tableMetrics(): void {
+    const table = () => this.#engine().table;
+    this.#gauge('floodwatch_hosts', 'Hosts in the counter table', [], () => [[{}, table().hosts]]);
+    this.#counter('floodwatch_host_evictions_total', 'Hosts evicted from the counter table: idle, or to make room when it was full', ['reason'], () => [
+      [{ reason: 'idle' }, table().evictions_idle],
+      [{ reason: 'full' }, table().evictions_full],
+    ]);
+    this.#counter('floodwatch_engine_ticks_total', 'Engine ticks (speed updates and threshold checks)', [], () => [[{}, table().ticks]]);
+    this.#gauge('floodwatch_engine_tick_duration_seconds', 'How long the last engine tick took', [], () => [[{}, table().last_tick_duration_us / 1e6]]);
+  }
+
+  #sourceMetrics(): void {
+    const exporters = () => this.#engine().sources.exporters;
+    const perExporter = (read: (e: Snapshot['sources']['exporters'][number]) => number) => (): Sample[] => exporters().map((e) => [{ exporter: e.exporter }, read(e)]);
+    this.#gauge('floodwatch_exporter_info', 'Each flow exporter heard from, with the format it sends', ['exporter', 'format'], () =>
+      exporters().map((e) => [{ exporter: e.exporter, format: e.format ?? 'unknown' }, 1]),
+    );
+    this.#counter('floodwatch_exporter_datagrams_total', 'Datagrams received per exporter', ['exporter'], perExporter((e) => e.datagrams));
+    this.#counter('floodwatch_exporter_datagrams_decoded_total', 'Datagrams decoded per exporter', ['exporter'], perExporter((e) => e.decoded));
+    this.#counter('floodwatch_exporter_records_total', 'Flow records (or samples) decoded per exporter', ['exporter'], perExporter((e) => e.records));
+    this.#counter('floodwatch_exporter_dropped_total', 'Datagrams or records dropped per exporter, by reason', ['exporter', 'reason'], () =>
+      exporters().flatMap((e) => Object.entries(e.dropped).map(([reason, n]): Sample => [{ exporter: e.exporter, reason }, n])),
+    );
+    this.#gauge('floodwatch_exporter_templates', 'NetFlow v9 / IPFIX templates held per exporter', ['exporter'], perExporter((e) => e.templates));
+    this.#gauge('floodwatch_exporter_sampling_rate', 'Sampling rate applied per exporter (1 in N)', ['exporter'], perExporter((e) => e.sampling_rate));
+    this.#counter('floodwatch_listener_kernel_drops_total', 'Datagrams the kernel dropped before floodwatch read them, per listening socket', ['listener', 'worker'], () =>
+      this.#engine().sources.listeners.map((l) => [{ listener: l.address, worker: String(l.worker) }, l.kernel_drops]),
+    );
+  }
+
+  #stateMetrics(): void {
+    const context = this.#context;
+    this.#gauge('floodwatch_bans_active', 'Hosts banned now', [], () => [[{}, context.bans.list().length]]);
+    this.#gauge('floodwatch_attacks_active', 'Attacks under way', [], () => [[{}, context.activeAttacks().length]]);
+    this.#gauge('floodwatch_attacks_recorded', 'Attack records in the state directory', [], () => [[{}, context.store.attackIds().length]]);
+  }
+
+  #actionMetrics(): void {
+    const perAction = (read: (c: ReturnType<ApiContext['actionCounters']>[string]) => number) => (): Sample[] =>
+      Object.entries(this.#context.actionCounters()).map(([action, counters]) => [{ action }, read(counters)]);
+    this.#counter('floodwatch_action_successes_total', 'Events an action delivered', ['action'], perAction((c) => c.successes));
+    this.#counter('floodwatch_action_failures_total', 'Events an action gave up on after its last attempt', ['action'], perAction((c) => c.failures));
+    this.#counter('floodwatch_action_retries_total', 'Attempts that failed and were tried again', ['action'], perAction((c) => c.retries));
+    this.#counter('floodwatch_action_dropped_total', 'Events refused because too many were waiting', ['action'], perAction((c) => c.dropped));
+    this.#gauge('floodwatch_action_pending', 'Events waiting or in progress', ['action'], perAction((c) => c.pending));
+  }
+
+  #gauge(name: string, help: string, labelNames: string[], read: () => Sample[]): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.set(labels, value);
+      },
+    });
+  }
+
+  #counter(name: string, help: string, labelNames: string[], read: () => Sample[]): void {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.inc(labels, value);
+      },
+    });
+  }
+}

@@ -1,0 +1,104 @@
+// GET /api/v1/attacks, /api/v1/attacks/{id} and /api/v1/attacks/{id}/pcap: the attacks under
+// way and those recorded in the state directory, newest first.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AttackRecord } from '../../attacks/types.js';
+import type { ApiContext } from '../context.js';
+import { notFound, problemResponses, ProblemError } from '../problem.js';
+import { AttackIdSchema, AttackSchema, described } from '../schemas.js';
+import type { TypeBoxTypeProvider } from '../type-provider.js';
+
+export const PCAP_CONTENT_TYPE = 'application/vnd.tcpdump.pcap';
+
+const IdParams = Type.Object({ id: AttackIdSchema });
+
+export const attackRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (fastify, { context }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/attacks',
+    {
+      schema: {
+        summary: 'Attacks under way and recorded, newest first',
+        tags: ['attacks'],
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ attacks: Type.Array(AttackSchema) }, { description: 'The attacks, newest first' }), ...problemResponses(400) },
+      },
+    },
+    async (request) => ({ attacks: newestAttacks(context, request.query.limit ?? 50) }),
+  );
+
+  app.get(
+    '/attacks/:id',
+    {
+      schema: { summary: 'One attack', tags: ['attacks'], params: IdParams, response: { 200: described(AttackSchema, 'The attack'), ...problemResponses(400, 404) } },
+    },
+    async (request) => findAttack(context, request.params.id),
+  );
+
+  app.get(
+    '/attacks/:id/pcap',
+    {
+      schema: {
+        summary: "The attack's packet capture (mirror port and pcap sources only)",
+        tags: ['attacks'],
+        params: IdParams,
+        response: {
+          200: { description: 'A pcap file', content: { [PCAP_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } } } },
+          ...problemResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const attack = findAttack(context, request.params.id);
+      const pcap = await readCapture(context.store.dir, attack);
+      return reply.type(PCAP_CONTENT_TYPE).header('content-disposition', `attachment; filename="${attack.id}.pcap"`).send(pcap);
+    },
+  );
+};
+
+function findAttack(context: ApiContext, id: string): AttackRecord {
+  const attack = context.activeAttacks().find((a) => a.id === id) ?? context.store.loadAttack(id);
+  if (!attack) throw notFound('attack-not-found', `there is no attack ${id}; GET /api/v1/attacks lists them`);
+  return attack;
+}
+
+/** The active attacks (their latest figures) merged with the recorded ones, newest first. */
+function newestAttacks(context: ApiContext, limit: number): AttackRecord[] {
+  const active = context.activeAttacks();
+  const activeIds = new Set(active.map((a) => a.id));
+  const recorded: AttackRecord[] = [];
+  for (const id of context.store.attackIds()) {
+    if (recorded.length >= limit) break;
+    if (activeIds.has(id)) continue;
+    const attack = context.store.loadAttack(id);
+    if (attack) recorded.push(attack);
+  }
+  return [...active, ...recorded].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit);
+}
+
+async function readCapture(stateDir: string, attack: AttackRecord): Promise<Buffer> {
+  if (!attack.pcap) {
+    throw new ProblemError(
+      404,
+      'no-capture',
+      'No capture',
+      `no packets were captured for attack ${attack.id}: flow sources (NetFlow, IPFIX, sFlow) carry no packets; a mirror port or pcap source does`,
+    );
+  }
+  const path = resolve(stateDir, attack.pcap);
+  const inside = relative(resolve(stateDir), path);
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw new ProblemError(500, 'internal-error', 'Internal error', `attack ${attack.id} names a capture outside the state directory (${attack.pcap}); its record is damaged`);
+  }
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ProblemError(404, 'no-capture', 'No capture', `the capture of attack ${attack.id} (${attack.pcap}) is missing from the state directory ${stateDir}`);
+    }
+    throw err;
+  }
+}

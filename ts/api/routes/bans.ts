@@ -1,0 +1,107 @@
+// GET /api/v1/bans, POST /api/v1/bans, DELETE /api/v1/bans/{ip}: the operator's hand on the
+// ban lifecycle. A manual ban goes through the BanManager like any other, so it is saved and
+// reaches the actions.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, onRequestAsyncHookHandler } from 'fastify';
+import type { ApiContext } from '../context.js';
+import { notFound, problemResponses, ProblemError } from '../problem.js';
+import { BanSchema, described, IpAddressSchema } from '../schemas.js';
+import type { TypeBoxTypeProvider } from '../type-provider.js';
+import { hostAddress } from './address-param.js';
+
+const TEN_YEARS = 10 * 365 * 24 * 3600;
+
+const BanRequestSchema = Type.Object(
+  {
+    ip: IpAddressSchema,
+    ttl_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: TEN_YEARS, description: 'how long the ban lasts; ban.ban_time_seconds when absent' })),
+    comment: Type.Optional(Type.String({ maxLength: 1000 })),
+    force: Type.Optional(Type.Boolean({ description: 'ban even a whitelisted host, or one outside the monitored networks' })),
+  },
+  { additionalProperties: false },
+);
+
+export interface BanRoutesOptions {
+  context: ApiContext;
+  /** Authentication and rate limiting, run before a ban or an unban. */
+  mutationHooks: onRequestAsyncHookHandler[];
+}
+
+export const banRoutes: FastifyPluginAsync<BanRoutesOptions> = async (fastify, { context, mutationHooks }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const security = [{ bearer: [] }];
+
+  app.get(
+    '/bans',
+    { schema: { summary: 'The hosts banned now', tags: ['bans'], response: { 200: Type.Object({ bans: Type.Array(BanSchema) }, { description: 'The bans, oldest first' }) } } },
+    async () => ({ bans: context.bans.list() }),
+  );
+
+  app.post(
+    '/bans',
+    {
+      onRequest: mutationHooks,
+      schema: {
+        summary: 'Ban a host (incoming direction), with the actions of its hostgroup',
+        tags: ['bans'],
+        security,
+        body: BanRequestSchema,
+        response: { 201: described(BanSchema, 'The ban made'), ...problemResponses(400, 401, 403, 409, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { ttl_seconds, comment, force } = request.body;
+      const ip = hostAddress(request.body.ip, "body field 'ip'");
+      if (!force) refuseOutsidePolicy(context, ip);
+      const { ban, created } = context.bans.ban({
+        ip,
+        direction: 'incoming',
+        hostgroup: context.groupOf(ip),
+        attack: null,
+        ttlSeconds: ttl_seconds ?? context.banTimeSeconds(),
+        manual: true,
+        comment: comment ?? null,
+      });
+      if (!created) {
+        throw new ProblemError(409, 'already-banned', 'Already banned', `${ip} is already banned until ${ban.expires_at}; to change the ban, lift it first with DELETE /api/v1/bans/${ip}`);
+      }
+      request.log.info({ ip, client: request.ip, forced: Boolean(force) }, 'ban made through the REST API');
+      return reply.code(201).header('location', `/api/v1/bans/${ip}`).send(ban);
+    },
+  );
+
+  app.delete(
+    '/bans/:ip',
+    {
+      onRequest: mutationHooks,
+      schema: {
+        summary: 'Lift a ban; the actions are told',
+        tags: ['bans'],
+        security,
+        params: Type.Object({ ip: IpAddressSchema }),
+        response: { 200: described(BanSchema, 'The ban lifted'), ...problemResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const ip = hostAddress(request.params.ip, 'the address in the path');
+      const ban = context.bans.unban(ip, 'lifted through the REST API');
+      if (!ban) throw notFound('not-banned', `${ip} is not banned; GET /api/v1/bans lists the bans`);
+      request.log.info({ ip, client: request.ip }, 'ban lifted through the REST API');
+      return ban;
+    },
+  );
+};
+
+function refuseOutsidePolicy(context: ApiContext, ip: string): void {
+  if (context.isWhitelisted(ip)) {
+    throw new ProblemError(422, 'ban-refused', 'Ban refused', `${ip} is in the whitelist, which floodwatch never bans; send force: true to ban it anyway`);
+  }
+  if (!context.isMonitored(ip)) {
+    throw new ProblemError(
+      422,
+      'ban-refused',
+      'Ban refused',
+      `${ip} is outside the monitored networks (networks in the configuration), so it is not one of your hosts; send force: true to ban it anyway`,
+    );
+  }
+}

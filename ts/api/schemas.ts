@@ -1,0 +1,89 @@
+// The shapes the API answers with, as TypeBox schemas: they validate nothing on the way out but
+// drive the JSON serializer and the OpenAPI document. They mirror ts/engine/types.ts and
+// ts/attacks/types.ts.
+import { Type, type TSchema } from '@sinclair/typebox';
+import { DIRECTIONS, PROTOCOL_CLASSES } from '../config/schema.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const DirectionSchema = Type.Union(DIRECTIONS.map((d) => Type.Literal(d)));
+
+export const IpAddressSchema = Type.String({
+  description: 'one IPv4 or IPv6 address, e.g. 198.51.100.10 or 2001:db8::1 (no prefix, no zone)',
+});
+
+export const RateAndTotalSchema = Type.Object({
+  pps: Type.Number({ description: 'packets per second' }),
+  bps: Type.Number({ description: 'bits per second' }),
+  packets_total: Type.Integer(),
+  bytes_total: Type.Integer(),
+});
+
+export const DirectionCountersSchema = Type.Object({
+  pps: Type.Number({ description: 'packets per second' }),
+  bps: Type.Number({ description: 'bits per second' }),
+  flows: Type.Number({ description: 'flows per second (estimated)' }),
+  packets_total: Type.Integer(),
+  bytes_total: Type.Integer(),
+  flows_total: Type.Integer(),
+  protocols: Type.Object(Object.fromEntries(PROTOCOL_CLASSES.map((p) => [p, RateAndTotalSchema])) as Record<(typeof PROTOCOL_CLASSES)[number], typeof RateAndTotalSchema>),
+});
+
+export const HostSchema = Type.Object({
+  ip: Type.String(),
+  hostgroup: Type.String(),
+  incoming: DirectionCountersSchema,
+  outgoing: DirectionCountersSchema,
+});
+
+export const TrafficSchema = Type.Object({
+  incoming: DirectionCountersSchema,
+  outgoing: DirectionCountersSchema,
+  internal: DirectionCountersSchema,
+  other: DirectionCountersSchema,
+});
+
+export const BanSchema = Type.Object({
+  ip: Type.String(),
+  direction: DirectionSchema,
+  hostgroup: Type.String(),
+  attack_id: Nullable(Type.String()),
+  banned_at: Type.String({ description: 'ISO 8601' }),
+  expires_at: Type.String({ description: 'ISO 8601' }),
+  manual: Type.Boolean({ description: 'made by an operator, not by detection' }),
+  comment: Nullable(Type.String()),
+});
+
+const TopEntrySchema = Type.Object({
+  key: Type.String({ description: 'an address, or a port number' }),
+  packets: Type.Number(),
+  bytes: Type.Number(),
+});
+
+export const AttackSchema = Type.Object({
+  id: Type.String(),
+  ip: Type.String(),
+  direction: DirectionSchema,
+  hostgroup: Type.String(),
+  threshold: Type.Object({ metric: Type.String(), value: Type.Number(), observed: Type.Number() }),
+  type: Type.String({ description: 'syn_flood, udp_flood, dns_amplification...' }),
+  started_at: Type.String({ description: 'ISO 8601' }),
+  ended_at: Nullable(Type.String({ description: 'ISO 8601; null while the attack goes on' })),
+  peak: Type.Object({ pps: Type.Number(), mbps: Type.Number(), flows: Type.Number() }),
+  protocols: Type.Record(Type.String(), Type.Object({ pps: Type.Number(), mbps: Type.Number() })),
+  top_sources: Type.Array(TopEntrySchema),
+  top_source_ports: Type.Array(TopEntrySchema),
+  top_destination_ports: Type.Array(TopEntrySchema),
+  pcap: Nullable(Type.String({ description: 'the capture, relative to the state directory; null for flow sources' })),
+});
+
+export const AttackIdSchema = Type.String({
+  pattern: '^[A-Za-z0-9_-]+$',
+  maxLength: 128,
+  description: 'an attack id such as 20240501T120000000-000, as GET /api/v1/attacks lists them',
+});
+
+/** A success response schema with the description the OpenAPI document gives it. */
+export function described<T extends TSchema>(schema: T, description: string): T {
+  return { ...schema, description };
+}
