@@ -113,12 +113,21 @@ impl Engine {
                 sockets.push(socket);
             }
         }
+        // Every socket and ring is opened before any thread starts, so a refusal leaves
+        // nothing running.
+        let mut mirror_sources = Vec::new();
+        for mirror in &self.config.mirror {
+            let sources = crate::mirror_sources::open_mirror(mirror, workers).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot capture on {}: {e}", mirror.interface))
+            })?;
+            mirror_sources.extend(sources.into_iter().map(|source| (mirror, source)));
+        }
         self.sources.lock().unwrap().listeners = listeners;
 
         let stop = Arc::new(AtomicBool::new(false));
-        let (sender, receiver) = crossbeam_channel::bounded::<WorkerReport>(workers * 64);
+        let (sender, receiver) = crossbeam_channel::bounded::<WorkerReport>((workers + mirror_sources.len()) * 64);
         let clock = Instant::now();
-        let mut handles = Vec::new();
+        let mut threads: Vec<(String, Box<dyn FnOnce() + Send>)> = Vec::new();
         for (index, sockets) in per_worker.into_iter().enumerate() {
             let setup = WorkerSetup {
                 index,
@@ -137,44 +146,50 @@ impl Engine {
                 stop: stop.clone(),
                 reports: sender.clone(),
             };
-            handles.push(
-                std::thread::Builder::new()
-                    .name(format!("fw-worker-{index}"))
-                    .spawn(move || worker::run(setup))?,
-            );
+            threads.push((format!("fw-worker-{index}"), Box::new(move || worker::run(setup))));
         }
-        for mirror in &self.config.mirror {
-            let sources = crate::mirror_sources::open_mirror(mirror, workers).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot capture on {}: {e}", mirror.interface))
-            })?;
-            for source in sources {
-                let index = handles.len();
-                let setup = MirrorWorkerSetup {
-                    index,
-                    source,
-                    aggregator: LocalAggregator::new(&self.counter_config),
-                    samples: SampleCollector::new(&self.watch),
-                    parse: ParseOptions { decapsulate: mirror.decapsulate },
-                    sampling_rate: mirror.sampling_rate.max(1),
-                    tick_ms: self.config.tick_ms,
-                    clock,
-                    stop: stop.clone(),
-                    reports: sender.clone(),
-                };
-                handles.push(
-                    std::thread::Builder::new()
-                        .name(format!("fw-mirror-{index}"))
-                        .spawn(move || crate::mirror::run(setup))?,
-                );
+        for (mirror, source) in mirror_sources {
+            let index = threads.len();
+            let setup = MirrorWorkerSetup {
+                index,
+                source,
+                aggregator: LocalAggregator::new(&self.counter_config),
+                samples: SampleCollector::new(&self.watch),
+                parse: ParseOptions { decapsulate: mirror.decapsulate },
+                sampling_rate: mirror.sampling_rate.max(1),
+                tick_ms: self.config.tick_ms,
+                clock,
+                stop: stop.clone(),
+                reports: sender.clone(),
+            };
+            threads.push((format!("fw-mirror-{index}"), Box::new(move || crate::mirror::run(setup))));
+        }
+        let mut handles = Vec::new();
+        for (name, run) in threads {
+            match std::thread::Builder::new().name(name).spawn(run) {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    handles.into_iter().for_each(|h| drop(h.join()));
+                    return Err(e);
+                }
             }
         }
         drop(sender);
         let core = self.core.clone();
         let sources = self.sources.clone();
         let tick_ms = self.config.tick_ms;
-        let ticker = std::thread::Builder::new()
+        let ticker = match std::thread::Builder::new()
             .name("fw-ticker".into())
-            .spawn(move || run_ticker(receiver, core, sources, clock, tick_ms))?;
+            .spawn(move || run_ticker(receiver, core, sources, clock, tick_ms))
+        {
+            Ok(ticker) => ticker,
+            Err(e) => {
+                stop.store(true, Ordering::Relaxed);
+                handles.into_iter().for_each(|h| drop(h.join()));
+                return Err(e);
+            }
+        };
         self.running = Some(Running { stop, workers: handles, ticker });
         Ok(bound)
     }
