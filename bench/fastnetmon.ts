@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds } from './cpu.js';
 import { FASTNETMON_BINARY, ensureFastNetMon } from './fastnetmon-install.js';
-import { checkNetworks, writeFastNetMonConfig, type FastNetMonFiles } from './fastnetmon-config.js';
+import { checkNetworks, writeFastNetMonConfig, type FastNetMonBanOptions, type FastNetMonFiles } from './fastnetmon-config.js';
 import { freeUdpPort, tcpPortInUse } from './ports.js';
 import { onExit, startProcess, stopProcess, sleep, type StartedProcess } from './processes.js';
 import { scrapePrometheus } from './prometheus.js';
@@ -43,6 +43,8 @@ export interface FastNetMonOptions {
   prometheusPort?: number;
   /** Keep the temp dir (config, log) after stop(). */
   keep?: boolean;
+  /** Bans on, with this notify script and pps threshold (the detection-latency scenario). */
+  ban?: FastNetMonBanOptions;
 }
 
 export interface FastNetMon {
@@ -111,7 +113,7 @@ export async function startFastNetMon(options: FastNetMonOptions): Promise<FastN
   const netflowPort = options.netflowPort ?? (await freeUdpPort());
   const sflowPort = options.sflowPort ?? (await freeUdpPort());
   const dir = mkdtempSync(join(tmpdir(), 'floodwatch-bench-fastnetmon-'));
-  const files = writeFastNetMonConfig({ dir, netflowPort, sflowPort, networks: options.networks, prometheusPort });
+  const files = writeFastNetMonConfig({ dir, netflowPort, sflowPort, networks: options.networks, prometheusPort, ban: options.ban });
   const child = startProcess('fastnetmon', FASTNETMON_BINARY, ['--configuration_file', files.config, '--log_file', files.log, '--disable_pid_logic'], {
     cwd: dir,
   });

@@ -7,6 +7,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datasets, type DatagramDataset } from './datasets.js';
+import { runDetectionLatencyScenario } from './detection-latency-scenario.js';
 import { measureFastNetMonIngest, type IngestFigures } from './fastnetmon-ingest.js';
 import { ensureFastNetMon } from './fastnetmon-install.js';
 import { startFastNetMon } from './fastnetmon.js';
@@ -110,6 +111,12 @@ async function main(): Promise<void> {
     { figure: `RSS while ${mem.destinations} IPv6 hosts are sprayed`, unit: 'MiB', fastnetmon: mem.fastnetmon?.peak ?? null, floodwatch: mem.floodwatch.peak, better: 'lower' },
     { figure: `RSS ${mem.floodwatch.afterSeconds} s after the spray`, unit: 'MiB', fastnetmon: mem.fastnetmon?.after ?? null, floodwatch: mem.floodwatch.after, better: 'lower' },
   );
+
+  // Scenario 5: time from a SYN flood's start to the ban (bench/detection-latency-scenario.ts).
+  console.error('detection latency: SYN floods at 2x and 10x the threshold...');
+  const latency = await runDetectionLatencyScenario({ smoke: o.smoke });
+  results.detection_latency = latency.results;
+  rows.push(...latency.rows);
 
   const table = renderTable(rows);
   console.log(table);

@@ -1,0 +1,100 @@
+// Starts and stops the whole floodwatch daemon (`floodwatch run`, detection, bans and actions)
+// for a benchmark scenario, on its own YAML config and state directory in a temp dir.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { onExit, sleep, startProcess, stopProcess, type StartedProcess } from './processes.js';
+
+const MAIN = fileURLToPath(new URL('../ts/cli/main.ts', import.meta.url));
+
+export interface FloodwatchDaemonOptions {
+  networks: readonly string[];
+  /** Incoming and outgoing pps threshold; Mbit/s stays at the default 1000, like FastNetMon's. */
+  thresholdPps: number;
+  notifyScript: string;
+}
+
+export interface FloodwatchDaemon {
+  readonly pid: number;
+  /** The UDP port it takes NetFlow, IPFIX and sFlow on (127.0.0.1). */
+  readonly port: number;
+  readonly process: StartedProcess;
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+function configText(dir: string, options: FloodwatchDaemonOptions): string {
+  const direction = { pps: options.thresholdPps, mbps: 1000 };
+  return stringify({
+    state_dir: join(dir, 'state'),
+    log_level: 'info',
+    sources: { flow: { listen: ['127.0.0.1:0'] } },
+    networks: [...options.networks],
+    thresholds: { incoming: direction, outgoing: direction },
+    actions: { script: { enabled: true, path: options.notifyScript, format: 'text', timeout_seconds: 30 } },
+    // Off like FastNetMon's in the benchmark, and so that runs never compete for its port.
+    api: { enabled: false },
+  });
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** The `listen` addresses of its "listening" log line, once it has written it. */
+function listeningAddresses(stdout: string): string[] | undefined {
+  for (const line of stdout.split('\n')) {
+    if (!line.includes('"listen"')) continue;
+    try {
+      const entry = JSON.parse(line) as { listen?: string[] };
+      if (entry.listen?.length) return entry.listen;
+    } catch {
+      // a partial line: read again on the next poll
+    }
+  }
+  return undefined;
+}
+
+async function waitUntilListening(daemon: StartedProcess): Promise<string[]> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const { stdout, stderr } = daemon.output();
+    const listen = listeningAddresses(stdout);
+    if (listen) return listen;
+    if (daemon.hasExited()) throw new Error(`floodwatch run exited during start-up:\n${tail(stdout, 15)}\n${tail(stderr, 15)}`);
+    await sleep(50);
+  }
+  throw new Error(`floodwatch run did not log its listening addresses within 60 s:\n${tail(daemon.output().stdout, 15)}`);
+}
+
+/** Starts `floodwatch run` on a fresh config and state directory; resolves once it listens. */
+export async function startFloodwatchDaemon(options: FloodwatchDaemonOptions): Promise<FloodwatchDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'floodwatch-bench-daemon-'));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const forget = onExit(removeDir);
+  const config = join(dir, 'floodwatch.yaml');
+  writeFileSync(config, configText(dir, options));
+  // tsx by its resolved URL: a bare `--import tsx` is resolved from the working directory.
+  const daemon = startProcess('floodwatch run', process.execPath, ['--import', import.meta.resolve('tsx'), MAIN, 'run', '--config', config], { cwd: dir });
+  const stop = async () => {
+    await stopProcess(daemon, { signal: 'SIGTERM', graceMs: 15_000 });
+    removeDir();
+    forget();
+  };
+  let listen: string[];
+  try {
+    listen = await waitUntilListening(daemon);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    pid: daemon.pid,
+    port: Number(listen[0].split(':').pop()),
+    process: daemon,
+    logTail: (lines = 20) => tail(daemon.output().stdout + daemon.output().stderr, lines),
+    stop,
+  };
+}
