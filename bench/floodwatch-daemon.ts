@@ -14,6 +14,8 @@ export interface FloodwatchDaemonOptions {
   /** Incoming and outgoing pps threshold; Mbit/s stays at the default 1000, like FastNetMon's. */
   thresholdPps: number;
   notifyScript: string;
+  /** Turn the REST API on at this TCP address (default: off). */
+  api?: { listen: string; token: string };
 }
 
 export interface FloodwatchDaemon {
@@ -34,8 +36,11 @@ function configText(dir: string, options: FloodwatchDaemonOptions): string {
     networks: [...options.networks],
     thresholds: { incoming: direction, outgoing: direction },
     actions: { script: { enabled: true, path: options.notifyScript, format: 'text', timeout_seconds: 30 } },
-    // Off like FastNetMon's in the benchmark, and so that runs never compete for its port.
-    api: { enabled: false },
+    // Off like FastNetMon's in the benchmark, and so that runs never compete for its port,
+    // unless the scenario measures it; mutations unlimited so that the limit is not measured.
+    api: options.api
+      ? { enabled: true, listen: options.api.listen, tokens: [options.api.token], mutations_per_minute: 100_000_000 }
+      : { enabled: false },
   });
 }
 

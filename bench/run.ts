@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datasets, type DatagramDataset } from './datasets.js';
 import { runDetectionLatencyScenario } from './detection-latency-scenario.js';
+import { measureApiLatency } from './api-latency.js';
 import { measureFastNetMonIngest, type IngestFigures } from './fastnetmon-ingest.js';
 import { ensureFastNetMon } from './fastnetmon-install.js';
 import { startFastNetMon } from './fastnetmon.js';
@@ -117,6 +118,15 @@ async function main(): Promise<void> {
   const latency = await runDetectionLatencyScenario({ smoke: o.smoke });
   results.detection_latency = latency.results;
   rows.push(...latency.rows);
+
+  // Scenario 7: REST API latency under full-speed ingest (bench/api-latency.ts).
+  console.error(`API: host lookups and bans for ${o.seconds} s each while NetFlow v9 is ingested at full speed...`);
+  const api = await measureApiLatency(d.netflowV9, d.monitoredNetworks, '198.51.100.7', o.seconds);
+  results.api_latency = api;
+  rows.push(
+    { figure: 'API host lookup p99 under ingest (FastNetMon: no REST API)', unit: 'ms', fastnetmon: null, floodwatch: api.host_lookup.p99_ms, better: 'lower' },
+    { figure: 'API ban + unban p99 under ingest (state fsync\'d)', unit: 'ms', fastnetmon: null, floodwatch: api.ban_and_unban.p99_ms, better: 'lower' },
+  );
 
   const table = renderTable(rows);
   console.log(table);

@@ -14,6 +14,7 @@ function format(value: number | null, unit: string): string {
   if (unit === '%') return `${(value * 100).toFixed(2)} %`;
   if (unit === 'MiB') return `${(value / 2 ** 20).toFixed(1)} MiB`;
   if (unit === 'M/s') return `${(value / 1e6).toFixed(3)} M/s`;
+  if (unit === 'ms') return `${value.toFixed(0)} ms`;
   return `${value.toFixed(3)} ${unit}`;
 }
 
