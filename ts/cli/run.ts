@@ -13,7 +13,7 @@ export async function runCommand(args: string[], version: string): Promise<numbe
     }
   }
   const log = createLogger();
-  log.info({ version, pid: process.pid }, 'floodwatch starting');
+  log.info({ version }, 'floodwatch starting');
   let daemon: Daemon;
   try {
     daemon = await Daemon.start({ configPath, log });

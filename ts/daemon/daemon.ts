@@ -84,7 +84,13 @@ export class Daemon {
     };
   }
 
+  /** The configured log level, unless FLOODWATCH_LOG_LEVEL overrides it. */
+  #applyLogLevel(): void {
+    if (!process.env.FLOODWATCH_LOG_LEVEL) this.#log.level = this.#config.log_level;
+  }
+
   #start(): void {
+    this.#applyLogLevel();
     const { restored, lifted } = this.bans.restore();
     if (restored.length + lifted.length > 0) this.#log.info({ restored: restored.length, lifted: lifted.length }, 'bans restored from the state directory');
     this.listening = this.engine.start();
@@ -108,6 +114,7 @@ export class Daemon {
 
   #attackListener(): AttackListener {
     const log = this.#log;
+    const savedAt = new Map<string, number>();
     return {
       started: (attack: AttackRecord, ban: boolean) => {
         this.store.saveAttack(attack);
@@ -120,8 +127,16 @@ export class Daemon {
         if (pcap) attack.pcap = this.store.saveAttackPcap(attack.id, pcap);
         this.bans.attackDetails(attack);
       },
-      updated: () => {},
+      updated: (attack) => {
+        // The record on disk follows the peak, at most every few seconds.
+        const now = Date.now();
+        if (now - (savedAt.get(attack.id) ?? 0) >= 5000) {
+          savedAt.set(attack.id, now);
+          this.store.saveAttack(attack);
+        }
+      },
       ended: (attack) => {
+        savedAt.delete(attack.id);
         this.store.saveAttack(attack);
         log.info({ ip: attack.ip, direction: attack.direction, attack_id: attack.id, peak: attack.peak }, 'attack ended');
       },
@@ -132,7 +147,8 @@ export class Daemon {
   async reload(): Promise<void> {
     const { config, source } = await loadConfig(this.#configPath);
     const previous = this.#policy;
-    this.#config = { ...this.#config, thresholds: config.thresholds, hostgroups: config.hostgroups, whitelist: config.whitelist, ban: config.ban, actions: config.actions };
+    this.#config = { ...this.#config, log_level: config.log_level, thresholds: config.thresholds, hostgroups: config.hostgroups, whitelist: config.whitelist, ban: config.ban, actions: config.actions };
+    this.#applyLogLevel();
     this.#policy = buildPolicy(this.#config, this.#log);
     this.engine.detection.setThresholds(this.#policy.thresholds);
     this.#detector.setPolicy(this.#policy.detection);
