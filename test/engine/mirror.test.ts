@@ -64,6 +64,31 @@ describe.runIf(isRoot)('mirror port capture', () => {
     });
   }
 
+  for (const xdp_mode of ['generic', 'native'] as const) {
+    it(`AF_XDP in ${xdp_mode} mode counts every packet to the right host`, async () => {
+      const { engine, mirrors } = await captureThrough({ engine: 'af_xdp', xdp_mode }, traffic.packets);
+      try {
+        expect(mirrors.reduce((n, m) => n + m.packets, 0)).toBe(traffic.packets.length);
+        for (const [ip, want] of traffic.incoming) {
+          const host = engine.host(ip)!;
+          expect({ ip, packets: host.incoming.packets_total, bytes: host.incoming.bytes_total }).toEqual({ ip, packets: want.packets, bytes: want.bytes });
+        }
+      } finally {
+        engine.stop();
+      }
+    });
+  }
+
+  it('sends VLAN-tagged traffic to the right host', async () => {
+    const tagged = traffic.packets.map((p) => ({ ...p, vlan: 42 }));
+    const { engine } = await captureThrough({ engine: 'af_packet', workers: 1 }, tagged);
+    try {
+      for (const [ip, want] of traffic.incoming) expect(engine.host(ip)!.incoming.packets_total).toBe(want.packets);
+    } finally {
+      engine.stop();
+    }
+  });
+
   it('counts the IP length when the capture keeps only the first bytes of each frame', async () => {
     const { engine } = await captureThrough({ engine: 'af_packet', workers: 1, snap_len: 64 }, traffic.packets);
     try {

@@ -14,6 +14,8 @@ export interface PacketSpec {
   ipLength: number;
   /** Seconds since the epoch, fractional. */
   time: number;
+  /** An 802.1Q tag on the frame. */
+  vlan?: number;
 }
 
 const PROTO = { tcp: 6, udp: 17, icmp: 1 } as const;
@@ -66,6 +68,15 @@ function transport(p: PacketSpec, payloadLength: number, v6: boolean): Buffer {
 }
 
 export function frame(p: PacketSpec): Buffer {
+  const untagged = untaggedFrame(p);
+  if (p.vlan === undefined) return untagged;
+  const tag = Buffer.alloc(4);
+  tag.writeUInt16BE(0x8100, 0);
+  tag.writeUInt16BE(p.vlan & 0x0fff, 2);
+  return Buffer.concat([untagged.subarray(0, 12), tag, untagged.subarray(12)]);
+}
+
+function untaggedFrame(p: PacketSpec): Buffer {
   const v6 = !isIPv4(p.src);
   const eth = Buffer.alloc(14);
   Buffer.from([0x02, 0, 0, 0, 0, 2]).copy(eth, 0);

@@ -2,6 +2,7 @@
 //! feed the engine from a mirror port.
 
 pub mod af_packet;
+pub mod af_xdp;
 pub mod pcap_file;
 mod source;
 

@@ -35,6 +35,8 @@ struct Running {
     stop: Arc<AtomicBool>,
     workers: Vec<JoinHandle<()>>,
     ticker: JoinHandle<()>,
+    /// Attached XDP programs: detached once the workers are gone.
+    _keep_alive: Vec<Box<dyn Send>>,
 }
 
 fn parse_prefixes(key: &str, list: &[String]) -> Result<PrefixSet, ConfigError> {
@@ -116,11 +118,13 @@ impl Engine {
         // Every socket and ring is opened before any thread starts, so a refusal leaves
         // nothing running.
         let mut mirror_sources = Vec::new();
+        let mut keep_alive = Vec::new();
         for mirror in &self.config.mirror {
-            let sources = crate::mirror_sources::open_mirror(mirror, workers).map_err(|e| {
+            let opened = crate::mirror_sources::open_mirror(mirror, workers).map_err(|e| {
                 std::io::Error::new(e.kind(), format!("cannot capture on {}: {e}", mirror.interface))
             })?;
-            mirror_sources.extend(sources.into_iter().map(|source| (mirror, source)));
+            mirror_sources.extend(opened.sources.into_iter().map(|source| (mirror, source)));
+            keep_alive.extend(opened.keep_alive);
         }
         self.sources.lock().unwrap().listeners = listeners;
 
@@ -190,7 +194,7 @@ impl Engine {
                 return Err(e);
             }
         };
-        self.running = Some(Running { stop, workers: handles, ticker });
+        self.running = Some(Running { stop, workers: handles, ticker, _keep_alive: keep_alive });
         Ok(bound)
     }
 

@@ -7,15 +7,20 @@ use floodwatch_capture::PacketSource;
 
 use crate::config::{CaptureEngine, FanoutName, MirrorConfig};
 
-/// One source per worker thread.
-pub fn open_mirror(config: &MirrorConfig, default_workers: usize) -> io::Result<Vec<Box<dyn PacketSource>>> {
+/// One source per worker thread, and what must outlive them (an attached XDP program).
+pub struct MirrorSources {
+    pub sources: Vec<Box<dyn PacketSource>>,
+    pub keep_alive: Option<Box<dyn Send>>,
+}
+
+pub fn open_mirror(config: &MirrorConfig, default_workers: usize) -> io::Result<MirrorSources> {
     match config.engine {
         CaptureEngine::AfPacket => open_packet_sockets(config, default_workers),
         CaptureEngine::AfXdp => crate::mirror_xdp::open_xdp_sockets(config),
     }
 }
 
-fn open_packet_sockets(config: &MirrorConfig, default_workers: usize) -> io::Result<Vec<Box<dyn PacketSource>>> {
+fn open_packet_sockets(config: &MirrorConfig, default_workers: usize) -> io::Result<MirrorSources> {
     let members = if config.workers > 0 { config.workers } else { default_workers }.max(1);
     let group_id = if config.fanout_group > 0 { config.fanout_group } else { fanout_group_for(&config.interface) };
     let mode = match config.fanout {
@@ -33,7 +38,7 @@ fn open_packet_sockets(config: &MirrorConfig, default_workers: usize) -> io::Res
         ..AfPacketConfig::default()
     };
     let sources = open_af_packet(&af_packet, members)?;
-    Ok(sources.into_iter().map(|s| Box::new(s) as Box<dyn PacketSource>).collect())
+    Ok(MirrorSources { sources: sources.into_iter().map(|s| Box::new(s) as Box<dyn PacketSource>).collect(), keep_alive: None })
 }
 
 /// Fanout group ids are per network namespace: one of this process's own per interface.

@@ -1,11 +1,29 @@
-//! AF_XDP sources for a mirror configuration (filled in once the AF_XDP source lands).
+//! AF_XDP sources for a mirror configuration: one per RX queue of the interface.
 
 use std::io;
 
+use floodwatch_capture::af_xdp::{open_af_xdp, AfXdpConfig, XdpMode, ZeroCopy};
 use floodwatch_capture::PacketSource;
 
-use crate::config::MirrorConfig;
+use crate::config::{MirrorConfig, XdpModeName, ZeroCopyName};
+use crate::mirror_sources::MirrorSources;
 
-pub fn open_xdp_sockets(config: &MirrorConfig) -> io::Result<Vec<Box<dyn PacketSource>>> {
-    Err(io::Error::new(io::ErrorKind::Unsupported, format!("AF_XDP capture on {} is not available in this build", config.interface)))
+pub fn open_xdp_sockets(config: &MirrorConfig) -> io::Result<MirrorSources> {
+    let xdp = AfXdpConfig {
+        mode: match config.xdp_mode {
+            XdpModeName::Auto => XdpMode::Auto,
+            XdpModeName::Native => XdpMode::Native,
+            XdpModeName::Generic => XdpMode::Generic,
+        },
+        zero_copy: match config.zero_copy {
+            ZeroCopyName::Auto => ZeroCopy::Auto,
+            ZeroCopyName::On => ZeroCopy::On,
+            ZeroCopyName::Off => ZeroCopy::Off,
+        },
+        ..AfXdpConfig::new(&config.interface)
+    };
+    let mut capture = open_af_xdp(&xdp)?;
+    let sources = capture.take_sources().into_iter().map(|s| Box::new(s) as Box<dyn PacketSource>).collect();
+    // The capture holds the XDP program on the interface: it lives as long as the sources.
+    Ok(MirrorSources { sources, keep_alive: Some(Box::new(capture)) })
 }

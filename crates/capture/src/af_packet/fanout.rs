@@ -47,12 +47,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn argument_packs_group_mode_and_flags() {
+    fn argument_packs_group_and_mode() {
         let hash = Fanout {
             group_id: 0x1234,
             mode: FanoutMode::Hash,
         };
-        assert_eq!(fanout_argument(hash), 0x8000_1234);
+        // No PACKET_FANOUT_FLAG_DEFRAG: fragments must reach the counters as they are.
+        assert_eq!(fanout_argument(hash), 0x0000_1234);
         let lb = Fanout {
             group_id: 7,
             mode: FanoutMode::Lb,
