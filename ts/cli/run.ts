@@ -1,5 +1,5 @@
 // `floodwatch run [--config FILE]`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads.
-import { ConfigError } from '../config/load.js';
+import { ConfigError, loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../log.js';
 
@@ -12,11 +12,9 @@ export async function runCommand(args: string[], version: string): Promise<numbe
       return 2;
     }
   }
-  const log = createLogger();
-  log.info({ version }, 'floodwatch starting');
-  let daemon: Daemon;
+  let loaded;
   try {
-    daemon = await Daemon.start({ configPath, log });
+    loaded = await loadConfig(configPath);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -24,6 +22,11 @@ export async function runCommand(args: string[], version: string): Promise<numbe
     }
     throw err;
   }
+  const { exabgp } = loaded.config.actions;
+  // Run as an ExaBGP process, floodwatch's standard output carries ExaBGP API commands.
+  const log = createLogger({ toStderr: exabgp.enabled && exabgp.mode === 'stdout' });
+  log.info({ version }, 'floodwatch starting');
+  const daemon = await Daemon.start({ configPath, log, loaded });
   process.on('SIGHUP', () => {
     daemon.reload().catch((err: Error) => log.error({ error: err.message }, 'reload refused: the running configuration stays in force'));
   });

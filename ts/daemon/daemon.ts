@@ -14,6 +14,8 @@ import { buildPolicy, type ReloadablePolicy } from './policy.js';
 export interface DaemonOptions {
   configPath?: string;
   log: Logger;
+  /** The configuration, when the caller has loaded it already. */
+  loaded?: { config: FloodwatchConfig; source: string };
 }
 
 export class Daemon {
@@ -38,7 +40,7 @@ export class Daemon {
     this.#config = config;
     this.store = new StateStore(config.state_dir);
     this.engine = new FlowEngine(engineConfig(config));
-    this.#policy = buildPolicy(config, this.#log);
+    this.#policy = buildPolicy(config, this.#log, this.#policyState());
     this.#networks = new PrefixList(config.networks);
     this.engine.detection.setThresholds(this.#policy.thresholds);
     this.bans = new BanManager(this.store, { dispatch: (event) => this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.ban.hostgroup)) }, this.#log);
@@ -46,7 +48,7 @@ export class Daemon {
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
-    const { config, source } = await loadConfig(options.configPath);
+    const { config, source } = options.loaded ?? (await loadConfig(options.configPath));
     options.log.info({ config: source }, source === 'embedded default' ? 'no config file given: starting on the embedded default configuration' : 'configuration loaded');
     const daemon = new Daemon(config, options);
     daemon.#start();
@@ -89,9 +91,24 @@ export class Daemon {
     if (!process.env.FLOODWATCH_LOG_LEVEL) this.#log.level = this.#config.log_level;
   }
 
+  #startLongRunning(): void {
+    for (const action of this.#policy.longRunning) {
+      Promise.resolve(action.start()).catch((err: Error) => this.#log.error({ action: action.name, error: err.message }, 'action could not start; bans are retried through it'));
+    }
+  }
+
+  #policyState() {
+    return {
+      bans: () => this.bans.list(),
+      attackOf: (ban: { attack_id: string | null }) => (ban.attack_id ? this.store.loadAttack(ban.attack_id) : null),
+    };
+  }
+
   #start(): void {
     this.#applyLogLevel();
     const { restored, lifted } = this.bans.restore();
+    // After the restore: the BGP actions' first resync announces the restored bans.
+    this.#startLongRunning();
     if (restored.length + lifted.length > 0) this.#log.info({ restored: restored.length, lifted: lifted.length }, 'bans restored from the state directory');
     this.listening = this.engine.start();
     this.#log.info({ listen: this.listening, networks: this.#config.networks.length, state_dir: this.#config.state_dir }, 'listening for NetFlow v5/v9, IPFIX and sFlow v5');
@@ -149,10 +166,11 @@ export class Daemon {
     const previous = this.#policy;
     this.#config = { ...this.#config, log_level: config.log_level, thresholds: config.thresholds, hostgroups: config.hostgroups, whitelist: config.whitelist, ban: config.ban, actions: config.actions };
     this.#applyLogLevel();
-    this.#policy = buildPolicy(this.#config, this.#log);
+    this.#policy = buildPolicy(this.#config, this.#log, this.#policyState());
+    for (const action of this.#policy.longRunning) action.start();
     this.engine.detection.setThresholds(this.#policy.thresholds);
     this.#detector.setPolicy(this.#policy.detection);
-    void previous.dispatcher.drain(30_000);
+    void previous.dispatcher.drain(30_000).then(() => Promise.all(previous.longRunning.map((a) => a.stop())));
     this.#log.info({ config: source }, 'configuration reloaded: thresholds, hostgroups, whitelist, ban settings and actions');
   }
 
@@ -163,5 +181,6 @@ export class Daemon {
     this.#timers = [];
     this.engine.stop();
     await this.#policy.dispatcher.drain(10_000);
+    await Promise.all(this.#policy.longRunning.map((a) => a.stop()));
   }
 }

@@ -3,8 +3,10 @@
 //
 // ExaBGP keeps what it was told only while it runs. In pipe mode floodwatch watches the pipe and,
 // when a reader comes back after none (ExaBGP restarted), announces every active ban again; ExaBGP
-// re-announces what it holds to a peer whose session dropped. In stdout mode ExaBGP starts
-// floodwatch itself, so start() announces every active ban.
+// re-announces what it holds to a peer whose session dropped. A restart between two looks at the
+// pipe goes unseen (ExaBGP can be back within 0.4 s), so every active ban is also announced again
+// now and then: ExaBGP ignores an announcement identical to one it holds, and sends its peers
+// nothing. In stdout mode ExaBGP starts floodwatch itself, so start() announces every active ban.
 import type { Logger } from 'pino';
 import type { AttackRecord, Ban } from '../../attacks/types.js';
 import type { ExabgpActionConfig } from '../../config/schema.js';
@@ -25,8 +27,10 @@ export interface ExabgpActionDeps {
 }
 
 export interface ExabgpActionOptions {
-  /** pipe mode: how often start()'s loop checks that ExaBGP reads the pipe. Default 1 s. */
+  /** pipe mode: how often start()'s loop checks that ExaBGP reads the pipe. Default 250 ms. */
   probeIntervalMs?: number;
+  /** pipe mode: how often start()'s loop announces every active ban again regardless. Default 60 s. */
+  resyncIntervalMs?: number;
   /** pipe mode: how long a write may wait on a full pipe. Default 10 s. */
   writeTimeoutMs?: number;
 }
@@ -41,7 +45,9 @@ export class ExabgpAction implements Action {
   private readonly pipe: ExabgpPipe | null;
   private readonly stdout: ExabgpStdout | null;
   private readonly probeIntervalMs: number;
+  private readonly resyncIntervalMs: number;
   private reader: ReaderState = 'unknown';
+  private everyBanAnnouncedAt = 0;
   private probeTimer: NodeJS.Timeout | null = null;
   private running = false;
   /** Events, probes and replays take turns: each sees what the one before committed. */
@@ -51,9 +57,13 @@ export class ExabgpAction implements Action {
     this.log = deps.log;
     this.announcements = new Announcements(config, deps);
     const writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
-    this.probeIntervalMs = options.probeIntervalMs ?? 1_000;
+    this.probeIntervalMs = options.probeIntervalMs ?? 250;
+    this.resyncIntervalMs = options.resyncIntervalMs ?? 60_000;
     if (config.mode === 'pipe') {
-      this.pipe = new ExabgpPipe(config.pipe, { writeTimeoutMs });
+      this.pipe = new ExabgpPipe(config.pipe, {
+        writeTimeoutMs,
+        onRefused: () => this.log.warn({ action: this.name }, 'ExaBGP refused a command (its log says which)'),
+      });
       this.stdout = null;
     } else {
       this.pipe = null;
@@ -81,6 +91,7 @@ export class ExabgpAction implements Action {
     this.probeTimer = null;
     this.stdout?.stopListening();
     await this.turn;
+    this.pipe?.close();
   }
 
   run(event: ActionEvent): Promise<void> {
@@ -104,7 +115,7 @@ export class ExabgpAction implements Action {
     step.commit();
   }
 
-  /** One look at the pipe, then the next one scheduled. */
+  /** One look at the pipe (and a resync when due), then the next one scheduled. */
   private async probe(): Promise<void> {
     await this.inTurn(async () => {
       let present = false;
@@ -117,6 +128,7 @@ export class ExabgpAction implements Action {
       }
       if (!present) this.readerGone(null);
       else if (this.reader !== 'present') await this.readerBack();
+      else if (Date.now() - this.everyBanAnnouncedAt >= this.resyncIntervalMs) await this.resync();
     });
     if (this.running) this.probeTimer = setTimeout(() => void this.probe(), this.probeIntervalMs).unref();
   }
@@ -142,9 +154,21 @@ export class ExabgpAction implements Action {
     }
   }
 
+  private async resync(): Promise<void> {
+    try {
+      const step = this.announcements.everyActiveBan();
+      await this.send(step);
+      this.everyBanAnnouncedAt = Date.now();
+      this.log.debug({ action: this.name, commands: step.lines.length }, 'active bans announced again (resync)');
+    } catch (err) {
+      this.log.warn({ action: this.name, err }, 'could not announce the active bans to ExaBGP again; will try again');
+    }
+  }
+
   private async announceEveryActiveBan(why: string): Promise<void> {
     const step = this.announcements.everyActiveBan();
     await this.send(step);
+    this.everyBanAnnouncedAt = Date.now();
     this.log.info({ action: this.name, commands: step.lines.length }, `${why}: active bans announced`);
   }
 

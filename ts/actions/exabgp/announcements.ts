@@ -29,6 +29,7 @@ export interface Step {
 
 /** What this process announced for one banned host. */
 interface Held {
+  ip: string;
   flow: FlowRule | null;
   hostRoute: boolean;
 }
@@ -53,7 +54,7 @@ export class Announcements {
     }
   }
 
-  /** Every active ban's announcements, for an ExaBGP that has just (re)started. */
+  /** Every active ban's announcements: for an ExaBGP that has just (re)started, or to make sure it holds them. */
   everyActiveBan(): Step {
     const lines: string[] = [];
     const subnets = new Set<string>();
@@ -71,7 +72,7 @@ export class Announcements {
         subnets.add(subnet.prefix);
         lines.push(announceRoute(subnet));
       }
-      held.set(host.prefix, { flow, hostRoute: keepsHostRoute });
+      held.set(host.prefix, { ip: ban.ip, flow, hostRoute: keepsHostRoute });
     }
     return { lines, commit: () => held.forEach((value, key) => this.held.set(key, value)) };
   }
@@ -95,7 +96,7 @@ export class Announcements {
     else if (held?.hostRoute ?? true) lines.push(withdrawRoute(host));
     const subnet = subnetRoute(ban.ip, this.config.blackhole);
     if (subnet) lines.push(announceRoute(subnet));
-    return { lines, commit: () => this.held.set(host.prefix, { flow, hostRoute: keepsHostRoute }) };
+    return { lines, commit: () => this.held.set(host.prefix, { ip: ban.ip, flow, hostRoute: keepsHostRoute }) };
   }
 
   private unban(ban: Ban, attack: AttackRecord | null): Step {
@@ -115,12 +116,11 @@ export class Announcements {
 
   /** Whether another banned host, held here or in force, keeps the subnet route. */
   private othersInSubnet(subnet: string, exceptHost: string): boolean {
-    const hosts = [
-      ...this.held.keys(),
-      ...this.sources.activeBans().map((ban) => hostRoute(ban.ip, this.config.blackhole).prefix),
-    ];
-    return hosts.some(
-      (host) => host !== exceptHost && subnetRoute(host.slice(0, host.lastIndexOf('/')), this.config.blackhole)?.prefix === subnet,
+    const ips = [...[...this.held.values()].map((held) => held.ip), ...this.sources.activeBans().map((ban) => ban.ip)];
+    return ips.some(
+      (ip) =>
+        hostRoute(ip, this.config.blackhole).prefix !== exceptHost &&
+        subnetRoute(ip, this.config.blackhole)?.prefix === subnet,
     );
   }
 

@@ -9,7 +9,7 @@
 // - With them, ExaBGP runs an internal helper process ("api-internal-cli") that holds NAME.in open
 //   and hands every line to ExaBGP as if a configured API process had written it, for every
 //   neighbor; no `process` or `api { processes [...] }` section is needed. Answers ("done",
-//   "error") go to NAME.out, where `exabgpcli` reads them; floodwatch leaves NAME.out to it.
+//   "error") go to NAME.out, where `exabgpcli` reads them (see answers.ts).
 // - The helper runs as ExaBGP's user (`exabgp.daemon.user`, Debian: exabgp): the pipes must be
 //   readable and writable by it, or it exits and nothing reads NAME.in.
 // - Opening NAME.in with O_WRONLY|O_NONBLOCK fails with ENXIO while no ExaBGP is running, instead
@@ -18,6 +18,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ExabgpAnswers } from './answers.js';
 
 /** A write of at most this many bytes to a pipe is never interleaved with another writer's (Linux). */
 const PIPE_BUF = 4096;
@@ -37,16 +38,22 @@ export class ExabgpUnreachableError extends Error {
 export interface ExabgpPipeOptions {
   /** How long a write may wait for ExaBGP to make room in a full pipe. Default 10 s. */
   writeTimeoutMs?: number;
+  /** Called for each command ExaBGP refused (answered `error` on NAME.out). */
+  onRefused?: () => void;
 }
 
 export class ExabgpPipe {
   private readonly writeTimeoutMs: number;
+  private readonly answers: ExabgpAnswers | null;
 
   constructor(
     readonly path: string,
     options: ExabgpPipeOptions = {},
   ) {
     this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.answers = path.endsWith('.in')
+      ? new ExabgpAnswers(`${path.slice(0, -'.in'.length)}.out`, { onRefused: options.onRefused })
+      : null;
   }
 
   /** ExaBGP's `exabgp_api_pipename`: the pipe's file name without `.in`. */
@@ -59,11 +66,17 @@ export class ExabgpPipe {
     if (lines.length === 0) return;
     const handle = await this.openForWriting();
     try {
+      await this.answers?.expect(lines.length);
       const deadline = Date.now() + this.writeTimeoutMs;
       for (const chunk of atomicChunks(lines)) await this.writeChunk(handle, chunk, deadline);
     } finally {
       await handle.close();
     }
+  }
+
+  /** Stops reading ExaBGP's answers. */
+  close(): void {
+    this.answers?.close();
   }
 
   /** Whether an ExaBGP holds the pipe open for reading right now. */

@@ -13,10 +13,7 @@ const TYPE_URL_PREFIX = `type.googleapis.com/${PROTO_PACKAGE}.`;
 /** `message` as an Any holding the apipb message `typeName` (e.g. 'NextHopAttribute'). */
 export function pack(typeName: string, message: Record<string, unknown>): AnyMessage {
   const type = protoRoot().lookupType(`${PROTO_PACKAGE}.${typeName}`);
-  const converted = type.fromObject(message);
-  const invalid = type.verify(converted);
-  if (invalid) throw new Error(`cannot encode ${typeName}: ${invalid}`);
-  return { type_url: TYPE_URL_PREFIX + typeName, value: type.encode(converted).finish() };
+  return { type_url: TYPE_URL_PREFIX + typeName, value: type.encode(type.fromObject(message)).finish() };
 }
 
 /** The Any's type name and contents; null for a type floodwatch's proto subset does not hold. */

@@ -33,29 +33,44 @@ export interface GobgpClientOptions {
   deadlineMs?: number;
 }
 
-/** gobgpd did not answer: not running, not listening there, or hung. */
+/** gobgpd did not answer: not running, not listening there, or hung. Worth retrying. */
 export class GobgpUnreachableError extends Error {
+  /** The gRPC status, e.g. UNAVAILABLE. */
+  readonly code: string;
+
   constructor(
     readonly address: string,
-    cause: grpc.ServiceError,
+    err: grpc.ServiceError,
+    deadlineMs: number,
   ) {
-    super(`cannot reach gobgpd at ${address}: is it running with --api-hosts ${address}? (${cause.details || cause.message})`, {
-      cause,
-    });
+    super(
+      err.code === grpc.status.DEADLINE_EXCEEDED
+        ? `cannot reach gobgpd at ${address}: no answer within ${deadlineMs} ms (is it running with --api-hosts ${address}, and not hung?)`
+        : `cannot reach gobgpd at ${address}: is it running with --api-hosts ${address}? (${detailsOf(err)})`,
+    );
     this.name = 'GobgpUnreachableError';
+    this.code = grpc.status[err.code];
   }
 }
 
 /** gobgpd answered with an error. */
 export class GobgpRequestError extends Error {
+  readonly code: string;
+
   constructor(
     readonly address: string,
     what: string,
-    cause: grpc.ServiceError,
+    err: grpc.ServiceError,
   ) {
-    super(`gobgpd at ${address} refused ${what}: ${cause.details || cause.message}`, { cause });
+    super(`gobgpd at ${address} refused ${what}: ${detailsOf(err)}`);
     this.name = 'GobgpRequestError';
+    this.code = grpc.status[err.code];
   }
+}
+
+/** What went wrong, without grpc-js's empty "Resolution note:" tail. */
+function detailsOf(err: grpc.ServiceError): string {
+  return (err.details || err.message).replace(/\s*Resolution note:\s*$/, '');
 }
 
 type Callback<T> = (err: grpc.ServiceError | null, response: T) => void;
@@ -138,6 +153,8 @@ export class GobgpClient {
   }
 
   #explain(err: grpc.ServiceError, what: string): Error {
-    return UNREACHABLE.has(err.code) ? new GobgpUnreachableError(this.address, err) : new GobgpRequestError(this.address, what, err);
+    return UNREACHABLE.has(err.code)
+      ? new GobgpUnreachableError(this.address, err, this.#deadlineMs)
+      : new GobgpRequestError(this.address, what, err);
   }
 }

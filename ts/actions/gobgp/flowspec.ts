@@ -111,7 +111,8 @@ export function flowspecRuleFor(ip: string, family: 4 | 6, direction: Direction,
 
   const protocol = protocolOf(attack);
   if (protocol !== null) add(COMPONENT.protocol, equals(protocol === 'icmp' ? icmp : IP_PROTOCOL[protocol]));
-  if (protocol === 'tcp' || protocol === 'udp') {
+  // Fragments after the first carry no ports: a port would let them through.
+  if ((protocol === 'tcp' || protocol === 'udp') && attack.type !== 'ip_fragmentation') {
     const port = dominantPort(attack.top_destination_ports, protocol);
     if (port !== null) add(COMPONENT.destinationPort, equals(port));
   }
