@@ -14,6 +14,8 @@ export interface FastNetMonConfigOptions {
   prometheusPort: number;
   /** Detection with bans and the notify script; without it, every ban and action is off. */
   ban?: FastNetMonBanOptions;
+  /** Capture these interfaces with AF_PACKET (mirror_afpacket) instead of taking NetFlow and sFlow. */
+  mirrorInterfaces?: readonly string[];
 }
 
 export interface FastNetMonBanOptions {
@@ -44,6 +46,20 @@ function banSettings(ban: FastNetMonBanOptions): Record<string, string | number>
     threshold_mbps: 1000,
     threshold_flows: 3500,
     notify_script_path: ban.notifyScript,
+  };
+}
+
+/** AF_PACKET capture as Debian's /etc/fastnetmon.conf (1.2.4) ships it (fanout mode cpu), flow collectors off. */
+function mirrorSettings(interfaces: readonly string[]): Record<string, string | number> {
+  if (interfaces.length === 0) throw new Error('FastNetMon mirror capture needs at least one interface');
+  return {
+    mirror_afpacket: 'on',
+    interfaces: interfaces.join(','),
+    mirror_af_packet_fanout_mode: 'cpu',
+    mirror_af_packet_custom_sampling_rate: 1,
+    af_packet_read_packet_length_from_ip_header: 'off',
+    netflow: 'off',
+    sflow: 'off',
   };
 }
 
@@ -99,6 +115,7 @@ export function fastNetMonConfigText(options: FastNetMonConfigOptions): string {
     prometheus_host: '127.0.0.1',
     prometheus_port: options.prometheusPort,
     ...(options.ban ? banSettings(options.ban) : {}),
+    ...(options.mirrorInterfaces ? mirrorSettings(options.mirrorInterfaces) : {}),
   };
   return Object.entries(settings)
     .map(([key, value]) => `${key} = ${value}`)

@@ -45,6 +45,8 @@ export interface FastNetMonOptions {
   keep?: boolean;
   /** Bans on, with this notify script and pps threshold (the detection-latency scenario). */
   ban?: FastNetMonBanOptions;
+  /** Capture these interfaces with AF_PACKET instead of taking NetFlow and sFlow (the mirror scenario). */
+  mirrorInterfaces?: readonly string[];
 }
 
 export interface FastNetMon {
@@ -113,7 +115,7 @@ export async function startFastNetMon(options: FastNetMonOptions): Promise<FastN
   const netflowPort = options.netflowPort ?? (await freeUdpPort());
   const sflowPort = options.sflowPort ?? (await freeUdpPort());
   const dir = mkdtempSync(join(tmpdir(), 'floodwatch-bench-fastnetmon-'));
-  const files = writeFastNetMonConfig({ dir, netflowPort, sflowPort, networks: options.networks, prometheusPort, ban: options.ban });
+  const files = writeFastNetMonConfig({ dir, netflowPort, sflowPort, networks: options.networks, prometheusPort, ban: options.ban, mirrorInterfaces: options.mirrorInterfaces });
   const child = startProcess('fastnetmon', FASTNETMON_BINARY, ['--configuration_file', files.config, '--log_file', files.log, '--disable_pid_logic'], {
     cwd: dir,
   });
@@ -126,7 +128,8 @@ export async function startFastNetMon(options: FastNetMonOptions): Promise<FastN
     forget();
   };
   try {
-    await waitUntilReady(child, metricsUrl, files, [netflowPort, sflowPort], ipv4HostCount(options.networks));
+    const collectorPorts = options.mirrorInterfaces ? [] : [netflowPort, sflowPort];
+    await waitUntilReady(child, metricsUrl, files, collectorPorts, ipv4HostCount(options.networks));
   } catch (err) {
     await stop();
     throw err;

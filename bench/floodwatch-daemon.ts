@@ -16,6 +16,8 @@ export interface FloodwatchDaemonOptions {
   notifyScript: string;
   /** Turn the REST API on at this TCP address (default: off). */
   api?: { listen: string; token: string };
+  /** Announce bans through the gobgpd whose gRPC API listens here (default: no BGP). */
+  gobgpApi?: string;
 }
 
 export interface FloodwatchDaemon {
@@ -35,7 +37,10 @@ function configText(dir: string, options: FloodwatchDaemonOptions): string {
     sources: { flow: { listen: ['127.0.0.1:0'] } },
     networks: [...options.networks],
     thresholds: { incoming: direction, outgoing: direction },
-    actions: { script: { enabled: true, path: options.notifyScript, format: 'text', timeout_seconds: 30 } },
+    actions: {
+      script: { enabled: true, path: options.notifyScript, format: 'text', timeout_seconds: 30 },
+      ...(options.gobgpApi && { gobgp: { enabled: true, api: options.gobgpApi } }),
+    },
     // Off like FastNetMon's in the benchmark, and so that runs never compete for its port,
     // unless the scenario measures it; mutations unlimited so that the limit is not measured.
     api: options.api
@@ -74,6 +79,15 @@ async function waitUntilListening(daemon: StartedProcess): Promise<string[]> {
   throw new Error(`floodwatch run did not log its listening addresses within 60 s:\n${tail(daemon.output().stdout, 15)}`);
 }
 
+async function waitUntilApiAnswers(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await sleep(50);
+  }
+  throw new Error(`floodwatch's REST API did not answer at ${url} within 30 s`);
+}
+
 /** Starts `floodwatch run` on a fresh config and state directory; resolves once it listens. */
 export async function startFloodwatchDaemon(options: FloodwatchDaemonOptions): Promise<FloodwatchDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'floodwatch-bench-daemon-'));
@@ -91,6 +105,7 @@ export async function startFloodwatchDaemon(options: FloodwatchDaemonOptions): P
   let listen: string[];
   try {
     listen = await waitUntilListening(daemon);
+    if (options.api) await waitUntilApiAnswers(`http://${options.api.listen}/api/v1/bans`);
   } catch (err) {
     await stop();
     throw err;

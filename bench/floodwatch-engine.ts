@@ -11,7 +11,7 @@ process.stdout.write(JSON.stringify({ listening }) + '\n');
 
 function stats() {
   const { table } = engine.snapshot(0);
-  const { exporters, listeners } = engine.sources();
+  const { exporters, listeners, mirrors } = engine.sources();
   const sum = (f: (e: (typeof exporters)[number]) => number) => exporters.reduce((n, e) => n + f(e), 0);
   return {
     datagrams: sum((e) => e.datagrams),
@@ -20,6 +20,10 @@ function stats() {
     kernel_drops: listeners.reduce((n, l) => n + l.kernel_drops, 0),
     hosts: table.hosts,
     evictions: table.evictions_full + table.evictions_idle,
+    mirror_packets: mirrors.reduce((n, m) => n + m.packets, 0),
+    mirror_kernel_drops: mirrors.reduce((n, m) => n + m.kernel_drops, 0),
+    mirror_ring_full: mirrors.reduce((n, m) => n + m.ring_full, 0),
+    mirror_errors: mirrors.flatMap((m) => (m.error ? [`${m.name}: ${m.error}`] : [])),
   };
 }
 

@@ -9,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { datasets, type DatagramDataset } from './datasets.js';
 import { runDetectionLatencyScenario } from './detection-latency-scenario.js';
 import { measureApiLatency } from './api-latency.js';
+import { measureBanToRoute } from './ban-to-route.js';
 import { measureFastNetMonIngest, type IngestFigures } from './fastnetmon-ingest.js';
 import { ensureFastNetMon } from './fastnetmon-install.js';
 import { startFastNetMon } from './fastnetmon.js';
 import { FloodwatchProcess } from './floodwatch.js';
 import { measureFloodwatchIngest } from './floodwatch-ingest.js';
+import { runMirrorCaptureScenario } from './mirror-capture-scenario.js';
 import { residentBytes } from './memory.js';
 import { onExit } from './processes.js';
 import { buildReplayer } from './replay.js';
@@ -113,6 +115,12 @@ async function main(): Promise<void> {
     { figure: `RSS ${mem.floodwatch.afterSeconds} s after the spray`, unit: 'MiB', fastnetmon: mem.fastnetmon?.after ?? null, floodwatch: mem.floodwatch.after, better: 'lower' },
   );
 
+  // Scenario 4: mirror capture, trafgen into a veth pair at a fixed rate (bench/mirror-capture-scenario.ts).
+  console.error('mirror capture: trafgen at a fixed rate into a veth pair...');
+  const mirror = await runMirrorCaptureScenario({ smoke: o.smoke });
+  results.mirror_capture = mirror.results;
+  rows.push(...mirror.rows);
+
   // Scenario 5: time from a SYN flood's start to the ban (bench/detection-latency-scenario.ts).
   console.error('detection latency: SYN floods at 2x and 10x the threshold...');
   const latency = await runDetectionLatencyScenario({ smoke: o.smoke });
@@ -127,6 +135,12 @@ async function main(): Promise<void> {
     { figure: 'API host lookup p99 under ingest (FastNetMon: no REST API)', unit: 'ms', fastnetmon: null, floodwatch: api.host_lookup.p99_ms, better: 'lower' },
     { figure: 'API ban + unban p99 under ingest (state fsync\'d)', unit: 'ms', fastnetmon: null, floodwatch: api.ban_and_unban.p99_ms, better: 'lower' },
   );
+
+  // Scenario 7 (BGP): ban decision to the route at gobgpd's peer (bench/ban-to-route.ts).
+  console.error('BGP: ban to route at the peer through gobgpd...');
+  const bgp = await measureBanToRoute(d.monitoredNetworks, o.smoke ? 2 : 10);
+  results.ban_to_route = bgp;
+  rows.push({ figure: 'Ban to blackhole route at the BGP peer, median (FastNetMon: bans only on detection)', unit: 'ms', fastnetmon: null, floodwatch: bgp.median_ms, better: 'lower' });
 
   const table = renderTable(rows);
   console.log(table);
