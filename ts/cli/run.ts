@@ -37,6 +37,8 @@ export async function runCommand(args: string[], version: string): Promise<numbe
     };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
+    // Run by ExaBGP, floodwatch stops with it: ExaBGP starts its processes again when it restarts.
+    if (exabgp.enabled && exabgp.mode === 'stdout') process.stdin.once('end', () => shutdown('ExaBGP closed standard input'));
   });
   await daemon.stop();
   return 0;

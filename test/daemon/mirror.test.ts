@@ -1,0 +1,55 @@
+// `floodwatch run` on a mirror port (AF_PACKET and AF_XDP on a veth pair): an NTP reflection sent
+// with tcpreplay is banned as what it is, and the attack's fingerprint, fetched from the REST
+// API, is a pcap that tshark reads back with the flood's packets.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AttackRecord } from '../../ts/attacks/types.js';
+import { attacksOn, daemonConfig, DaemonProcess, freeUdpPort, isBanned, waitFor, writeConfig } from '../support/daemon.js';
+import { createVethPair, type VethPair } from '../support/veth.js';
+import { ntpReflection, stream, writeCapture } from './floods.js';
+
+const isRoot = process.getuid?.() === 0;
+const TARGET = '198.51.100.40';
+const dir = mkdtempSync(join(tmpdir(), 'floodwatch-daemon-mirror-'));
+const cleanups: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function floodThroughMirror(engine: 'af_packet' | 'af_xdp') {
+  const veth: VethPair = createVethPair();
+  cleanups.push(() => veth.remove());
+  const stateDir = join(dir, `state-${engine}`);
+  const config = daemonConfig({ stateDir, port: await freeUdpPort(), thresholds: { incoming: { pps: 2000 } } });
+  (config.sources as Record<string, unknown>).mirror = [{ interface: veth.capture, engine, workers: 1 }];
+  const daemon = await DaemonProcess.start(writeConfig(join(dir, `${engine}.yaml`), config));
+  cleanups.push(() => daemon.kill());
+  // 3 s at 5000 pps: over the 2000 pps threshold from the first half second.
+  const capture = writeCapture(join(dir, `${engine}-ntp.pcap`), stream(5000, 3, ntpReflection(TARGET)));
+  execFileSync('tcpreplay', ['-q', '-i', veth.send, '--pps', String(capture.pps), capture.path], { stdio: 'ignore' });
+  await waitFor('the ban', () => isBanned(stateDir, TARGET));
+  const attack = await waitFor('the attack details', () => attacksOn(stateDir, TARGET).find((a: AttackRecord) => a.pcap !== null));
+  return { daemon, attack };
+}
+
+describe.runIf(isRoot)('floodwatch run on a mirror port', () => {
+  for (const engine of ['af_packet', 'af_xdp'] as const) {
+    it(`bans an NTP reflection seen through ${engine} and serves its fingerprint pcap`, async () => {
+      const { daemon, attack } = await floodThroughMirror(engine);
+      expect(attack.type).toBe('ntp_amplification');
+      expect(attack.top_source_ports[0].key).toBe('udp/123');
+      const response = await fetch(`${await daemon.apiUrl()}/attacks/${attack.id}/pcap`);
+      expect(response.status).toBe(200);
+      const pcap = join(dir, `${engine}-fingerprint.pcap`);
+      writeFileSync(pcap, Buffer.from(await response.arrayBuffer()));
+      const lines = execFileSync('tshark', ['-r', pcap, '-T', 'fields', '-e', 'ip.dst', '-e', 'udp.srcport'], { encoding: 'utf8' }).trim().split('\n');
+      expect(lines.length).toBeGreaterThan(100);
+      expect(new Set(lines)).toEqual(new Set([`${TARGET}\t123`]));
+      await daemon.kill();
+    });
+  }
+});
