@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import type { AttackRecord, AttackType, Ban, TopEntry } from '../../attacks/types.js';
 import type { FlowspecConfig } from '../../config/schema.js';
+import { REFLECTOR_PORTS } from '../../attacks/reflectors.js';
 
 export interface FlowRule {
   family: 4 | 6;
@@ -27,25 +28,6 @@ export function flowActionOf(config: FlowspecConfig): FlowAction {
     : { kind: 'rate_limit', bytesPerSecond: config.rate_limit_bytes_per_second };
 }
 
-/** UDP source ports of the services abused as reflectors (crates/detect/src/classify.rs, REFLECTOR_PORTS). */
-const REFLECTOR_PORTS: Record<string, number> = {
-  dns: 53,
-  ntp: 123,
-  ssdp: 1900,
-  memcached: 11211,
-  chargen: 19,
-  cldap: 389,
-  snmp: 161,
-  rip: 520,
-  mssql: 1434,
-  netbios: 137,
-  portmap: 111,
-  qotd: 17,
-  ws_discovery: 3702,
-  coap: 5683,
-  ard: 3283,
-  openvpn: 1194,
-};
 
 /** Part of the sampled packets a port must carry to go into the rule. */
 const DOMINANT_SHARE = 0.5;

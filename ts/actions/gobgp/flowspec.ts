@@ -1,6 +1,7 @@
 // The FlowSpec rule (RFC 8955, RFC 8956 for IPv6) that matches an attack's traffic, built from its record.
 import type { AttackRecord, TopEntry } from '../../attacks/types.js';
 import type { Direction } from '../../engine/types.js';
+import { REFLECTOR_PORTS } from '../../attacks/reflectors.js';
 
 export interface FlowspecPrefix {
   address: string;
@@ -54,25 +55,6 @@ const TCP_SYN = 0x02;
 const TCP_ACK = 0x10;
 const IS_FRAGMENT = 0x02;
 
-/** The UDP source port each amplification attack comes from (the reflectors' service). */
-export const REFLECTOR_PORTS: Record<string, number> = {
-  dns: 53,
-  ntp: 123,
-  ssdp: 1900,
-  memcached: 11211,
-  chargen: 19,
-  cldap: 389,
-  snmp: 161,
-  rip: 520,
-  mssql: 1434,
-  netbios: 137,
-  portmap: 111,
-  qotd: 17,
-  ws_discovery: 3702,
-  coap: 5683,
-  ard: 3283,
-  openvpn: 1194,
-};
 
 /** Part of the sampled packets one port must carry to be put in the rule. */
 const DOMINANT_PORT_SHARE = 0.8;
