@@ -22,7 +22,7 @@ pub struct AfXdpSource {
     bytes: u64,
     /// Descriptors the kernel gave that point outside the UMEM (never expected).
     bad_descriptors: u64,
-    /// How long to wait for a batch after a wake-up: 100 ns per RX ring slot, at most 500 µs.
+    /// How long to wait for a batch after a wake-up: 100 ns per RX ring slot, at most 1 ms.
     coalesce: Duration,
 }
 
@@ -36,7 +36,7 @@ impl AfXdpSource {
             bytes: 0,
             bad_descriptors: 0,
             coalesce: Duration::from_nanos(u64::from(ring_size) * 100)
-                .min(Duration::from_micros(500)),
+                .min(Duration::from_millis(1)),
         }
     }
 
