@@ -282,6 +282,8 @@ describe('engineConfig', () => {
       max_hosts: 1000000,
       max_spread_seconds: 60,
       mirror: [{ interface: 'eth1', fanout: 'lb', sampling_rate: 4 }],
+      fingerprint_packets: 500,
+      fingerprint_snap_len: 1518,
     });
   });
 

@@ -42,6 +42,7 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
     max_hosts: 1000000,
     max_spread_seconds: 60,
   },
+  fingerprint: { packets: 500, snap_len: 1518 },
   thresholds: {
     incoming: { pps: 20000, mbps: 1000 },
     outgoing: { pps: 20000, mbps: 1000 },

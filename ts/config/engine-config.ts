@@ -18,5 +18,7 @@ export function engineConfig(config: FloodwatchConfig): EngineConfig {
     max_hosts: counters.max_hosts,
     max_spread_seconds: counters.max_spread_seconds,
     mirror: config.sources.mirror.map((m) => ({ ...m })),
+    fingerprint_packets: config.fingerprint.packets,
+    fingerprint_snap_len: config.fingerprint.snap_len,
   };
 }

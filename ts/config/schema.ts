@@ -234,6 +234,17 @@ export const ActionsSchema = Type.Object(
   strict,
 );
 
+/** What is kept of each host under attack for its pcap. */
+export const FingerprintSchema = Type.Object(
+  {
+    /** Packets kept from the attack's detection on. */
+    packets: Type.Integer({ minimum: 0, maximum: 100000 }),
+    /** Bytes kept of each packet. */
+    snap_len: Type.Integer({ minimum: 64, maximum: 65535 }),
+  },
+  strict,
+);
+
 export const ApiSchema = Type.Object(
   {
     enabled: Type.Boolean(),
@@ -255,6 +266,7 @@ export const FloodwatchConfigSchema = Type.Object(
     networks: Type.Array(FormattedString('ip-prefix')),
     whitelist: Type.Array(FormattedString('ip-prefix')),
     counters: CountersSchema,
+    fingerprint: FingerprintSchema,
     thresholds: ThresholdsSchema,
     ban: BanSchema,
     hostgroups: Type.Array(HostgroupSchema),

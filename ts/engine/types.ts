@@ -110,6 +110,8 @@ export interface EngineConfig {
   max_spread_seconds?: number;
   held_data_max_ms?: number;
   mirror?: MirrorSourceConfig[];
+  fingerprint_packets?: number;
+  fingerprint_snap_len?: number;
 }
 
 /** A mirror port (crates/collector/src/config.rs MirrorConfig). */

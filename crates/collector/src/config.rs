@@ -29,6 +29,10 @@ pub struct EngineConfig {
     pub held_data_max_ms: u64,
     /// Mirror ports captured with AF_PACKET or AF_XDP.
     pub mirror: Vec<MirrorConfig>,
+    /// Packets kept of each host under attack, from its detection on, for its pcap.
+    pub fingerprint_packets: usize,
+    /// Bytes kept of each of those packets.
+    pub fingerprint_snap_len: usize,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -146,6 +150,8 @@ impl Default for EngineConfig {
             max_spread_seconds: 60,
             held_data_max_ms: 2000,
             mirror: Vec::new(),
+            fingerprint_packets: 500,
+            fingerprint_snap_len: 1518,
         }
     }
 }
@@ -164,6 +170,10 @@ impl std::error::Error for ConfigError {}
 impl EngineConfig {
     pub fn from_json(json: &str) -> Result<EngineConfig, ConfigError> {
         serde_json::from_str(json).map_err(|e| ConfigError(format!("engine config: {e}")))
+    }
+
+    pub fn fingerprint(&self) -> floodwatch_detect::FingerprintConfig {
+        floodwatch_detect::FingerprintConfig { packets_per_host: self.fingerprint_packets, snap_len: self.fingerprint_snap_len.max(64) }
     }
 
     pub fn worker_count(&self) -> usize {

@@ -34,12 +34,12 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(config: CounterConfig, watch: WatchList) -> Core {
+    pub fn new(config: CounterConfig, watch: WatchList, fingerprint: FingerprintConfig) -> Core {
         Core {
             table: HostTable::new(config),
             thresholds: Thresholds::default(),
             samples: SampleStore::new(&watch),
-            fingerprints: FingerprintStore::new(&watch, FingerprintConfig::default()),
+            fingerprints: FingerprintStore::new(&watch, fingerprint),
             watch,
             violations: VecDeque::new(),
             last_reported: AHashMap::new(),

@@ -80,7 +80,7 @@ impl Engine {
         };
         let watch = WatchList::new();
         Ok(Engine {
-            core: Arc::new(Mutex::new(Core::new(counter_config.clone(), watch.clone()))),
+            core: Arc::new(Mutex::new(Core::new(counter_config.clone(), watch.clone(), config.fingerprint()))),
             watch,
             sources: Arc::new(Mutex::new(SourcesState::default())),
             counter_config,
@@ -141,7 +141,7 @@ impl Engine {
                     ..DecoderConfig::default()
                 }),
                 aggregator: LocalAggregator::new(&self.counter_config),
-                samples: SampleCollector::new(&self.watch),
+                samples: SampleCollector::new(&self.watch).with_snap_len(self.config.fingerprint_snap_len),
                 allowed: self.allowed.clone(),
                 sampling_overrides: self.sampling_overrides.clone(),
                 batch_size: self.config.batch_size.max(1),
@@ -158,7 +158,7 @@ impl Engine {
                 index,
                 source,
                 aggregator: LocalAggregator::new(&self.counter_config),
-                samples: SampleCollector::new(&self.watch),
+                samples: SampleCollector::new(&self.watch).with_snap_len(self.config.fingerprint_snap_len),
                 parse: ParseOptions { decapsulate: mirror.decapsulate },
                 sampling_rate: mirror.sampling_rate.max(1),
                 tick_ms: self.config.tick_ms,

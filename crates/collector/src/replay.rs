@@ -81,8 +81,8 @@ impl Replay {
         let watch = WatchList::new();
         Ok(Replay {
             aggregator: LocalAggregator::new(&counters),
-            samples: SampleCollector::new(&watch),
-            core: Arc::new(Mutex::new(Core::new(counters, watch))),
+            samples: SampleCollector::new(&watch).with_snap_len(config.fingerprint_snap_len),
+            core: Arc::new(Mutex::new(Core::new(counters, watch, config.fingerprint()))),
             reader,
             parse: ParseOptions { decapsulate: options.decapsulate },
             sampling_rate: options.sampling_rate.max(1),
