@@ -3,7 +3,6 @@
 // token. Their exit codes, their output, and their errors when the daemon is away or the token wrong.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,9 +17,11 @@ import {
   readBans,
   Teardown,
   waitFor,
+  waitForApi,
   writeConfig,
   writeNotifyScript,
 } from '../support/daemon.js';
+import { freeTcpPort } from '../support/gobgpd.js';
 import { softflowd } from '../support/exporters.js';
 import { writePcap, type PacketSpec } from '../support/pcap.js';
 
@@ -30,32 +31,8 @@ const NOT_RUNNING = (url: string) =>
   `floodwatch is not running at ${url} (start it with \`floodwatch run\`, or point FLOODWATCH_URL / --url at it)`;
 const BAD_TOKEN = 'the API refused the token: set FLOODWATCH_API_TOKEN or --token to one of api.tokens';
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForApi(url: string, daemon: DaemonProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/api/v1/bans`)).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (!daemon.running) throw new Error(`floodwatch exited before its API answered:\n${daemon.stderr}`);
-    if (Date.now() > deadline) throw new Error(`the API at ${url} did not answer GET /api/v1/bans within ${timeoutMs / 1000} s; log:\n${daemon.logText()}`);
-    await sleep(200);
-  }
-}
 
 /** The CLI's API commands, run the way main.ts runs them. */
 function writeCliWrapper(dir: string): string {

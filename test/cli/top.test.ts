@@ -2,7 +2,6 @@
 // live view in a real terminal (tmux), against a real daemon that real NetFlow reaches.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,7 +18,8 @@ import {
   type HostRow,
   type TopData,
 } from '../../ts/cli/top-screen.js';
-import { DaemonProcess, daemonConfig, freeUdpPort, Teardown, waitFor, writeConfig } from '../support/daemon.js';
+import { DaemonProcess, daemonConfig, freeUdpPort, Teardown, waitFor, waitForApi, writeConfig } from '../support/daemon.js';
+import { freeTcpPort } from '../support/gobgpd.js';
 import { softflowd } from '../support/exporters.js';
 import { writePcap, type PacketSpec } from '../support/pcap.js';
 
@@ -202,32 +202,8 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'a-test-token-of-16+chars';
 const WATCHED = '198.51.100.42';
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForApi(url: string, daemon: DaemonProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/api/v1/bans`)).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (!daemon.running) throw new Error(`floodwatch exited before its API answered:\n${daemon.stderr}`);
-    if (Date.now() > deadline) throw new Error(`the API at ${url} did not answer GET /api/v1/bans within ${timeoutMs / 1000} s; log:\n${daemon.logText()}`);
-    await sleep(200);
-  }
-}
 
 /** One UDP flow to WATCHED lasting 50 s: the engine spreads it, so the host stays on top for that long. */
 function steadyFlow(path: string): string {

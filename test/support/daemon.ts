@@ -300,3 +300,18 @@ function parseLogLine(line: string): LogLine {
     return { level: 0, time: Date.now(), msg: line };
   }
 }
+
+/** Waits until the REST API at `url` answers GET /api/v1/bans, or says why it did not. */
+export async function waitForApi(url: string, daemon: DaemonProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/api/v1/bans`)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (!daemon.running) throw new Error(`floodwatch exited before its API answered:\n${daemon.stderr}`);
+    if (Date.now() > deadline) throw new Error(`the API at ${url} did not answer GET /api/v1/bans within ${timeoutMs / 1000} s; log:\n${daemon.logText()}`);
+    await sleep(200);
+  }
+}
