@@ -12,12 +12,8 @@
 mod capture_bench;
 
 use capture_bench::*;
-use std::process::{Command, Stdio};
 
-use floodwatch_capture::af_packet::{
-    open_af_packet, AfPacketConfig, Fanout, FanoutMode,
-};
-
+use floodwatch_capture::af_packet::{open_af_packet, AfPacketConfig, Fanout, FanoutMode};
 
 struct Scenario {
     label: &'static str,
@@ -44,26 +40,16 @@ const SCENARIOS: [Scenario; 3] = [
 ];
 
 fn main() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("af_packet_cpu: needs root (veth pair, AF_PACKET); skipped");
+    let Some(setup) = setup("af_packet_cpu", "veth pair, AF_PACKET") else {
         return;
-    }
-    if !Command::new("sh")
-        .args(["-c", "command -v trafgen"])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        println!("af_packet_cpu: needs trafgen (apt-get install -y netsniff-ng); skipped");
-        return;
-    }
-    let pps: u64 = env_or("FW_BENCH_PPS", 200_000);
-    let packets: u64 = env_or("FW_BENCH_PACKETS", 2_000_000);
-    let veth = Veth::new();
-    let trafgen_config =
-        std::env::temp_dir().join(format!("fwap-bench-{}.trafgen", std::process::id()));
-    std::fs::write(&trafgen_config, trafgen_packets()).unwrap();
+    };
+    let Setup {
+        veth,
+        trafgen_config,
+        pps,
+        packets,
+    } = &setup;
+    let (pps, packets) = (*pps, *packets);
 
     println!(
         "AF_PACKET capture CPU on a veth pair, trafgen sending {packets} packets of 60 bytes \
@@ -80,7 +66,7 @@ fn main() {
         };
         let sources = open_af_packet(&config, scenario.members).unwrap();
         let result = measure(sources, scenario.parse, || {
-            send_with_trafgen(&veth.send, pps, packets, &trafgen_config);
+            send_with_trafgen(&veth.send, pps, packets, trafgen_config);
         });
         let cpu = result.user + result.system;
         println!(
@@ -96,5 +82,4 @@ fn main() {
             result.stats.packets as f64 / result.wall.as_secs_f64(),
         );
     }
-    let _ = std::fs::remove_file(&trafgen_config);
 }

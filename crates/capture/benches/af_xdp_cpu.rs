@@ -14,10 +14,8 @@
 mod capture_bench;
 
 use capture_bench::*;
-use std::process::{Command, Stdio};
 
 use floodwatch_capture::af_xdp::{open_af_xdp, AfXdpConfig, XdpMode, ZeroCopy};
-
 
 struct Scenario {
     label: &'static str,
@@ -55,28 +53,18 @@ const SCENARIOS: [Scenario; 5] = [
 ];
 
 fn main() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("af_xdp_cpu: needs root (veth pair, XDP, AF_XDP); skipped");
+    let Some(setup) = setup("af_xdp_cpu", "veth pair, XDP, AF_XDP") else {
         return;
-    }
-    if !Command::new("sh")
-        .args(["-c", "command -v trafgen"])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-    {
-        println!("af_xdp_cpu: needs trafgen (apt-get install -y netsniff-ng); skipped");
-        return;
-    }
-    let pps: u64 = env_or("FW_BENCH_PPS", 200_000);
-    let packets: u64 = env_or("FW_BENCH_PACKETS", 2_000_000);
-    let veth = Veth::new();
-    let trafgen_config =
-        std::env::temp_dir().join(format!("fwxd-bench-{}.trafgen", std::process::id()));
-    std::fs::write(&trafgen_config, trafgen_packets()).unwrap();
+    };
+    let Setup {
+        veth,
+        trafgen_config,
+        pps,
+        packets,
+    } = &setup;
+    let (pps, packets) = (*pps, *packets);
     let send = || {
-        send_with_trafgen(&veth.send, pps, packets, &trafgen_config);
+        send_with_trafgen(&veth.send, pps, packets, trafgen_config);
     };
 
     println!(
@@ -130,5 +118,4 @@ fn main() {
             result.stats.packets as f64 / result.wall.as_secs_f64(),
         );
     }
-    let _ = std::fs::remove_file(&trafgen_config);
 }

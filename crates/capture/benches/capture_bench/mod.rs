@@ -24,7 +24,11 @@ pub struct Measured {
 
 /// Runs one receiver thread per source while `send` runs, then until the rings are empty;
 /// returns this process's CPU time over that span and the sum of the sources' counters.
-pub fn measure<S: PacketSource + 'static>(sources: Vec<S>, parse: bool, send: impl FnOnce()) -> Measured {
+pub fn measure<S: PacketSource + 'static>(
+    sources: Vec<S>,
+    parse: bool,
+    send: impl FnOnce(),
+) -> Measured {
     let sending = Arc::new(AtomicBool::new(true));
     let (self_before, children_before) = (rusage(libc::RUSAGE_SELF), rusage(libc::RUSAGE_CHILDREN));
     let started = Instant::now();
@@ -186,11 +190,65 @@ pub fn link_ready(interface: &str) -> bool {
 /// machine's socket memory and IRQ settings alone.
 pub fn send_with_trafgen(dev: &str, pps: u64, packets: u64, config: &std::path::Path) {
     let status = Command::new("trafgen")
-        .args(["--dev", dev, "--cpus", "1", "--no-sock-mem", "--notouch-irq", "--no-cpu-stats"])
-        .args(["--rate", &format!("{pps}pps"), "--num", &packets.to_string(), "--conf"])
+        .args([
+            "--dev",
+            dev,
+            "--cpus",
+            "1",
+            "--no-sock-mem",
+            "--notouch-irq",
+            "--no-cpu-stats",
+        ])
+        .args([
+            "--rate",
+            &format!("{pps}pps"),
+            "--num",
+            &packets.to_string(),
+            "--conf",
+        ])
         .arg(config)
         .stdout(Stdio::null())
         .status()
         .unwrap();
     assert!(status.success(), "trafgen failed");
+}
+
+/// What a capture bench sends: a veth pair, trafgen's packet list, the rate and the count.
+pub struct Setup {
+    pub veth: Veth,
+    pub trafgen_config: std::path::PathBuf,
+    pub pps: u64,
+    pub packets: u64,
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.trafgen_config);
+    }
+}
+
+/// Root and trafgen are needed; without them the bench says so and does nothing.
+pub fn setup(bench: &str, needs: &str) -> Option<Setup> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        println!("{bench}: needs root ({needs}); skipped");
+        return None;
+    }
+    let trafgen = Command::new("sh")
+        .args(["-c", "command -v trafgen"])
+        .stdout(Stdio::null())
+        .status();
+    if !trafgen.is_ok_and(|s| s.success()) {
+        println!("{bench}: needs trafgen (apt-get install -y netsniff-ng); skipped");
+        return None;
+    }
+    let trafgen_config =
+        std::env::temp_dir().join(format!("{bench}-{}.trafgen", std::process::id()));
+    std::fs::write(&trafgen_config, trafgen_packets()).unwrap();
+    Some(Setup {
+        veth: Veth::new(),
+        trafgen_config,
+        pps: env_or("FW_BENCH_PPS", 200_000),
+        packets: env_or("FW_BENCH_PACKETS", 2_000_000),
+    })
 }
