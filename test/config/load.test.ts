@@ -291,6 +291,20 @@ describe('engineConfig', () => {
     expect(problemsOf('sources: { mirror: [{ interface: eth1, engine: pcap }] }\n').join('\n')).toMatch(/sources\.mirror\[0\]\.engine/);
   });
 
+  it('refuses a mirror block size off the page size and an AF_XDP ring that is not a power of two', () => {
+    expect(
+      problemsOf('sources: { mirror: [{ interface: eth1, block_size: 1000000 }, { interface: eth2, engine: af_xdp, xdp_ring_size: 10000 }] }\n'),
+    ).toEqual([
+      'test.yaml: sources.mirror[0].block_size: 1000000 is not a multiple of the page size (4096 bytes)',
+      'test.yaml: sources.mirror[1].xdp_ring_size: 10000 is not a power of two (e.g. 8192)',
+    ]);
+  });
+
+  it('hands the AF_XDP ring, frames and batch wait to the engine', () => {
+    const config = parseConfig('sources: { mirror: [{ interface: eth1, engine: af_xdp, xdp_frame_count: 65536, xdp_ring_size: 32768, batch_wait_ms: 5 }] }\n', 'xdp.yaml');
+    expect(engineConfig(config).mirror).toEqual([{ interface: 'eth1', engine: 'af_xdp', xdp_frame_count: 65536, xdp_ring_size: 32768, batch_wait_ms: 5 }]);
+  });
+
   it('hands the embedded default to the engine unchanged', () => {
     const config = embeddedDefault();
     const engine = engineConfig(config);

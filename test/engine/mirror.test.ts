@@ -64,9 +64,14 @@ describe.runIf(isRoot)('mirror port capture', () => {
     });
   }
 
-  for (const xdp_mode of ['generic', 'native'] as const) {
-    it(`AF_XDP in ${xdp_mode} mode counts every packet to the right host`, async () => {
-      const { engine, mirrors } = await captureThrough({ engine: 'af_xdp', xdp_mode }, traffic.packets);
+  const xdpCases = [
+    { name: 'generic mode', options: { xdp_mode: 'generic' } },
+    { name: 'native mode', options: { xdp_mode: 'native' } },
+    { name: 'native mode with its own ring, frames and batch wait', options: { xdp_mode: 'native', xdp_frame_count: 4096, xdp_ring_size: 2048, batch_wait_ms: 2 } },
+  ] as const;
+  for (const { name, options } of xdpCases) {
+    it(`AF_XDP in ${name} counts every packet to the right host`, async () => {
+      const { engine, mirrors } = await captureThrough({ engine: 'af_xdp', ...options }, traffic.packets);
       try {
         expect(mirrors.reduce((n, m) => n + m.packets, 0)).toBe(traffic.packets.length);
         for (const [ip, want] of traffic.incoming) {

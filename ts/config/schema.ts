@@ -66,6 +66,11 @@ export const MirrorSourceSchema = Type.Object(
     decapsulate: Type.Optional(Type.Boolean()),
     xdp_mode: Type.Optional(Choice(['auto', 'native', 'generic'] as const)),
     zero_copy: Type.Optional(Choice(['auto', 'on', 'off'] as const)),
+    /** How long a captured frame may wait before its worker takes it (af_packet block timeout, af_xdp longest sleep). */
+    batch_wait_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** af_xdp: UMEM frames (2 KiB each) and RX ring entries (a power of two) per RX queue. */
+    xdp_frame_count: Type.Optional(Type.Integer({ minimum: 64, maximum: 1 << 20 })),
+    xdp_ring_size: Type.Optional(Type.Integer({ minimum: 64, maximum: 1 << 20 })),
   },
   strict,
 );

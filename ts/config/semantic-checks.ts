@@ -8,7 +8,13 @@ import type { FloodwatchConfig } from './schema.js';
 
 /** Runs on a configuration the schema accepted. */
 export function semanticProblems(config: FloodwatchConfig): ConfigProblem[] {
-  return [...networkProblems(config), ...flowSourceProblems(config), ...hostgroupProblems(config), ...actionProblems(config)];
+  return [
+    ...networkProblems(config),
+    ...flowSourceProblems(config),
+    ...mirrorProblems(config),
+    ...hostgroupProblems(config),
+    ...actionProblems(config),
+  ];
 }
 
 function networkProblems(config: FloodwatchConfig): ConfigProblem[] {
@@ -42,6 +48,21 @@ function flowSourceProblems(config: FloodwatchConfig): ConfigProblem[] {
       reason: `exporter ${exporters[index]} already has an override (sources.flow.sampling_overrides[${first}])`,
     });
   }
+  return problems;
+}
+
+function mirrorProblems(config: FloodwatchConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  config.sources.mirror.forEach((mirror, m) => {
+    const where = `sources.mirror[${m}]`;
+    if (mirror.block_size !== undefined && mirror.block_size % 4096 !== 0) {
+      problems.push({ where: `${where}.block_size`, reason: `${mirror.block_size} is not a multiple of the page size (4096 bytes)` });
+    }
+    const ring = mirror.xdp_ring_size;
+    if (ring !== undefined && (ring & (ring - 1)) !== 0) {
+      problems.push({ where: `${where}.xdp_ring_size`, reason: `${ring} is not a power of two (e.g. ${2 ** Math.round(Math.log2(ring))})` });
+    }
+  });
   return problems;
 }
 

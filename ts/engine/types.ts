@@ -129,6 +129,9 @@ export interface MirrorSourceConfig {
   decapsulate?: boolean;
   xdp_mode?: 'auto' | 'native' | 'generic';
   zero_copy?: 'auto' | 'on' | 'off';
+  batch_wait_ms?: number;
+  xdp_frame_count?: number;
+  xdp_ring_size?: number;
 }
 
 /** A host over one of its thresholds, as the engine's per-tick check reports it. */

@@ -100,6 +100,15 @@ pub struct MirrorConfig {
     pub xdp_mode: XdpModeName,
     #[serde(default = "MirrorConfig::default_zero_copy")]
     pub zero_copy: ZeroCopyName,
+    /// How long a captured frame may wait before its worker takes it: AF_PACKET's block
+    /// timeout, AF_XDP's longest sleep between drains of the RX ring.
+    #[serde(default = "MirrorConfig::default_batch_wait_ms")]
+    pub batch_wait_ms: u32,
+    /// AF_XDP: UMEM frames (2 KiB each) and RX ring entries per RX queue.
+    #[serde(default = "MirrorConfig::default_xdp_frame_count")]
+    pub xdp_frame_count: u32,
+    #[serde(default = "MirrorConfig::default_xdp_ring_size")]
+    pub xdp_ring_size: u32,
 }
 
 impl MirrorConfig {
@@ -123,6 +132,15 @@ impl MirrorConfig {
     }
     fn default_zero_copy() -> ZeroCopyName {
         ZeroCopyName::Auto
+    }
+    fn default_batch_wait_ms() -> u32 {
+        floodwatch_capture::af_packet::DEFAULT_BLOCK_TIMEOUT_MS
+    }
+    fn default_xdp_frame_count() -> u32 {
+        floodwatch_capture::af_xdp::AfXdpConfig::default().frame_count
+    }
+    fn default_xdp_ring_size() -> u32 {
+        floodwatch_capture::af_xdp::AfXdpConfig::default().ring_size
     }
 }
 

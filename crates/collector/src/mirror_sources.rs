@@ -35,6 +35,7 @@ fn open_packet_sockets(config: &MirrorConfig, default_workers: usize) -> io::Res
         fanout: Some(Fanout { group_id, mode }),
         promiscuous: config.promiscuous,
         snap_len: config.snap_len,
+        block_timeout_ms: config.batch_wait_ms,
         ..AfPacketConfig::default()
     };
     let sources = open_af_packet(&af_packet, members)?;

@@ -1,6 +1,7 @@
 //! AF_XDP sources for a mirror configuration: one per RX queue of the interface.
 
 use std::io;
+use std::time::Duration;
 
 use floodwatch_capture::af_xdp::{open_af_xdp, AfXdpConfig, XdpMode, ZeroCopy};
 use floodwatch_capture::PacketSource;
@@ -20,6 +21,9 @@ pub fn open_xdp_sockets(config: &MirrorConfig) -> io::Result<MirrorSources> {
             ZeroCopyName::On => ZeroCopy::On,
             ZeroCopyName::Off => ZeroCopy::Off,
         },
+        frame_count: config.xdp_frame_count,
+        ring_size: config.xdp_ring_size,
+        max_batch_wait: Duration::from_millis(u64::from(config.batch_wait_ms)),
         ..AfXdpConfig::new(&config.interface)
     };
     let mut capture = open_af_xdp(&xdp)?;

@@ -187,6 +187,13 @@ impl<T: Copy> Ring<T> {
         unsafe { self.entries.add(slot).read() }
     }
 
+    /// Where the `i`th available entry lives, to prefetch it.
+    pub fn entry_ptr(&self, i: u32) -> *const T {
+        let slot = (self.cached_cons.wrapping_add(i) & self.mask) as usize;
+        // SAFETY: slot < size: inside the entry array.
+        unsafe { self.entries.add(slot) }
+    }
+
     /// Hands `n` read entries back to the kernel.
     pub fn release(&mut self, n: u32) {
         self.cached_cons = self.cached_cons.wrapping_add(n);

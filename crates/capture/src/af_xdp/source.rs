@@ -1,17 +1,20 @@
-//! One RX queue as a `PacketSource`: wait on the socket, hand over what the RX ring holds,
-//! give the frames back on the fill ring.
+//! One RX queue as a `PacketSource`: let frames gather (pacer.rs), hand over what the RX ring
+//! holds, give the frames back on the fill ring.
 
 use std::io;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::pacer::{Pacer, PROBE_WAIT};
+use super::prefetch::prefetch;
 use super::socket::XskSocket;
 use super::sys::xdp_statistics;
 use crate::{Frame, PacketSource, SourceStats};
 
 /// Descriptors handed over per poll at most (the rest waits for the next poll).
-const BATCH: u32 = 256;
-/// After a wake-up with fewer frames than this ready, wait `coalesce` for more.
-const COALESCE_FRAMES: u32 = 32;
+const BATCH: u32 = 1024;
+/// How far ahead to prefetch descriptors (four to a cache line) and frames.
+const DESC_AHEAD: u32 = 16;
+const FRAME_AHEAD: u32 = 4;
 
 /// The AF_XDP socket of one RX queue; one per worker thread.
 pub struct AfXdpSource {
@@ -22,12 +25,17 @@ pub struct AfXdpSource {
     bytes: u64,
     /// Descriptors the kernel gave that point outside the UMEM (never expected).
     bad_descriptors: u64,
-    /// How long to wait for a batch after a wake-up: 100 ns per RX ring slot, at most 1 ms.
-    coalesce: Duration,
+    pacer: Pacer,
 }
 
 impl AfXdpSource {
-    pub(super) fn new(socket: XskSocket, ifname: &str, queue: u32, ring_size: u32) -> AfXdpSource {
+    pub(super) fn new(
+        socket: XskSocket,
+        ifname: &str,
+        queue: u32,
+        ring_size: u32,
+        max_batch_wait: Duration,
+    ) -> AfXdpSource {
         AfXdpSource {
             socket,
             name: format!("af_xdp:{ifname}#{queue}"),
@@ -35,8 +43,7 @@ impl AfXdpSource {
             packets: 0,
             bytes: 0,
             bad_descriptors: 0,
-            coalesce: Duration::from_nanos(u64::from(ring_size) * 100)
-                .min(Duration::from_millis(1)),
+            pacer: Pacer::new(ring_size, max_batch_wait),
         }
     }
 
@@ -71,6 +78,18 @@ impl AfXdpSource {
         debug_assert!(room >= ready);
         let mut delivered = 0;
         for i in 0..ready {
+            // The kernel wrote the descriptors and frames from another core: start fetching
+            // those a few frames ahead so that their cache misses overlap.
+            if i + DESC_AHEAD < ready {
+                prefetch(self.socket.rx.entry_ptr(i + DESC_AHEAD));
+            }
+            if i + FRAME_AHEAD < ready {
+                prefetch(
+                    self.socket
+                        .umem
+                        .ptr(self.socket.rx.peek(i + FRAME_AHEAD).addr),
+                );
+            }
             let desc = self.socket.rx.peek(i);
             match self.socket.umem.frame(desc.addr, desc.len) {
                 Some(data) => {
@@ -98,30 +117,33 @@ impl AfXdpSource {
     }
 }
 
-impl PacketSource for AfXdpSource {
-    fn poll(&mut self, timeout_ms: i32, each: &mut dyn FnMut(&Frame<'_>)) -> io::Result<usize> {
-        let delivered = self.drain(each);
-        if delivered > 0 {
-            return Ok(delivered);
+impl AfXdpSource {
+    /// Sleeps `pause` (cut short at `deadline`) and tells the pacer how many frames gathered.
+    fn gather(&mut self, pause: Duration, deadline: Instant) -> u32 {
+        let pause = pause.min(deadline.saturating_duration_since(Instant::now()));
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
         }
-        if timeout_ms == 0 {
-            if self.socket.fill.needs_wakeup() {
-                self.socket.wake();
-            }
-            return Ok(self.drain(each));
-        }
-        let started = Instant::now();
+        let ready = self.socket.rx.available(u32::MAX);
+        self.pacer.observe(ready, pause);
+        ready
+    }
+
+    /// Blocks until the first frame after a lull (true) or `deadline` (false).
+    fn wait_readable(&self, deadline: Instant) -> io::Result<bool> {
+        let left = deadline.saturating_duration_since(Instant::now());
         let mut pfd = libc::pollfd {
             fd: self.socket.fd(),
             events: libc::POLLIN,
             revents: 0,
         };
+        let timeout_ms = left.as_millis().min(i32::MAX as u128) as i32;
         // SAFETY: polls one live pollfd. poll(2) on an AF_XDP socket also wakes up the driver.
         let ret = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
         if ret < 0 {
             let err = io::Error::last_os_error();
             if err.kind() == io::ErrorKind::Interrupted {
-                return Ok(0);
+                return Ok(false);
             }
             return Err(err);
         }
@@ -131,17 +153,31 @@ impl PacketSource for AfXdpSource {
                 self.name
             )));
         }
-        // Woken by the first frame of a lull: give the next ones a moment to arrive, so that
-        // at moderate rates one wake-up serves a batch rather than a frame (the kernel wakes
-        // the socket for every frame). Short enough that the RX ring cannot fill meanwhile
-        // below ~10 Mpps, and within the caller's timeout.
-        if ret > 0 && self.socket.rx.available(COALESCE_FRAMES) < COALESCE_FRAMES {
-            let left =
-                Duration::from_millis(timeout_ms.max(0) as u64).saturating_sub(started.elapsed());
-            let pause = self.coalesce.min(left);
-            if !pause.is_zero() {
-                std::thread::sleep(pause);
+        Ok(ret > 0)
+    }
+}
+
+impl PacketSource for AfXdpSource {
+    /// Under traffic: a sleep the pacer sets, then what gathered (one wake-up per batch).
+    /// After a lull: blocks in poll(2) until the first frame, then a short probe sleep shows
+    /// the new rate before the pacer sleeps longer.
+    fn poll(&mut self, timeout_ms: i32, each: &mut dyn FnMut(&Frame<'_>)) -> io::Result<usize> {
+        let delivered = self.drain(each);
+        if delivered > 0 {
+            return Ok(delivered);
+        }
+        if timeout_ms <= 0 {
+            if self.socket.fill.needs_wakeup() {
+                self.socket.wake();
             }
+            return Ok(self.drain(each));
+        }
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
+        if self.gather(self.pacer.wait(), deadline) == 0 {
+            if !self.wait_readable(deadline)? {
+                return Ok(0);
+            }
+            self.gather(PROBE_WAIT, deadline);
         }
         Ok(self.drain(each))
     }
