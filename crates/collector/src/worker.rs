@@ -77,10 +77,8 @@ pub fn run(mut w: WorkerSetup) {
             }
             // Drain the socket, but come back to flush on time under a steady flood.
             loop {
-                let received = match batch.receive(fd.fd) {
-                    Ok(n) => n,
-                    Err(_) => 0,
-                };
+                // EAGAIN once the socket is drained; UDP sockets report nothing else here.
+                let received = batch.receive(fd.fd).unwrap_or(0);
                 for i in 0..received {
                     let Some(datagram) = batch.get(i) else { continue };
                     if datagram.truncated {
