@@ -42,6 +42,16 @@ describe('floodwatch check-config', () => {
     expect(stdout).toContain('  actions on: script /usr/local/bin/notify_about_attack.sh\n');
   });
 
+  it('names each BGP action with where it announces, and the mirror ports', async () => {
+    const path = testdata('bgp-and-mirror.yaml');
+    const { code, stdout } = await runCommand(checkConfigCommand, ['--config', path]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      '  actions on: gobgp at 127.0.0.1:50051 (blackhole next hop 192.0.2.66, subnets /24, flowspec discard); exabgp through /run/exabgp/exabgp.in (blackhole next hop 192.0.2.1)\n',
+    );
+    expect(stdout).toContain('  mirror ports: eth1 (af_packet), eth2 (af_xdp)\n');
+  });
+
   it('prints every problem to stderr and exits 1', async () => {
     const path = testdata('invalid.yaml');
     const { code, stdout, stderr } = await runCommand(checkConfigCommand, ['--config', path]);

@@ -250,6 +250,16 @@ describe('semantic checks', () => {
     expect(parseConfig('actions: { email: { to: [] } }\n', 'ok.yaml').actions.email.to).toEqual([]);
   });
 
+  it('refuse a BGP community whose parts do not fit in 16 bits (32 for large ones)', () => {
+    expect(
+      problemsOf('actions: { gobgp: { blackhole: { communities: ["65001:666", "99999:1"], large_communities: ["1:2:4294967296"], subnet: { communities: ["1:70000"] } } } }\n'),
+    ).toEqual([
+      "test.yaml: actions.gobgp.blackhole.communities[1]: '99999:1': each part must be 0 to 65535",
+      "test.yaml: actions.gobgp.blackhole.subnet.communities[0]: '1:70000': each part must be 0 to 65535",
+      "test.yaml: actions.gobgp.blackhole.large_communities[0]: '1:2:4294967296': each part must be 0 to 4294967295",
+    ]);
+  });
+
   it('refuse no monitored network, a listen address twice and two overrides for an exporter', () => {
     expect(
       problemsOf(

@@ -1,7 +1,16 @@
 // `floodwatch check-config [--config FILE]`: validates a configuration without starting anything.
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
-import { ACTION_NAMES, DIRECTIONS, PROTOCOL_CLASSES, type FloodwatchConfig, type Thresholds } from '../config/schema.js';
+import {
+  ACTION_NAMES,
+  DIRECTIONS,
+  PROTOCOL_CLASSES,
+  type ActionName,
+  type BlackholeConfig,
+  type FloodwatchConfig,
+  type FlowspecConfig,
+  type Thresholds,
+} from '../config/schema.js';
 
 const USAGE = `usage: floodwatch check-config [--config FILE]
 
@@ -47,9 +56,7 @@ function parseArgs(args: string[]): { config?: string } | { usage: string } {
 
 function summary(config: FloodwatchConfig): string {
   const hostgroups = config.hostgroups.map((group) => group.name);
-  const actions = ACTION_NAMES.filter((name) => config.actions[name].enabled).map((name) =>
-    name === 'script' ? `script ${config.actions.script.path}` : `email to ${config.actions.email.to.join(', ')}`,
-  );
+  const actions = ACTION_NAMES.filter((name) => config.actions[name].enabled).map((name) => describeAction(config, name));
   const ban = config.ban.enabled
     ? `on, ${config.ban.time_seconds} s${config.ban.unban_only_if_attack_finished ? ', kept while the attack goes on' : ''}`
     : 'off';
@@ -62,7 +69,31 @@ function summary(config: FloodwatchConfig): string {
     `actions on: ${actions.length === 0 ? 'none' : actions.join('; ')}`,
     `listening: ${config.sources.flow.listen.length === 0 ? 'nowhere' : config.sources.flow.listen.join(', ')}`,
   ];
+  if (config.sources.mirror.length > 0) {
+    lines.push(`mirror ports: ${config.sources.mirror.map((m) => `${m.interface} (${m.engine ?? 'af_packet'})`).join(', ')}`);
+  }
   return lines.map((line) => `  ${line}\n`).join('');
+}
+
+function describeAction(config: FloodwatchConfig, name: ActionName): string {
+  const { script, email, gobgp, exabgp } = config.actions;
+  switch (name) {
+    case 'script':
+      return `script ${script.path}`;
+    case 'email':
+      return `email to ${email.to.join(', ')}`;
+    case 'gobgp':
+      return `gobgp at ${gobgp.api}${announces(gobgp)}`;
+    case 'exabgp':
+      return `exabgp ${exabgp.mode === 'pipe' ? `through ${exabgp.pipe}` : 'on standard output'}${announces(exabgp)}`;
+  }
+}
+
+function announces(bgp: { blackhole: BlackholeConfig; flowspec: FlowspecConfig }): string {
+  const routes = [`blackhole next hop ${bgp.blackhole.next_hop_ipv4}`];
+  if (bgp.blackhole.subnet.enabled) routes.push(`subnets /${bgp.blackhole.subnet.ipv4_length}`);
+  if (bgp.flowspec.enabled) routes.push(`flowspec ${bgp.flowspec.action}`);
+  return ` (${routes.join(', ')})`;
 }
 
 function countAndList(items: string[], shown = 4): string {

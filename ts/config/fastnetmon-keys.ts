@@ -20,8 +20,8 @@ const NOT_CARRIED_KEYS: Record<string, string> = {
   monitor_openvz_vps_ip_addresses: 'floodwatch does not discover OpenVZ/Virtuozzo containers: add their addresses to networks',
   pid_path: 'run floodwatch under systemd, which tracks its process',
   enable_api: "floodwatch's REST API (/api/v1) takes the place of FastNetMon's gRPC API",
-  interfaces: "mirror-port and pcap capture are not in floodwatch's configuration yet",
-  pcap: "pcap capture is not in floodwatch's configuration yet: `floodwatch replay FILE.pcap` reads pcap files",
+  pcap: 'floodwatch does not capture live through libpcap: capture the interface with AF_PACKET (sources.mirror) instead; `floodwatch replay FILE.pcap` reads pcap files',
+  mirror_netmap: 'floodwatch has no netmap capture (FreeBSD): on Linux it captures mirror ports with AF_PACKET or AF_XDP (sources.mirror)',
 };
 
 const NOT_CARRIED_FAMILIES: [RegExp, string][] = [
@@ -32,17 +32,14 @@ const NOT_CARRIED_FAMILIES: [RegExp, string][] = [
   [/^influxdb/, `InfluxDB export ${NOT_YET}`],
   [/^graphite/, `Graphite export ${NOT_YET}`],
   [/^kafka_/, `Kafka traffic export ${NOT_YET}`],
-  [/^exabgp/, `announcing bans through ExaBGP ${NOT_YET}: the BGP actions come later`],
-  [/^gobgp/, `announcing bans through GoBGP ${NOT_YET}: the BGP actions come later`],
-  [/^(mirror_|netmap_|poll_mode_xdp|xdp_|zero_copy_xdp|force_native_mode_xdp|microcode_xdp_path)/, `mirror-port capture ${NOT_YET}`],
+  [/^netmap_/, 'a setting of netmap capture (FreeBSD), which floodwatch does not have'],
   [/^prometheus/, 'floodwatch serves Prometheus metrics at GET /metrics on its REST API'],
   [/^cli_stats_/, '`floodwatch top` and the REST API show the current traffic'],
 ];
 
 /** Features whose loss deserves more than a line among the others when FastNetMon has them on. */
 export const FEATURES_NOT_CARRIED = [
-  'mirror_afpacket', 'mirror_afxdp', 'mirror_netmap', 'pcap', 'redis_enabled', 'mongodb_enabled',
-  'exabgp', 'gobgp', 'influxdb', 'graphite', 'kafka_traffic_export',
+  'mirror_netmap', 'pcap', 'redis_enabled', 'mongodb_enabled', 'influxdb', 'graphite', 'kafka_traffic_export',
 ];
 
 /** Why a key with no floodwatch equivalent is not carried, if it is one of those known. */

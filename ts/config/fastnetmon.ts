@@ -1,8 +1,10 @@
 // Converts a FastNetMon 1.2.4 configuration into floodwatch's: every key is either carried into
 // the YAML, or reported as not carried with the reason.
 import { renderCommentedYaml, YamlComments, type YamlPath } from './commented-yaml.js';
+import { actionsOf, carryExabgp, carryGobgp, keepIpv6OutOfBgp } from './fastnetmon-bgp.js';
 import type { FastnetmonConf } from './fastnetmon-conf.js';
 import { FastnetmonKeys, FEATURES_NOT_CARRIED, knownReasonNotCarried } from './fastnetmon-keys.js';
+import { carryMirror } from './fastnetmon-mirror.js';
 import { formatAddress, formatPrefix, parseIpAddress, parseLenientPrefix } from './prefix.js';
 import { parsePrefixList } from './prefix-list.js';
 import { LOG_LEVELS, type DirectionThresholds, type Hostgroup, type Thresholds } from './schema.js';
@@ -74,6 +76,7 @@ export function importFastnetmon(input: FastnetmonInput): FastnetmonImport {
 
   carryLogLevel(keys, comments, out);
   carryListen(keys, comments, out);
+  carryMirror(keys, comments, out);
   carryNetworks(input, keys, comments, out);
   carryWhitelist(input, keys, comments, out);
   carryAveraging(keys, comments, out);
@@ -82,6 +85,9 @@ export function importFastnetmon(input: FastnetmonInput): FastnetmonImport {
   carryBan(keys, comments, out);
   carryHostgroups(input, keys, comments, out, directions);
   carryNotifyScript(keys, comments, out);
+  const networks = out.networks as string[] | undefined;
+  const bgp = [carryGobgp(keys, comments, out, networks), carryExabgp(keys, comments, out, networks)];
+  keepIpv6OutOfBgp(keys, comments, out, bgp);
   reportTheRest(keys);
 
   const yaml = renderCommentedYaml(out, header(input), comments);
@@ -153,7 +159,7 @@ function carryListen(keys: FastnetmonKeys, comments: YamlComments, out: Record<s
   }
   out.sources = { flow: { listen } };
   comments.before.push([
-    ['sources'],
+    ['sources', 'flow'],
     "From netflow/sflow, their _host and _port. Every port decodes NetFlow v5/v9, IPFIX and sFlow alike.",
   ]);
 }
@@ -414,7 +420,7 @@ function carryNotifyScript(keys: FastnetmonKeys, comments: YamlComments, out: Re
   if (!absolute) {
     keys.notes.push(`notify_script_path = ${path} is not an absolute path: carried switched off; write its full path and set enabled: true`);
   }
-  out.actions = { script: { enabled: absolute, path, format: 'text' } };
+  actionsOf(out).script = { enabled: absolute, path, format: 'text' };
   comments.after.push([['actions', 'script', 'path'], 'notify_script_path; called as SCRIPT IP DIRECTION PPS ACTION, like FastNetMon']);
 }
 

@@ -4,7 +4,7 @@ import { isAbsolute } from 'node:path';
 import type { ConfigProblem } from './errors.js';
 import { formatListenAddress, parseListenAddress } from './listen-address.js';
 import { canonicalPrefix, formatAddress, parseIpAddress } from './prefix.js';
-import type { FloodwatchConfig } from './schema.js';
+import type { BlackholeConfig, FloodwatchConfig } from './schema.js';
 
 /** Runs on a configuration the schema accepted. */
 export function semanticProblems(config: FloodwatchConfig): ConfigProblem[] {
@@ -132,6 +132,25 @@ function actionProblems(config: FloodwatchConfig): ConfigProblem[] {
   }
   if (email.enabled && email.smtp.user !== undefined && email.smtp.password === undefined) {
     problems.push({ where: 'actions.email.smtp.password', reason: 'missing: smtp.user is set, so the password is needed too' });
+  }
+  for (const name of ['gobgp', 'exabgp'] as const) problems.push(...communityProblems(`actions.${name}.blackhole`, config.actions[name].blackhole));
+  return problems;
+}
+
+/** The schema checks the shape of a community; its parts must also fit in 16 (large: 32) bits. */
+function communityProblems(where: string, blackhole: BlackholeConfig): ConfigProblem[] {
+  const lists: [string, string[], number][] = [
+    [`${where}.communities`, blackhole.communities, 0xffff],
+    [`${where}.subnet.communities`, blackhole.subnet.communities, 0xffff],
+    [`${where}.large_communities`, blackhole.large_communities, 0xffffffff],
+  ];
+  const problems: ConfigProblem[] = [];
+  for (const [path, communities, max] of lists) {
+    communities.forEach((community, i) => {
+      if (community.split(':').some((part) => Number(part) > max)) {
+        problems.push({ where: `${path}[${i}]`, reason: `'${community}': each part must be 0 to ${max}` });
+      }
+    });
   }
   return problems;
 }
