@@ -1,27 +1,24 @@
 // The e-mail action against a real SMTP server (the smtp-server package) on 127.0.0.1: plain,
 // STARTTLS, SMTPS, with and without a login, and the failures an operator meets.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmailAction, type EmailActionConfig, type EmailActionOptions } from '../../ts/actions/email.js';
 import { emailSubject } from '../../ts/report/subject.js';
 import { renderTextReport } from '../../ts/report/text.js';
+import {
+  mailBody,
+  mailHeader,
+  SMTP_PASSWORD,
+  SMTP_USER,
+  startSmtpServer,
+  writeSelfSignedCertificate,
+  type ReceivedMail,
+} from '../support/smtp.js';
 import { memoryLogger, sampleEvent } from './support.js';
-
-interface Received {
-  from: string;
-  to: string[];
-  secure: boolean;
-  user: string | undefined;
-  raw: string;
-}
-
-const USER = 'floodwatch';
-const PASSWORD = 'correct horse';
 
 let certDir: string;
 let key: Buffer;
@@ -30,46 +27,17 @@ const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(() => {
   certDir = mkdtempSync(join(tmpdir(), 'floodwatch-smtp-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
-    '-days', '1', '-subj', '/CN=localhost',
-  ], { stdio: 'ignore' });
-  key = readFileSync(join(certDir, 'key.pem'));
-  cert = readFileSync(join(certDir, 'cert.pem'));
+  ({ key, cert } = writeSelfSignedCertificate(certDir));
 });
 afterAll(() => rmSync(certDir, { recursive: true, force: true }));
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function startSmtp(options: SMTPServerOptions): Promise<{ port: number; received: Received[] }> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === USER && auth.password === PASSWORD) callback(null, { user: auth.username });
-      else callback(new Error('Invalid username or password'));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          secure: session.secure,
-          user: session.user as string | undefined,
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-    ...options,
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as AddressInfo).port, received };
+async function startSmtp(options: SMTPServerOptions): Promise<{ port: number; received: ReceivedMail[] }> {
+  const server = await startSmtpServer(options);
+  cleanups.push(server.close);
+  return server;
 }
 
 function emailConfig(port: number, smtp: Partial<EmailActionConfig['smtp']> = {}): EmailActionConfig {
@@ -84,28 +52,14 @@ function emailConfig(port: number, smtp: Partial<EmailActionConfig['smtp']> = {}
 /** The self-signed test certificate is accepted only through this option. */
 const TRUST_TEST_CERT: EmailActionOptions = { tls: { rejectUnauthorized: false } };
 
-function header(raw: string, name: string): string | undefined {
-  const head = raw.split('\r\n\r\n')[0].replace(/\r\n[ \t]+/g, ' ');
-  return new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1];
-}
-
-function body(raw: string): string {
-  const text = raw.slice(raw.indexOf('\r\n\r\n') + 4);
-  const decoded =
-    header(raw, 'Content-Transfer-Encoding') === 'quoted-printable'
-      ? text.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
-      : text;
-  return decoded.replace(/\r\n/g, '\n');
-}
-
-function expectReport(message: Received): void {
+function expectReport(message: ReceivedMail): void {
   const event = sampleEvent();
   expect(message.from).toBe('floodwatch@example.net');
   expect(message.to).toEqual(['noc@example.net', 'oncall@example.net']);
-  expect(header(message.raw, 'Subject')).toBe(emailSubject(event));
-  expect(header(message.raw, 'X-Floodwatch-Event')).toBe('ban');
-  expect(header(message.raw, 'X-Floodwatch-Attack-Id')).toBe(event.attack!.id);
-  expect(body(message.raw).trimEnd()).toBe(renderTextReport(event).trimEnd());
+  expect(mailHeader(message.raw, 'Subject')).toBe(emailSubject(event));
+  expect(mailHeader(message.raw, 'X-Floodwatch-Event')).toBe('ban');
+  expect(mailHeader(message.raw, 'X-Floodwatch-Attack-Id')).toBe(event.attack!.id);
+  expect(mailBody(message.raw).trimEnd()).toBe(renderTextReport(event).trimEnd());
 }
 
 describe('e-mail action', () => {
@@ -128,30 +82,30 @@ describe('e-mail action', () => {
 
   it('logs in over STARTTLS', async () => {
     const { port, received } = await startSmtp({ key, cert, authMethods: ['PLAIN', 'LOGIN'] });
-    const config = emailConfig(port, { user: USER, password: PASSWORD });
+    const config = emailConfig(port, { user: SMTP_USER, password: SMTP_PASSWORD });
     await new EmailAction(config, memoryLogger().logger, TRUST_TEST_CERT).run(sampleEvent());
     expectReport(received[0]);
-    expect(received[0]).toMatchObject({ secure: true, user: USER });
+    expect(received[0]).toMatchObject({ secure: true, user: SMTP_USER });
   });
 
   it('logs in over TLS from the first byte (secure)', async () => {
     const { port, received } = await startSmtp({ secure: true, key, cert });
-    const config = emailConfig(port, { secure: true, user: USER, password: PASSWORD });
+    const config = emailConfig(port, { secure: true, user: SMTP_USER, password: SMTP_PASSWORD });
     await new EmailAction(config, memoryLogger().logger, TRUST_TEST_CERT).run(sampleEvent());
     expectReport(received[0]);
-    expect(received[0]).toMatchObject({ secure: true, user: USER });
+    expect(received[0]).toMatchObject({ secure: true, user: SMTP_USER });
   });
 
   it('logs in without TLS when starttls is off', async () => {
     const { port, received } = await startSmtp({ allowInsecureAuth: true, disabledCommands: ['STARTTLS'] });
-    const config = emailConfig(port, { starttls: false, user: USER, password: PASSWORD });
+    const config = emailConfig(port, { starttls: false, user: SMTP_USER, password: SMTP_PASSWORD });
     await new EmailAction(config, memoryLogger().logger).run(sampleEvent());
-    expect(received[0]).toMatchObject({ secure: false, user: USER });
+    expect(received[0]).toMatchObject({ secure: false, user: SMTP_USER });
   });
 
   it('will not send a password in clear to a server without STARTTLS', async () => {
     const { port, received } = await startSmtp({ allowInsecureAuth: true, disabledCommands: ['STARTTLS'] });
-    const config = emailConfig(port, { user: USER, password: PASSWORD });
+    const config = emailConfig(port, { user: SMTP_USER, password: SMTP_PASSWORD });
     await expect(new EmailAction(config, memoryLogger().logger).run(sampleEvent())).rejects.toThrow(
       /failed: .*; the server does not offer STARTTLS, which is required to send the password/,
     );
@@ -160,7 +114,7 @@ describe('e-mail action', () => {
 
   it('fails with the SMTP reason on a wrong password', async () => {
     const { port } = await startSmtp({ key, cert });
-    const config = emailConfig(port, { user: USER, password: 'wrong' });
+    const config = emailConfig(port, { user: SMTP_USER, password: 'wrong' });
     await expect(new EmailAction(config, memoryLogger().logger, TRUST_TEST_CERT).run(sampleEvent())).rejects.toThrow(
       new RegExp(
         `^e-mail to noc@example.net, oncall@example.net through 127.0.0.1:${port} failed: 535 Invalid username or password; ` +
