@@ -120,12 +120,15 @@ impl AfXdpSource {
 impl AfXdpSource {
     /// Sleeps `pause` (cut short at `deadline`) and tells the pacer how many frames gathered.
     fn gather(&mut self, pause: Duration, deadline: Instant) -> u32 {
-        let pause = pause.min(deadline.saturating_duration_since(Instant::now()));
-        if !pause.is_zero() {
-            std::thread::sleep(pause);
+        let started = Instant::now();
+        let pause = pause.min(deadline.saturating_duration_since(started));
+        if pause.is_zero() {
+            return self.socket.rx.available(u32::MAX);
         }
+        std::thread::sleep(pause);
         let ready = self.socket.rx.available(u32::MAX);
-        self.pacer.observe(ready, pause);
+        // The sleep as it was (timer slack makes it longer than asked), for a true rate.
+        self.pacer.observe(ready, started.elapsed());
         ready
     }
 
