@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ActionDispatcher } from '../../../ts/actions/dispatcher.js';
 import { GobgpAction } from '../../../ts/actions/gobgp/action.js';
+import { GobgpClient } from '../../../ts/actions/gobgp/client.js';
+import { describeRoute, toApiPath, type UnicastRoute } from '../../../ts/actions/gobgp/paths.js';
 import type { ActionEvent } from '../../../ts/actions/types.js';
 import { Bird } from '../../support/bird.js';
 import { eventually, freeTcpPort, Gobgpd, type RibPath } from '../../support/gobgpd.js';
@@ -193,6 +195,48 @@ describe('GobgpAction with gobgpd, a peer gobgpd and BIRD', () => {
     action = new GobgpAction(gobgpConfig(speaker!.api), book.deps());
     expect(await action.resync()).toMatchObject({ announce: [], withdraw: [expect.anything(), expect.anything()] });
     await eventually('no route left at the peer', async () => Object.keys(await peer!.rib('ipv4')).length === 0);
+  });
+
+  it("reads gobgpd's whole tables at start only, then looks up its own prefixes, and still mends a route gone missing", async () => {
+    // Routes floodwatch did not announce, as a peer's full table would put in gobgpd's RIB.
+    const other = new GobgpClient(speaker!.api);
+    const foreign: UnicastRoute[] = Array.from({ length: 500 }, (_, i) => ({
+      kind: 'unicast',
+      family: 4,
+      address: `10.77.${i >> 8}.${i & 255}`,
+      length: 32,
+      nextHop: '192.0.2.99',
+      communities: [],
+      largeCommunities: [],
+    }));
+    try {
+      for (const route of foreign) await other.addPath(toApiPath(route), describeRoute(route));
+      const book = new BanBook();
+      book.add('203.0.113.80');
+      action = new GobgpAction(gobgpConfig(speaker!.api), book.deps());
+
+      const first = await action.resync();
+      expect(first).toMatchObject({ wholeTables: true, withdraw: [] });
+      expect(first.announce).toHaveLength(2);
+      expect(first.pathsRead).toBeGreaterThanOrEqual(foreign.length);
+
+      const second = await action.resync();
+      expect(second).toMatchObject({ wholeTables: false, announce: [], withdraw: [], pathsRead: 2 });
+
+      const [host] = first.announce.filter((r) => r.kind === 'unicast' && r.length === 32);
+      await other.deletePath(toApiPath(host!), describeRoute(host!));
+      const third = await action.resync();
+      expect(third).toMatchObject({ wholeTables: false, withdraw: [], pathsRead: 1 });
+      expect(third.announce.map(describeRoute)).toEqual([describeRoute(host!)]);
+      expect(Object.keys(await speaker!.rib('ipv4'))).toContain('203.0.113.80/32');
+
+      book.remove('203.0.113.80');
+      expect((await action.resync()).withdraw).toHaveLength(2);
+    } finally {
+      for (const route of foreign) await other.deletePath(toApiPath(route), describeRoute(route)).catch(() => {});
+      other.close();
+    }
+    await eventually('the foreign routes to go from the peer', async () => Object.keys(await peer!.rib('ipv4')).length === 0);
   });
 
   it('announces the active bans again when gobgpd comes back from a crash, through the resync loop', async () => {

@@ -18,6 +18,13 @@ export interface GobgpActionDeps {
   flowspecFor(hostgroup: string): boolean;
 }
 
+/** A resync pass: its plan, carried out, and how it read gobgpd's RIB. */
+export interface ResyncPass extends ResyncPlan {
+  /** Whole tables (at start, after a failure) or floodwatch's own unicast prefixes only. */
+  wholeTables: boolean;
+  pathsRead: number;
+}
+
 export interface GobgpActionOptions {
   client?: GobgpClientOptions;
 }
@@ -42,6 +49,12 @@ export class GobgpAction implements Action {
   /** Runs and resyncs one at a time, so that a resync never undoes a ban or an unban half done. */
   #queue: Promise<unknown> = Promise.resolve();
   #gobgpdReachable: boolean | null = null;
+  /**
+   * The next resync reads whole tables: at start (routes of an earlier run to find) and after a
+   * failure. Other passes look up floodwatch's own unicast prefixes only, so that a gobgpd that
+   * also holds a full table from its peers is not read whole every resync_seconds.
+   */
+  #wholeTablesDue = true;
 
   constructor(config: GobgpActionConfig, deps: GobgpActionDeps, options: GobgpActionOptions = {}) {
     this.#config = config;
@@ -74,8 +87,8 @@ export class GobgpAction implements Action {
     }
   }
 
-  /** One pass of the resync loop: what it announced again and withdrew. */
-  resync(): Promise<ResyncPlan> {
+  /** One pass of the resync loop: what it announced again and withdrew, and what it read. */
+  resync(): Promise<ResyncPass> {
     return this.#exclusive(() => this.#resync());
   }
 
@@ -146,13 +159,14 @@ export class GobgpAction implements Action {
       }
     } catch (err) {
       // Once per outage at warn level: the loop retries every resync_seconds.
+      this.#wholeTablesDue = true;
       const level = this.#gobgpdReachable === false ? 'debug' : 'warn';
       this.#deps.log[level]({ action: this.name, err }, 'resync with gobgpd failed; will retry');
       this.#gobgpdReachable = false;
     }
   }
 
-  async #resync(): Promise<ResyncPlan> {
+  async #resync(): Promise<ResyncPass> {
     const global = await this.#client.getBgp();
     if (global.asn === 0) {
       throw new Error(`gobgpd at ${this.#config.api} has no BGP configuration (AS 0): start it with -f CONFIG holding a [global.config] section`);
@@ -161,9 +175,14 @@ export class GobgpAction implements Action {
     for (const ban of this.#deps.activeBans()) desiredByBan.set(ban.ip, routesForBan(ban, this.#deps.attackOf(ban), this.#policy));
     const desired = [...desiredByBan.values()].flat();
 
+    const wholeTables = this.#wholeTablesDue;
     const present: Route[] = [];
+    let pathsRead = 0;
     for (const family of this.#familiesToList(desired)) {
-      for (const path of await this.#client.listPath(family)) {
+      const prefixes = wholeTables || family.safi !== 'SAFI_UNICAST' ? undefined : this.#unicastPrefixes(family, desired);
+      const paths = await this.#client.listPath(family, prefixes);
+      pathsRead += paths.length;
+      for (const path of paths) {
         if (!LOCAL_NEIGHBOR.has(path.neighbor_ip ?? '')) continue;
         const route = fromApiPath(path);
         if (route) present.push(route);
@@ -175,7 +194,18 @@ export class GobgpAction implements Action {
     for (const route of plan.withdraw) await this.#withdraw(route, null);
     this.#routesByBan.clear();
     for (const [ip, routes] of desiredByBan) this.#routesByBan.set(ip, routes);
-    return plan;
+    this.#wholeTablesDue = false;
+    return { ...plan, wholeTables, pathsRead };
+  }
+
+  /** The prefixes of `family` that floodwatch wants announced or has announced. */
+  #unicastPrefixes(family: ApiFamily, desired: readonly Route[]): string[] {
+    const prefixes = new Set<string>();
+    for (const route of [...desired, ...this.#announced.values()]) {
+      const { afi, safi } = apiFamily(route);
+      if (route.kind === 'unicast' && afi === family.afi && safi === family.safi) prefixes.add(`${route.address}/${route.length}`);
+    }
+    return [...prefixes];
   }
 
   #familiesToList(desired: readonly Route[]): ApiFamily[] {

@@ -121,11 +121,16 @@ export class GobgpClient {
     await this.#unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path: { ...path, is_withdraw: true } }, `the withdrawal of ${what}`);
   }
 
-  /** Every path of the global RIB in one family, learned and originated alike. */
-  listPath(family: ApiFamily): Promise<ApiPath[]> {
+  /**
+   * The paths of the global RIB in one family, learned and originated alike: every one, or those
+   * of the `prefixes` given (exact matches; an empty list asks for none, not for all).
+   */
+  listPath(family: ApiFamily, prefixes?: readonly string[]): Promise<ApiPath[]> {
+    if (prefixes?.length === 0) return Promise.resolve([]);
+    const lookup = prefixes?.map((prefix) => ({ prefix, type: 'EXACT' }));
     return new Promise((resolve, reject) => {
       const paths: ApiPath[] = [];
-      const call = this.#stub.ListPath({ table_type: 'GLOBAL', family }, { deadline: this.#deadline() });
+      const call = this.#stub.ListPath({ table_type: 'GLOBAL', family, ...(lookup && { prefixes: lookup }) }, { deadline: this.#deadline() });
       call.on('data', (response) => paths.push(...(response.destination?.paths ?? [])));
       call.on('error', (err: grpc.ServiceError) => reject(this.#explain(err, `ListPath ${family.afi}/${family.safi}`)));
       call.on('end', () => resolve(paths));
