@@ -23,7 +23,7 @@ function stats() {
     mirror_packets: mirrors.reduce((n, m) => n + m.packets, 0),
     mirror_kernel_drops: mirrors.reduce((n, m) => n + m.kernel_drops, 0),
     mirror_ring_full: mirrors.reduce((n, m) => n + m.ring_full, 0),
-    mirror_errors: mirrors.flatMap((m) => (m.error ? [`${m.name}: ${m.error}`] : [])),
+    mirror_errors: mirrors.flatMap((m) => (m.last_error ? [`${m.name}: ${m.last_error}`] : [])),
   };
 }
 

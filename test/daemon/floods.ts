@@ -35,6 +35,7 @@ export interface Capture {
   path: string;
   /** Sent at this rate, each stream keeps its own: they all span the same seconds. */
   pps: number;
+  packets: number;
 }
 
 /** Writes the streams, interleaved in time order, to `path`. */
@@ -42,5 +43,5 @@ export function writeCapture(path: string, ...streams: PacketSpec[][]): Capture 
   const packets = streams.flat().sort((a, b) => a.time - b.time);
   writePcap(path, packets);
   const seconds = packets[packets.length - 1].time - packets[0].time;
-  return { path, pps: Math.round(packets.length / seconds) };
+  return { path, pps: Math.round(packets.length / seconds), packets: packets.length };
 }

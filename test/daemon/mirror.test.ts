@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AttackRecord } from '../../ts/attacks/types.js';
 import { attacksOn, daemonConfig, DaemonProcess, freeUdpPort, isBanned, waitFor, writeConfig } from '../support/daemon.js';
 import { createVethPair, type VethPair } from '../support/veth.js';
+import { parsePrometheusText, valueOf } from '../api/prometheus-text.js';
 import { ntpReflection, stream, writeCapture } from './floods.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -33,14 +34,39 @@ async function floodThroughMirror(engine: 'af_packet' | 'af_xdp') {
   execFileSync('tcpreplay', ['-q', '-i', veth.send, '--pps', String(capture.pps), capture.path], { stdio: 'ignore' });
   await waitFor('the ban', () => isBanned(stateDir, TARGET));
   const attack = await waitFor('the attack details', () => attacksOn(stateDir, TARGET).find((a: AttackRecord) => a.pcap !== null));
-  return { daemon, attack };
+  return { daemon, attack, interfaceName: veth.capture, sendInterface: veth.send, sent: capture.packets };
 }
 
 describe.runIf(isRoot)('floodwatch run on a mirror port', () => {
+  it('says when the interface goes down, and when frames come through again', async () => {
+    const { daemon, interfaceName, sendInterface } = await floodThroughMirror('af_packet');
+    const source = `af_packet:${interfaceName}#0`;
+    execFileSync('ip', ['link', 'set', interfaceName, 'down']);
+    const failing = await daemon.waitForLog('the capture failure', (l) => l.msg.startsWith('mirror capture failing') && l.source === source);
+    expect(failing.error).toMatch(new RegExp(`${interfaceName} went down`));
+    execFileSync('ip', ['link', 'set', interfaceName, 'up']);
+    const more = writeCapture(join(dir, 'after-down.pcap'), stream(1000, 1, ntpReflection(TARGET)));
+    execFileSync('tcpreplay', ['-q', '-i', sendInterface, '--pps', String(more.pps), more.path], { stdio: 'ignore' });
+    await daemon.waitForLog('the capture to resume', (l) => l.msg === 'mirror capture receiving again' && l.source === source);
+    await daemon.kill();
+  });
+
   for (const engine of ['af_packet', 'af_xdp'] as const) {
     it(`bans an NTP reflection seen through ${engine} and serves its fingerprint pcap`, async () => {
-      const { daemon, attack } = await floodThroughMirror(engine);
+      const { daemon, attack, interfaceName, sent } = await floodThroughMirror(engine);
       expect(attack.type).toBe('ntp_amplification');
+      const [port] = daemon.logged('capturing a mirror port', { interface: interfaceName, engine });
+      expect(port?.sources).toEqual([`${engine}:${interfaceName}#0`]);
+      expect(port?.detail).toMatch(engine === 'af_xdp' ? /^(native|generic \(SKB\)) mode, copy, RX queue\(s\) \[0\]/ : /^1 fanout member\(s\)/);
+
+      const apiRoot = (await daemon.apiUrl()).replace(/\/api\/v1$/, '');
+      const metrics = parsePrometheusText(await (await fetch(`${apiRoot}/metrics`)).text());
+      const source = { source: `${engine}:${interfaceName}#0` };
+      const captured = valueOf(metrics, 'floodwatch_mirror_packets_total', source)!;
+      const dropped = valueOf(metrics, 'floodwatch_mirror_kernel_drops_total', source)!;
+      // Every frame tcpreplay sent, captured or counted as dropped (the veth may add its own, e.g. IPv6 ND).
+      expect(captured + dropped).toBeGreaterThanOrEqual(sent);
+      expect(valueOf(metrics, 'floodwatch_mirror_port_info', { interface: interfaceName, engine, detail: port!.detail as string })).toBe(1);
       expect(attack.top_source_ports[0].key).toBe('udp/123');
       const response = await fetch(`${await daemon.apiUrl()}/attacks/${attack.id}/pcap`);
       expect(response.status).toBe(200);

@@ -2,7 +2,7 @@
 // scraped (the engine, the bans, the attacks and the actions already count; nothing here does).
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { PROTOCOL_CLASSES } from '../config/schema.js';
-import type { DirectionCounters, Snapshot } from '../engine/types.js';
+import type { DirectionCounters, MirrorState, Snapshot } from '../engine/types.js';
 import type { ApiContext } from './context.js';
 
 type Labels = Record<string, string>;
@@ -85,9 +85,24 @@ export class ApiMetrics {
     );
     this.#gauge('floodwatch_exporter_templates', 'NetFlow v9 / IPFIX templates held per exporter', ['exporter'], perExporter((e) => e.templates));
     this.#gauge('floodwatch_exporter_sampling_rate', 'Sampling rate applied per exporter (1 in N)', ['exporter'], perExporter((e) => e.sampling_rate));
+    this.#mirrorMetrics();
     this.#counter('floodwatch_listener_kernel_drops_total', 'Datagrams the kernel dropped before floodwatch read them, per listening socket', ['listener', 'worker'], () =>
       this.#engine().sources.listeners.map((l) => [{ listener: l.address, worker: String(l.worker) }, l.kernel_drops]),
     );
+  }
+
+  #mirrorMetrics(): void {
+    const sources = () => this.#engine().sources;
+    const perSource = (read: (m: MirrorState) => number) => (): Sample[] => sources().mirrors.map((m) => [{ source: m.name }, read(m)]);
+    this.#gauge('floodwatch_mirror_port_info', 'Each mirror port captured, with its engine and how it was opened', ['interface', 'engine', 'detail'], () =>
+      sources().mirror_ports.map((p) => [{ interface: p.interface, engine: p.engine, detail: p.detail }, 1]),
+    );
+    this.#counter('floodwatch_mirror_packets_total', 'Frames captured per mirror source (AF_PACKET fanout member, AF_XDP queue)', ['source'], perSource((m) => m.packets));
+    this.#counter('floodwatch_mirror_bytes_total', 'Bytes of the frames captured per mirror source', ['source'], perSource((m) => m.bytes));
+    this.#counter('floodwatch_mirror_kernel_drops_total', 'Frames the kernel dropped before floodwatch read them, per mirror source', ['source'], perSource((m) => m.kernel_drops));
+    this.#counter('floodwatch_mirror_ring_full_total', 'Times the capture ring had no room (AF_PACKET: ring frozen; AF_XDP: fill ring empty), per mirror source', ['source'], perSource((m) => m.ring_full));
+    this.#counter('floodwatch_mirror_unparsed_total', 'Frames that are not IP or do not parse, per mirror source', ['source'], perSource((m) => m.unparsed));
+    this.#counter('floodwatch_mirror_errors_total', 'Errors a mirror source met (an interface gone down), per source', ['source'], perSource((m) => m.errors));
   }
 
   #stateMetrics(): void {

@@ -9,6 +9,7 @@ import { Detector, type AttackListener } from '../detection/detector.js';
 import { PrefixList } from '../detection/prefix-list.js';
 import { FlowEngine } from '../engine/index.js';
 import { StateStore } from '../state/store.js';
+import { MirrorHealth } from './mirror-health.js';
 import { buildPolicy, type ReloadablePolicy } from './policy.js';
 
 export interface DaemonOptions {
@@ -111,9 +112,18 @@ export class Daemon {
     this.#startLongRunning();
     if (restored.length + lifted.length > 0) this.#log.info({ restored: restored.length, lifted: lifted.length }, 'bans restored from the state directory');
     this.listening = this.engine.start();
-    this.#log.info({ listen: this.listening, networks: this.#config.networks.length, state_dir: this.#config.state_dir }, 'listening for NetFlow v5/v9, IPFIX and sFlow v5');
+    const where = { networks: this.#config.networks.length, state_dir: this.#config.state_dir };
+    if (this.listening.length > 0) this.#log.info({ listen: this.listening, ...where }, 'listening for NetFlow v5/v9, IPFIX and sFlow v5');
+    else this.#log.info(where, 'no flow listener (sources.flow.listen is empty)');
+    for (const port of this.engine.sources().mirror_ports) this.#log.info(port, 'capturing a mirror port');
+    const mirrorHealth = new MirrorHealth(this.#log);
     this.#timers.push(setInterval(() => this.#guard('detection', () => this.#detector.tick()), this.#config.counters.tick_ms));
-    this.#timers.push(setInterval(() => this.#guard('ban expiry', () => this.#expireBans()), 1000));
+    this.#timers.push(
+      setInterval(() => {
+        this.#guard('ban expiry', () => this.#expireBans());
+        this.#guard('mirror health', () => mirrorHealth.update(this.engine.sources().mirrors));
+      }, 1000),
+    );
   }
 
   #guard(what: string, fn: () => void): void {

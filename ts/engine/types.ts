@@ -77,7 +77,18 @@ export interface MirrorState {
   kernel_drops: number;
   ring_full: number;
   unparsed: number;
-  error: string | null;
+  /** Errors the source met (an interface gone down), and the last one. */
+  errors: number;
+  last_error: string | null;
+}
+
+/** A mirror port as it was opened, and the names of its sources (MirrorState.name). */
+export interface MirrorPort {
+  interface: string;
+  engine: 'af_packet' | 'af_xdp';
+  /** How: fanout members and ring, or XDP mode, copy or zero-copy, queues. */
+  detail: string;
+  sources: string[];
 }
 
 export interface Sources {
@@ -85,6 +96,7 @@ export interface Sources {
   exporters: ExporterState[];
   agents: AgentInterface[];
   mirrors: MirrorState[];
+  mirror_ports: MirrorPort[];
 }
 
 export interface Snapshot {

@@ -42,6 +42,16 @@ pub enum CaptureEngine {
     AfXdp,
 }
 
+impl CaptureEngine {
+    /// As the configuration spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CaptureEngine::AfPacket => "af_packet",
+            CaptureEngine::AfXdp => "af_xdp",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum FanoutName {

@@ -16,7 +16,7 @@ use floodwatch_packet::ParseOptions;
 use crate::config::{ConfigError, EngineConfig};
 use crate::core::Core;
 use crate::socket::{open_listener, socket_inode};
-use crate::sources::{ListenerState, SourcesState};
+use crate::sources::{ListenerState, MirrorPortView, SourcesState};
 use crate::mirror::MirrorWorkerSetup;
 use crate::worker::{self, WorkerReport, WorkerSetup};
 
@@ -119,14 +119,25 @@ impl Engine {
         // nothing running.
         let mut mirror_sources = Vec::new();
         let mut keep_alive = Vec::new();
+        let mut mirror_ports = Vec::new();
         for mirror in &self.config.mirror {
             let opened = crate::mirror_sources::open_mirror(mirror, workers).map_err(|e| {
                 std::io::Error::new(e.kind(), format!("cannot capture on {}: {e}", mirror.interface))
             })?;
+            mirror_ports.push(MirrorPortView {
+                interface: mirror.interface.clone(),
+                engine: mirror.engine.name(),
+                detail: opened.detail,
+                sources: opened.sources.iter().map(|s| s.name().to_string()).collect(),
+            });
             mirror_sources.extend(opened.sources.into_iter().map(|source| (mirror, source)));
             keep_alive.extend(opened.keep_alive);
         }
-        self.sources.lock().unwrap().listeners = listeners;
+        {
+            let mut sources = self.sources.lock().unwrap();
+            sources.listeners = listeners;
+            sources.mirror_ports = mirror_ports;
+        }
 
         let stop = Arc::new(AtomicBool::new(false));
         let (sender, receiver) = crossbeam_channel::bounded::<WorkerReport>((workers + mirror_sources.len()) * 64);

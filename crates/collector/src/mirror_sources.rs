@@ -7,10 +7,12 @@ use floodwatch_capture::PacketSource;
 
 use crate::config::{CaptureEngine, FanoutName, MirrorConfig};
 
-/// One source per worker thread, and what must outlive them (an attached XDP program).
+/// One source per worker thread, what must outlive them (an attached XDP program), and how
+/// the port was opened, for the operator.
 pub struct MirrorSources {
     pub sources: Vec<Box<dyn PacketSource>>,
     pub keep_alive: Option<Box<dyn Send>>,
+    pub detail: String,
 }
 
 pub fn open_mirror(config: &MirrorConfig, default_workers: usize) -> io::Result<MirrorSources> {
@@ -39,7 +41,14 @@ fn open_packet_sockets(config: &MirrorConfig, default_workers: usize) -> io::Res
         ..AfPacketConfig::default()
     };
     let sources = open_af_packet(&af_packet, members)?;
-    Ok(MirrorSources { sources: sources.into_iter().map(|s| Box::new(s) as Box<dyn PacketSource>).collect(), keep_alive: None })
+    let detail = format!(
+        "{members} fanout member(s) ({} fanout, group {group_id}), ring of {} x {} KiB blocks each{}",
+        format!("{:?}", config.fanout).to_lowercase(),
+        config.block_count,
+        config.block_size / 1024,
+        if config.promiscuous { ", promiscuous" } else { "" }
+    );
+    Ok(MirrorSources { sources: sources.into_iter().map(|s| Box::new(s) as Box<dyn PacketSource>).collect(), keep_alive: None, detail })
 }
 
 /// Fanout group ids are per network namespace: one of this process's own per interface.

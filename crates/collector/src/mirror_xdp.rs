@@ -27,7 +27,19 @@ pub fn open_xdp_sockets(config: &MirrorConfig) -> io::Result<MirrorSources> {
         ..AfXdpConfig::new(&config.interface)
     };
     let mut capture = open_af_xdp(&xdp)?;
+    let detail = format!(
+        "{} mode, {}, RX queue(s) {:?}, {} frames and {} ring entries per queue",
+        match capture.mode() {
+            XdpMode::Native => "native",
+            XdpMode::Generic => "generic (SKB)",
+            XdpMode::Auto => "auto",
+        },
+        if capture.zero_copy() { "zero-copy" } else { "copy" },
+        capture.queues(),
+        xdp.frame_count,
+        xdp.ring_size,
+    );
     let sources = capture.take_sources().into_iter().map(|s| Box::new(s) as Box<dyn PacketSource>).collect();
     // The capture holds the XDP program on the interface: it lives as long as the sources.
-    Ok(MirrorSources { sources, keep_alive: Some(Box::new(capture)) })
+    Ok(MirrorSources { sources, keep_alive: Some(Box::new(capture)), detail })
 }

@@ -35,6 +35,16 @@ pub struct SourcesState {
     listener_drops: AHashMap<(usize, SocketAddr), ListenerDrops>,
     agents: BTreeMap<(IpAddr, u32), InterfaceCounters>,
     mirrors: BTreeMap<String, MirrorView>,
+    pub mirror_ports: Vec<MirrorPortView>,
+}
+
+/// A mirror port as it was opened: its engine and how, and the names of its sources.
+#[derive(Clone, Debug, Serialize)]
+pub struct MirrorPortView {
+    pub interface: String,
+    pub engine: &'static str,
+    pub detail: String,
+    pub sources: Vec<String>,
 }
 
 /// One live capture source (an AF_PACKET fanout member, an AF_XDP queue).
@@ -47,8 +57,9 @@ pub struct MirrorView {
     pub ring_full: u64,
     /// Frames that are not IP or do not parse.
     pub unparsed: u64,
-    /// The last error the source met (an interface gone down), if any since the last tick.
-    pub error: Option<String>,
+    /// Errors the source met (an interface gone down), and the last one.
+    pub errors: u64,
+    pub last_error: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -84,6 +95,7 @@ pub struct SourcesView {
     pub exporters: Vec<ExporterView>,
     pub agents: Vec<AgentInterfaceView>,
     pub mirrors: Vec<MirrorView>,
+    pub mirror_ports: Vec<MirrorPortView>,
 }
 
 impl SourcesState {
@@ -106,16 +118,17 @@ impl SourcesState {
     }
 
     pub fn update_mirror(&mut self, report: MirrorReport) {
-        let view = MirrorView {
-            name: report.name.clone(),
-            packets: report.stats.packets,
-            bytes: report.stats.bytes,
-            kernel_drops: report.stats.kernel_drops,
-            ring_full: report.stats.ring_full,
-            unparsed: report.unparsed,
-            error: report.error,
-        };
-        self.mirrors.insert(report.name, view);
+        let view = self.mirrors.entry(report.name.clone()).or_default();
+        view.name = report.name;
+        view.packets = report.stats.packets;
+        view.bytes = report.stats.bytes;
+        view.kernel_drops = report.stats.kernel_drops;
+        view.ring_full = report.stats.ring_full;
+        view.unparsed = report.unparsed;
+        if let Some(error) = report.error {
+            view.errors += 1;
+            view.last_error = Some(error);
+        }
     }
 
     pub fn refresh_kernel_drops(&mut self) {
@@ -181,6 +194,7 @@ impl SourcesState {
                 })
                 .collect(),
             mirrors: self.mirrors.values().cloned().collect(),
+            mirror_ports: self.mirror_ports.clone(),
         }
     }
 }
