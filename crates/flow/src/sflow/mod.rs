@@ -78,7 +78,7 @@ fn decode_samples<S: RecordSink>(
 #[derive(Default)]
 struct SampledPacket<'a> {
     /// The record, and the header it was made from with the frame length.
-    from_header: Option<(FlowRecord, Link, &'a [u8], u32)>,
+    from_header: Option<RawHeader<'a>>,
     from_ip_record: Option<FlowRecord>,
 }
 
@@ -123,8 +123,12 @@ fn flow_sample<S: RecordSink>(
     Ok(())
 }
 
+/// A sampled packet's header: the record it counts as, its link type, its bytes and the frame's
+/// length on the wire.
+type RawHeader<'a> = (FlowRecord, Link, &'a [u8], u32);
+
 /// `Ok(None)` when the header is of a protocol floodwatch does not parse, or does not parse.
-fn raw_packet_header<'a>(c: &mut Cursor<'a>, rate: u32) -> Result<Option<(FlowRecord, Link, &'a [u8], u32)>, DropReason> {
+fn raw_packet_header<'a>(c: &mut Cursor<'a>, rate: u32) -> Result<Option<RawHeader<'a>>, DropReason> {
     let protocol = c.u32()?;
     // The frame length includes the FCS: the IP header gives the length counted instead.
     let frame_length = c.u32()?;
