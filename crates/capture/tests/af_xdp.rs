@@ -762,3 +762,63 @@ fn frames_a_small_ring_cannot_hold_are_counted_as_drops() {
         seen.ours()
     );
 }
+
+/// Frames sent 2 ms apart, read in one batch, carry their own arrival times: in order, about
+/// 2 ms apart, between the send's start and end on the wall clock.
+fn frames_carry_their_arrival_time(mode: XdpMode) {
+    let veth = Veth::new();
+    let mut capture = open_af_xdp(&AfXdpConfig {
+        max_batch_wait: Duration::from_millis(200),
+        ..config(&veth.capture, mode, ZeroCopy::Auto)
+    })
+    .expect("open");
+    let mut source = capture.take_sources().pop().unwrap();
+    let sender = Sender::new(&veth.send);
+    let wall = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+    };
+    let dst = Ipv4Addr::new(192, 0, 2, 77);
+    let started = wall();
+    for i in 0..20 {
+        sender.send(&udp_frame(dst, 2000 + i, None, 32));
+        thread::sleep(Duration::from_millis(2));
+    }
+    let ended = wall();
+    let mut times = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while times.len() < 20 && Instant::now() < deadline {
+        source
+            .poll(100, &mut |frame| {
+                if matches!(parse_ethernet(frame.data), Ok(info) if info.dst == IpAddr::V4(dst)) {
+                    times.push(frame.timestamp_ns);
+                }
+            })
+            .unwrap();
+    }
+    assert_eq!(times.len(), 20);
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    assert!(
+        times[0] >= started && times[19] <= ended,
+        "{started} {times:?} {ended}"
+    );
+    let spread_ms = (times[19] - times[0]) as f64 / 1e6;
+    assert!(
+        spread_ms >= 19.0 * 2.0 * 0.9,
+        "arrival times span {spread_ms} ms, not the ~40 ms of the send"
+    );
+}
+
+#[test]
+fn generic_mode_frames_carry_their_arrival_time() {
+    need_root!();
+    frames_carry_their_arrival_time(XdpMode::Generic);
+}
+
+#[test]
+fn native_mode_frames_carry_their_arrival_time() {
+    need_root!();
+    frames_carry_their_arrival_time(XdpMode::Native);
+}

@@ -89,7 +89,8 @@ pub struct AfXdpConfig {
     /// UMEM frames per queue (default 32768: 64 MiB, as an AF_PACKET ring by default).
     pub frame_count: u32,
     /// Bytes per UMEM frame: 2048 or 4096 (default 2048). A frame holds at most
-    /// `frame_size - 256` bytes of packet; larger frames are dropped and counted.
+    /// `frame_size - 256` bytes of packet (the kernel's headroom, which holds the arrival stamp,
+    /// takes the rest); larger frames are dropped and counted.
     pub frame_size: u32,
     /// RX ring entries per queue, a power of two (default 16384).
     pub ring_size: u32,

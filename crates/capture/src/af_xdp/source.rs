@@ -2,10 +2,11 @@
 //! holds, give the frames back on the fill ring.
 
 use std::io;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::pacer::{Pacer, PROBE_WAIT};
 use super::prefetch::prefetch;
+use super::program::STAMP_LEN;
 use super::socket::XskSocket;
 use super::sys::xdp_statistics;
 use crate::{Frame, PacketSource, SourceStats};
@@ -68,10 +69,8 @@ impl AfXdpSource {
         if ready == 0 {
             return 0;
         }
-        let timestamp_ns = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
+        // Stamps are CLOCK_MONOTONIC; frames without one get the drain's time.
+        let clocks = Clocks::now();
         let chunk_mask = !(u64::from(self.socket.umem.frame_size()) - 1);
         // The fill ring holds every frame (see socket.rs), so there is always room for these.
         let room = self.socket.fill.free(ready);
@@ -84,19 +83,19 @@ impl AfXdpSource {
                 prefetch(self.socket.rx.entry_ptr(i + DESC_AHEAD));
             }
             if i + FRAME_AHEAD < ready {
-                prefetch(
-                    self.socket
-                        .umem
-                        .ptr(self.socket.rx.peek(i + FRAME_AHEAD).addr),
-                );
+                let ahead = self.socket.rx.peek(i + FRAME_AHEAD).addr;
+                // The frame's first line, and the one before with its arrival stamp.
+                prefetch(self.socket.umem.ptr(ahead));
+                prefetch(self.socket.umem.ptr(ahead.wrapping_sub(STAMP_LEN)));
             }
             let desc = self.socket.rx.peek(i);
+            let arrived = self.socket.umem.take_stamp(desc.addr);
             match self.socket.umem.frame(desc.addr, desc.len) {
                 Some(data) => {
                     each(&Frame {
                         data,
                         original_len: desc.len,
-                        timestamp_ns,
+                        timestamp_ns: arrived.map_or(clocks.realtime_ns, |t| clocks.to_realtime(t)),
                         vlan_tci: None,
                     });
                     delivered += 1;
@@ -229,4 +228,35 @@ impl From<xdp_statistics> for XdpStatistics {
             tx_ring_empty_descs: s.tx_ring_empty_descs,
         }
     }
+}
+
+/// The wall clock and the monotonic clock read together, to turn stamps into wall-clock time.
+struct Clocks {
+    realtime_ns: u64,
+    monotonic_ns: u64,
+}
+
+impl Clocks {
+    fn now() -> Clocks {
+        Clocks {
+            realtime_ns: clock_ns(libc::CLOCK_REALTIME),
+            monotonic_ns: clock_ns(libc::CLOCK_MONOTONIC),
+        }
+    }
+
+    fn to_realtime(&self, monotonic_ns: u64) -> u64 {
+        // A stamp is from before this reading: it is at most the drain's time.
+        self.realtime_ns
+            .saturating_sub(self.monotonic_ns.saturating_sub(monotonic_ns))
+    }
+}
+
+fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec; both clocks exist on every Linux.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }

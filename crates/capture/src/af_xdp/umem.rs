@@ -5,6 +5,7 @@ use std::io;
 use std::mem::size_of;
 use std::ptr::NonNull;
 
+use super::program::{STAMP_LEN, STAMP_MAGIC, STAMP_TIME_OFFSET};
 use super::sys::*;
 
 /// Linux 5.14; older kernels say EINVAL and the pages are touched one by one instead.
@@ -85,6 +86,30 @@ impl Umem {
     /// Where `addr` lives in this process, to prefetch it; any value is harmless there.
     pub fn ptr(&self, addr: u64) -> *const u8 {
         self.area.as_ptr().wrapping_add(addr as usize)
+    }
+
+    /// The arrival time the XDP program stamped in front of the frame at `addr`
+    /// (CLOCK_MONOTONIC ns), if it did; the stamp is wiped so that a later frame in the same
+    /// chunk without one is not taken for stamped.
+    ///
+    /// The caller owns the frame: it came on the RX ring and is not yet back on the fill ring.
+    pub fn take_stamp(&self, addr: u64) -> Option<u64> {
+        let in_chunk = addr % u64::from(self.frame_size);
+        if in_chunk < STAMP_LEN || addr > self.len as u64 {
+            return None;
+        }
+        let stamp = (addr - STAMP_LEN) as usize;
+        // SAFETY: [stamp, stamp + 16) lies in the frame's own chunk, in the mapping (checked
+        // above); the kernel does not touch the chunk while the caller owns the frame. Unaligned
+        // reads: the metadata's alignment is the driver's.
+        unsafe {
+            let at = self.area.as_ptr().add(stamp);
+            if (at as *const u32).read_unaligned() != STAMP_MAGIC {
+                return None;
+            }
+            (at as *mut u32).write_unaligned(0);
+            Some((at.add(STAMP_TIME_OFFSET) as *const u64).read_unaligned())
+        }
     }
 
     /// Bytes `[addr, addr + len)` of the UMEM, as an RX descriptor names them, or None if the
