@@ -1,11 +1,11 @@
 // Runs the mirror-capture scenario alone (as root) and prints each system's figures:
-//   npx tsx bench/measure-mirror.ts [--smoke] [--packets N] [--rate PPS] [--hosts N]
+//   npx tsx bench/measure-mirror.ts [--smoke] [--packets N] [--rate PPS] [--hosts N] [--rounds N]
 import { ensureFastNetMon } from './fastnetmon-install.js';
 import type { MirrorFigures } from './mirror-capture.js';
 import { runMirrorCaptureScenario, type MirrorCaptureScenarioOptions } from './mirror-capture-scenario.js';
 import { renderTable } from './table.js';
 
-const USAGE = 'usage: measure-mirror.ts [--smoke] [--packets N] [--rate PPS] [--hosts N]';
+const USAGE = 'usage: measure-mirror.ts [--smoke] [--packets N] [--rate PPS] [--hosts N] [--rounds N]';
 
 function parseArgs(argv: string[]): MirrorCaptureScenarioOptions {
   const o: MirrorCaptureScenarioOptions = { smoke: false };
@@ -19,6 +19,7 @@ function parseArgs(argv: string[]): MirrorCaptureScenarioOptions {
     if (argv[i] === '--packets') o.packets = value;
     else if (argv[i] === '--rate') o.packetsPerSecond = value;
     else if (argv[i] === '--hosts') o.hosts = value;
+    else if (argv[i] === '--rounds') o.rounds = value;
     else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
     i++;
   }
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   const alone = results.sender_without_capture;
   if (alone) console.log(`trafgen alone: ${alone.sender_cpu_seconds_per_million_packets.toFixed(3)} CPU-s per M, ksoftirqd ${alone.ksoftirqd_cpu_seconds_per_million_packets.toFixed(3)} per M`);
   for (const f of [results.fastnetmon_af_packet, results.floodwatch_af_packet, results.floodwatch_af_xdp]) if (f) printFigures(f);
+  if (results.rounds) console.log(`median of ${results.rounds} round(s); capture CPU-s per M each round: ${JSON.stringify(results.cpu_per_million_each_round)}`);
   if (results.xdp_left_attached) console.log(`odd: ${results.xdp_left_attached}`);
   console.log(renderTable(rows));
 }

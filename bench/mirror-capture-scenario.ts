@@ -1,7 +1,9 @@
 // Scenario 4 of the benchmark, mirror capture: trafgen sends the same packets at the same rate
 // into a veth pair while one system at a time, started fresh, captures the other end: FastNetMon
 // 1.2.4's AF_PACKET (fanout cpu, as Debian ships it), floodwatch's AF_PACKET (2 workers, hash
-// fanout) and floodwatch's AF_XDP (auto mode). --smoke: floodwatch only, a short send.
+// fanout) and floodwatch's AF_XDP (auto mode). Several rounds, each in another order, and each
+// system's median round: this machine's speed drifts by more than the systems differ.
+// --smoke: floodwatch only, a short send, one round.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +21,16 @@ export interface MirrorCaptureScenarioOptions {
   packets?: number;
   packetsPerSecond?: number;
   hosts?: number;
+  rounds?: number;
 }
 
 export interface MirrorCaptureResults {
   skipped?: string;
   packets?: number;
   packets_per_second?: number;
+  rounds?: number;
+  /** Each round's capture CPU-s per M packets, per system, in round order. */
+  cpu_per_million_each_round?: Partial<Record<SystemKey, number[]>>;
   frame_bytes?: number;
   hosts?: number;
   loadavg_before?: number[];
@@ -34,6 +40,20 @@ export interface MirrorCaptureResults {
   floodwatch_af_xdp?: MirrorFigures;
   /** Set when floodwatch's XDP program stayed on the interface after the engine stopped. */
   xdp_left_attached?: string;
+}
+
+type SystemKey = 'fastnetmon_af_packet' | 'floodwatch_af_packet' | 'floodwatch_af_xdp';
+
+/** The list started at `by` (mod its length): round r runs the systems in another order. */
+function rotate<T>(list: readonly T[], by: number): T[] {
+  const at = by % list.length;
+  return [...list.slice(at), ...list.slice(0, at)];
+}
+
+/** The run whose capture CPU per packet is the median of the runs (the lower middle one). */
+function medianRun(figures: readonly MirrorFigures[]): MirrorFigures {
+  const sorted = [...figures].sort((a, b) => a.capture_cpu_seconds_per_million_packets - b.capture_cpu_seconds_per_million_packets);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** A rate FastNetMon 1.2.4 and floodwatch both keep up with on this 2-core machine. */
@@ -101,12 +121,23 @@ export async function runMirrorCaptureScenario(o: MirrorCaptureScenarioOptions):
     };
     console.error(`mirror capture: trafgen alone on ${veth.send}, nothing capturing ${veth.capture}...`);
     results.sender_without_capture = await measureSenderAlone(traffic);
-    results.fastnetmon_af_packet = o.smoke ? null : await measure(() => startFastNetMonCapture(veth.capture, networks), traffic);
-    results.floodwatch_af_packet = await measure(
-      () => startFloodwatchCapture(veth.capture, networks, { engine: 'af_packet', workers: 2, fanout: 'hash' }),
-      traffic,
-    );
-    results.floodwatch_af_xdp = await measure(() => startFloodwatchCapture(veth.capture, networks, { engine: 'af_xdp', xdp_mode: 'auto' }), traffic);
+    const systems: [SystemKey, () => Promise<MirrorCapturer>][] = [
+      ['floodwatch_af_packet', () => startFloodwatchCapture(veth.capture, networks, { engine: 'af_packet', workers: 2, fanout: 'hash' })],
+      ['floodwatch_af_xdp', () => startFloodwatchCapture(veth.capture, networks, { engine: 'af_xdp', xdp_mode: 'auto' })],
+    ];
+    if (!o.smoke) systems.unshift(['fastnetmon_af_packet', () => startFastNetMonCapture(veth.capture, networks)]);
+    const rounds = o.rounds ?? (o.smoke ? 1 : 3);
+    const runs = new Map<SystemKey, MirrorFigures[]>(systems.map(([key]) => [key, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const [key, start] of rotate(systems, round)) runs.get(key)!.push(await measure(start, traffic));
+    }
+    results.rounds = rounds;
+    results.cpu_per_million_each_round = {};
+    for (const [key, figures] of runs) {
+      results.cpu_per_million_each_round[key] = figures.map((f) => f.capture_cpu_seconds_per_million_packets);
+      results[key] = medianRun(figures);
+    }
+    if (o.smoke) results.fastnetmon_af_packet = null;
     const leftOver = attachedXdpMode(veth.capture);
     if (leftOver !== 'none') results.xdp_left_attached = `an XDP program stayed attached to ${veth.capture} in ${leftOver} mode after floodwatch stopped`;
     return { rows: rows(results), results };
