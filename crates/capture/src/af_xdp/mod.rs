@@ -99,9 +99,9 @@ pub struct AfXdpConfig {
     /// of the ring takes to fill, up to this, and drains in one go; fewer wake-ups, less CPU.
     /// A flood starting during a sleep that fills the whole ring before it ends (faster than
     /// `ring_size` frames per `max_batch_wait`) loses frames for that one sleep: counted in
-    /// kernel drops (rx_ring_full). A bigger ring or a shorter wait avoids it. The frames of a
-    /// batch carry the time it was drained (copy mode has no arrival time): within this wait
-    /// of their arrival.
+    /// kernel drops (rx_ring_full). A bigger ring or a shorter wait avoids it. Frames keep their
+    /// arrival time all the same: the XDP program stamps it (program.rs); only where a driver
+    /// cannot, a frame carries the time its batch was drained.
     pub max_batch_wait: Duration,
 }
 
