@@ -5,26 +5,13 @@ import { runDetectionLatencyScenario, type DetectionLatencyScenarioOptions } fro
 import type { LatencyFigures } from './detection-latency.js';
 import { ensureFastNetMon } from './fastnetmon-install.js';
 import { buildReplayer } from './replay.js';
+import { parseScenarioArgs } from './scenario-args.js';
 import { renderTable } from './table.js';
 
 const USAGE = 'usage: measure-detection-latency.ts [--smoke] [--repeats N] [--flood-seconds N] [--threshold PPS]';
 
 function parseArgs(argv: string[]): DetectionLatencyScenarioOptions {
-  const o: DetectionLatencyScenarioOptions = { smoke: false };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--smoke') {
-      o.smoke = true;
-      continue;
-    }
-    const value = Number(argv[i + 1]);
-    if (!(value > 0)) throw new Error(`${argv[i]} needs a positive number\n${USAGE}`);
-    if (argv[i] === '--repeats') o.repeats = value;
-    else if (argv[i] === '--flood-seconds') o.floodSeconds = value;
-    else if (argv[i] === '--threshold') o.thresholdPps = value;
-    else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
-    i++;
-  }
-  return o;
+  return parseScenarioArgs(argv, USAGE, { repeats: 'repeats', 'flood-seconds': 'floodSeconds', threshold: 'thresholdPps' } as const);
 }
 
 const s = (v: number | null) => (v === null ? 'no ban' : `${v.toFixed(3)} s`);

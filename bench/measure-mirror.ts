@@ -3,27 +3,13 @@
 import { ensureFastNetMon } from './fastnetmon-install.js';
 import type { MirrorFigures } from './mirror-capture.js';
 import { runMirrorCaptureScenario, type MirrorCaptureScenarioOptions } from './mirror-capture-scenario.js';
+import { parseScenarioArgs } from './scenario-args.js';
 import { renderTable } from './table.js';
 
 const USAGE = 'usage: measure-mirror.ts [--smoke] [--packets N] [--rate PPS] [--hosts N] [--rounds N]';
 
 function parseArgs(argv: string[]): MirrorCaptureScenarioOptions {
-  const o: MirrorCaptureScenarioOptions = { smoke: false };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--smoke') {
-      o.smoke = true;
-      continue;
-    }
-    const value = Number(argv[i + 1]);
-    if (!(value > 0)) throw new Error(`${argv[i]} needs a positive number\n${USAGE}`);
-    if (argv[i] === '--packets') o.packets = value;
-    else if (argv[i] === '--rate') o.packetsPerSecond = value;
-    else if (argv[i] === '--hosts') o.hosts = value;
-    else if (argv[i] === '--rounds') o.rounds = value;
-    else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
-    i++;
-  }
-  return o;
+  return parseScenarioArgs(argv, USAGE, { packets: 'packets', rate: 'packetsPerSecond', hosts: 'hosts', rounds: 'rounds' } as const);
 }
 
 function printFigures(f: MirrorFigures): void {
