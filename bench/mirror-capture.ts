@@ -46,8 +46,7 @@ async function settledCount(capturer: MirrorCapturer, expected: number, maxMs = 
 
 /**
  * Sends a few packets until the system counts some: its capture is live (FastNetMon answers on
- * Prometheus before its AF_PACKET sockets are bound). Then a second for its other capture
- * threads to join.
+ * Prometheus before its AF_PACKET sockets are bound).
  */
 async function warmUp(capturer: MirrorCapturer, traffic: TrafgenOptions): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -56,11 +55,41 @@ async function warmUp(capturer: MirrorCapturer, traffic: TrafgenOptions): Promis
     await runTrafgen({ ...traffic, packets: WARM_UP_PACKETS, packetsPerSecond: 10_000 });
     await settledCount(capturer, WARM_UP_PACKETS, 2000);
   }
-  await sleep(1000);
+}
+
+/**
+ * A process's start-up work can outlast the warm-up: V8's memory reducer, for one, collects
+ * the start-up heap some 8 s after a node process goes idle.
+ */
+const SETTLE_MIN_MS = 10_000;
+const SETTLE_MAX_MS = 30_000;
+/** Two idle seconds in a row whose CPU time differs by less than this: settled. */
+const SETTLED_DIFFERENCE_SECONDS = 0.002;
+
+/**
+ * Waits, for at least SETTLE_MIN_MS, until the system's idle CPU time per second stays the same
+ * two seconds in a row, so that the measurement holds capture work and not start-up work.
+ * Returns the last idle second's CPU time.
+ */
+async function settle(capturer: MirrorCapturer): Promise<number> {
+  const started = Date.now();
+  let last = capturer.cpuSeconds();
+  let previousSecond = Number.POSITIVE_INFINITY;
+  for (;;) {
+    await sleep(1000);
+    const now = capturer.cpuSeconds();
+    const second = now - last;
+    last = now;
+    const elapsed = Date.now() - started;
+    const stable = Math.abs(second - previousSecond) < SETTLED_DIFFERENCE_SECONDS;
+    if ((stable && elapsed >= SETTLE_MIN_MS) || elapsed >= SETTLE_MAX_MS) return second;
+    previousSecond = second;
+  }
 }
 
 export async function measureMirrorCapture(capturer: MirrorCapturer, traffic: TrafgenOptions): Promise<MirrorFigures> {
   await warmUp(capturer, traffic);
+  const idle = await settle(capturer);
   const seenBefore = await capturer.packetsSeen();
   const cpuBefore = capturer.cpuSeconds();
   const softirqBefore = ksoftirqdCpuSeconds();
@@ -79,7 +108,7 @@ export async function measureMirrorCapture(capturer: MirrorCapturer, traffic: Tr
     sender_cpu_seconds: sent.cpuSeconds,
     sender_cpu_seconds_per_million_packets: perMillion(sent.cpuSeconds, sent.sent),
     ksoftirqd_cpu_seconds_per_million_packets: perMillion(softirq, sent.sent),
-    details: await capturer.details(),
+    details: { ...(await capturer.details()), idle_cpu_ms_per_second: Math.round(idle * 1e4) / 10 },
   };
 }
 

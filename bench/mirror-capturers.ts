@@ -3,6 +3,7 @@
 // and AF_XDP.
 import { execFileSync } from 'node:child_process';
 import type { MirrorSourceConfig } from '../ts/engine/index.js';
+import { threadCpuSeconds } from './cpu.js';
 import { FASTNETMON_COUNTERS, startFastNetMon } from './fastnetmon.js';
 import { FloodwatchProcess, type FloodwatchStats } from './floodwatch.js';
 
@@ -10,7 +11,7 @@ export interface MirrorCapturer {
   readonly name: string;
   /** Packets the system counted since it started. */
   packetsSeen(): Promise<number>;
-  /** User + system CPU-seconds of the capturing process since it started. */
+  /** CPU-seconds of the capturing process's live threads since they started. */
   cpuSeconds(): number;
   /** What else the system reports about its capture (drops, XDP mode...). */
   details(): Promise<Record<string, unknown>>;
@@ -23,7 +24,7 @@ export async function startFastNetMonCapture(iface: string, networks: readonly s
   return {
     name: 'FastNetMon AF_PACKET',
     packetsSeen: () => counter(FASTNETMON_COUNTERS.simplePackets),
-    cpuSeconds: () => fastnetmon.cpuSeconds(),
+    cpuSeconds: () => threadCpuSeconds(fastnetmon.pid),
     details: async () => ({ fanout: 'cpu', unparsed: await counter(FASTNETMON_COUNTERS.unparsedPackets) }),
     stop: () => fastnetmon.stop(),
   };
@@ -52,7 +53,7 @@ export async function startFloodwatchCapture(
   return {
     name: `floodwatch ${label}`,
     packetsSeen: async () => (await stats()).mirror_packets,
-    cpuSeconds: () => engine.cpuSeconds(),
+    cpuSeconds: () => threadCpuSeconds(engine.pid),
     details: async () => {
       const s = await stats();
       return { ...source, xdp_mode_attached: xdpMode, kernel_drops: s.mirror_kernel_drops, ring_full: s.mirror_ring_full, errors: s.mirror_errors };

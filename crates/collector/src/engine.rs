@@ -97,7 +97,8 @@ impl Engine {
         if self.running.is_some() {
             return Ok(self.sources().listeners.iter().map(|l| l.address).collect());
         }
-        let workers = self.config.worker_count();
+        // A mirror-only engine has no flow worker to wake up every tick.
+        let workers = if self.config.listen.is_empty() { 0 } else { self.config.worker_count() };
         let mut bound: Vec<SocketAddr> = Vec::new();
         let mut per_worker: Vec<Vec<std::net::UdpSocket>> = (0..workers).map(|_| Vec::new()).collect();
         let mut listeners = Vec::new();

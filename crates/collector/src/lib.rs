@@ -16,6 +16,7 @@ mod worker;
 
 pub use config::{CaptureEngine, ConfigError, EngineConfig, FanoutName, MirrorConfig, SamplingOverride, XdpModeName, ZeroCopyName};
 pub use core::Core;
+pub use mirror::FrameCounter;
 pub use floodwatch_detect::Thresholds;
 pub use engine::Engine;
 pub use replay::{Replay, ReplayOptions, Step};

@@ -28,18 +28,24 @@ pub struct MirrorWorkerSetup {
     pub reports: Sender<WorkerReport>,
 }
 
-/// What a worker does with each frame.
-struct FrameCounter {
-    aggregator: LocalAggregator,
-    samples: SampleCollector,
+/// What a mirror worker does with each frame: parse it, count it for its hosts, and keep it
+/// as a sample if one of them is watched.
+pub struct FrameCounter {
+    pub aggregator: LocalAggregator,
+    pub samples: SampleCollector,
     parse: ParseOptions,
     sampling_rate: u32,
     /// Frames that are not IP (ARP, LLDP...) or do not parse.
-    unparsed: u64,
+    pub unparsed: u64,
 }
 
 impl FrameCounter {
-    fn count(&mut self, frame: &Frame<'_>) {
+    pub fn new(aggregator: LocalAggregator, samples: SampleCollector, parse: ParseOptions, sampling_rate: u32) -> FrameCounter {
+        FrameCounter { aggregator, samples, parse, sampling_rate, unparsed: 0 }
+    }
+
+    #[inline]
+    pub fn count(&mut self, frame: &Frame<'_>) {
         let Ok(info) = parse_ethernet_with(frame.data, &self.parse) else {
             self.unparsed += 1;
             return;
@@ -53,12 +59,13 @@ impl FrameCounter {
 
 pub fn run(setup: MirrorWorkerSetup) {
     let MirrorWorkerSetup { index, mut source, aggregator, samples, parse, sampling_rate, tick_ms, clock, stop, reports } = setup;
-    let mut counter = FrameCounter { aggregator, samples, parse, sampling_rate, unparsed: 0 };
+    let mut counter = FrameCounter::new(aggregator, samples, parse, sampling_rate);
     let now_ms = || clock.elapsed().as_millis() as u64;
     let mut next_flush = now_ms() + tick_ms;
-    let poll_timeout = (tick_ms / 2).max(1) as i32;
     let mut last_error: Option<String> = None;
     while !stop.load(Ordering::Relaxed) {
+        // An idle port wakes the worker once per tick, for its report.
+        let poll_timeout = next_flush.saturating_sub(now_ms()).clamp(1, tick_ms) as i32;
         if let Err(e) = source.poll(poll_timeout, &mut |frame| counter.count(frame)) {
             // An interface gone down: keep trying; the report carries the reason.
             last_error = Some(e.to_string());

@@ -132,6 +132,9 @@ impl SourcesState {
     }
 
     pub fn refresh_kernel_drops(&mut self) {
+        if self.listeners.is_empty() {
+            return;
+        }
         let drops = kernel_drops();
         for listener in &mut self.listeners {
             if let Some(d) = listener.inode.and_then(|inode| drops.get(&inode)) {

@@ -113,6 +113,9 @@ pub struct LocalAggregator {
     max_spread_seconds: u32,
     /// Position in `hosts` of each host's delta, per direction.
     index: [KeyIndex; 2],
+    /// The last host looked up per direction and its position: a flood sends run after run of
+    /// packets to the same host, which then skip the hash table.
+    last: [Option<(HostKey, u32)>; 2],
     hosts: Vec<HostDelta>,
     scopes: [DirectionDelta; SCOPE_COUNT],
     records: u64,
@@ -128,6 +131,7 @@ impl LocalAggregator {
             networks,
             max_spread_seconds,
             index: Default::default(),
+            last: [None; 2],
             hosts: Vec::new(),
             scopes: Default::default(),
             records: 0,
@@ -169,16 +173,24 @@ impl LocalAggregator {
 
     #[inline]
     fn host_delta(&mut self, key: HostKey, direction: Direction) -> &mut DirectionDelta {
-        let hosts = &mut self.hosts;
-        let at = *self.index[direction.index()].entry(key).or_insert_with(|| {
-            hosts.push(HostDelta {
-                key,
-                direction,
-                delta: DirectionDelta::default(),
-            });
-            (hosts.len() - 1) as u32
-        });
-        &mut hosts[at as usize].delta
+        let d = direction.index();
+        let at = match self.last[d] {
+            Some((last, at)) if last == key => at,
+            _ => {
+                let hosts = &mut self.hosts;
+                let at = *self.index[d].entry(key).or_insert_with(|| {
+                    hosts.push(HostDelta {
+                        key,
+                        direction,
+                        delta: DirectionDelta::default(),
+                    });
+                    (hosts.len() - 1) as u32
+                });
+                self.last[d] = Some((key, at));
+                at
+            }
+        };
+        &mut self.hosts[at as usize].delta
     }
 
     /// Everything added since the last call; the aggregator starts over empty.
@@ -186,6 +198,7 @@ impl LocalAggregator {
         for index in &mut self.index {
             index.clear();
         }
+        self.last = [None; 2];
         let capacity = self.hosts.len();
         DeltaBatch {
             hosts: std::mem::replace(&mut self.hosts, Vec::with_capacity(capacity)),
@@ -270,6 +283,30 @@ mod tests {
         let empty = agg.take_batch();
         assert!(empty.is_empty() && empty.hosts.is_empty());
         assert_eq!(scope_packets(&empty), [0; 4]);
+    }
+
+    #[test]
+    fn runs_to_one_host_and_switches_between_hosts_count_alike() {
+        let mut agg = aggregator();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        for dst in [
+            "10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.2", "10.0.0.2",
+        ] {
+            agg.add(&record("192.0.2.1", dst));
+        }
+        assert_eq!(
+            deltas(&agg.take_batch()),
+            vec![
+                (ip("10.0.0.1"), Direction::Incoming, 6),
+                (ip("10.0.0.2"), Direction::Incoming, 6)
+            ]
+        );
+        // The next batch starts empty: the host last counted is counted afresh.
+        agg.add(&record("192.0.2.1", "10.0.0.2"));
+        assert_eq!(
+            deltas(&agg.take_batch()),
+            vec![(ip("10.0.0.2"), Direction::Incoming, 2)]
+        );
     }
 
     #[test]

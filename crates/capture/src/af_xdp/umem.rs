@@ -94,7 +94,8 @@ impl Umem {
     ///
     /// The caller owns the frame: it came on the RX ring and is not yet back on the fill ring.
     pub fn take_stamp(&self, addr: u64) -> Option<u64> {
-        let in_chunk = addr % u64::from(self.frame_size);
+        // Chunk sizes are powers of two (2048 or 4096).
+        let in_chunk = addr & (u64::from(self.frame_size) - 1);
         if in_chunk < STAMP_LEN || addr > self.len as u64 {
             return None;
         }
