@@ -3,6 +3,8 @@
 
 use std::io;
 
+use floodwatch_packet::PacketInfo;
+
 /// One received frame, borrowed until the next poll.
 #[derive(Clone, Copy, Debug)]
 pub struct Frame<'a> {
@@ -13,6 +15,9 @@ pub struct Frame<'a> {
     pub timestamp_ns: u64,
     /// An 802.1Q tag the kernel or the NIC moved out of the frame into metadata.
     pub vlan_tci: Option<u16>,
+    /// The frame's headers as `floodwatch_packet::parse_ethernet` reads them, when the source
+    /// read them already (AF_XDP's program does for plain IPv4): the data need not be parsed.
+    pub parsed: Option<&'a PacketInfo>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

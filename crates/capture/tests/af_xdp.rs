@@ -822,3 +822,278 @@ fn native_mode_frames_carry_their_arrival_time() {
     need_root!();
     frames_carry_their_arrival_time(XdpMode::Native);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The program's reading of the headers
+
+/// Ethernet with `tags` (TPID, TCI) before `ethertype` and `payload`.
+fn ethernet(tags: &[(u16, u16)], ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02];
+    for (tpid, tci) in tags {
+        frame.extend(tpid.to_be_bytes());
+        frame.extend(tci.to_be_bytes());
+    }
+    frame.extend(ethertype.to_be_bytes());
+    frame.extend(payload);
+    frame
+}
+
+/// An IPv4 packet: `options` words of options, `total_len` as given (None: the real length),
+/// the fragment field, the protocol and what follows the header.
+fn ipv4(options: usize, total_len: Option<u16>, fragment: u16, protocol: u8, l4: &[u8]) -> Vec<u8> {
+    let header_len = 20 + 4 * options;
+    let mut ip = vec![0x40 | (header_len / 4) as u8, 0, 0, 0, 0, 7];
+    ip.extend(fragment.to_be_bytes());
+    ip.extend([64, protocol, 0, 0]);
+    ip.extend(SRC.octets());
+    ip.extend([192, 0, 2, 99]);
+    ip.extend(std::iter::repeat_n(1u8, 4 * options));
+    let len = total_len.unwrap_or((header_len + l4.len()) as u16);
+    ip[2..4].copy_from_slice(&len.to_be_bytes());
+    ip.extend(l4);
+    ip
+}
+
+fn tcp(flags: u8) -> Vec<u8> {
+    let mut t = vec![
+        0x04, 0xd2, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0,
+    ];
+    t.extend([0xaa; 6]);
+    t
+}
+
+fn udp() -> Vec<u8> {
+    vec![0x30, 0x39, 0x00, 0x35, 0, 12, 0, 0, 1, 2, 3, 4]
+}
+
+/// Frames of every shape, each with whether the XDP program should sum it up (plain IPv4
+/// whose transport header is whole) or leave it to the frame's parse.
+fn header_corpus() -> Vec<(&'static str, Vec<u8>, bool)> {
+    let plain = |protocol, l4: &[u8]| ethernet(&[], 0x0800, &ipv4(0, None, 0, protocol, l4));
+    let mut ipv6 = vec![0x60, 0, 0, 0, 0, 12, 17, 64];
+    ipv6.extend([0x20, 0x01, 0x0d, 0xb8].iter().chain(&[0; 12]));
+    ipv6.extend([0x20, 0x01, 0x0d, 0xb8].iter().chain(&[0; 11]).chain(&[9]));
+    ipv6.extend(udp());
+    let mut padded = plain(17, &[0x30, 0x39, 0, 53, 0, 8, 0, 0]);
+    padded.resize(60, 0);
+    vec![
+        ("UDP", plain(17, &udp()), true),
+        ("TCP SYN", plain(6, &tcp(0x02)), true),
+        ("TCP ACK PSH", plain(6, &tcp(0x18)), true),
+        ("ICMP echo", plain(1, &[8, 0, 0, 0, 0, 1, 0, 1]), true),
+        ("GRE", plain(47, &[0, 0, 0x08, 0, 0x45, 0, 0, 20]), true),
+        (
+            "SCTP",
+            plain(132, &[0x0b, 0x59, 0x0b, 0x59, 0, 0, 0, 0]),
+            true,
+        ),
+        ("UDP-Lite", plain(136, &udp()), true),
+        ("an unknown protocol", plain(253, &[1, 2, 3, 4]), true),
+        (
+            "IPv4 options",
+            ethernet(&[], 0x0800, &ipv4(3, None, 0, 6, &tcp(0x10))),
+            true,
+        ),
+        (
+            "the longest IPv4 header",
+            ethernet(&[], 0x0800, &ipv4(10, None, 0, 17, &udp())),
+            true,
+        ),
+        (
+            "802.1Q",
+            ethernet(&[(0x8100, 0x2064)], 0x0800, &ipv4(0, None, 0, 17, &udp())),
+            true,
+        ),
+        (
+            "802.1ad tag",
+            ethernet(&[(0x88a8, 0x0123)], 0x0800, &ipv4(0, None, 0, 17, &udp())),
+            true,
+        ),
+        (
+            "priority tag only",
+            ethernet(&[(0x8100, 0xa000)], 0x0800, &ipv4(0, None, 0, 6, &tcp(2))),
+            true,
+        ),
+        (
+            "first fragment",
+            ethernet(&[], 0x0800, &ipv4(0, None, 0x2000, 17, &udp())),
+            true,
+        ),
+        (
+            "later fragment",
+            ethernet(&[], 0x0800, &ipv4(0, None, 0x00b9, 17, &udp())),
+            true,
+        ),
+        (
+            "last fragment",
+            ethernet(&[], 0x0800, &ipv4(0, None, 0x0001, 6, &tcp(2))),
+            true,
+        ),
+        ("padded to 60 bytes", padded, true),
+        (
+            "QinQ",
+            ethernet(
+                &[(0x88a8, 100), (0x8100, 200)],
+                0x0800,
+                &ipv4(0, None, 0, 17, &udp()),
+            ),
+            false,
+        ),
+        ("IPv6", ethernet(&[], 0x86dd, &ipv6), false),
+        (
+            "ARP",
+            ethernet(&[], 0x0806, &[0, 1, 8, 0, 6, 4, 0, 1]),
+            false,
+        ),
+        (
+            "MPLS",
+            ethernet(
+                &[],
+                0x8847,
+                &[0, 0, 0x11, 64]
+                    .iter()
+                    .copied()
+                    .chain(ipv4(0, None, 0, 17, &udp()))
+                    .collect::<Vec<_>>(),
+            ),
+            false,
+        ),
+        (
+            "total length 0",
+            ethernet(&[], 0x0800, &ipv4(0, Some(0), 0, 17, &udp())),
+            false,
+        ),
+        (
+            "total length inside the header",
+            ethernet(&[], 0x0800, &ipv4(0, Some(16), 0, 17, &udp())),
+            false,
+        ),
+        (
+            "TCP cut by the IP length",
+            ethernet(&[], 0x0800, &ipv4(0, Some(30), 0, 6, &tcp(2))),
+            false,
+        ),
+        (
+            "UDP cut by the IP length",
+            ethernet(&[], 0x0800, &ipv4(0, Some(22), 0, 17, &udp())),
+            false,
+        ),
+        (
+            "ICMP cut by the IP length",
+            ethernet(&[], 0x0800, &ipv4(0, Some(21), 0, 1, &[8, 0])),
+            false,
+        ),
+        (
+            "TCP cut by the frame",
+            ethernet(&[], 0x0800, &ipv4(0, Some(60), 0, 6, &tcp(2)[..8])),
+            false,
+        ),
+        (
+            "IPv4 header cut by the frame",
+            ethernet(&[], 0x0800, &ipv4(4, None, 0, 17, &[])[..30]),
+            false,
+        ),
+        (
+            "version 5 in an IPv4 frame",
+            ethernet(&[], 0x0800, &{
+                let mut p = ipv4(0, None, 0, 17, &udp());
+                p[0] = 0x55;
+                p
+            }),
+            false,
+        ),
+        (
+            "header length under 20",
+            ethernet(&[], 0x0800, &{
+                let mut p = ipv4(0, None, 0, 17, &udp());
+                p[0] = 0x44;
+                p
+            }),
+            false,
+        ),
+    ]
+}
+
+/// Every frame of the corpus comes with the program's reading exactly where the corpus says,
+/// and that reading is the frame's parse.
+fn the_program_reads_headers_as_the_frame_parse_does(mode: XdpMode) {
+    let veth = Veth::new();
+    let mut capture = open_af_xdp(&config(&veth.capture, mode, ZeroCopy::Auto)).expect("open");
+    let mut source = capture.take_sources().pop().unwrap();
+    let sender = Sender::new(&veth.send);
+    let corpus = header_corpus();
+    for (_, frame, _) in &corpus {
+        sender.send(frame);
+    }
+    let mut received: Vec<(Vec<u8>, Option<floodwatch_packet::PacketInfo>)> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while received.len() < corpus.len() && Instant::now() < deadline {
+        source
+            .poll(100, &mut |frame| {
+                received.push((frame.data.to_vec(), frame.parsed.cloned()))
+            })
+            .unwrap();
+    }
+    // Then the corpus with bytes of the headers changed at random: whatever the program
+    // reads must still be what the parse reads.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut random = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mutants: Vec<Vec<u8>> = (0..3000)
+        .map(|i| {
+            let mut frame = corpus[i % corpus.len()].1.clone();
+            for _ in 0..1 + random() % 3 {
+                let at = 12 + (random() as usize % (frame.len() - 12).min(48));
+                frame[at] = random() as u8;
+            }
+            frame
+        })
+        .collect();
+    let mut mutants_read = 0;
+    for chunk in mutants.chunks(64) {
+        chunk.iter().for_each(|frame| sender.send(frame));
+        source
+            .poll(100, &mut |frame| {
+                if let Some(info) = frame.parsed {
+                    mutants_read += 1;
+                    assert_eq!(
+                        Ok(info),
+                        parse_ethernet(frame.data).as_ref(),
+                        "{:02x?}",
+                        frame.data
+                    );
+                }
+            })
+            .unwrap();
+    }
+    assert!(
+        mutants_read > 1000,
+        "only {mutants_read} mutated frames read by the program"
+    );
+    for (name, frame, summed_up) in &corpus {
+        let (_, reading) = received
+            .iter()
+            .find(|(data, _)| data == frame)
+            .unwrap_or_else(|| panic!("{name}: not received"));
+        assert_eq!(reading.is_some(), *summed_up, "{name}: {reading:?}");
+        if let Some(info) = reading {
+            assert_eq!(Ok(info), parse_ethernet(frame).as_ref(), "{name}");
+        }
+    }
+}
+
+#[test]
+fn generic_mode_reads_headers_as_the_frame_parse_does() {
+    need_root!();
+    the_program_reads_headers_as_the_frame_parse_does(XdpMode::Generic);
+}
+
+#[test]
+fn native_mode_reads_headers_as_the_frame_parse_does() {
+    need_root!();
+    the_program_reads_headers_as_the_frame_parse_does(XdpMode::Native);
+}

@@ -100,7 +100,7 @@ fn run(name: &str, frames: &[Vec<u8>]) {
     let frames: Vec<Frame<'_>> = frames
         .iter()
         .enumerate()
-        .map(|(i, data)| Frame { data, original_len: data.len() as u32, timestamp_ns: i as u64, vlan_tci: None })
+        .map(|(i, data)| Frame { data, original_len: data.len() as u32, timestamp_ns: i as u64, vlan_tci: None, parsed: None })
         .collect();
     let mut next = 0;
     let mut batch = |counter: &mut FrameCounter| {

@@ -46,11 +46,22 @@ impl FrameCounter {
 
     #[inline]
     pub fn count(&mut self, frame: &Frame<'_>) {
-        let Ok(info) = parse_ethernet_with(frame.data, &self.parse) else {
-            self.unparsed += 1;
-            return;
+        let parsed;
+        let info = match frame.parsed {
+            // Decapsulation looks inside the packet, which the source's reading did not.
+            Some(info) if !self.parse.decapsulate => info,
+            _ => match parse_ethernet_with(frame.data, &self.parse) {
+                Ok(info) => {
+                    parsed = info;
+                    &parsed
+                }
+                Err(_) => {
+                    self.unparsed += 1;
+                    return;
+                }
+            },
         };
-        let record = FlowRecord::packet(&info, self.sampling_rate);
+        let record = FlowRecord::packet(info, self.sampling_rate);
         self.aggregator.add(&record);
         let header = PacketHeader { link: HeaderLink::Ethernet, data: frame.data, original_len: frame.original_len, timestamp_ns: frame.timestamp_ns };
         self.samples.offer_packet(&record, &header);

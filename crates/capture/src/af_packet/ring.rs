@@ -169,6 +169,7 @@ impl Block {
                 original_len: packet.tp_len,
                 timestamp_ns: u64::from(packet.tp_sec) * 1_000_000_000 + u64::from(packet.tp_nsec),
                 vlan_tci,
+                parsed: None,
             });
             delivered.frames += 1;
             delivered.bytes += u64::from(packet.tp_len);

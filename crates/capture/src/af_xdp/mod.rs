@@ -27,14 +27,17 @@
 //! closes, even if the process is killed; on kernels before 5.9, through netlink, which
 //! `AfXdpCapture`'s `Drop` undoes.
 //!
-//! Pieces: `bpf` (syscall wrappers), `program` (the bytecode), `link` and `netlink`
+//! Pieces: `bpf` (syscall wrappers), `program` (the bytecode, written with `asm`), `meta`
+//! (what the program leaves in front of each frame), `link` and `netlink`
 //! (attaching it), `umem`, `ring`, `socket` (one AF_XDP socket), `pacer` (how long frames
 //! gather between drains) and `source` (the `PacketSource`). `sys` holds the kernel structs
 //! and constants.
 
+mod asm;
 mod bpf;
 mod error;
 mod link;
+mod meta;
 mod netlink;
 mod pacer;
 mod prefetch;

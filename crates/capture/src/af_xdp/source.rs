@@ -4,9 +4,9 @@
 use std::io;
 use std::time::{Duration, Instant};
 
+use super::meta::META_LEN;
 use super::pacer::{Pacer, PROBE_WAIT};
 use super::prefetch::prefetch;
-use super::program::STAMP_LEN;
 use super::socket::XskSocket;
 use super::sys::xdp_statistics;
 use crate::{Frame, PacketSource, SourceStats};
@@ -84,19 +84,22 @@ impl AfXdpSource {
             }
             if i + FRAME_AHEAD < ready {
                 let ahead = self.socket.rx.peek(i + FRAME_AHEAD).addr;
-                // The frame's first line, and the one before with its arrival stamp.
-                prefetch(self.socket.umem.ptr(ahead));
-                prefetch(self.socket.umem.ptr(ahead.wrapping_sub(STAMP_LEN)));
+                // The metadata in front of the frame; the frame itself is read only when the
+                // metadata has not summed it up.
+                prefetch(self.socket.umem.ptr(ahead.wrapping_sub(META_LEN)));
             }
             let desc = self.socket.rx.peek(i);
-            let arrived = self.socket.umem.take_stamp(desc.addr);
+            let meta = self.socket.umem.take_meta(desc.addr);
             match self.socket.umem.frame(desc.addr, desc.len) {
                 Some(data) => {
                     each(&Frame {
                         data,
                         original_len: desc.len,
-                        timestamp_ns: arrived.map_or(clocks.realtime_ns, |t| clocks.to_realtime(t)),
+                        timestamp_ns: meta
+                            .arrived
+                            .map_or(clocks.realtime_ns, |t| clocks.to_realtime(t)),
                         vlan_tci: None,
+                        parsed: meta.info.as_ref(),
                     });
                     delivered += 1;
                     self.bytes += u64::from(desc.len);

@@ -5,7 +5,7 @@ use std::io;
 use std::mem::size_of;
 use std::ptr::NonNull;
 
-use super::program::{STAMP_LEN, STAMP_MAGIC, STAMP_TIME_OFFSET};
+use super::meta::{FrameMeta, META_LEN};
 use super::sys::*;
 
 /// Linux 5.14; older kernels say EINVAL and the pages are touched one by one instead.
@@ -88,28 +88,28 @@ impl Umem {
         self.area.as_ptr().wrapping_add(addr as usize)
     }
 
-    /// The arrival time the XDP program stamped in front of the frame at `addr`
-    /// (CLOCK_MONOTONIC ns), if it did; the stamp is wiped so that a later frame in the same
-    /// chunk without one is not taken for stamped.
+    /// What the XDP program wrote in front of the frame at `addr` (meta.rs); the marker is
+    /// wiped so that a later frame in the same chunk without metadata is not taken for one
+    /// with.
     ///
     /// The caller owns the frame: it came on the RX ring and is not yet back on the fill ring.
-    pub fn take_stamp(&self, addr: u64) -> Option<u64> {
+    pub fn take_meta(&self, addr: u64) -> FrameMeta {
         // Chunk sizes are powers of two (2048 or 4096).
         let in_chunk = addr & (u64::from(self.frame_size) - 1);
-        if in_chunk < STAMP_LEN || addr > self.len as u64 {
-            return None;
+        if in_chunk < META_LEN || addr > self.len as u64 {
+            return FrameMeta::default();
         }
-        let stamp = (addr - STAMP_LEN) as usize;
-        // SAFETY: [stamp, stamp + 16) lies in the frame's own chunk, in the mapping (checked
-        // above); the kernel does not touch the chunk while the caller owns the frame. Unaligned
-        // reads: the metadata's alignment is the driver's.
+        let start = (addr - META_LEN) as usize;
+        // SAFETY: [start, start + META_LEN) lies in the frame's own chunk, in the mapping
+        // (checked above); the kernel does not touch the chunk while the caller owns the frame.
+        // Unaligned reads: the metadata's alignment is the driver's.
         unsafe {
-            let at = self.area.as_ptr().add(stamp);
-            if (at as *const u32).read_unaligned() != STAMP_MAGIC {
-                return None;
+            let at = self.area.as_ptr().add(start);
+            let meta = FrameMeta::read(&(at as *const [u8; META_LEN as usize]).read_unaligned());
+            if meta.arrived.is_some() {
+                (at as *mut u32).write_unaligned(0);
             }
-            (at as *mut u32).write_unaligned(0);
-            Some((at.add(STAMP_TIME_OFFSET) as *const u64).read_unaligned())
+            meta
         }
     }
 
