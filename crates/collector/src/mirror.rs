@@ -109,3 +109,45 @@ pub struct MirrorReport {
     pub unparsed: u64,
     pub error: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use floodwatch_counters::{CounterConfig, Prefix};
+    use floodwatch_detect::WatchList;
+    use floodwatch_packet::PacketInfo;
+
+    fn counter(decapsulate: bool) -> FrameCounter {
+        let networks = ["10.0.0.0/8".parse::<Prefix>().unwrap()].into_iter().collect();
+        let aggregator = LocalAggregator::new(&CounterConfig::with_networks(networks));
+        FrameCounter::new(aggregator, SampleCollector::new(&WatchList::new()), ParseOptions { decapsulate }, 1)
+    }
+
+    fn read_by_the_source() -> PacketInfo {
+        PacketInfo {
+            src: "192.0.2.1".parse().unwrap(),
+            dst: "10.0.0.1".parse().unwrap(),
+            protocol: 17,
+            src_port: 123,
+            dst_port: 4444,
+            tcp_flags: 0,
+            fragment: false,
+            ip_length: 468,
+            vlan: None,
+        }
+    }
+
+    #[test]
+    fn a_frame_the_source_read_is_counted_from_that_reading() {
+        let info = read_by_the_source();
+        // Bytes that do not parse: only the source's reading can count this frame.
+        let frame = Frame { data: &[0u8; 20], original_len: 20, timestamp_ns: 0, vlan_tci: None, parsed: Some(&info) };
+        let mut c = counter(false);
+        c.count(&frame);
+        assert_eq!((c.unparsed, c.aggregator.take_batch().records()), (0, 1));
+        // Decapsulation needs the bytes: the reading is set aside.
+        let mut c = counter(true);
+        c.count(&frame);
+        assert_eq!((c.unparsed, c.aggregator.take_batch().records()), (1, 0));
+    }
+}
