@@ -38,18 +38,20 @@ async function floodThroughMirror(engine: 'af_packet' | 'af_xdp') {
 }
 
 describe.runIf(isRoot)('floodwatch run on a mirror port', () => {
-  it('says when the interface goes down, and when frames come through again', async () => {
-    const { daemon, interfaceName, sendInterface } = await floodThroughMirror('af_packet');
-    const source = `af_packet:${interfaceName}#0`;
-    execFileSync('ip', ['link', 'set', interfaceName, 'down']);
-    const failing = await daemon.waitForLog('the capture failure', (l) => l.msg.startsWith('mirror capture failing') && l.source === source);
-    expect(failing.error).toMatch(new RegExp(`${interfaceName} went down`));
-    execFileSync('ip', ['link', 'set', interfaceName, 'up']);
-    const more = writeCapture(join(dir, 'after-down.pcap'), stream(1000, 1, ntpReflection(TARGET)));
-    execFileSync('tcpreplay', ['-q', '-i', sendInterface, '--pps', String(more.pps), more.path], { stdio: 'ignore' });
-    await daemon.waitForLog('the capture to resume', (l) => l.msg === 'mirror capture receiving again' && l.source === source);
-    await daemon.kill();
-  });
+  for (const engine of ['af_packet', 'af_xdp'] as const) {
+    it(`says when the interface goes down, and when frames come through again (${engine})`, async () => {
+      const { daemon, interfaceName, sendInterface } = await floodThroughMirror(engine);
+      const source = `${engine}:${interfaceName}#0`;
+      execFileSync('ip', ['link', 'set', interfaceName, 'down']);
+      const failing = await daemon.waitForLog('the capture failure', (l) => l.msg.startsWith('mirror capture failing') && l.source === source);
+      expect(failing.error).toMatch(new RegExp(`${interfaceName} (went|is) down`));
+      execFileSync('ip', ['link', 'set', interfaceName, 'up']);
+      const more = writeCapture(join(dir, `${engine}-after-down.pcap`), stream(1000, 1, ntpReflection(TARGET)));
+      execFileSync('tcpreplay', ['-q', '-i', sendInterface, '--pps', String(more.pps), more.path], { stdio: 'ignore' });
+      await daemon.waitForLog('the capture to resume', (l) => l.msg === 'mirror capture receiving again' && l.source === source);
+      await daemon.kill();
+    });
+  }
 
   for (const engine of ['af_packet', 'af_xdp'] as const) {
     it(`bans an NTP reflection seen through ${engine} and serves its fingerprint pcap`, async () => {

@@ -823,6 +823,48 @@ fn native_mode_frames_carry_their_arrival_time() {
     frames_carry_their_arrival_time(XdpMode::Native);
 }
 
+/// AF_XDP sockets get no error when their interface goes down: the source notices when idle
+/// and says so, then frames flow again once it is up.
+#[test]
+fn an_interface_going_down_is_named_and_capture_resumes() {
+    need_root!();
+    let veth = Veth::new();
+    let mut capture =
+        open_af_xdp(&config(&veth.capture, XdpMode::Native, ZeroCopy::Auto)).expect("open");
+    let mut source = capture.take_sources().pop().unwrap();
+    run("ip", &["link", "set", &veth.capture, "down"]);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let error = loop {
+        match source.poll(100, &mut |_| {}) {
+            Err(e) => break e,
+            Ok(_) => assert!(Instant::now() < deadline, "no error for a down interface"),
+        }
+    };
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("{} is down", veth.capture)),
+        "{error}"
+    );
+    run("ip", &["link", "set", &veth.capture, "up"]);
+    wait_until_up(&[&veth.capture, &veth.send]);
+    let dst = Ipv4Addr::new(192, 0, 2, 55);
+    let sender = Sender::new(&veth.send);
+    (0..10).for_each(|i| sender.send(&udp_frame(dst, 3000 + i, None, 20)));
+    let mut seen = 0;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while seen < 10 && Instant::now() < deadline {
+        source
+            .poll(100, &mut |frame| {
+                if matches!(parse_ethernet(frame.data), Ok(info) if info.dst == IpAddr::V4(dst)) {
+                    seen += 1;
+                }
+            })
+            .expect("poll after the interface came back");
+    }
+    assert_eq!(seen, 10);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The program's reading of the headers
 

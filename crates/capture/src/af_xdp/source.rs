@@ -17,10 +17,16 @@ const BATCH: u32 = 1024;
 const DESC_AHEAD: u32 = 16;
 const FRAME_AHEAD: u32 = 4;
 
+/// How often an idle source asks whether its interface is down: AF_XDP sockets report
+/// nothing when it goes down, frames just stop.
+const LINK_CHECK_EVERY: Duration = Duration::from_secs(1);
+
 /// The AF_XDP socket of one RX queue; one per worker thread.
 pub struct AfXdpSource {
     socket: XskSocket,
     name: String,
+    interface: String,
+    link_checked: Instant,
     queue: u32,
     packets: u64,
     bytes: u64,
@@ -40,6 +46,8 @@ impl AfXdpSource {
         AfXdpSource {
             socket,
             name: format!("af_xdp:{ifname}#{queue}"),
+            interface: ifname.to_string(),
+            link_checked: Instant::now(),
             queue,
             packets: 0,
             bytes: 0,
@@ -134,6 +142,33 @@ impl AfXdpSource {
         ready
     }
 
+    /// An error naming the cause when the interface is down or has lost its carrier, checked
+    /// at most every LINK_CHECK_EVERY.
+    fn check_link(&mut self) -> io::Result<()> {
+        if self.link_checked.elapsed() < LINK_CHECK_EVERY {
+            return Ok(());
+        }
+        self.link_checked = Instant::now();
+        match interface_flags(&self.interface) {
+            Ok(flags) if flags & libc::IFF_UP != 0 && flags & libc::IFF_RUNNING != 0 => Ok(()),
+            Ok(_) => Err(io::Error::new(
+                io::Error::from_raw_os_error(libc::ENETDOWN).kind(),
+                format!(
+                    "AF_XDP: {} is down or has no carrier: capture resumes when it is up again",
+                    self.interface
+                ),
+            )),
+            Err(e) => Err(io::Error::new(
+                e.kind(),
+                format!(
+                    "AF_XDP: cannot read the state of {}: {e}; a removed interface needs the \
+                     source opened anew",
+                    self.interface
+                ),
+            )),
+        }
+    }
+
     /// Blocks until the first frame after a lull (true) or `deadline` (false).
     fn wait_readable(&self, deadline: Instant) -> io::Result<bool> {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -180,6 +215,7 @@ impl PacketSource for AfXdpSource {
         let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
         if self.gather(self.pacer.wait(), deadline) == 0 {
             if !self.wait_readable(deadline)? {
+                self.check_link()?;
                 return Ok(0);
             }
             self.gather(PROBE_WAIT, deadline);
@@ -262,4 +298,36 @@ fn clock_ns(clock: libc::clockid_t) -> u64 {
     // SAFETY: clock_gettime writes one timespec; both clocks exist on every Linux.
     unsafe { libc::clock_gettime(clock, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// The interface's flags (IFF_UP, IFF_RUNNING...), by SIOCGIFFLAGS on a throwaway socket.
+fn interface_flags(interface: &str) -> io::Result<libc::c_int> {
+    // SAFETY: all-zero is a valid ifreq.
+    let mut request: libc::ifreq = unsafe { std::mem::zeroed() };
+    if interface.len() >= request.ifr_name.len() {
+        return Err(io::Error::from(io::ErrorKind::InvalidInput));
+    }
+    for (to, from) in request.ifr_name.iter_mut().zip(interface.bytes()) {
+        *to = from as libc::c_char;
+    }
+    // SAFETY: socket(2); the descriptor is owned at once.
+    let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `raw` is a fresh descriptor nobody else owns.
+    let socket = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) };
+    // SAFETY: SIOCGIFFLAGS reads the name and writes the flags of a live ifreq.
+    let ret = unsafe {
+        libc::ioctl(
+            std::os::fd::AsRawFd::as_raw_fd(&socket),
+            libc::SIOCGIFFLAGS,
+            &mut request,
+        )
+    };
+    if ret < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
+    Ok(libc::c_int::from(unsafe { request.ifr_ifru.ifru_flags }))
 }
