@@ -2,6 +2,9 @@
 //! router sends them) through the decoder into a worker's aggregator, batches applied to the
 //! host table every 100 ms worth of records. Prints records per second; asserts nothing.
 
+mod bench_support;
+
+use bench_support::Rng;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -15,15 +18,6 @@ const TEMPLATE_ID: u16 = 256;
 // (field type, length): src, dst, sport, dport, proto, flags, packets, bytes, first, last
 const FIELDS: [(u16, u16); 10] = [(8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (6, 1), (2, 4), (1, 4), (22, 4), (21, 4)];
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 fn header(buf: &mut Vec<u8>, count: u16, sequence: u32) {
     buf.extend_from_slice(&9u16.to_be_bytes());

@@ -102,6 +102,14 @@ fn need_bytes(a: &mut Asm, ptr: u8, len: i32, scratch: u8, label: &'static str) 
         .jump_reg(Cond::Gt, scratch, END, label);
 }
 
+/// `L4 = L3 + IHL`, with `len` bytes of it within the IP length and the frame, or on to
+/// "redirect", leaving the frame to its parse.
+fn transport_header(a: &mut Asm, len: i32) {
+    a.jump_imm(Cond::Lt, AFTER_IHL, len, "redirect");
+    a.mov(L4, L3).alu_reg(Alu::Add, L4, IHL);
+    need_bytes(a, L4, len, R7, "redirect");
+}
+
 /// The instructions, with `map_fd` (the XSKMAP) patched into the 64-bit immediate load.
 pub fn instructions(map_fd: i32) -> Vec<bpf_insn> {
     let mut a = Asm::default();
@@ -196,9 +204,7 @@ pub fn instructions(map_fd: i32) -> Vec<bpf_insn> {
     a.jump("summary");
 
     a.label("tcp");
-    a.jump_imm(Cond::Lt, AFTER_IHL, 14, "redirect");
-    a.mov(L4, L3).alu_reg(Alu::Add, L4, IHL);
-    need_bytes(&mut a, L4, 14, R7, "redirect");
+    transport_header(&mut a, 14);
     a.load(Size::B, R7, L4, 13)
         .store(Size::B, META, TCP_FLAGS_AT, R7);
     a.load(Size::W, R7, L4, 0)
@@ -206,18 +212,14 @@ pub fn instructions(map_fd: i32) -> Vec<bpf_insn> {
     a.jump("summary");
 
     a.label("ports");
-    a.jump_imm(Cond::Lt, AFTER_IHL, 4, "redirect");
-    a.mov(L4, L3).alu_reg(Alu::Add, L4, IHL);
-    need_bytes(&mut a, L4, 4, R7, "redirect");
+    transport_header(&mut a, 4);
     a.load(Size::W, R7, L4, 0)
         .store(Size::W, META, SRC_PORT_AT, R7);
     a.jump("summary");
 
     // ICMP: no ports; type and code in the destination port, as NetFlow has them.
     a.label("icmp");
-    a.jump_imm(Cond::Lt, AFTER_IHL, 2, "redirect");
-    a.mov(L4, L3).alu_reg(Alu::Add, L4, IHL);
-    need_bytes(&mut a, L4, 2, R7, "redirect");
+    transport_header(&mut a, 2);
     a.load(Size::H, R7, L4, 0)
         .store(Size::H, META, DST_PORT_AT, R7);
 
