@@ -13,7 +13,7 @@ use crate::{Frame, PacketSource, SourceStats};
 
 /// Descriptors handed over per poll at most (the rest waits for the next poll).
 const BATCH: u32 = 1024;
-/// How far ahead to prefetch descriptors (four to a cache line) and frames.
+/// How far ahead to prefetch descriptors (four to a cache line) and frames' metadata.
 const DESC_AHEAD: u32 = 16;
 const FRAME_AHEAD: u32 = 4;
 
