@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AttackRecord } from '../../ts/attacks/types.js';
 import { attacksOn, daemonConfig, DaemonProcess, freeUdpPort, isBanned, waitFor, writeConfig } from '../support/daemon.js';
@@ -62,12 +63,18 @@ describe.runIf(isRoot)('floodwatch run on a mirror port', () => {
       expect(port?.detail).toMatch(engine === 'af_xdp' ? /^(native|generic \(SKB\)) mode, copy, RX queue\(s\) \[0\]/ : /^1 fanout member\(s\)/);
 
       const apiRoot = (await daemon.apiUrl()).replace(/\/api\/v1$/, '');
-      const metrics = parsePrometheusText(await (await fetch(`${apiRoot}/metrics`)).text());
       const source = { source: `${engine}:${interfaceName}#0` };
-      const captured = valueOf(metrics, 'floodwatch_mirror_packets_total', source)!;
-      const dropped = valueOf(metrics, 'floodwatch_mirror_kernel_drops_total', source)!;
+      const scrape = async () => parsePrometheusText(await (await fetch(`${apiRoot}/metrics`)).text());
+      const seen = (m: Awaited<ReturnType<typeof scrape>>) =>
+        valueOf(m, 'floodwatch_mirror_packets_total', source)! + valueOf(m, 'floodwatch_mirror_kernel_drops_total', source)!;
+      // Workers report once per tick: the last frames are counted a tick or two after tcpreplay ends.
+      let metrics = await scrape();
+      for (let tries = 0; seen(metrics) < sent && tries < 20; tries++) {
+        await sleep(100);
+        metrics = await scrape();
+      }
       // Every frame tcpreplay sent, captured or counted as dropped (the veth may add its own, e.g. IPv6 ND).
-      expect(captured + dropped).toBeGreaterThanOrEqual(sent);
+      expect(seen(metrics)).toBeGreaterThanOrEqual(sent);
       expect(valueOf(metrics, 'floodwatch_mirror_port_info', { interface: interfaceName, engine, detail: port!.detail as string })).toBe(1);
       expect(attack.top_source_ports[0].key).toBe('udp/123');
       const response = await fetch(`${await daemon.apiUrl()}/attacks/${attack.id}/pcap`);

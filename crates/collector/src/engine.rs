@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, TryRecvError};
 use floodwatch_counters::{CounterConfig, LocalAggregator, Prefix, PrefixMap, PrefixSet};
 use floodwatch_detect::{SampleCollector, WatchList};
 use floodwatch_flow::{Decoder, DecoderConfig};
@@ -257,19 +257,23 @@ fn run_ticker(
     let mut next_tick = Duration::from_millis(tick_ms);
     let mut next_drops = Duration::from_secs(1);
     loop {
-        let wait = next_tick.saturating_sub(clock.elapsed());
-        match reports.recv_timeout(wait) {
-            Ok(report) => {
-                let WorkerReport { worker, batch, samples, packets, exporters, listener_drops, agents, mirror } = report;
-                core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples, packets);
-                let mut sources = sources.lock().unwrap_or_else(|p| p.into_inner());
-                sources.update(worker, exporters, listener_drops, agents);
-                if let Some(mirror) = mirror {
-                    sources.update_mirror(mirror);
+        // One wake-up per tick, not one per worker report: the reports a tick needs are all in
+        // by then, applied just before it.
+        std::thread::sleep(next_tick.saturating_sub(clock.elapsed()));
+        loop {
+            match reports.try_recv() {
+                Ok(report) => {
+                    let WorkerReport { worker, batch, samples, packets, exporters, listener_drops, agents, mirror } = report;
+                    core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples, packets);
+                    let mut sources = sources.lock().unwrap_or_else(|p| p.into_inner());
+                    sources.update(worker, exporters, listener_drops, agents);
+                    if let Some(mirror) = mirror {
+                        sources.update_mirror(mirror);
+                    }
                 }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return,
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
         }
         let elapsed = clock.elapsed();
         if elapsed >= next_tick {

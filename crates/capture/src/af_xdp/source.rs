@@ -27,6 +27,8 @@ pub struct AfXdpSource {
     name: String,
     interface: String,
     link_checked: Instant,
+    /// The last poll waited its whole timeout without a frame.
+    idle: bool,
     queue: u32,
     packets: u64,
     bytes: u64,
@@ -48,6 +50,7 @@ impl AfXdpSource {
             name: format!("af_xdp:{ifname}#{queue}"),
             interface: ifname.to_string(),
             link_checked: Instant::now(),
+            idle: false,
             queue,
             packets: 0,
             bytes: 0,
@@ -177,7 +180,8 @@ impl AfXdpSource {
             events: libc::POLLIN,
             revents: 0,
         };
-        let timeout_ms = left.as_millis().min(i32::MAX as u128) as i32;
+        // Rounded up: a timeout rounded down to 0 would spin through the last millisecond.
+        let timeout_ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
         // SAFETY: polls one live pollfd. poll(2) on an AF_XDP socket also wakes up the driver.
         let ret = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
         if ret < 0 {
@@ -213,11 +217,19 @@ impl PacketSource for AfXdpSource {
             return Ok(self.drain(each));
         }
         let deadline = Instant::now() + Duration::from_millis(timeout_ms as u64);
-        if self.gather(self.pacer.wait(), deadline) == 0 {
+        // In a lull, straight to poll(2): a gathering sleep would only add a wake-up.
+        let gathered = if self.idle {
+            0
+        } else {
+            self.gather(self.pacer.wait(), deadline)
+        };
+        if gathered == 0 {
             if !self.wait_readable(deadline)? {
+                self.idle = true;
                 self.check_link()?;
                 return Ok(0);
             }
+            self.idle = false;
             self.gather(PROBE_WAIT, deadline);
         }
         Ok(self.drain(each))
