@@ -28,8 +28,8 @@ pub struct MirrorWorkerSetup {
     pub reports: Sender<WorkerReport>,
 }
 
-/// What a mirror worker does with each frame: parse it, count it for its hosts, and keep it
-/// as a sample if one of them is watched.
+/// What a mirror worker does with each frame: parse it (unless its source read the headers
+/// already), count it for its hosts, and keep it as a sample if one of them is watched.
 pub struct FrameCounter {
     pub aggregator: LocalAggregator,
     pub samples: SampleCollector,
