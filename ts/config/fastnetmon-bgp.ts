@@ -43,17 +43,21 @@ interface Blackhole {
 const HOST_ALWAYS =
   "floodwatch announces the banned host's own route (/32) whenever it announces, with blackhole.communities";
 
+/** Whether FastNetMon has `name` off; its keys are then reported as not carried. */
+function isOff(keys: FastnetmonKeys, name: string, label: string, allKeys: readonly string[]): boolean {
+  if (keys.flag(name) ?? false) return false;
+  keys.skip(name, `off here; floodwatch's ${label} action is off by default too`);
+  for (const key of allKeys.slice(1)) keys.skip(key, `${name} = off`);
+  return true;
+}
+
 export function carryGobgp(
   keys: FastnetmonKeys,
   comments: YamlComments,
   out: Record<string, unknown>,
   networks: string[] | undefined,
 ): CarriedBgpAction | undefined {
-  if (!(keys.flag('gobgp') ?? false)) {
-    keys.skip('gobgp', "off here; floodwatch's GoBGP action is off by default too");
-    for (const key of GOBGP_KEYS.slice(1)) keys.skip(key, 'gobgp = off');
-    return undefined;
-  }
+  if (isOff(keys, 'gobgp', 'GoBGP', GOBGP_KEYS)) return undefined;
   const host = keys.flag('gobgp_announce_host') ?? false;
   const subnet = keys.flag('gobgp_announce_whole_subnet') ?? false;
   const hostIpv6 = keys.flag('gobgp_announce_host_ipv6') ?? false;
@@ -152,11 +156,7 @@ export function carryExabgp(
   out: Record<string, unknown>,
   networks: string[] | undefined,
 ): CarriedBgpAction | undefined {
-  if (!(keys.flag('exabgp') ?? false)) {
-    keys.skip('exabgp', "off here; floodwatch's ExaBGP action is off by default too");
-    for (const key of EXABGP_KEYS.slice(1)) keys.skip(key, 'exabgp = off');
-    return undefined;
-  }
+  if (isOff(keys, 'exabgp', 'ExaBGP', EXABGP_KEYS)) return undefined;
   // FastNetMon turns ExaBGP off without a pipe or a next hop.
   const missing = ['exabgp_command_pipe', 'exabgp_next_hop'].filter((key) => (keys.value(key) ?? '') === '');
   const host = keys.flag('exabgp_announce_host') ?? false;
