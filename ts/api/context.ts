@@ -18,6 +18,8 @@ export interface ApiContext {
   banTimeSeconds(): number;
   /** Attacks under way (not yet ended), newest last. */
   activeAttacks(): AttackRecord[];
+  /** Violations and attack follow-ups that failed, each alone (the daemon counts them). */
+  detectionFailures?(): number;
   actionCounters(): Record<string, ActionCounters>;
   log: Logger;
 }

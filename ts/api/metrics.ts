@@ -110,6 +110,9 @@ export class ApiMetrics {
     this.#gauge('floodwatch_bans_active', 'Hosts banned now', [], () => [[{}, context.bans.list().length]]);
     this.#gauge('floodwatch_attacks_active', 'Attacks under way', [], () => [[{}, context.activeAttacks().length]]);
     this.#gauge('floodwatch_attacks_recorded', 'Attack records in the state directory', [], () => [[{}, context.store.attackIds().length]]);
+    this.#counter('floodwatch_detection_failures_total', 'Hosts whose violation or attack follow-up failed in a tick (logged with the host); the other hosts went on', [], () => [
+      [{}, context.detectionFailures?.() ?? 0],
+    ]);
   }
 
   #actionMetrics(): void {

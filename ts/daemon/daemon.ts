@@ -45,7 +45,9 @@ export class Daemon {
     this.#networks = new PrefixList(config.networks);
     this.engine.detection.setThresholds(this.#policy.thresholds);
     this.bans = new BanManager(this.store, { dispatch: (event) => this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.ban.hostgroup)) }, this.#log);
-    this.#detector = new Detector(this.engine.detection, this.#policy.detection, this.#attackListener());
+    this.#detector = new Detector(this.engine.detection, this.#policy.detection, this.#attackListener(), Date.now, ({ ip, direction, stage, error }) =>
+      this.#log.error({ ip, direction, stage, err: error }, 'detection failed for this host; the other hosts of the tick went on'),
+    );
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -82,6 +84,7 @@ export class Daemon {
       isWhitelisted: (ip) => this.#policy.detection.whitelist.contains(ip),
       banTimeSeconds: () => this.#policy.banTimeSeconds,
       activeAttacks: () => this.#detector.active(),
+      detectionFailures: () => this.#detector.failures,
       actionCounters: () => this.#policy.dispatcher.counters(),
       log: this.#log,
     };

@@ -1,12 +1,15 @@
 // Builds and updates attack records from what the engine reports.
 import type { AttackRecord, AttackType, ProtocolBreakdown, TopEntry } from '../attacks/types.js';
+import { figure } from '../attacks/figure.js';
 import type { AttackSamples, Direction, DirectionCounters, HostCounters, Violation } from '../engine/types.js';
 
 const TOP = 10;
 
+const mbps = (bps: number | bigint) => figure(bps) / 1e6;
+
 function protocols(d: DirectionCounters): ProtocolBreakdown {
   const out: ProtocolBreakdown = {};
-  for (const [name, rate] of Object.entries(d.protocols)) out[name] = { pps: rate.pps, mbps: rate.bps / 1e6 };
+  for (const [name, rate] of Object.entries(d.protocols)) out[name] = { pps: figure(rate.pps), mbps: mbps(rate.bps) };
   return out;
 }
 
@@ -17,11 +20,11 @@ export function newAttackRecord(id: string, v: Violation, type: AttackType, now:
     ip: v.ip,
     direction: v.direction,
     hostgroup: v.group_name,
-    threshold: { metric: v.metric as AttackRecord['threshold']['metric'], value: v.threshold, observed: v.observed },
+    threshold: { metric: v.metric as AttackRecord['threshold']['metric'], value: figure(v.threshold), observed: figure(v.observed) },
     type,
     started_at: new Date(now).toISOString(),
     ended_at: null,
-    peak: { pps: d.pps, mbps: d.bps / 1e6, flows: d.flows },
+    peak: { pps: figure(d.pps), mbps: mbps(d.bps), flows: figure(d.flows) },
     protocols: protocols(d),
     top_sources: [],
     top_source_ports: [],
@@ -34,17 +37,17 @@ export function newAttackRecord(id: string, v: Violation, type: AttackType, now:
 export function updatePeak(record: AttackRecord, host: HostCounters): boolean {
   const d = host[record.direction];
   let changed = false;
-  if (d.pps > record.peak.pps) {
-    record.peak.pps = d.pps;
+  if (figure(d.pps) > record.peak.pps) {
+    record.peak.pps = figure(d.pps);
     record.protocols = protocols(d);
     changed = true;
   }
-  if (d.bps / 1e6 > record.peak.mbps) {
-    record.peak.mbps = d.bps / 1e6;
+  if (mbps(d.bps) > record.peak.mbps) {
+    record.peak.mbps = mbps(d.bps);
     changed = true;
   }
-  if (d.flows > record.peak.flows) {
-    record.peak.flows = d.flows;
+  if (figure(d.flows) > record.peak.flows) {
+    record.peak.flows = figure(d.flows);
     changed = true;
   }
   return changed;
@@ -57,10 +60,10 @@ export function applySamples(record: AttackRecord, samples: AttackSamples, direc
   const s = samples[direction];
   const port = (p: { protocol: number; port: number; packets: number; bytes: number }): TopEntry => ({
     key: `${PROTOCOL_NAMES[p.protocol] ?? p.protocol}/${p.port}`,
-    packets: p.packets,
-    bytes: p.bytes,
+    packets: figure(p.packets),
+    bytes: figure(p.bytes),
   });
-  record.top_sources = s.remote_addresses.slice(0, TOP).map((a) => ({ key: a.address, packets: a.packets, bytes: a.bytes }));
+  record.top_sources = s.remote_addresses.slice(0, TOP).map((a) => ({ key: a.address, packets: figure(a.packets), bytes: figure(a.bytes) }));
   record.top_source_ports = s.source_ports.slice(0, TOP).map(port);
   record.top_destination_ports = s.destination_ports.slice(0, TOP).map(port);
   record.type = type;

@@ -34,6 +34,18 @@ export interface AttackListener {
   ended(attack: AttackRecord): void;
 }
 
+/** A violation or an attack under way that could not be handled in a tick; the others were. */
+export interface DetectionFailure {
+  ip: string;
+  direction: string;
+  /** What was being done: 'violation' (a new crossing or a peak) or 'follow-up' (details, end). */
+  stage: 'violation' | 'follow-up';
+  error: unknown;
+}
+
+/** Told of each failure; without one, the tick throws its first failure once every host was handled. */
+export type DetectionFailureHandler = (failure: DetectionFailure) => void;
+
 interface ActiveAttack {
   record: AttackRecord;
   startedAt: number;
@@ -47,20 +59,36 @@ export class Detector {
   readonly #listener: AttackListener;
   readonly #now: () => number;
   readonly #active = new Map<string, ActiveAttack>();
+  readonly #onFailure: DetectionFailureHandler | null;
   whitelistedSkipped = 0;
+  /** Violations and follow-ups that failed; each failed alone, the rest of its tick went on. */
+  failures = 0;
 
-  constructor(engine: DetectionEngine, policy: DetectionPolicy, listener: AttackListener, now: () => number = Date.now) {
+  constructor(engine: DetectionEngine, policy: DetectionPolicy, listener: AttackListener, now: () => number = Date.now, onFailure?: DetectionFailureHandler) {
     this.#engine = engine;
     this.#policy = policy;
     this.#listener = listener;
     this.#now = now;
+    this.#onFailure = onFailure ?? null;
   }
 
-  /** Runs once per engine tick. */
+  /** Runs once per engine tick: one host's failure does not stop the others'. */
   tick(): void {
     const now = this.#now();
-    for (const violation of this.#engine.drainViolations()) this.#onViolation(violation, now);
-    for (const attack of [...this.#active.values()]) this.#follow(attack, now);
+    const failures: DetectionFailure[] = [];
+    const guarded = (ip: string, direction: string, stage: DetectionFailure['stage'], fn: () => void) => {
+      try {
+        fn();
+      } catch (error) {
+        this.failures++;
+        const failure = { ip, direction, stage, error };
+        if (this.#onFailure) this.#onFailure(failure);
+        else failures.push(failure);
+      }
+    };
+    for (const violation of this.#engine.drainViolations()) guarded(violation.ip, violation.direction, 'violation', () => this.#onViolation(violation, now));
+    for (const attack of [...this.#active.values()]) guarded(attack.record.ip, attack.record.direction, 'follow-up', () => this.#follow(attack, now));
+    if (failures.length > 0) throw failures[0]!.error;
   }
 
   /** Applies a reloaded policy; attacks under way go on. */

@@ -2,6 +2,7 @@
 // attack records (one file each, with the fingerprint pcap beside it when there is one).
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { bigintAsFigure } from '../attacks/figure.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
 import { writeFileAtomic } from './atomic-file.js';
 
@@ -34,11 +35,11 @@ export class StateStore {
   }
 
   saveBans(bans: Iterable<Ban>): void {
-    writeFileAtomic(join(this.dir, BANS_FILE), JSON.stringify({ version: 1, bans: [...bans] }, null, 2) + '\n');
+    writeFileAtomic(join(this.dir, BANS_FILE), JSON.stringify({ version: 1, bans: [...bans] }, bigintAsFigure, 2) + '\n');
   }
 
   saveAttack(attack: AttackRecord): void {
-    writeFileAtomic(this.attackPath(attack.id), JSON.stringify(attack, null, 2) + '\n');
+    writeFileAtomic(this.attackPath(attack.id), JSON.stringify(attack, bigintAsFigure, 2) + '\n');
   }
 
   saveAttackPcap(id: string, pcap: Buffer): string {
