@@ -1,4 +1,4 @@
-// The dispatcher: retries with backoff, isolation between actions, per-action order, drain.
+// The dispatcher: retries with backoff, isolation between actions and between hosts, per-host order, drain.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,7 +102,7 @@ describe('ActionDispatcher', () => {
     const dispatcher = new ActionDispatcher([hanging, quick], memoryLogger().logger, FAST_RETRY);
     for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) dispatcher.dispatch(event('ban', ip));
     await expect.poll(() => quick.delivered.length, { timeout: 5_000 }).toBe(3);
-    expect(hanging.calls).toHaveLength(1);
+    expect(hanging.delivered).toHaveLength(0);
     expect(dispatcher.counters()).toMatchObject({ hanging: { pending: 3 }, quick: { successes: 3, pending: 0 } });
   });
 
@@ -118,7 +118,7 @@ describe('ActionDispatcher', () => {
     expect(failing.calls).toHaveLength(1);
   });
 
-  it('delivers each action its events in order, retries and all', async () => {
+  it("delivers each action each host's events in order, retries and all", async () => {
     // Random latencies and a failed first try on every third call: order must still hold.
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -141,9 +141,69 @@ describe('ActionDispatcher', () => {
       if (i % 5 === 0) await pause(3);
     }
     expect(await dispatcher.drain(30_000)).toBe(true);
-    expect(script.delivered).toEqual(sent);
-    expect(email.delivered).toEqual(sent);
+    const ofHost = (events: ActionEvent[], ip: string) => events.filter((e) => e.ban.ip === ip);
+    for (const action of [script, email]) {
+      expect(action.delivered).toHaveLength(sent.length);
+      for (let i = 0; i < 4; i++) expect(ofHost(action.delivered, `198.51.100.${i}`)).toEqual(ofHost(sent, `198.51.100.${i}`));
+    }
     expect(dispatcher.counters().script.retries).toBeGreaterThan(0);
+  });
+
+  it("does not let one host's slow event delay another host's events of the same action", async () => {
+    let releaseA!: () => void;
+    const aReleased = new Promise<void>((resolve) => (releaseA = resolve));
+    const slowForA = new TestAction('email', (_call, e) => (e.ban.ip === '192.0.2.1' && e.kind === 'ban' ? aReleased : undefined));
+    const dispatcher = new ActionDispatcher([slowForA], memoryLogger().logger, FAST_RETRY);
+    dispatcher.dispatch(event('ban', '192.0.2.1'));
+    dispatcher.dispatch(event('attack_details', '192.0.2.1'));
+    dispatcher.dispatch(event('unban', '192.0.2.1'));
+    for (const kind of ['ban', 'attack_details', 'unban'] as const) dispatcher.dispatch(event(kind, '192.0.2.2'));
+
+    const delivered = (ip: string) => slowForA.delivered.filter((e) => e.ban.ip === ip).map((e) => e.kind);
+    await expect.poll(() => delivered('192.0.2.2'), { timeout: 5_000 }).toEqual(['ban', 'attack_details', 'unban']);
+    // Host A's later events wait for its ban.
+    expect(slowForA.calls.filter((c) => c.event.ban.ip === '192.0.2.1').map((c) => c.event.kind)).toEqual(['ban']);
+    expect(dispatcher.counters().email.pending).toBe(3);
+
+    releaseA();
+    expect(await dispatcher.drain(10_000)).toBe(true);
+    expect(delivered('192.0.2.1')).toEqual(['ban', 'attack_details', 'unban']);
+    expect(dispatcher.counters().email).toEqual({ successes: 6, failures: 0, retries: 0, dropped: 0, pending: 0 });
+  });
+
+  it('handles a bounded number of hosts at once per action', async () => {
+    const hanging = new TestAction('hanging', never);
+    const dispatcher = new ActionDispatcher([hanging], memoryLogger().logger, { concurrencyPerAction: 2 });
+    for (let i = 0; i < 5; i++) dispatcher.dispatch(event('ban', `192.0.2.${i}`));
+    await pause(50);
+    expect(hanging.calls.map((c) => c.event.ban.ip)).toEqual(['192.0.2.0', '192.0.2.1']);
+    expect(dispatcher.counters().hanging).toMatchObject({ pending: 5, dropped: 0 });
+  });
+
+  it("honours an action's own concurrency, taking hosts in turn", async () => {
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const oneAtATime = Object.assign(
+      new TestAction('gobgp', async () => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await pause(5);
+        inFlight--;
+      }),
+      { concurrency: 1 },
+    );
+    const dispatcher = new ActionDispatcher([oneAtATime], memoryLogger().logger, { concurrencyPerAction: 8 });
+    dispatcher.dispatch(event('ban', '192.0.2.1'));
+    dispatcher.dispatch(event('attack_details', '192.0.2.1'));
+    dispatcher.dispatch(event('unban', '192.0.2.1'));
+    dispatcher.dispatch(event('ban', '192.0.2.2'));
+    expect(await dispatcher.drain(10_000)).toBe(true);
+    expect(mostInFlight).toBe(1);
+    expect(oneAtATime.delivered.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual([
+      'ban 192.0.2.1',
+      'ban 192.0.2.2',
+      'attack_details 192.0.2.1',
+      'unban 192.0.2.1',
+    ]);
   });
 
   it('gives up on an attempt that runs past its time limit and goes on', async () => {
@@ -182,7 +242,12 @@ describe('ActionDispatcher', () => {
     const started = Date.now();
     expect(await stuck.drain(200)).toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(records.find((r) => r.msg.startsWith('actions still busy'))).toMatchObject({ pending: { hanging: 1 } });
+    expect(records.find((r) => r.msg.startsWith('actions still busy'))).toMatchObject({
+      msg: 'actions still busy after 200 ms: 1 events undelivered',
+      pending: { hanging: 1 },
+      undelivered: [{ action: 'hanging', event: 'ban', ip: '203.0.113.10', attack_id: '20240501T120000Z-0001' }],
+      undelivered_total: 1,
+    });
   });
 
   it('runs only the actions named, and says when a name is unknown', async () => {

@@ -1,5 +1,8 @@
 // Hands each ban, unban and attack report to the actions, each on its own: an action that fails
 // is retried with backoff, and one that fails or hangs never holds up another, nor the caller.
+// Within an action, each host's events are delivered in order (ban before unban, the attack
+// details after the ban), and different hosts' events proceed side by side, a few at a time, so
+// that one slow host does not hold up the others.
 import type { Logger } from 'pino';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.js';
 import type { Action, ActionEvent } from './types.js';
@@ -8,12 +11,14 @@ export interface DispatcherOptions {
   retry?: Partial<RetryPolicy>;
   /**
    * An attempt still running after this long counts as failed (and is retried), so that a call
-   * that never returns cannot block the action's later events forever. Default 5 minutes; an
+   * that never returns cannot block the host's later events forever. Default 5 minutes; an
    * action's own attemptTimeoutMs takes precedence.
    */
   attemptTimeoutMs?: number;
-  /** Events waiting for one action past which new ones are dropped, logged and counted. Default 10000. */
+  /** Events waiting for one action (all hosts together) past which new ones are dropped, logged and counted. Default 10000. */
   maxQueuedPerAction?: number;
+  /** Hosts whose events one action handles at the same time. Default 8; an action's own concurrency takes precedence. */
+  concurrencyPerAction?: number;
   /** For the backoff jitter; returns a number in [0, 1). */
   random?: () => number;
 }
@@ -31,13 +36,29 @@ export interface ActionCounters {
   pending: number;
 }
 
-/** One action's events, delivered one at a time, in the order they were dispatched. */
+/** An event an action has not finished with, as the log names it. */
+export interface UndeliveredEvent {
+  action: string;
+  event: string;
+  ip: string;
+  attack_id: string | null;
+}
+
+/** One action's events: a queue per host, and the hosts whose next event waits for a free slot. */
 interface Lane {
   action: Action;
-  queue: ActionEvent[];
-  busy: boolean;
+  concurrency: number;
+  /** Per host, its events not yet delivered, oldest first; the first one may be in flight. */
+  hosts: Map<string, ActionEvent[]>;
+  /** Hosts with an event waiting for a slot, in turn; a host is here or in flight, never both. */
+  ready: string[];
+  running: number;
+  pending: number;
   counters: Omit<ActionCounters, 'pending'>;
 }
+
+/** How many undelivered events a log line lists; the count covers the rest. */
+const UNDELIVERED_LOGGED = 50;
 
 export class ActionDispatcher {
   private readonly lanes = new Map<string, Lane>();
@@ -52,12 +73,18 @@ export class ActionDispatcher {
     private readonly logger: Logger,
     options: DispatcherOptions = {},
   ) {
+    const defaultConcurrency = options.concurrencyPerAction ?? 8;
     for (const action of actions) {
       if (this.lanes.has(action.name)) throw new Error(`two actions are named ${action.name}; names must be unique`);
+      const concurrency = action.concurrency ?? defaultConcurrency;
+      if (!(concurrency >= 1)) throw new Error(`action ${action.name}: concurrency must be at least 1, not ${concurrency}`);
       this.lanes.set(action.name, {
         action,
-        queue: [],
-        busy: false,
+        concurrency,
+        hosts: new Map(),
+        ready: [],
+        running: 0,
+        pending: 0,
         counters: { successes: 0, failures: 0, retries: 0, dropped: 0 },
       });
     }
@@ -83,23 +110,32 @@ export class ActionDispatcher {
         this.logger.warn({ action: name, ...describe(event) }, 'no action of that name is configured; skipped');
         continue;
       }
-      if (lane.queue.length >= this.maxQueued) {
+      if (lane.pending >= this.maxQueued) {
         lane.counters.dropped++;
         this.logger.error(
-          { action: name, ...describe(event), waiting: lane.queue.length },
+          { action: name, ...describe(event), waiting: lane.pending },
           'action has too many events waiting (it keeps failing or is too slow); event dropped',
         );
         continue;
       }
-      lane.queue.push(event);
-      if (!lane.busy) {
-        lane.busy = true;
-        void this.work(lane);
+      lane.pending++;
+      const host = event.ban.ip;
+      const queue = lane.hosts.get(host);
+      if (queue) {
+        // The host is in flight or in line already: the event follows its earlier ones.
+        queue.push(event);
+        continue;
       }
+      lane.hosts.set(host, [event]);
+      lane.ready.push(host);
+      this.startReady(lane);
     }
   }
 
-  /** Waits until every event has been delivered or given up on; false if `timeoutMs` passed first. */
+  /**
+   * Waits until every event has been delivered or given up on; false if `timeoutMs` passed first,
+   * after logging the events still undelivered.
+   */
   drain(timeoutMs: number): Promise<boolean> {
     if (this.idle()) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -114,7 +150,11 @@ export class ActionDispatcher {
             .filter(([, c]) => c.pending > 0)
             .map(([name, c]) => [name, c.pending]),
         );
-        this.logger.warn({ pending }, `actions still busy after ${timeoutMs} ms`);
+        const undelivered = this.undelivered();
+        this.logger.warn(
+          { pending, undelivered: undelivered.slice(0, UNDELIVERED_LOGGED), undelivered_total: undelivered.length },
+          `actions still busy after ${timeoutMs} ms: ${undelivered.length} events undelivered`,
+        );
         resolve(false);
       }, timeoutMs);
       this.idleWaiters.push(waiter);
@@ -124,25 +164,45 @@ export class ActionDispatcher {
   counters(): Record<string, ActionCounters> {
     const out: Record<string, ActionCounters> = {};
     for (const [name, lane] of this.lanes) {
-      out[name] = { ...lane.counters, pending: lane.queue.length };
+      out[name] = { ...lane.counters, pending: lane.pending };
+    }
+    return out;
+  }
+
+  /** The events waiting or in progress, per action and host in the order they were dispatched. */
+  undelivered(): UndeliveredEvent[] {
+    const out: UndeliveredEvent[] = [];
+    for (const [name, lane] of this.lanes) {
+      for (const queue of lane.hosts.values()) for (const event of queue) out.push({ action: name, ...describe(event) });
     }
     return out;
   }
 
   private idle(): boolean {
-    for (const lane of this.lanes.values()) if (lane.busy) return false;
+    for (const lane of this.lanes.values()) if (lane.pending > 0) return false;
     return true;
   }
 
-  private async work(lane: Lane): Promise<void> {
+  private startReady(lane: Lane): void {
+    while (lane.running < lane.concurrency && lane.ready.length > 0) {
+      lane.running++;
+      void this.deliverNext(lane, lane.ready.shift()!);
+    }
+  }
+
+  /** Delivers the host's oldest event, then puts the host back in line behind the others if it has more. */
+  private async deliverNext(lane: Lane, host: string): Promise<void> {
     // Off the caller's stack: dispatch() has returned before any action starts.
     await Promise.resolve();
-    while (lane.queue.length > 0) {
-      // Left in the queue while in flight, so that it counts as pending.
-      await this.deliver(lane, lane.queue[0]);
-      lane.queue.shift();
-    }
-    lane.busy = false;
+    const queue = lane.hosts.get(host)!;
+    // Left in the queue while in flight, so that it counts as pending and later events wait.
+    await this.deliver(lane, queue[0]);
+    queue.shift();
+    lane.pending--;
+    if (queue.length > 0) lane.ready.push(host);
+    else lane.hosts.delete(host);
+    lane.running--;
+    this.startReady(lane);
     if (this.idle()) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

@@ -19,4 +19,11 @@ export interface Action {
    * run only past it. Without it, the dispatcher's attemptTimeoutMs applies.
    */
   readonly attemptTimeoutMs?: number;
+  /**
+   * How many hosts' events the action takes at the same time (one host's events always go one
+   * after the other). 1 for an action that does one thing at a time anyway, so that an event's
+   * time limit does not run while it waits behind the others. Without it, the dispatcher's
+   * concurrencyPerAction applies.
+   */
+  readonly concurrency?: number;
 }

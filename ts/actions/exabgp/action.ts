@@ -40,6 +40,8 @@ type ReaderState = 'unknown' | 'present' | 'absent';
 export class ExabgpAction implements Action {
   readonly name = 'exabgp';
   readonly attemptTimeoutMs: number;
+  /** Runs take turns with each other and with the probe. */
+  readonly concurrency = 1;
   private readonly log: Logger;
   private readonly announcements: Announcements;
   private readonly pipe: ExabgpPipe | null;

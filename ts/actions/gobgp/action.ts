@@ -36,6 +36,8 @@ export class GobgpAction implements Action {
   readonly name = 'gobgp';
   /** A run makes a few calls of 5 s at most, after waiting for a resync in progress. */
   readonly attemptTimeoutMs = 60_000;
+  /** Runs take turns with each other and with the resync. */
+  readonly concurrency = 1;
 
   readonly #config: GobgpActionConfig;
   readonly #deps: GobgpActionDeps;
