@@ -10,6 +10,7 @@ import { ActionDispatcher, ScriptAction, type ActionEvent } from '../../ts/actio
 import type { ApiContext } from '../../ts/api/context.js';
 import type { AttackRecord } from '../../ts/attacks/types.js';
 import { BanManager } from '../../ts/bans/manager.js';
+import { embeddedDefault } from '../../ts/config/defaults.js';
 import type { ApiConfig } from '../../ts/config/schema.js';
 import { Detector, type AttackListener, type DetectionPolicy } from '../../ts/detection/detector.js';
 import { PrefixList } from '../../ts/detection/prefix-list.js';
@@ -42,7 +43,7 @@ const THRESHOLDS: CompiledThresholds = {
 export const silentLog = pino({ level: 'silent' });
 
 export function apiConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
-  return { enabled: true, listen: '127.0.0.1:0', tokens: [TOKEN], mutations_per_minute: 1000, ...overrides };
+  return { ...embeddedDefault().api, listen: '127.0.0.1:0', tokens: [TOKEN], mutations_per_minute: 1000, ...overrides };
 }
 
 export interface ApiFixture {

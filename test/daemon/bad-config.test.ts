@@ -1,10 +1,12 @@
 // A configuration with mistakes is refused before anything starts, by `floodwatch run` and by
 // `floodwatch check-config` alike: the file, the key path and the reason of every mistake.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { floodwatch } from '../support/cli.js';
+import { DaemonProcess } from '../support/daemon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'floodwatch-daemon-bad-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,5 +55,41 @@ describe('a bad configuration', () => {
     const { code, stderr } = await floodwatch(['run', '--config', missing], { timeoutMs: 30_000 });
     expect(code).not.toBe(0);
     expect(stderr).toContain(`${missing}: no such file (check the path)\n`);
+  });
+});
+
+describe('floodwatch run', () => {
+  it('refuses a state directory on a read-only file system, naming it and what to do', async () => {
+    if (process.getuid?.() !== 0) return expect.fail('mounting a read-only file system needs root');
+    const readOnly = join(dir, 'read-only');
+    mkdirSync(readOnly);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', readOnly]);
+    try {
+      const config = join(dir, 'read-only-state.yaml');
+      writeFileSync(config, `state_dir: ${join(readOnly, 'state')}\nsources:\n  flow:\n    listen: ["127.0.0.1:0"]\napi:\n  listen: 127.0.0.1:0\n`);
+      const { code, stdout, stderr } = await floodwatch(['run', '--config', config], { timeoutMs: 30_000 });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`${config}: state_dir: ${readOnly} (where ${join(readOnly, 'state')} would be created) is on a read-only file system (EROFS)`);
+      expect(stderr).toContain('remount it read-write or set state_dir to a writable directory');
+      expect(stderr).not.toContain('ENOENT');
+      expect(stdout).not.toContain('listening for');
+    } finally {
+      execFileSync('umount', [readOnly]);
+    }
+  });
+
+  it('warns at start when its config file holds secrets that others may read', async () => {
+    const config = join(dir, 'shared-secrets.yaml');
+    writeFileSync(config, `state_dir: ${join(dir, 'secrets-state')}\nsources:\n  flow:\n    listen: ["127.0.0.1:0"]\napi:\n  listen: 127.0.0.1:0\n  tokens: [${'t'.repeat(32)}]\n`);
+    chmodSync(config, 0o644);
+    const daemon = await DaemonProcess.start(config);
+    try {
+      expect(daemon.logged(`${config} holds secrets (api.tokens) but its group and other users may read it (mode 644): run chmod 600 ${config} (and chown it to the user floodwatch runs as)`)).toEqual([
+        expect.objectContaining({ level: 40, config }),
+      ]);
+      expect(daemon.logText()).not.toContain('t'.repeat(32));
+    } finally {
+      await daemon.kill();
+    }
   });
 });

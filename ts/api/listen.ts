@@ -9,13 +9,6 @@ export function parseApiListen(text: string): ListenAddress {
   return parsed.value;
 }
 
-/** 127.0.0.0/8 and ::1. */
-export function isLoopback(listen: ListenAddress): boolean {
-  const { family, bytes } = listen.address;
-  if (family === 4) return bytes[0] === 127;
-  return bytes.subarray(0, 15).every((b) => b === 0) && bytes[15] === 1;
-}
-
 export function isLoopbackPeer(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/i.test(address);

@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
 import type { Logger } from 'pino';
+import { apiExposureProblems } from '../config/api-exposure.js';
 import type { ApiConfig } from '../config/schema.js';
 import type { ApiContext } from './context.js';
 import { frameworkErrorHandler, installProblemHandlers } from './error-handlers.js';
-import { boundAddress, isLoopback, listenHost, parseApiListen } from './listen.js';
+import { boundAddress, listenHost, parseApiListen } from './listen.js';
 import { mutationGuard } from './mutation-guard.js';
 import { ProblemError } from './problem.js';
 import { attackRoutes } from './routes/attacks.js';
@@ -61,12 +62,8 @@ export async function startApi(
   log: Logger,
 ): Promise<{ server: { close(): Promise<unknown> }; address: string }> {
   const listen = parseApiListen(config.listen);
-  if (apiTokens(config).size === 0 && !isLoopback(listen)) {
-    throw new Error(
-      `api.listen is ${config.listen}, but no API token is configured, so anyone who can reach it could ban and unban hosts: ` +
-        'set api.tokens (or FLOODWATCH_API_TOKEN), or listen on 127.0.0.1 (api.listen: 127.0.0.1:7780)',
-    );
-  }
+  const [exposed] = apiExposureProblems(config);
+  if (exposed) throw new Error(exposed.where ? `${exposed.where} ${exposed.reason}` : exposed.reason);
   const app = await buildApi(config, context, log);
   try {
     await app.listen({ host: listenHost(listen), port: listen.port });

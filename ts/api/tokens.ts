@@ -2,9 +2,7 @@
 // token is checked against every one in constant time, over SHA-256 digests so that neither the
 // tokens' contents nor their lengths show in the timing.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiConfig } from '../config/schema.js';
-
-const MIN_TOKEN_LENGTH = 16;
+import { API_TOKEN_MIN_LENGTH as MIN_TOKEN_LENGTH, type ApiConfig } from '../config/schema.js';
 
 export class TokenSet {
   readonly #digests: Buffer[];

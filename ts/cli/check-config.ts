@@ -1,6 +1,8 @@
 // `floodwatch check-config [--config FILE]`: validates a configuration without starting anything.
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
+import { stateDirProblems } from '../config/state-dir.js';
+import { configWarnings } from '../config/warnings.js';
 import {
   ACTION_NAMES,
   DIRECTIONS,
@@ -27,7 +29,10 @@ export async function checkConfigCommand(args: string[]): Promise<number> {
   }
   try {
     const { config, source } = await loadConfig(parsed.config);
+    const problems = stateDirProblems(config.state_dir);
+    if (problems.length > 0) throw new ConfigError(source, problems);
     process.stdout.write(`${source}: configuration is valid\n${summary(config)}`);
+    for (const warning of configWarnings(config, source)) process.stderr.write(`${source}: warning: ${warning}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

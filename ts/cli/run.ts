@@ -1,5 +1,7 @@
 // `floodwatch run [--config FILE]`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads.
 import { ConfigError, loadConfig } from '../config/load.js';
+import { stateDirProblems } from '../config/state-dir.js';
+import { configWarnings } from '../config/warnings.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../log.js';
 
@@ -15,6 +17,8 @@ export async function runCommand(args: string[], version: string): Promise<numbe
   let loaded;
   try {
     loaded = await loadConfig(configPath);
+    const problems = stateDirProblems(loaded.config.state_dir);
+    if (problems.length > 0) throw new ConfigError(loaded.source, problems);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -26,6 +30,7 @@ export async function runCommand(args: string[], version: string): Promise<numbe
   // Run as an ExaBGP process, floodwatch's standard output carries ExaBGP API commands.
   const log = createLogger({ toStderr: exabgp.enabled && exabgp.mode === 'stdout' });
   log.info({ version }, 'floodwatch starting');
+  for (const warning of configWarnings(loaded.config, loaded.source)) log.warn({ config: loaded.source }, warning);
   const daemon = await Daemon.start({ configPath, log, loaded });
   process.on('SIGHUP', () => {
     daemon.reload().catch((err: Error) => log.error({ error: err.message }, 'reload refused: the running configuration stays in force'));

@@ -64,7 +64,7 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
       enabled: false,
       from: 'floodwatch@example.net',
       to: ['noc@example.net'],
-      smtp: { host: '127.0.0.1', port: 25, secure: false, starttls: true },
+      smtp: { host: '127.0.0.1', port: 25, secure: false, starttls: true, allow_plaintext_auth: false },
     },
     gobgp: {
       enabled: false,
@@ -86,6 +86,9 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
     listen: '127.0.0.1:7780',
     tokens: [],
     mutations_per_minute: 60,
+    allowed_hosts: [],
+    max_connections: 256,
+    idle_timeout_seconds: 30,
   },
 };
 

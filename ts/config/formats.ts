@@ -10,6 +10,8 @@ interface StringFormat {
   parse(value: string): Parsed<unknown>;
 }
 
+const HOST_NAME = /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
 export const STRING_FORMATS = {
   'ip-prefix': {
     expected: 'an IP prefix such as 192.0.2.0/24 or 2001:db8::/32',
@@ -22,6 +24,13 @@ export const STRING_FORMATS = {
   'listen-address': {
     expected: 'a listen address such as 0.0.0.0:2055 or [::]:2055',
     parse: parseListenAddress,
+  },
+  'host-name': {
+    expected: 'a host name such as floodwatch.example.net, or an IP address',
+    parse: (value: string): Parsed<string> =>
+      HOST_NAME.test(value) || parseIpAddress(value).ok
+        ? { ok: true, value }
+        : { ok: false, reason: `'${value}' is not a host name (write the name alone, without scheme or port, e.g. floodwatch.example.net)` },
   },
   'email-address': {
     expected: 'an e-mail address such as noc@example.net',

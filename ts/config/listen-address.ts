@@ -48,3 +48,15 @@ function withPort(text: string, address: IpAddress, portText: string): Parsed<Li
   }
   return { ok: true, value: { address, port: Number(portText) } };
 }
+
+/** 127.0.0.0/8 and ::1: reachable only from this machine. */
+export function isLoopbackListen(listen: ListenAddress): boolean {
+  const { family, bytes } = listen.address;
+  if (family === 4) return bytes[0] === 127;
+  return bytes.subarray(0, 15).every((b) => b === 0) && bytes[15] === 1;
+}
+
+/** 0.0.0.0 and [::]: every address of the machine. */
+export function isUnspecifiedListen(listen: ListenAddress): boolean {
+  return listen.address.bytes.every((b) => b === 0);
+}

@@ -61,12 +61,21 @@ function reasonFor(error: ValueError): string {
       return parsed && !parsed.ok ? parsed.reason : `expected ${describe(error.schema)}`;
     }
     case ValueErrorType.StringMinLength:
-      return 'must not be empty';
+      return tooShortReason(error);
     case ValueErrorType.ArrayMinItems:
       return `must list at least ${error.schema.minItems} item${error.schema.minItems === 1 ? '' : 's'} (${describe(error.schema.items)})`;
     default:
       return `expected ${describe(error.schema)}, got ${describeValue(error.value)}${hintFor(error)}`;
   }
+}
+
+/** Never quotes the value: it may be a secret (a token). */
+function tooShortReason(error: ValueError): string {
+  const minimum = error.schema.minLength as number;
+  if (minimum <= 1) return 'must not be empty';
+  const length = (error.value as string).length;
+  const hint = typeof error.schema.hint === 'string' ? `, ${error.schema.hint}` : '';
+  return `is ${length} character${length === 1 ? '' : 's'} long: it must have ${minimum} characters or more${hint}`;
 }
 
 function unknownKeyReason(key: string, known: string[], topLevel: boolean): string {
@@ -141,6 +150,7 @@ export function describe(schema: TSchema): string {
       return 'true or false';
     case 'String':
       if (schema.format) return formatOf(schema.format)?.expected ?? `a ${schema.format}`;
+      if (schema.minLength > 1) return `a string of ${schema.minLength} characters or more`;
       return schema.minLength ? 'a non-empty string' : 'a string';
     case 'Literal':
       return String(schema.const);

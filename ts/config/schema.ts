@@ -24,6 +24,9 @@ const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const PositiveInteger = Type.Integer({ minimum: 1 });
 const Rate = Type.Number({ exclusiveMinimum: 0 });
 
+/** Bearer tokens shorter than this are refused: they could be guessed. */
+export const API_TOKEN_MIN_LENGTH = 16;
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export const PROTOCOL_CLASSES = ['tcp', 'tcp_syn', 'udp', 'icmp', 'fragments'] as const;
 export const DIRECTIONS = ['incoming', 'outgoing'] as const;
@@ -156,6 +159,8 @@ export const SmtpSchema = Type.Object(
     starttls: Type.Boolean(),
     user: Type.Optional(Type.String({ minLength: 1 })),
     password: Type.Optional(Type.String()),
+    /** Send the password with neither TLS nor STARTTLS; refused unless set. */
+    allow_plaintext_auth: Type.Boolean(),
   },
   strict,
 );
@@ -256,9 +261,15 @@ export const ApiSchema = Type.Object(
     /** TCP address; anything but loopback needs a token. */
     listen: FormattedString('listen-address'),
     /** Bearer tokens that may change bans; FLOODWATCH_API_TOKEN adds one. */
-    tokens: Type.Array(Type.String({ minLength: 16 })),
+    tokens: Type.Array(Type.String({ minLength: API_TOKEN_MIN_LENGTH, hint: 'e.g. the output of openssl rand -hex 32' })),
     /** Mutations (ban, unban) per minute per client address. */
     mutations_per_minute: PositiveInteger,
+    /** Host names the API answers to besides its listen address (and localhost on loopback). */
+    allowed_hosts: Type.Array(FormattedString('host-name')),
+    /** Connections open at once; fewer when the open-files limit leaves too few descriptors. */
+    max_connections: Type.Integer({ minimum: 1, maximum: 1000000 }),
+    /** A connection with no request under way is closed after this long. */
+    idle_timeout_seconds: Type.Number({ exclusiveMinimum: 0, maximum: 3600 }),
   },
   strict,
 );

@@ -1,14 +1,16 @@
 // The checks a schema cannot express: uniqueness, references between sections, and settings
 // an enabled action cannot run without.
 import { isAbsolute } from 'node:path';
+import { apiExposureProblems } from './api-exposure.js';
 import type { ConfigProblem } from './errors.js';
 import { formatListenAddress, parseListenAddress } from './listen-address.js';
 import { canonicalPrefix, formatAddress, parseIpAddress } from './prefix.js';
 import type { BlackholeConfig, FloodwatchConfig } from './schema.js';
 
-/** Runs on a configuration the schema accepted. */
-export function semanticProblems(config: FloodwatchConfig): ConfigProblem[] {
+/** Runs on a configuration the schema accepted; `env` may hold FLOODWATCH_API_TOKEN. */
+export function semanticProblems(config: FloodwatchConfig, env: NodeJS.ProcessEnv = process.env): ConfigProblem[] {
   return [
+    ...apiExposureProblems(config.api, env),
     ...networkProblems(config),
     ...flowSourceProblems(config),
     ...mirrorProblems(config),
@@ -132,6 +134,15 @@ function actionProblems(config: FloodwatchConfig): ConfigProblem[] {
   }
   if (email.enabled && email.smtp.user !== undefined && email.smtp.password === undefined) {
     problems.push({ where: 'actions.email.smtp.password', reason: 'missing: smtp.user is set, so the password is needed too' });
+  }
+  const { smtp } = email;
+  if (email.enabled && smtp.password !== undefined && !smtp.secure && !smtp.starttls && !smtp.allow_plaintext_auth) {
+    problems.push({
+      where: 'actions.email.smtp',
+      reason:
+        'the password would cross the network in clear (secure and starttls are both false): set starttls: true (or secure: true for TLS from the first byte), ' +
+        'or, if you really mean it (a server on this machine), allow_plaintext_auth: true',
+    });
   }
   for (const name of ['gobgp', 'exabgp'] as const) problems.push(...communityProblems(`actions.${name}.blackhole`, config.actions[name].blackhole));
   return problems;

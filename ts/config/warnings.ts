@@ -1,0 +1,51 @@
+// What a configuration allows but an operator should hear about: said at start (in the log) and
+// by `check-config` (on standard error), from this one list.
+import { statSync } from 'node:fs';
+import { EMBEDDED_DEFAULT_SOURCE } from './defaults.js';
+import { isLoopbackListen, parseListenAddress } from './listen-address.js';
+import type { FloodwatchConfig } from './schema.js';
+
+export function configWarnings(config: FloodwatchConfig, source: string): string[] {
+  return [secretsReadableByOthers(config, source), unrestrictedExporters(config)].filter((warning): warning is string => warning !== null);
+}
+
+/** The keys that hold a secret, as set in this configuration. */
+export function secretKeys(config: FloodwatchConfig): string[] {
+  const keys: string[] = [];
+  if (config.api.tokens.length > 0) keys.push('api.tokens');
+  if (config.actions.email.smtp.password !== undefined) keys.push('actions.email.smtp.password');
+  return keys;
+}
+
+function secretsReadableByOthers(config: FloodwatchConfig, source: string): string | null {
+  const secrets = secretKeys(config);
+  if (source === EMBEDDED_DEFAULT_SOURCE || secrets.length === 0) return null;
+  let mode: number;
+  try {
+    mode = statSync(source).mode & 0o777;
+  } catch {
+    return null;
+  }
+  if ((mode & 0o077) === 0) return null;
+  return (
+    `${source} holds secrets (${secrets.join(', ')}) but its group and other users may read it (mode ${mode.toString(8).padStart(3, '0')}): ` +
+    `run chmod 600 ${source} (and chown it to the user floodwatch runs as)`
+  );
+}
+
+/** With bans on, a flow listener anyone can reach lets one spoofed datagram count as traffic. */
+function unrestrictedExporters(config: FloodwatchConfig): string | null {
+  const { listen, allowed_exporters } = config.sources.flow;
+  const bansOn = config.ban.enabled || config.hostgroups.some((group) => group.ban === true);
+  if (!bansOn || allowed_exporters.length > 0) return null;
+  const reachable = listen.filter((text) => {
+    const parsed = parseListenAddress(text);
+    return !parsed.ok || !isLoopbackListen(parsed.value);
+  });
+  if (reachable.length === 0) return null;
+  return (
+    `bans are on and sources.flow.allowed_exporters is empty, so any host that can send UDP to ${reachable.join(', ')} is taken as an exporter, ` +
+    'and spoofed datagrams could make floodwatch ban a host: list your exporters in sources.flow.allowed_exporters ' +
+    '(e.g. [192.0.2.1/32]) and listen on the collector address they send to rather than on every address'
+  );
+}
