@@ -1,14 +1,19 @@
 //! The entry point: format detection, per-exporter state and counters, ageing.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use floodwatch_packet::RecordSink;
 
 use crate::bytes::{be_u16, be_u32};
-use crate::exporter::{ExporterState, Outcome};
+use crate::exporter::Outcome;
+use crate::exporter_table::{Evictions, ExporterSummary, ExporterTable};
+use crate::plausible::PlausibleSink;
 use crate::template::{Context, Scratch};
 use crate::{ipfix, netflow_v5, netflow_v9, sflow, DropReason, ExporterStats, Format};
+
+/// When templates exceed their budget, evict down to this much below it (a share of the
+/// budget), so that choosing the victims is not repeated for every new template.
+const EVICT_TEMPLATE_FRACTION: usize = 16;
 
 #[derive(Clone, Debug)]
 pub struct DecoderConfig {
@@ -23,8 +28,14 @@ pub struct DecoderConfig {
     /// Templates and options templates per exporter and format.
     pub max_templates_per_exporter: usize,
     pub max_fields_per_template: usize,
-    /// Distinct exporter addresses tracked; datagrams from more are dropped.
+    /// Memory all templates of all exporters may take; beyond it the least recently used go.
+    pub template_memory_bytes: usize,
+    /// Exporters (address and port) kept; beyond it the least recently heard are forgotten.
     pub max_exporters: usize,
+    /// An exporter silent for this long is forgotten, its templates with it.
+    pub exporter_idle_timeout_ms: u64,
+    /// Records claiming a higher sampling rate are dropped as implausible.
+    pub max_sampling_rate: u32,
 }
 
 impl Default for DecoderConfig {
@@ -36,7 +47,10 @@ impl Default for DecoderConfig {
             template_timeout_ms: 30 * 60 * 1000,
             max_templates_per_exporter: 4096,
             max_fields_per_template: 512,
-            max_exporters: 65_536,
+            template_memory_bytes: 32 << 20,
+            max_exporters: 16_384,
+            exporter_idle_timeout_ms: 60 * 60 * 1000,
+            max_sampling_rate: 100_000,
         }
     }
 }
@@ -52,10 +66,19 @@ pub struct Decoded {
     pub held: bool,
 }
 
+/// The decoder's own state, over all exporters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecoderStats {
+    pub exporters: usize,
+    pub template_bytes: usize,
+    pub held_bytes: usize,
+    pub evictions: Evictions,
+}
+
 /// Decodes flow export datagrams; one per worker thread.
 pub struct Decoder {
     config: DecoderConfig,
-    exporters: HashMap<SocketAddr, ExporterState, ahash::RandomState>,
+    exporters: ExporterTable,
     held_bytes: usize,
     scratch: Scratch,
 }
@@ -63,8 +86,8 @@ pub struct Decoder {
 impl Decoder {
     pub fn new(config: DecoderConfig) -> Decoder {
         Decoder {
+            exporters: ExporterTable::new(config.max_exporters),
             config,
-            exporters: HashMap::default(),
             held_bytes: 0,
             scratch: Scratch::default(),
         }
@@ -76,7 +99,8 @@ impl Decoder {
 
     /// Decodes one UDP datagram from `exporter`, the format detected from its header.
     /// `now_ms` is a monotonic millisecond clock (template and held-data ageing). Records
-    /// reach `sink` as they are decoded: on an error, those before it are kept.
+    /// reach `sink` as they are decoded: on an error, those before it are kept. Every error is
+    /// also counted in the exporter's drops.
     pub fn decode(
         &mut self,
         exporter: SocketAddr,
@@ -84,12 +108,7 @@ impl Decoder {
         datagram: &[u8],
         sink: &mut impl RecordSink,
     ) -> Result<Decoded, DropReason> {
-        if !self.exporters.contains_key(&exporter)
-            && self.exporters.len() >= self.config.max_exporters
-        {
-            return Err(DropReason::TooManyExporters);
-        }
-        let state = self.exporters.entry(exporter).or_default();
+        let state = self.exporters.admit(exporter, now_ms);
         state.stats.datagrams += 1;
         let format = match detect(datagram) {
             Ok(format) => format,
@@ -99,11 +118,14 @@ impl Decoder {
             }
         };
         state.stats.last_format = Some(format);
-        let outcome = match format {
-            Format::NetflowV5 => netflow_v5::decode(datagram, &mut state.stats, sink),
-            Format::SflowV5 => sflow::decode(datagram, &mut state.stats, sink),
+        let mut sink = PlausibleSink::new(sink, self.config.max_sampling_rate);
+        let mut template_growth = 0;
+        let mut outcome = match format {
+            Format::NetflowV5 => netflow_v5::decode(datagram, &mut state.stats, &mut sink),
+            Format::SflowV5 => sflow::decode(datagram, &mut state.stats, &mut sink),
             Format::NetflowV9 | Format::Ipfix => {
                 let held_before = state.held.bytes();
+                let templates_before = state.template_bytes();
                 let mut ctx = Context {
                     config: &self.config,
                     now_ms,
@@ -111,23 +133,39 @@ impl Decoder {
                     scratch: &mut self.scratch,
                 };
                 let outcome = if format == Format::NetflowV9 {
-                    netflow_v9::decode(datagram, state, &mut ctx, sink)
+                    netflow_v9::decode(datagram, state, &mut ctx, &mut sink)
                 } else {
-                    ipfix::decode(datagram, state, &mut ctx, sink)
+                    ipfix::decode(datagram, state, &mut ctx, &mut sink)
                 };
                 self.held_bytes = self.held_bytes.saturating_sub(held_before) + state.held.bytes();
+                template_growth = state.template_bytes() as isize - templates_before as isize;
                 state.refresh_gauges();
                 outcome
             }
         };
-        finish(&mut state.stats, format, outcome)
+        outcome.records = outcome.records.saturating_sub(sink.dropped());
+        let stats = &mut state.stats;
+        stats.dropped[DropReason::ImplausibleSamplingRate.index()] += sink.implausible_sampling_rate as u64;
+        stats.dropped[DropReason::ImplausibleCounts.index()] += sink.implausible_counts as u64;
+        let result = finish(stats, format, outcome);
+        if template_growth != 0 {
+            self.exporters.template_bytes = self.exporters.template_bytes.saturating_add_signed(template_growth);
+            let budget = self.config.template_memory_bytes;
+            if self.exporters.template_bytes > budget {
+                self.exporters.shed_templates(budget - budget / EVICT_TEMPLATE_FRACTION);
+            }
+        }
+        result
     }
 
-    /// Drops held data sets whose template never came (counted as `NoTemplate`) and forgets
-    /// templates not refreshed within the timeout. Call about once a second.
+    /// Drops held data sets whose template never came (counted as `NoTemplate`), forgets
+    /// templates not refreshed within the timeout and exporters silent for too long. Call
+    /// about once a second.
     pub fn expire(&mut self, now_ms: u64) {
         let config = &self.config;
+        self.exporters.expire_idle(now_ms, config.exporter_idle_timeout_ms);
         let mut held_bytes = 0;
+        let mut template_bytes = 0;
         for state in self.exporters.values_mut() {
             let expired = state.held.expire(now_ms, config.held_data_max_ms);
             state.stats.dropped[DropReason::NoTemplate.index()] += expired as u64;
@@ -135,8 +173,10 @@ impl Decoder {
             state.ipfix.expire(now_ms, config.template_timeout_ms);
             state.refresh_gauges();
             held_bytes += state.held.bytes();
+            template_bytes += state.template_bytes();
         }
         self.held_bytes = held_bytes;
+        self.exporters.template_bytes = template_bytes;
     }
 
     /// Per-exporter counters since start.
@@ -148,6 +188,21 @@ impl Decoder {
 
     pub fn exporter(&self, exporter: &SocketAddr) -> Option<&ExporterStats> {
         self.exporters.get(exporter).map(|state| &state.stats)
+    }
+
+    /// The `limit` busiest exporters one by one, the others (evicted ones too) summed: a
+    /// report whose size does not grow with the number of (spoofed) sources.
+    pub fn summary(&self, limit: usize) -> ExporterSummary {
+        self.exporters.summary(limit)
+    }
+
+    pub fn stats(&self) -> DecoderStats {
+        DecoderStats {
+            exporters: self.exporters.len(),
+            template_bytes: self.exporters.template_bytes,
+            held_bytes: self.held_bytes,
+            evictions: self.exporters.evictions,
+        }
     }
 }
 

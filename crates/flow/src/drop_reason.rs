@@ -17,12 +17,15 @@ pub enum DropReason {
     /// Content that contradicts itself (a variable-length field or sFlow record running past
     /// its set or sample, an unknown sFlow agent address type).
     Malformed,
-    /// The decoder already tracks the maximum number of exporters.
-    TooManyExporters,
+    /// A record whose sampling rate is above `max_sampling_rate` (counted per record).
+    ImplausibleSamplingRate,
+    /// A record whose packet or byte count no link carries: more than 2^46 packets, or more
+    /// bytes than its packets can hold (counted per record).
+    ImplausibleCounts,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 
     pub const ALL: [DropReason; DropReason::COUNT] = [
         DropReason::Truncated,
@@ -32,7 +35,8 @@ impl DropReason {
         DropReason::NoTemplate,
         DropReason::TooManyTemplates,
         DropReason::Malformed,
-        DropReason::TooManyExporters,
+        DropReason::ImplausibleSamplingRate,
+        DropReason::ImplausibleCounts,
     ];
 
     /// snake_case, for metric labels.
@@ -45,7 +49,8 @@ impl DropReason {
             DropReason::NoTemplate => "no_template",
             DropReason::TooManyTemplates => "too_many_templates",
             DropReason::Malformed => "malformed",
-            DropReason::TooManyExporters => "too_many_exporters",
+            DropReason::ImplausibleSamplingRate => "implausible_sampling_rate",
+            DropReason::ImplausibleCounts => "implausible_counts",
         }
     }
 

@@ -40,17 +40,38 @@ impl ExporterStats {
     pub(crate) fn count_drop(&mut self, reason: DropReason) {
         self.dropped[reason.index()] += 1;
     }
+
+    /// Adds `other`'s cumulative counters and current gauges to these (an aggregate of
+    /// several exporters; `last_format` and `sampling_rate` are kept from `self`).
+    pub fn add(&mut self, other: &ExporterStats) {
+        self.datagrams += other.datagrams;
+        self.decoded += other.decoded;
+        self.records += other.records;
+        for (total, n) in self.dropped.iter_mut().zip(other.dropped) {
+            *total += n;
+        }
+        self.skipped_records += other.skipped_records;
+        self.counter_records += other.counter_records;
+        self.templates += other.templates;
+        self.held_datagrams += other.held_datagrams;
+    }
 }
 
 #[derive(Default)]
 pub(crate) struct ExporterState {
     pub stats: ExporterStats,
+    /// When its last datagram came, for idle and least-recently-heard eviction.
+    pub last_heard_ms: u64,
     pub netflow_v9: TemplateStore,
     pub ipfix: TemplateStore,
     pub held: HeldQueue,
 }
 
 impl ExporterState {
+    pub fn template_bytes(&self) -> usize {
+        self.netflow_v9.bytes() + self.ipfix.bytes()
+    }
+
     pub fn refresh_gauges(&mut self) {
         self.stats.templates = (self.netflow_v9.len() + self.ipfix.len()) as u32;
         self.stats.held_datagrams = self.held.len() as u32;

@@ -11,11 +11,13 @@ mod bytes;
 mod decoder;
 mod drop_reason;
 mod exporter;
+mod exporter_table;
 mod format;
 mod ipfix;
 mod netflow_v5;
 mod netflow_v9;
 mod packet_section;
+mod plausible;
 mod sflow;
 mod template;
 
@@ -24,7 +26,9 @@ mod robustness_tests;
 #[cfg(test)]
 mod test_support;
 
-pub use decoder::{Decoded, Decoder, DecoderConfig};
+pub use decoder::{Decoded, Decoder, DecoderConfig, DecoderStats};
+pub use exporter_table::{Evictions, ExporterSummary};
+pub use plausible::MAX_RECORD_PACKETS;
 pub use drop_reason::DropReason;
 pub use exporter::ExporterStats;
 pub use format::Format;

@@ -607,3 +607,22 @@ fn every_truncation_of_the_fixtures_is_an_error() {
         }
     }
 }
+
+/// An 8-byte count of 2^62 reached the API as a bigint and broke /metrics and the attack
+/// records: such a record is dropped at the decoder, the others of its set are kept.
+#[test]
+fn records_with_implausible_counts_are_dropped_and_counted() {
+    let mut decoder = decoder();
+    let mut forged = flow_record([192, 0, 2, 7], [10, 0, 0, 1], 1 << 62);
+    forged[21..29].copy_from_slice(&(1u64 << 62).to_be_bytes());
+    let real = flow_record([192, 0, 2, 8], [10, 0, 0, 1], 3000);
+    let sink = one(
+        &mut decoder,
+        &[template_set(300, &FLOW_FIELDS), set(300, &[forged, real].concat())],
+    );
+    assert_eq!(sink.records.len(), 1);
+    assert_eq!(sink.records[0].bytes, 3000);
+    let stats = decoder.exporter(&exporter()).unwrap();
+    assert_eq!(stats.dropped(DropReason::ImplausibleCounts), 1);
+    assert_eq!(stats.records, 1);
+}

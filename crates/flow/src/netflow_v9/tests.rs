@@ -256,7 +256,7 @@ fn ipv6_and_fragment_offset_fields() {
     let dst: std::net::Ipv6Addr = "2001:db8::2".parse().unwrap();
     let mut record = src.octets().to_vec();
     record.extend(dst.octets());
-    record.extend(be(&[(17, 1), (185, 2), (1 << 33, 8), (1, 8)]));
+    record.extend(be(&[(17, 1), (185, 2), (1 << 33, 8), (1 << 20, 8)]));
     let (result, sink) = decode(
         &mut decoder,
         &v9_packet(0, 2, &[template_set(300, &fields), set(300, &record)]),

@@ -410,3 +410,24 @@ fn handmade_counter_and_sampled_ip_samples_match_tshark() {
         .collect();
     assert_eq!(actual, expected);
 }
+
+/// The spoofed datagram that banned two hosts: one sample claiming a rate of 4 000 000 000.
+#[test]
+fn a_sample_with_an_implausible_rate_is_dropped_and_counted() {
+    let d = datagram(
+        agent4(),
+        &[
+            flow_sample(4_000_000_000, &[sampled_ipv4(1200, [10, 0, 0, 1], [10, 0, 0, 2])]),
+            flow_sample(1024, &[sampled_ipv4(1200, [10, 0, 0, 3], [10, 0, 0, 4])]),
+        ],
+    );
+    let mut decoder = decoder();
+    let mut sink = Collect::default();
+    let decoded = decoder.decode(exporter(), 0, &d, &mut sink).unwrap();
+    assert_eq!(decoded.records, 1);
+    assert_eq!(sink.records.len(), 1);
+    assert_eq!(sink.records[0].sampling_rate, 1024);
+    let stats = decoder.exporter(&exporter()).unwrap();
+    assert_eq!(stats.dropped(DropReason::ImplausibleSamplingRate), 1);
+    assert_eq!(stats.records, 1);
+}

@@ -39,6 +39,20 @@ pub(crate) struct Template {
     /// The definition bytes as received, to recognise a refresh that changes nothing.
     pub definition: Box<[u8]>,
     pub last_seen_ms: u64,
+    /// When a data set last used it (or, until one did, when it was defined).
+    pub last_used_ms: u64,
+    /// A data set was decoded with it: such templates are evicted after unused ones.
+    pub used: bool,
+}
+
+impl Template {
+    /// Heap and table bytes this template takes in its store, for the decoder's budget.
+    pub fn memory(&self) -> usize {
+        const ENTRY: usize = std::mem::size_of::<Template>() + 16; // key, hash table control
+        ENTRY
+            + self.ops.len() * std::mem::size_of::<FieldOp>()
+            + self.definition.len()
+    }
 }
 
 pub(crate) fn compile(
@@ -78,6 +92,8 @@ pub(crate) fn compile(
         options,
         definition: definition.into(),
         last_seen_ms: now_ms,
+        last_used_ms: now_ms,
+        used: false,
     })
 }
 

@@ -77,6 +77,7 @@ pub(crate) fn decode_sets<T: TemplateSyntax, S: RecordSink>(
         netflow_v9,
         ipfix,
         held,
+        ..
     } = state;
     let store = match T::FORMAT {
         Format::NetflowV9 => netflow_v9,
@@ -214,7 +215,7 @@ impl<S: RecordSink> SetLoop<'_, '_, S> {
 
     /// Decodes a data set whose template is known; false when it is not.
     fn data_set(&mut self, id: u16, body: &[u8]) -> bool {
-        let Some((template, sampling)) = self.store.for_data(self.domain, id) else {
+        let Some((template, sampling)) = self.store.for_data(self.domain, id, self.ctx.now_ms) else {
             return false;
         };
         let result = decode_data_set(body, template, sampling, self.stats, self.sink);
@@ -262,15 +263,16 @@ impl<S: RecordSink> SetLoop<'_, '_, S> {
         if self.held.is_empty() {
             return;
         }
-        let (domain, store, stats, sink) = (
+        let (domain, now_ms, store, stats, sink) = (
             self.domain,
+            self.ctx.now_ms,
             &mut *self.store,
             &mut *self.stats,
             &mut *self.sink,
         );
         let mut records = 0;
         self.held.resolve(self.format, domain, id, |body| {
-            if let Some((template, sampling)) = store.for_data(domain, id) {
+            if let Some((template, sampling)) = store.for_data(domain, id, now_ms) {
                 let result = decode_data_set(body, template, sampling, stats, sink);
                 records += result.emitted;
                 if let Some(reason) = result.error {

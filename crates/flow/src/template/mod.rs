@@ -17,7 +17,7 @@ pub(crate) use held::HeldQueue;
 pub(crate) use message::{
     decode_sets, Context, MessageHeader, Scratch, TemplateRecord, TemplateSyntax,
 };
-pub(crate) use store::TemplateStore;
+pub(crate) use store::{Recency, TemplateKey, TemplateStore};
 
 /// Field length that announces a variable-length field (RFC 7011 section 7).
 pub(crate) const VARIABLE_LENGTH: u16 = 0xFFFF;
