@@ -1,5 +1,9 @@
 // The ban lifecycle: bans are made, extended and lifted here, saved to the state directory on
 // every change, and each change is handed to the actions. A restart restores them.
+// A change asked for with `mustSave` (the API's) is all-or-nothing: when the state file cannot be
+// written, memory is left as it was, nothing reaches the actions, and the StateWriteError is
+// thrown. Other changes (detection's, expiry) go on in memory and reach the actions when the disk
+// fails; the store holds the bans and writes them once it recovers.
 import type { Logger } from 'pino';
 import type { ActionEvent } from '../actions/types.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
@@ -19,6 +23,11 @@ export interface BanRequest {
   ttlSeconds: number;
   manual: boolean;
   comment: string | null;
+}
+
+export interface ChangeOptions {
+  /** Throw, and leave everything as it was, when the change cannot be saved. */
+  mustSave?: boolean;
 }
 
 export class BanManager {
@@ -68,7 +77,7 @@ export class BanManager {
   }
 
   /** Bans `ip`, or returns its ban unchanged when it has one already. */
-  ban(request: BanRequest): { ban: Ban; created: boolean } {
+  ban(request: BanRequest, options: ChangeOptions = {}): { ban: Ban; created: boolean } {
     const existing = this.#bans.get(request.ip);
     if (existing) return { ban: existing, created: false };
     const now = this.#now();
@@ -83,17 +92,17 @@ export class BanManager {
       comment: request.comment,
     };
     this.#bans.set(ban.ip, ban);
-    this.#save();
+    this.#commit(options, () => this.#bans.delete(ban.ip));
     this.#log.warn({ ip: ban.ip, direction: ban.direction, attack_id: ban.attack_id, expires_at: ban.expires_at, manual: ban.manual }, 'host banned');
     this.#actions.dispatch({ kind: 'ban', attack: request.attack, ban });
     return { ban, created: true };
   }
 
-  unban(ip: string, reason: string): Ban | null {
+  unban(ip: string, reason: string, options: ChangeOptions = {}): Ban | null {
     const ban = this.#bans.get(ip);
     if (!ban) return null;
     this.#bans.delete(ip);
-    this.#save();
+    this.#commit(options, () => this.#bans.set(ip, ban));
     this.#log.warn({ ip, reason }, 'host unbanned');
     this.#actions.dispatch({ kind: 'unban', attack: this.#attackOf(ban), ban });
     return ban;
@@ -121,7 +130,7 @@ export class BanManager {
 
   /** Records the attack's details as they become known and tells the actions. */
   attackDetails(attack: AttackRecord): void {
-    this.#store.saveAttack(attack);
+    this.#store.keepAttack(attack);
     const ban = this.#bans.get(attack.ip);
     if (ban && ban.attack_id === attack.id) this.#actions.dispatch({ kind: 'attack_details', attack, ban });
   }
@@ -131,6 +140,17 @@ export class BanManager {
   }
 
   #save(): void {
-    this.#store.saveBans(this.#bans.values());
+    this.#store.keepBans(this.#bans.values());
+  }
+
+  /** Saves the bans; with `mustSave`, a failure runs `undo` and throws. */
+  #commit(options: ChangeOptions, undo: () => void): void {
+    if (!options.mustSave) return this.#save();
+    try {
+      this.#store.saveBans(this.#bans.values());
+    } catch (err) {
+      undo();
+      throw err;
+    }
   }
 }

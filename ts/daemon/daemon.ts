@@ -1,11 +1,11 @@
 // `floodwatch run`: the engine, the detection policy, the bans and the actions, ticking
 // together until SIGINT or SIGTERM; SIGHUP reloads the policy without losing counters or bans.
 import type { Logger } from 'pino';
-import type { AttackRecord } from '../attacks/types.js';
 import { BanManager } from '../bans/manager.js';
 import { loadConfig, engineConfig, type FloodwatchConfig } from '../config/load.js';
 import type { ApiContext } from '../api/context.js';
 import { Detector, type AttackListener } from '../detection/detector.js';
+import { recordingListener } from '../detection/recording-listener.js';
 import { PrefixList } from '../detection/prefix-list.js';
 import { FlowEngine } from '../engine/index.js';
 import { StateStore } from '../state/store.js';
@@ -39,7 +39,7 @@ export class Daemon {
     this.#log = options.log;
     this.#configPath = options.configPath;
     this.#config = config;
-    this.store = new StateStore(config.state_dir);
+    this.store = new StateStore(config.state_dir, this.#log);
     this.engine = new FlowEngine(engineConfig(config));
     this.#policy = buildPolicy(config, this.#log, this.#policyState());
     this.#networks = new PrefixList(config.networks);
@@ -123,6 +123,7 @@ export class Daemon {
     this.#timers.push(setInterval(() => this.#guard('detection', () => this.#detector.tick()), this.#config.counters.tick_ms));
     this.#timers.push(
       setInterval(() => {
+        this.#guard('state retry', () => this.#retryState());
         this.#guard('ban expiry', () => this.#expireBans());
         this.#guard('mirror health', () => mirrorHealth.update(this.engine.sources().mirrors));
       }, 1000),
@@ -143,34 +144,13 @@ export class Daemon {
   }
 
   #attackListener(): AttackListener {
-    const log = this.#log;
-    const savedAt = new Map<string, number>();
-    return {
-      started: (attack: AttackRecord, ban: boolean) => {
-        this.store.saveAttack(attack);
-        log.warn({ ip: attack.ip, direction: attack.direction, type: attack.type, threshold: attack.threshold, hostgroup: attack.hostgroup, attack_id: attack.id }, 'attack detected');
-        if (ban) {
-          this.bans.ban({ ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ttlSeconds: this.#policy.banTimeSeconds, manual: false, comment: null });
-        }
-      },
-      detailed: (attack, pcap) => {
-        if (pcap) attack.pcap = this.store.saveAttackPcap(attack.id, pcap);
-        this.bans.attackDetails(attack);
-      },
-      updated: (attack) => {
-        // The record on disk follows the peak, at most every few seconds.
-        const now = Date.now();
-        if (now - (savedAt.get(attack.id) ?? 0) >= 5000) {
-          savedAt.set(attack.id, now);
-          this.store.saveAttack(attack);
-        }
-      },
-      ended: (attack) => {
-        savedAt.delete(attack.id);
-        this.store.saveAttack(attack);
-        log.info({ ip: attack.ip, direction: attack.direction, attack_id: attack.id, peak: attack.peak }, 'attack ended');
-      },
-    };
+    return recordingListener({ store: this.store, bans: this.bans, log: this.#log, banTimeSeconds: () => this.#policy.banTimeSeconds });
+  }
+
+  /** Writes what a failing state directory could not take, once it takes it again. */
+  #retryState(): void {
+    const saved = this.store.retryHeld();
+    if (saved) this.#log.warn({ state_dir: this.store.dir, ...saved }, 'the state directory is writable again: the bans and attack records held in memory are saved');
   }
 
   /** Reloads thresholds, hostgroups, whitelist, ban settings and actions; keeps counters and bans. */

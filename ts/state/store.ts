@@ -1,21 +1,60 @@
 // The state directory: the bans (one file, rewritten atomically on every change) and the
 // attack records (one file each, with the fingerprint pcap beside it when there is one).
+//
+// Two ways to write: `save*` writes or throws (for a change that must be on disk before it is
+// acknowledged); `keep*` writes, or on failure logs it, holds what it could not write and writes
+// it again on `retryHeld()` (for detection, which must go on while the disk is full or read-only).
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
 import { bigintAsFigure } from '../attacks/figure.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { FileWriteError, writeFileAtomic } from './atomic-file.js';
 
 const BANS_FILE = 'bans.json';
 const ATTACKS_DIR = 'attacks';
+/** Attack records held in memory at most while the state directory fails; the oldest go first. */
+const MAX_HELD_ATTACKS = 10_000;
 
 export class StateError extends Error {}
 
+/** A state file could not be written; the message names it and says what to check. */
+export class StateWriteError extends StateError {
+  readonly path: string;
+  readonly code: string | undefined;
+
+  constructor(dir: string, cause: FileWriteError) {
+    super(`${cause.message}; check that the state directory ${dir} is writable and has free space and free file descriptors`, { cause });
+    this.path = cause.path;
+    this.code = cause.code;
+  }
+}
+
+export interface StateHealth {
+  /** Writes that failed, retries included. */
+  writeFailures: number;
+  /** The files whose last write failed, with the error. */
+  failing: { path: string; error: string }[];
+  /** Whether the bans in memory are not on disk yet. */
+  bansHeld: boolean;
+  /** Attack records in memory not on disk yet. */
+  attacksHeld: number;
+  /** Attack records dropped from memory unsaved because too many were held. */
+  attacksDropped: number;
+}
+
 export class StateStore {
   readonly dir: string;
+  readonly #log: Logger;
+  #writeFailures = 0;
+  readonly #failing = new Map<string, string>();
+  #heldBans: Ban[] | null = null;
+  readonly #heldAttacks = new Map<string, AttackRecord>();
+  #attacksDropped = 0;
 
-  constructor(dir: string) {
+  constructor(dir: string, log: Logger = pino({ level: 'silent' })) {
     this.dir = dir;
+    this.#log = log;
     try {
       mkdirSync(join(dir, ATTACKS_DIR), { recursive: true, mode: 0o700 });
     } catch (err) {
@@ -34,37 +73,128 @@ export class StateStore {
     }
   }
 
+  /** Writes the bans, or throws a StateWriteError naming the file. */
   saveBans(bans: Iterable<Ban>): void {
-    writeFileAtomic(join(this.dir, BANS_FILE), JSON.stringify({ version: 1, bans: [...bans] }, bigintAsFigure, 2) + '\n');
+    const list = [...bans];
+    this.#write(join(this.dir, BANS_FILE), JSON.stringify({ version: 1, bans: list }, bigintAsFigure, 2) + '\n');
+    this.#heldBans = null;
   }
 
+  /** Writes the bans; when that fails, logs it and holds them for `retryHeld()`. Tells whether they are on disk. */
+  keepBans(bans: Iterable<Ban>): boolean {
+    const list = [...bans];
+    try {
+      this.saveBans(list);
+      return true;
+    } catch (err) {
+      this.#heldBans = list;
+      this.#logHeld(err, 'the bans stay in force in memory and are saved when the state directory recovers');
+      return false;
+    }
+  }
+
+  /** Writes the attack record, or throws a StateWriteError naming the file. */
   saveAttack(attack: AttackRecord): void {
-    writeFileAtomic(this.attackPath(attack.id), JSON.stringify(attack, bigintAsFigure, 2) + '\n');
+    this.#write(this.attackPath(attack.id), JSON.stringify(attack, bigintAsFigure, 2) + '\n');
+    this.#heldAttacks.delete(attack.id);
+  }
+
+  /** Writes the attack record; when that fails, logs it and holds it for `retryHeld()`. */
+  keepAttack(attack: AttackRecord): boolean {
+    try {
+      this.saveAttack(attack);
+      return true;
+    } catch (err) {
+      const heldAlready = this.#heldAttacks.has(attack.id);
+      this.#hold(attack);
+      // Once per record: its peak updates would repeat it every few seconds.
+      if (!heldAlready) this.#logHeld(err, 'detection and bans go on; the record is saved when the state directory recovers', { attack_id: attack.id });
+      else if (!(err instanceof StateWriteError)) throw err;
+      return false;
+    }
   }
 
   saveAttackPcap(id: string, pcap: Buffer): string {
     const name = `${ATTACKS_DIR}/${id}.pcap`;
-    writeFileAtomic(join(this.dir, name), pcap);
+    this.#write(join(this.dir, name), pcap);
     return name;
+  }
+
+  /** Writes what failed to be written before. Returns what it wrote, or null when nothing was held or the state directory still fails. */
+  retryHeld(): { bans: number; attacks: number } | null {
+    const heldBans = this.#heldBans;
+    const attacks = this.#heldAttacks.size;
+    if (heldBans === null && attacks === 0) return null;
+    try {
+      if (heldBans) this.saveBans(heldBans);
+      for (const attack of [...this.#heldAttacks.values()]) this.saveAttack(attack);
+    } catch (err) {
+      if (err instanceof StateWriteError) return null;
+      throw err;
+    }
+    return { bans: heldBans?.length ?? 0, attacks };
+  }
+
+  health(): StateHealth {
+    return {
+      writeFailures: this.#writeFailures,
+      failing: [...this.#failing].map(([path, error]) => ({ path, error })),
+      bansHeld: this.#heldBans !== null,
+      attacksHeld: this.#heldAttacks.size,
+      attacksDropped: this.#attacksDropped,
+    };
   }
 
   loadAttack(id: string): AttackRecord | null {
     if (!/^[A-Za-z0-9_-]+$/.test(id)) return null;
+    const held = this.#heldAttacks.get(id);
+    if (held) return held;
     const path = this.attackPath(id);
     if (!existsSync(path)) return null;
     return JSON.parse(readFileSync(path, 'utf8')) as AttackRecord;
   }
 
-  /** Attack ids, newest first (ids sort by time). */
+  /** Attack ids, newest first (ids sort by time), those held in memory included. */
   attackIds(): string[] {
-    return readdirSync(join(this.dir, ATTACKS_DIR))
-      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
-      .map((f) => f.slice(0, -'.json'.length))
-      .sort()
-      .reverse();
+    let files: string[] = [];
+    try {
+      files = readdirSync(join(this.dir, ATTACKS_DIR));
+    } catch (err) {
+      if (this.#heldAttacks.size === 0) throw err;
+    }
+    const ids = new Set(files.filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -'.json'.length)));
+    for (const id of this.#heldAttacks.keys()) ids.add(id);
+    return [...ids].sort().reverse();
   }
 
   private attackPath(id: string): string {
     return join(this.dir, ATTACKS_DIR, `${id}.json`);
+  }
+
+  #write(path: string, content: string | Buffer): void {
+    try {
+      writeFileAtomic(path, content);
+    } catch (err) {
+      if (!(err instanceof FileWriteError)) throw err;
+      this.#writeFailures++;
+      this.#failing.set(path, err.message);
+      throw new StateWriteError(this.dir, err);
+    }
+    this.#failing.delete(path);
+  }
+
+  #hold(attack: AttackRecord): void {
+    this.#heldAttacks.delete(attack.id);
+    this.#heldAttacks.set(attack.id, attack);
+    for (const id of this.#heldAttacks.keys()) {
+      if (this.#heldAttacks.size <= MAX_HELD_ATTACKS) break;
+      this.#heldAttacks.delete(id);
+      this.#attacksDropped++;
+    }
+  }
+
+  #logHeld(err: unknown, consequence: string, fields: Record<string, unknown> = {}): void {
+    if (!(err instanceof StateWriteError)) throw err;
+    this.#log.error({ path: err.path, code: err.code, ...fields, error: err.message }, `STATE NOT SAVED: ${consequence}`);
   }
 }

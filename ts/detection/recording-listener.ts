@@ -1,0 +1,54 @@
+// What `floodwatch run` does with the attacks the detector finds: bans the host first, then
+// records the attack in the state directory. A state directory that fails (full, read-only, out
+// of descriptors) stops neither: the store logs it and holds the records until it recovers.
+import type { Logger } from 'pino';
+import type { AttackRecord } from '../attacks/types.js';
+import type { BanManager } from '../bans/manager.js';
+import type { StateStore } from '../state/store.js';
+import type { AttackListener } from './detector.js';
+
+export interface RecordingListenerOptions {
+  store: StateStore;
+  bans: BanManager;
+  log: Logger;
+  banTimeSeconds(): number;
+  /** The record on disk follows the peak at most this often. */
+  peakSaveIntervalMs?: number;
+  now?: () => number;
+}
+
+export function recordingListener(options: RecordingListenerOptions): AttackListener {
+  const { store, bans, log } = options;
+  const now = options.now ?? Date.now;
+  const interval = options.peakSaveIntervalMs ?? 5000;
+  const savedAt = new Map<string, number>();
+  return {
+    started: (attack: AttackRecord, ban: boolean) => {
+      log.warn({ ip: attack.ip, direction: attack.direction, type: attack.type, threshold: attack.threshold, hostgroup: attack.hostgroup, attack_id: attack.id }, 'attack detected');
+      if (ban) bans.ban({ ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ttlSeconds: options.banTimeSeconds(), manual: false, comment: null });
+      store.keepAttack(attack);
+    },
+    detailed: (attack, pcap) => {
+      if (pcap) {
+        try {
+          attack.pcap = store.saveAttackPcap(attack.id, pcap);
+        } catch (err) {
+          log.error({ attack_id: attack.id, error: (err as Error).message }, "the attack's capture could not be saved; its record is kept without it");
+        }
+      }
+      bans.attackDetails(attack);
+    },
+    updated: (attack) => {
+      const t = now();
+      if (t - (savedAt.get(attack.id) ?? 0) >= interval) {
+        savedAt.set(attack.id, t);
+        store.keepAttack(attack);
+      }
+    },
+    ended: (attack) => {
+      savedAt.delete(attack.id);
+      store.keepAttack(attack);
+      log.info({ ip: attack.ip, direction: attack.direction, attack_id: attack.id, peak: attack.peak }, 'attack ended');
+    },
+  };
+}
