@@ -46,5 +46,15 @@ export async function runCommand(args: string[], version: string): Promise<numbe
     if (exabgp.enabled && exabgp.mode === 'stdout') process.stdin.once('end', () => shutdown('ExaBGP closed standard input'));
   });
   await daemon.stop();
+  // What an action left open (a connection to an SMTP server that does not answer) must not keep
+  // the process up once the daemon has stopped.
+  setTimeout(() => {
+    log.warn('exiting with connections of the actions still open');
+    process.exit(0);
+  }, EXIT_GRACE_MS).unref();
+  log.info('stopped');
   return 0;
 }
+
+/** After the daemon has stopped, how long the process may take to end on its own. */
+const EXIT_GRACE_MS = 500;

@@ -12,6 +12,14 @@ import { StateStore } from '../state/store.js';
 import { MirrorHealth } from './mirror-health.js';
 import { buildPolicy, type ReloadablePolicy } from './policy.js';
 
+/**
+ * At SIGTERM, once the state is saved, how long the actions get to deliver what they hold: an
+ * SMTP server that does not answer must not hold the shutdown for its time limits and retries.
+ */
+const SHUTDOWN_ACTIONS_WAIT_MS = 3_000;
+/** At SIGTERM, how long the REST API's requests in progress, and the BGP actions' loops, get to finish. */
+const SHUTDOWN_CLOSE_WAIT_MS = 1_000;
+
 export interface DaemonOptions {
   configPath?: string;
   log: Logger;
@@ -167,13 +175,56 @@ export class Daemon {
     this.#log.info({ config: source }, 'configuration reloaded: thresholds, hostgroups, whitelist, ban settings and actions');
   }
 
+  /**
+   * Stops within a few seconds whatever the actions do: the state is saved first, then the engine
+   * and the API stop, then the actions get SHUTDOWN_ACTIONS_WAIT_MS to deliver what they hold.
+   */
   async stop(): Promise<void> {
-    await this.#api?.close();
-    this.#api = null;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    this.#saveState();
     this.engine.stop();
-    await this.#policy.dispatcher.drain(10_000);
-    await Promise.all(this.#policy.longRunning.map((a) => a.stop()));
+    const apiClosed = this.#api?.close().catch((err: Error) => this.#log.error({ error: err.message }, 'the REST API did not close cleanly'));
+    if (apiClosed && !(await settlesWithin(apiClosed, SHUTDOWN_CLOSE_WAIT_MS))) {
+      this.#log.warn(`the REST API still had requests in progress after ${SHUTDOWN_CLOSE_WAIT_MS} ms; stopping without them`);
+    }
+    this.#api = null;
+    const { dispatcher, longRunning } = this.#policy;
+    if (!(await dispatcher.drain(SHUTDOWN_ACTIONS_WAIT_MS))) {
+      this.#log.warn(
+        { undelivered: dispatcher.undelivered().length },
+        'stopping without the undelivered action events listed above; the bans still active are sent to the actions again at the next start',
+      );
+    }
+    const loopsStopped = Promise.all(
+      longRunning.map((a) => Promise.resolve().then(() => a.stop()).catch((err: Error) => this.#log.error({ action: a.name, error: err.message }, 'action did not stop cleanly'))),
+    );
+    if (!(await settlesWithin(loopsStopped, SHUTDOWN_CLOSE_WAIT_MS))) {
+      this.#log.warn({ actions: longRunning.map((a) => a.name) }, `the actions' loops had not stopped after ${SHUTDOWN_CLOSE_WAIT_MS} ms; stopping without them`);
+    }
+  }
+
+  /** The bans, and the attacks under way with their latest figures, written to the state directory. */
+  #saveState(): void {
+    const bans = this.bans.list();
+    const attacks = this.#detector.active();
+    try {
+      this.store.saveBans(bans);
+      for (const attack of attacks) this.store.saveAttack(attack);
+      this.#log.info({ state_dir: this.store.dir, bans: bans.length, attacks_under_way: attacks.length }, 'state saved');
+    } catch (err) {
+      this.#log.error({ state_dir: this.store.dir, error: (err as Error).message }, 'the state could not be saved at shutdown: the last changes are lost');
+    }
+  }
+}
+
+/** Whether `promise` (which never rejects) settled within `ms`; it is not waited for past that. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
