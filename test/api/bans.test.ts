@@ -1,5 +1,7 @@
 // Bans and unbans through fastify.inject: tokens, the policy checks and force, bad bodies and
 // bad addresses, the rate limit, and a ban that reaches the notify script.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../ts/api/server.js';
@@ -110,6 +112,49 @@ describe('DELETE /api/v1/bans/{ip}', () => {
   it('answers 404 for a host not banned, 400 for a bad address', async () => {
     expectProblem(await unban('198.51.100.77'), 404, /198\.51\.100\.77 is not banned; GET \/api\/v1\/bans lists the bans/);
     expectProblem(await unban('198.51.100.0%2F24'), 400, /is a prefix/);
+  });
+});
+
+describe('a state file that cannot be written', () => {
+  // As root, which no chmod stops: bans.json made a directory, so that the rename over it fails.
+  const breakBansFile = () => {
+    rmSync(join(fixture.store.dir, 'bans.json'), { force: true });
+    mkdirSync(join(fixture.store.dir, 'bans.json', 'inside'), { recursive: true });
+  };
+  const repairBansFile = () => rmSync(join(fixture.store.dir, 'bans.json'), { recursive: true });
+  const tempFiles = () => readdirSync(fixture.store.dir).filter((name) => name.endsWith('.tmp'));
+
+  it('answers 503 naming the file to a ban, which is not made, reaches no action, and can be made once the file is writable', async () => {
+    const eventsBefore = fixture.events.length;
+    breakBansFile();
+    try {
+      const answer = await ban({ ip: FLOODED });
+      expectProblem(answer, 503, new RegExp(`the ban of ${FLOODED} was not made: cannot write ${fixture.store.dir}/bans\\.json: EISDIR.*writable.*retry`));
+      expect(await bannedIps()).toEqual([]);
+      expect(fixture.events.length).toBe(eventsBefore);
+      expect(tempFiles()).toEqual([]);
+    } finally {
+      repairBansFile();
+    }
+    expect((await ban({ ip: FLOODED })).statusCode).toBe(201);
+    expect(fixture.store.loadBans().map((b) => b.ip)).toEqual([FLOODED]);
+  });
+
+  it('answers 503 naming the file to an unban, and the ban stays, in memory and on disk, with no unban sent', async () => {
+    const made = (await ban({ ip: FLOODED })).json();
+    const eventsBefore = fixture.events.length;
+    breakBansFile();
+    try {
+      expectProblem(await unban(FLOODED), 503, new RegExp(`the unban of ${FLOODED} was not made: cannot write .*bans\\.json`));
+      expect(fixture.bans.get(FLOODED)).toEqual(made);
+      expect(fixture.events.length).toBe(eventsBefore);
+      expect(tempFiles()).toEqual([]);
+    } finally {
+      repairBansFile();
+      fixture.store.saveBans(fixture.bans.list());
+    }
+    expect((await unban(FLOODED)).statusCode).toBe(200);
+    expect(fixture.store.loadBans()).toEqual([]);
   });
 });
 

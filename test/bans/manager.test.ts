@@ -1,6 +1,6 @@
 // The ban lifecycle against a real state directory: bans persist, survive a restart, expire,
 // and are extended while the attack goes on.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -69,6 +69,37 @@ describe('BanManager', () => {
     bans.expire(() => false, 30);
     expect(bans.list()).toEqual([]);
     expect(events.map((e) => e.kind)).toEqual(['ban', 'ban', 'unban', 'unban']);
+  });
+
+  it('bans and lifts in memory, with the actions told, when bans.json cannot be written, and saves them once it can', () => {
+    const now = { t: 1_000_000 };
+    const { dir, store, bans, events } = setup(now);
+    // As root, which no chmod stops: a directory where the file goes makes the rename fail.
+    mkdirSync(join(dir, 'bans.json', 'inside'), { recursive: true });
+    bans.ban(request('198.51.100.1', 10));
+    bans.ban(request('198.51.100.2', 600));
+    now.t += 11_000;
+    bans.expire(null, 0);
+    expect(bans.list().map((b) => b.ip)).toEqual(['198.51.100.2']);
+    expect(events.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual(['ban 198.51.100.1', 'ban 198.51.100.2', 'unban 198.51.100.1']);
+    expect(store.health()).toMatchObject({ bansHeld: true, failing: [{ path: join(dir, 'bans.json') }] });
+    expect(store.retryHeld()).toBeNull();
+
+    rmSync(join(dir, 'bans.json'), { recursive: true });
+    expect(store.retryHeld()).toEqual({ bans: 1, attacks: 0 });
+    expect(store.loadBans().map((b) => b.ip)).toEqual(['198.51.100.2']);
+    expect(store.health()).toMatchObject({ bansHeld: false, failing: [] });
+  });
+
+  it('with mustSave, leaves the bans as they were and tells no action when bans.json cannot be written', () => {
+    const { dir, bans, events } = setup({ t: 0 });
+    bans.ban(request('198.51.100.1'));
+    rmSync(join(dir, 'bans.json'));
+    mkdirSync(join(dir, 'bans.json', 'inside'), { recursive: true });
+    expect(() => bans.ban(request('198.51.100.2'), { mustSave: true })).toThrow(/cannot write .*bans\.json: EISDIR/);
+    expect(() => bans.unban('198.51.100.1', 'test', { mustSave: true })).toThrow(/cannot write .*bans\.json/);
+    expect(bans.list().map((b) => b.ip)).toEqual(['198.51.100.1']);
+    expect(events.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual(['ban 198.51.100.1']);
   });
 
   it('unban of an unknown host is a no-op', () => {

@@ -1,8 +1,10 @@
 // GET /api/v1/bans, POST /api/v1/bans, DELETE /api/v1/bans/{ip}: the operator's hand on the
 // ban lifecycle. A manual ban goes through the BanManager like any other, so it is saved and
-// reaches the actions.
+// reaches the actions. Each change is all-or-nothing: when the state file cannot be written, the
+// answer is 503 and the bans are as they were.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, onRequestAsyncHookHandler } from 'fastify';
+import { StateWriteError } from '../../state/store.js';
 import type { ApiContext } from '../context.js';
 import { notFound, problemResponses, ProblemError } from '../problem.js';
 import { BanSchema, described, IpAddressSchema } from '../schemas.js';
@@ -46,22 +48,27 @@ export const banRoutes: FastifyPluginAsync<BanRoutesOptions> = async (fastify, {
         tags: ['bans'],
         security,
         body: BanRequestSchema,
-        response: { 201: described(BanSchema, 'The ban made'), ...problemResponses(400, 401, 403, 409, 422, 429) },
+        response: { 201: described(BanSchema, 'The ban made'), ...problemResponses(400, 401, 403, 409, 422, 429, 503) },
       },
     },
     async (request, reply) => {
       const { ttl_seconds, comment, force } = request.body;
       const ip = hostAddress(request.body.ip, "body field 'ip'");
       if (!force) refuseOutsidePolicy(context, ip);
-      const { ban, created } = context.bans.ban({
-        ip,
-        direction: 'incoming',
-        hostgroup: context.groupOf(ip),
-        attack: null,
-        ttlSeconds: ttl_seconds ?? context.banTimeSeconds(),
-        manual: true,
-        comment: comment ?? null,
-      });
+      const { ban, created } = saved('the ban', ip, () =>
+        context.bans.ban(
+          {
+            ip,
+            direction: 'incoming',
+            hostgroup: context.groupOf(ip),
+            attack: null,
+            ttlSeconds: ttl_seconds ?? context.banTimeSeconds(),
+            manual: true,
+            comment: comment ?? null,
+          },
+          { mustSave: true },
+        ),
+      );
       if (!created) {
         throw new ProblemError(409, 'already-banned', 'Already banned', `${ip} is already banned until ${ban.expires_at}; to change the ban, lift it first with DELETE /api/v1/bans/${ip}`);
       }
@@ -79,18 +86,33 @@ export const banRoutes: FastifyPluginAsync<BanRoutesOptions> = async (fastify, {
         tags: ['bans'],
         security,
         params: Type.Object({ ip: IpAddressSchema }),
-        response: { 200: described(BanSchema, 'The ban lifted'), ...problemResponses(400, 401, 403, 404, 429) },
+        response: { 200: described(BanSchema, 'The ban lifted'), ...problemResponses(400, 401, 403, 404, 429, 503) },
       },
     },
     async (request) => {
       const ip = hostAddress(request.params.ip, 'the address in the path');
-      const ban = context.bans.unban(ip, 'lifted through the REST API');
+      const ban = saved('the unban', ip, () => context.bans.unban(ip, 'lifted through the REST API', { mustSave: true }));
       if (!ban) throw notFound('not-banned', `${ip} is not banned; GET /api/v1/bans lists the bans`);
       request.log.info({ ip, client: request.ip }, 'ban lifted through the REST API');
       return ban;
     },
   );
 };
+
+/** Runs a change that must be saved; a state file that cannot be written answers 503, the bans left as they were. */
+function saved<T>(what: string, ip: string, change: () => T): T {
+  try {
+    return change();
+  } catch (err) {
+    if (!(err instanceof StateWriteError)) throw err;
+    throw new ProblemError(
+      503,
+      'internal-error',
+      'State not saved',
+      `${what} of ${ip} was not made: ${err.message}; the bans are as they were: retry once the state directory takes writes again`,
+    );
+  }
+}
 
 function refuseOutsidePolicy(context: ApiContext, ip: string): void {
   if (context.isWhitelisted(ip)) {
