@@ -64,8 +64,8 @@ describe('GET /api/v1/openapi.json', () => {
     const post = document.paths['/api/v1/bans']!.post!;
     const del = document.paths['/api/v1/bans/{ip}']!.delete!;
     for (const operation of [post, del]) expect(operation.security).toEqual([{ bearer: [] }]);
-    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '403', '409', '422', '429']);
-    expect(Object.keys(del.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429']);
+    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '403', '409', '422', '429', '503']);
+    expect(Object.keys(del.responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '503']);
     expect(post.requestBody!.content['application/json']!.schema.required).toEqual(['ip']);
     expect(document.paths['/api/v1/bans']!.get!.security).toBeUndefined();
   });

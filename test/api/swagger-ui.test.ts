@@ -47,6 +47,11 @@ describe('Swagger UI at /docs', () => {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // /docs is served with a Content-Security-Policy: whatever it blocks shows on the console.
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
     const response = await page.goto(`http://${address}/docs`);
     expect(response?.status()).toBe(200);
     await page.waitForSelector('.opblock-summary-path:has-text("/api/v1/bans")', { timeout: 20_000 });
@@ -67,5 +72,7 @@ describe('Swagger UI at /docs', () => {
     await page.screenshot({ path: screenshot, fullPage: true });
     expect(statSync(screenshot).size).toBeGreaterThan(10_000);
     expect(pageErrors).toEqual([]);
+    expect(blocked).toEqual([]);
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
   });
 });

@@ -19,6 +19,7 @@ import {
   writeNotifyScript,
   type DaemonConfigOptions,
 } from '../support/daemon.js';
+import { CONFIGURATION_RELOADED } from '../../ts/config/reload-scope.js';
 import { stream, synFlood, udpTraffic, writeCapture } from './floods.js';
 import { startLiveNetFlow, type LiveNetFlow } from './live.js';
 
@@ -31,7 +32,17 @@ const UDP_FLOODED = '198.51.100.30';
 /** After the reload: the same UDP flood, to a host the reload whitelisted. */
 const WHITELISTED = '198.51.100.40';
 
-const RELOADED = 'configuration reloaded: thresholds, hostgroups, whitelist, ban settings and actions';
+const RELOADED = CONFIGURATION_RELOADED;
+/** The API token before the reload, and the one that replaces it. */
+const OLD_TOKEN = 'old-token-0123456789abcdef';
+const NEW_TOKEN = 'new-token-0123456789abcdef';
+/** Banned and unbanned through the API around the token change. */
+const BANNED_BY_HAND = '198.51.100.50';
+
+/** A daemon configuration with API tokens. */
+function withTokens(config: Record<string, unknown>, tokens: string[], api: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...config, api: { ...(config.api as object), tokens, ...api } };
+}
 
 const teardown = new Teardown();
 let dir: string;
@@ -57,7 +68,7 @@ beforeAll(async () => {
   notifyLog = script.log;
   const port = await freeUdpPort();
   baseConfig = { stateDir, port, script: script.path, banSeconds: 120, thresholds: { incoming: { tcp_syn: { pps: 1000 } } } };
-  configPath = writeConfig(join(dir, 'floodwatch.yaml'), daemonConfig(baseConfig));
+  configPath = writeConfig(join(dir, 'floodwatch.yaml'), withTokens(daemonConfig(baseConfig), [OLD_TOKEN]));
   daemon = await DaemonProcess.start(configPath);
   teardown.defer(() => daemon.kill());
   live = await startLiveNetFlow(dir, port);
@@ -72,7 +83,7 @@ afterAll(() => teardown.run());
 describe('floodwatch run on SIGHUP', () => {
   it('judges new floods by the reloaded thresholds and whitelist, and keeps the bans', async () => {
     const countedBefore = (await daemon.host(BANNED_BEFORE))!.incoming.packets_total;
-    writeConfig(configPath, daemonConfig({ ...baseConfig, thresholds: { incoming: { udp: { pps: 1000 } } }, whitelist: [`${WHITELISTED}/32`] }));
+    writeConfig(configPath, withTokens(daemonConfig({ ...baseConfig, thresholds: { incoming: { udp: { pps: 1000 } } }, whitelist: [`${WHITELISTED}/32`] }), [OLD_TOKEN]));
     await sighup(RELOADED);
     expect((await daemon.host(BANNED_BEFORE))?.incoming.packets_total).toBeGreaterThanOrEqual(countedBefore);
     const after = writeCapture(
@@ -96,6 +107,29 @@ describe('floodwatch run on SIGHUP', () => {
     expect(isBanned(stateDir, BANNED_BEFORE)).toBe(true);
     expect(callsFor(notifyLog, BANNED_BEFORE, 'unban')).toEqual([]);
     expect(daemon.logged(/starting/)).toHaveLength(1);
+  });
+
+  it('takes new API tokens at once, and names the changed settings that need a restart', async () => {
+    const api = await daemon.apiUrl();
+    const ban = (token: string) =>
+      fetch(`${api}/bans`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ ip: BANNED_BY_HAND }) });
+    const unban = (token: string) => fetch(`${api}/bans/${BANNED_BY_HAND}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect((await ban(NEW_TOKEN)).status).toBe(401);
+    expect((await ban(OLD_TOKEN)).status).toBe(201);
+
+    const reloaded = { ...baseConfig, thresholds: { incoming: { udp: { pps: 1000 } } }, whitelist: [`${WHITELISTED}/32`] };
+    const moved = withTokens(daemonConfig(reloaded), [NEW_TOKEN], { listen: '127.0.0.1:1' });
+    writeConfig(configPath, { ...moved, counters: { tick_ms: 50 } });
+    await sighup(RELOADED);
+    expect((await unban(OLD_TOKEN)).status).toBe(401);
+    expect(isBanned(stateDir, BANNED_BY_HAND)).toBe(true);
+    expect((await unban(NEW_TOKEN)).status).toBe(200);
+    const [restart] = daemon.logged(/but in force only after a restart/);
+    expect(restart).toMatchObject({ level: 40, settings: ['counters.tick_ms', 'api.listen'] });
+    expect(restart!.msg).toBe(`changed in ${configPath} but in force only after a restart: counters.tick_ms, api.listen`);
+    // Still where it listened: api.listen needs a restart.
+    expect(await daemon.apiUrl()).toBe(api);
+    expect((await fetch(`${api}/bans`)).status).toBe(200);
   });
 
   it('refuses a config file with a mistake and keeps running on the one in force', async () => {

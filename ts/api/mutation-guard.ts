@@ -8,8 +8,10 @@ import type { TokenSet } from './tokens.js';
 
 const REALM = 'Bearer realm="floodwatch"';
 
-export function mutationGuard(tokens: TokenSet, log: Logger): onRequestAsyncHookHandler {
+/** `tokens` gives the set in force: a reload replaces it. */
+export function mutationGuard(currentTokens: () => TokenSet, log: Logger): onRequestAsyncHookHandler {
   return async (request: FastifyRequest) => {
+    const tokens = currentTokens();
     if (tokens.size === 0) {
       if (isLoopbackPeer(request.socket.remoteAddress)) return;
       throw new ProblemError(

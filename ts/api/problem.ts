@@ -11,6 +11,8 @@ export type ProblemKind =
   | 'invalid-address'
   | 'unauthorized'
   | 'forbidden'
+  | 'cross-origin'
+  | 'unknown-host'
   | 'not-found'
   | 'host-not-seen'
   | 'not-banned'
@@ -76,9 +78,11 @@ export function problemResponses<const S extends readonly number[]>(...statuses:
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the detail names the field and what it expects',
   401: 'No bearer token, or a wrong one',
-  403: 'Refused: no token is configured and the client is not on this machine',
+  403: 'Refused: no token is configured and the client is not on this machine, or the change comes from another site\'s page',
   404: 'Not found',
   409: 'Conflict with the current state',
+  421: 'The Host header names a host this API does not answer to (api.allowed_hosts)',
   422: 'Refused by policy; force: true overrides',
   429: 'Too many changes from this client address',
+  503: 'The state directory cannot be written: nothing was changed',
 };

@@ -8,25 +8,26 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import { apiExposureProblems } from '../config/api-exposure.js';
 import type { ApiConfig } from '../config/schema.js';
+import { ApiAccess } from './access.js';
 import type { ApiContext } from './context.js';
 import { frameworkErrorHandler, installProblemHandlers } from './error-handlers.js';
 import { boundAddress, listenHost, parseApiListen } from './listen.js';
+import { installJsonBodyParser } from './json-body.js';
 import { mutationGuard } from './mutation-guard.js';
 import { ProblemError } from './problem.js';
+import { installRequestGuards } from './request-guards.js';
 import { attackRoutes } from './routes/attacks.js';
 import { banRoutes } from './routes/bans.js';
 import { docsRoutes, registerOpenApi } from './routes/docs.js';
 import { hostRoutes } from './routes/hosts.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { trafficRoutes } from './routes/traffic.js';
-import { apiTokens } from './tokens.js';
 import { typeboxValidatorCompiler } from './validation.js';
 
 const API_PREFIX = '/api/v1';
 
 /** The API, ready but not listening (for fastify.inject, or for startApi to listen). */
-export async function buildApi(config: ApiConfig, context: ApiContext, log: Logger): Promise<FastifyInstance> {
-  const tokens = apiTokens(config);
+export async function buildApi(config: ApiConfig, context: ApiContext, log: Logger, access = new ApiAccess(config)): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }) as FastifyBaseLogger,
     // Bans and unbans are logged by their routes and the BanManager, failures by the error handler.
@@ -36,14 +37,16 @@ export async function buildApi(config: ApiConfig, context: ApiContext, log: Logg
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   installProblemHandlers(app);
+  installJsonBodyParser(app);
+  installRequestGuards(app, access);
 
   await app.register(rateLimit, { global: false, errorResponseBuilder: tooManyChanges });
   await registerOpenApi(app, packageVersion());
   // One limiter for bans and unbans together, counted per client address.
-  const limiter = app.rateLimit({ max: config.mutations_per_minute, timeWindow: 60_000 });
+  const limiter = app.rateLimit({ max: () => access.mutationsPerMinute, timeWindow: 60_000 });
   const rateLimited: onRequestAsyncHookHandler = (request, reply) => limiter.call(app, request, reply);
   // Rate limited first, so that guessing tokens is limited too.
-  const mutationHooks = [rateLimited, mutationGuard(tokens, log)];
+  const mutationHooks = [rateLimited, mutationGuard(() => access.tokens, log)];
 
   await app.register(hostRoutes, { prefix: API_PREFIX, context });
   await app.register(trafficRoutes, { prefix: API_PREFIX, context });
@@ -55,16 +58,20 @@ export async function buildApi(config: ApiConfig, context: ApiContext, log: Logg
   return app;
 }
 
+/** A listening API. */
+export interface RunningApi {
+  close(): Promise<unknown>;
+  /** Takes the new tokens, allowed hosts and rate limit (api.listen and the others need a restart). */
+  reload(config: ApiConfig): void;
+}
+
 /** Listens on api.listen; without a token, only on loopback. */
-export async function startApi(
-  config: ApiConfig,
-  context: ApiContext,
-  log: Logger,
-): Promise<{ server: { close(): Promise<unknown> }; address: string }> {
+export async function startApi(config: ApiConfig, context: ApiContext, log: Logger): Promise<{ server: RunningApi; address: string }> {
   const listen = parseApiListen(config.listen);
   const [exposed] = apiExposureProblems(config);
   if (exposed) throw new Error(exposed.where ? `${exposed.where} ${exposed.reason}` : exposed.reason);
-  const app = await buildApi(config, context, log);
+  const access = new ApiAccess(config);
+  const app = await buildApi(config, context, log, access);
   try {
     await app.listen({ host: listenHost(listen), port: listen.port });
   } catch (err) {
@@ -73,7 +80,8 @@ export async function startApi(
     const hint = code === 'EADDRINUSE' ? ': another program (or another floodwatch) uses that port; stop it or change api.listen' : '; check api.listen';
     throw new Error(`the REST API cannot listen on ${config.listen} (${(err as Error).message})${hint}`, { cause: err });
   }
-  return { server: { close: () => app.close() }, address: boundAddress(app.server.address() as AddressInfo) };
+  const server: RunningApi = { close: () => app.close(), reload: (next) => access.update(next) };
+  return { server, address: boundAddress(app.server.address() as AddressInfo) };
 }
 
 function tooManyChanges(request: { ip: string }, limit: { max: number; after: string; statusCode: number }): ProblemError {

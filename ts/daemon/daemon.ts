@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { BanManager } from '../bans/manager.js';
 import { loadConfig, engineConfig, type FloodwatchConfig } from '../config/load.js';
 import type { ApiContext } from '../api/context.js';
+import type { RunningApi } from '../api/server.js';
+import { CONFIGURATION_RELOADED, reloadedConfig, settingsNeedingRestart } from '../config/reload-scope.js';
 import { Detector, type AttackListener } from '../detection/detector.js';
 import { recordingListener } from '../detection/recording-listener.js';
 import { PrefixList } from '../detection/prefix-list.js';
@@ -41,7 +43,7 @@ export class Daemon {
   listening: string[] = [];
   /** Where the REST API listens, when it is on. */
   apiAddress: string | null = null;
-  #api: { close(): Promise<unknown> } | null = null;
+  #api: RunningApi | null = null;
 
   private constructor(config: FloodwatchConfig, options: DaemonOptions) {
     this.#log = options.log;
@@ -161,18 +163,24 @@ export class Daemon {
     if (saved) this.#log.warn({ state_dir: this.store.dir, ...saved }, 'the state directory is writable again: the bans and attack records held in memory are saved');
   }
 
-  /** Reloads thresholds, hostgroups, whitelist, ban settings and actions; keeps counters and bans. */
+  /** Reloads thresholds, hostgroups, whitelist, ban settings, actions and the API's tokens; keeps counters and bans. */
   async reload(): Promise<void> {
     const { config, source } = await loadConfig(this.#configPath);
     const previous = this.#policy;
-    this.#config = { ...this.#config, log_level: config.log_level, thresholds: config.thresholds, hostgroups: config.hostgroups, whitelist: config.whitelist, ban: config.ban, actions: config.actions };
+    const next = reloadedConfig(this.#config, config, source);
+    const needRestart = settingsNeedingRestart(this.#config, config);
+    this.#api?.reload(next.api);
+    this.#config = next;
     this.#applyLogLevel();
     this.#policy = buildPolicy(this.#config, this.#log, this.#policyState());
     for (const action of this.#policy.longRunning) action.start();
     this.engine.detection.setThresholds(this.#policy.thresholds);
     this.#detector.setPolicy(this.#policy.detection);
     void previous.dispatcher.drain(30_000).then(() => Promise.all(previous.longRunning.map((a) => a.stop())));
-    this.#log.info({ config: source }, 'configuration reloaded: thresholds, hostgroups, whitelist, ban settings and actions');
+    this.#log.info({ config: source }, CONFIGURATION_RELOADED);
+    if (needRestart.length > 0) {
+      this.#log.warn({ config: source, settings: needRestart }, `changed in ${source} but in force only after a restart: ${needRestart.join(', ')}`);
+    }
   }
 
   /**
