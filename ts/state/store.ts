@@ -4,12 +4,13 @@
 // Two ways to write: `save*` writes or throws (for a change that must be on disk before it is
 // acknowledged); `keep*` writes, or on failure logs it, holds what it could not write and writes
 // it again on `retryHeld()` (for detection, which must go on while the disk is full or read-only).
-import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { bigintAsFigure } from '../attacks/figure.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
 import { FileWriteError, writeFileAtomic } from './atomic-file.js';
+import { attackProblems, banProblems, bansFileProblems } from './validate.js';
 
 const BANS_FILE = 'bans.json';
 const ATTACKS_DIR = 'attacks';
@@ -62,15 +63,25 @@ export class StateStore {
     }
   }
 
+  /**
+   * The saved bans. A file or an entry that cannot be used is logged with the file and the entry;
+   * the file is then moved aside (never overwritten) and the good entries are returned, so that
+   * the next save writes a fresh file with them.
+   */
   loadBans(): Ban[] {
     const path = join(this.dir, BANS_FILE);
-    if (!existsSync(path)) return [];
-    try {
-      const parsed = JSON.parse(readFileSync(path, 'utf8')) as { bans?: Ban[] };
-      return Array.isArray(parsed.bans) ? parsed.bans : [];
-    } catch (err) {
-      throw new StateError(`${path} is unreadable (${(err as Error).message}); move it aside to start without the saved bans`);
+    const parsed = this.#readJson(path);
+    if (parsed === undefined) return [];
+    const fileProblems = parsed.ok ? bansFileProblems(parsed.value) : [parsed.reason];
+    if (!parsed.ok || fileProblems.length > 0) {
+      this.#moveAside(path, fileProblems, 'floodwatch starts without the bans it held');
+      return [];
     }
+    const entries = (parsed.value as { bans: unknown[] }).bans;
+    const bad = entries.flatMap((entry, index) => banProblems(entry, index));
+    const good = entries.filter((entry, index) => banProblems(entry, index).length === 0) as Ban[];
+    if (bad.length > 0) this.#moveAside(path, bad, `floodwatch starts with the ${good.length} good ban(s) of ${entries.length}`);
+    return good;
   }
 
   /** Writes the bans, or throws a StateWriteError naming the file. */
@@ -145,13 +156,20 @@ export class StateStore {
     };
   }
 
+  /** An attack record; null when there is none, or when it cannot be used (it is then logged and moved aside). */
   loadAttack(id: string): AttackRecord | null {
     if (!/^[A-Za-z0-9_-]+$/.test(id)) return null;
     const held = this.#heldAttacks.get(id);
     if (held) return held;
     const path = this.attackPath(id);
-    if (!existsSync(path)) return null;
-    return JSON.parse(readFileSync(path, 'utf8')) as AttackRecord;
+    const parsed = this.#readJson(path);
+    if (parsed === undefined) return null;
+    const found = parsed.ok ? attackProblems(parsed.value) : [parsed.reason];
+    if (!parsed.ok || found.length > 0) {
+      this.#moveAside(path, found, 'the attack is left out of the attack list and of the reports of its ban');
+      return null;
+    }
+    return parsed.value as AttackRecord;
   }
 
   /** Attack ids, newest first (ids sort by time), those held in memory included. */
@@ -165,6 +183,36 @@ export class StateStore {
     const ids = new Set(files.filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -'.json'.length)));
     for (const id of this.#heldAttacks.keys()) ids.add(id);
     return [...ids].sort().reverse();
+  }
+
+  /** The JSON in `path`; undefined when there is no such file. A file that cannot be read at all throws. */
+  #readJson(path: string): { ok: true; value: unknown } | { ok: false; reason: string } | undefined {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StateError(`cannot read ${path}: ${(err as Error).message}; check the state directory's permissions and disk`);
+    }
+    try {
+      return { ok: true, value: JSON.parse(text) };
+    } catch (err) {
+      return { ok: false, reason: `not JSON (${(err as Error).message})` };
+    }
+  }
+
+  /** Renames a state file that cannot be used to `NAME.corrupt-TIME` beside it, and says so. */
+  #moveAside(path: string, problems: string[], consequence: string): void {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    let aside = `${path}.corrupt-${stamp}`;
+    for (let n = 1; existsSync(aside); n++) aside = `${path}.corrupt-${stamp}-${n}`;
+    try {
+      renameSync(path, aside);
+    } catch (err) {
+      this.#log.error({ path, problems, error: (err as Error).message }, `state file damaged, and it could not be moved aside: ${consequence}; repair or remove it`);
+      return;
+    }
+    this.#log.error({ path, moved_to: aside, problems }, `state file damaged: moved aside to ${aside}; ${consequence}. Repair it from there if need be`);
   }
 
   private attackPath(id: string): string {
