@@ -75,6 +75,29 @@ describe('POST /api/v1/bans', () => {
   });
 
   it.each([
+    ['0.0.0.0', /the unspecified address/],
+    ['255.255.255.255', /the broadcast address/],
+    ['224.0.0.251', /a multicast address \(224\.0\.0\.0\/4\)/],
+    ['127.0.0.1', /a loopback address/],
+    ['169.254.10.1', /a link-local address/],
+    ['::', /the unspecified address \(::\)/],
+    ['::1', /the loopback address \(::1\)/],
+    ['ff02::1', /a multicast address \(ff00::\/8\)/],
+    ['fe80::1', /a link-local address \(fe80::\/10\)/],
+  ])('refuses %s with 422, even where all addresses are monitored, saying why and that force: true overrides', async (ip, what) => {
+    // The default configuration monitors 0.0.0.0/0 and ::/0.
+    const app = await buildApi(apiConfig(), { ...fixture.context, isMonitored: () => true }, silentLog);
+    try {
+      const refused = expectProblem(await ban({ ip }, bearer, app), 422, what);
+      expect(refused.detail).toMatch(/not the address of one host.*send force: true to ban it anyway/);
+      expect(await bannedIps()).toEqual([]);
+      expect((await ban({ ip, force: true }, bearer, app)).statusCode).toBe(201);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each([
     ['no ip', { ttl_seconds: 60 }, /body field 'ip' is missing: expected text: one IPv4 or IPv6 address/],
     ['a prefix', { ip: '198.51.100.0/24' }, /body field 'ip': '198\.51\.100\.0\/24' is a prefix; give a single address/],
     ['a zone index', { ip: 'fe80::1%eth0' }, /zone index \(%eth0\) is not allowed/],

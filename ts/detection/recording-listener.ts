@@ -1,9 +1,11 @@
 // What `floodwatch run` does with the attacks the detector finds: bans the host first, then
 // records the attack in the state directory. A state directory that fails (full, read-only, out
 // of descriptors) stops neither: the store logs it and holds the records until it recovers.
+// An address that is no single host (broadcast, multicast...) is never banned from here.
 import type { Logger } from 'pino';
 import type { AttackRecord } from '../attacks/types.js';
 import type { BanManager } from '../bans/manager.js';
+import { notAHost } from '../bans/unbannable.js';
 import type { StateStore } from '../state/store.js';
 import type { AttackListener } from './detector.js';
 
@@ -25,7 +27,12 @@ export function recordingListener(options: RecordingListenerOptions): AttackList
   return {
     started: (attack: AttackRecord, ban: boolean) => {
       log.warn({ ip: attack.ip, direction: attack.direction, type: attack.type, threshold: attack.threshold, hostgroup: attack.hostgroup, attack_id: attack.id }, 'attack detected');
-      if (ban) bans.ban({ ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ttlSeconds: options.banTimeSeconds(), manual: false, comment: null });
+      const notHost = ban ? notAHost(attack.ip) : null;
+      if (notHost) {
+        log.warn({ ip: attack.ip, attack_id: attack.id }, `attack not banned: ${attack.ip} is ${notHost}, not one host; ban it through the API with force: true if need be`);
+      } else if (ban) {
+        bans.ban({ ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ttlSeconds: options.banTimeSeconds(), manual: false, comment: null });
+      }
       store.keepAttack(attack);
     },
     detailed: (attack, pcap) => {

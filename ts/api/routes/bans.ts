@@ -4,6 +4,7 @@
 // answer is 503 and the bans are as they were.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, onRequestAsyncHookHandler } from 'fastify';
+import { notAHost } from '../../bans/unbannable.js';
 import { StateWriteError } from '../../state/store.js';
 import type { ApiContext } from '../context.js';
 import { notFound, problemResponses, ProblemError } from '../problem.js';
@@ -18,7 +19,9 @@ const BanRequestSchema = Type.Object(
     ip: IpAddressSchema,
     ttl_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: TEN_YEARS, description: 'how long the ban lasts; ban.ban_time_seconds when absent' })),
     comment: Type.Optional(Type.String({ maxLength: 1000 })),
-    force: Type.Optional(Type.Boolean({ description: 'ban even a whitelisted host, or one outside the monitored networks' })),
+    force: Type.Optional(
+      Type.Boolean({ description: 'ban even a whitelisted host, one outside the monitored networks, or an address that is no single host (broadcast, multicast, loopback, link-local, unspecified)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -115,6 +118,15 @@ function saved<T>(what: string, ip: string, change: () => T): T {
 }
 
 function refuseOutsidePolicy(context: ApiContext, ip: string): void {
+  const what = notAHost(ip);
+  if (what) {
+    throw new ProblemError(
+      422,
+      'ban-refused',
+      'Ban refused',
+      `${ip} is ${what}, not the address of one host: a ban of it would reach many hosts or none; send force: true to ban it anyway`,
+    );
+  }
   if (context.isWhitelisted(ip)) {
     throw new ProblemError(422, 'ban-refused', 'Ban refused', `${ip} is in the whitelist, which floodwatch never bans; send force: true to ban it anyway`);
   }
