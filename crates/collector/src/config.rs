@@ -27,6 +27,15 @@ pub struct EngineConfig {
     pub max_hosts: usize,
     pub max_spread_seconds: u32,
     pub held_data_max_ms: u64,
+    /// Flow records claiming a higher sampling rate are dropped as implausible.
+    pub max_sampling_rate: u32,
+    /// Memory all NetFlow v9 / IPFIX templates may take, shared evenly by the workers.
+    pub template_memory_bytes: usize,
+    /// Exporters (address and port) kept, shared evenly by the workers.
+    pub max_exporters: usize,
+    /// A host is reported over a threshold only once its traffic in that direction came in
+    /// at least this many datagrams (or mirror frames) within the last second or two.
+    pub min_evidence_datagrams: u32,
     /// Mirror ports captured with AF_PACKET or AF_XDP.
     pub mirror: Vec<MirrorConfig>,
     /// Packets kept of each host under attack, from its detection on, for its pcap.
@@ -177,6 +186,10 @@ impl Default for EngineConfig {
             max_hosts: 1_000_000,
             max_spread_seconds: 60,
             held_data_max_ms: 2000,
+            max_sampling_rate: 100_000,
+            template_memory_bytes: 64 << 20,
+            max_exporters: 32_768,
+            min_evidence_datagrams: 2,
             mirror: Vec::new(),
             fingerprint_packets: 500,
             fingerprint_snap_len: 1518,
@@ -202,6 +215,18 @@ impl EngineConfig {
 
     pub fn fingerprint(&self) -> floodwatch_detect::FingerprintConfig {
         floodwatch_detect::FingerprintConfig { packets_per_host: self.fingerprint_packets, snap_len: self.fingerprint_snap_len.max(64) }
+    }
+
+    /// One flow worker's decoder settings: the engine-wide bounds split evenly.
+    pub fn decoder(&self, workers: usize) -> floodwatch_flow::DecoderConfig {
+        let workers = workers.max(1);
+        floodwatch_flow::DecoderConfig {
+            held_data_max_ms: self.held_data_max_ms,
+            max_sampling_rate: self.max_sampling_rate,
+            template_memory_bytes: (self.template_memory_bytes / workers).max(1 << 20),
+            max_exporters: (self.max_exporters / workers).max(16),
+            ..floodwatch_flow::DecoderConfig::default()
+        }
     }
 
     pub fn worker_count(&self) -> usize {

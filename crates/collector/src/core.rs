@@ -31,10 +31,11 @@ pub struct Core {
     violations: VecDeque<Violation>,
     last_reported: AHashMap<(IpAddr, Direction), u64>,
     pub violations_dropped: u64,
+    min_evidence: u32,
 }
 
 impl Core {
-    pub fn new(config: CounterConfig, watch: WatchList, fingerprint: FingerprintConfig) -> Core {
+    pub fn new(config: CounterConfig, watch: WatchList, fingerprint: FingerprintConfig, min_evidence: u32) -> Core {
         Core {
             table: HostTable::new(config),
             thresholds: Thresholds::default(),
@@ -44,6 +45,7 @@ impl Core {
             violations: VecDeque::new(),
             last_reported: AHashMap::new(),
             violations_dropped: 0,
+            min_evidence,
         }
     }
 
@@ -57,7 +59,7 @@ impl Core {
 
     pub fn tick(&mut self, now_ms: u64) {
         self.table.tick(now_ms);
-        for violation in check(&self.table, &self.thresholds) {
+        for violation in check(&self.table, &self.thresholds, self.min_evidence) {
             let key = (violation.ip, violation.direction);
             if let Some(last) = self.last_reported.get(&key) {
                 if now_ms < last + REPORT_INTERVAL_MS {

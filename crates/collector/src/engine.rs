@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, TryRecvError};
 use floodwatch_counters::{CounterConfig, LocalAggregator, Prefix, PrefixMap, PrefixSet};
 use floodwatch_detect::{SampleCollector, WatchList};
-use floodwatch_flow::{Decoder, DecoderConfig};
+use floodwatch_flow::Decoder;
 use floodwatch_packet::ParseOptions;
 
 use crate::config::{ConfigError, EngineConfig};
@@ -80,7 +80,7 @@ impl Engine {
         };
         let watch = WatchList::new();
         Ok(Engine {
-            core: Arc::new(Mutex::new(Core::new(counter_config.clone(), watch.clone(), config.fingerprint()))),
+            core: Arc::new(Mutex::new(Core::new(counter_config.clone(), watch.clone(), config.fingerprint(), config.min_evidence_datagrams))),
             watch,
             sources: Arc::new(Mutex::new(SourcesState::default())),
             counter_config,
@@ -148,10 +148,7 @@ impl Engine {
             let setup = WorkerSetup {
                 index,
                 sockets,
-                decoder: Decoder::new(DecoderConfig {
-                    held_data_max_ms: self.config.held_data_max_ms,
-                    ..DecoderConfig::default()
-                }),
+                decoder: Decoder::new(self.config.decoder(workers)),
                 aggregator: LocalAggregator::new(&self.counter_config),
                 samples: SampleCollector::new(&self.watch).with_snap_len(self.config.fingerprint_snap_len),
                 allowed: self.allowed.clone(),

@@ -92,6 +92,7 @@ pub fn run(mut w: WorkerSetup) {
                             continue;
                         }
                     }
+                    w.aggregator.begin_datagram();
                     let mut sink = CountingSink {
                         aggregator: &mut w.aggregator,
                         samples: &mut w.samples,

@@ -32,6 +32,9 @@ pub(crate) struct DirectionDelta {
     /// The part of `counts` from long flows, by the seconds to spread it over.
     pub(crate) spread: Vec<SpreadDelta>,
     pub(crate) flows: FlowSketch,
+    /// Distinct datagrams (or frames) the traffic came in: the evidence behind the counts.
+    pub(crate) datagrams: u32,
+    last_datagram: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -42,7 +45,11 @@ pub(crate) struct SpreadDelta {
 
 impl DirectionDelta {
     #[inline]
-    fn add(&mut self, classes: ClassSet, packets: u64, bytes: u64, hash: u64, spread: Option<u32>) {
+    fn add(&mut self, classes: ClassSet, packets: u64, bytes: u64, hash: u64, spread: Option<u32>, datagram: u32) {
+        if self.datagrams == 0 || self.last_datagram != datagram {
+            self.datagrams += 1;
+            self.last_datagram = datagram;
+        }
         self.counts.add(classes, packets, bytes);
         if let Some(seconds) = spread {
             let at = match self.spread.iter().position(|s| s.seconds == seconds) {
@@ -119,6 +126,9 @@ pub struct LocalAggregator {
     hosts: Vec<HostDelta>,
     scopes: [DirectionDelta; SCOPE_COUNT],
     records: u64,
+    /// The datagram the records being added come from; see `begin_datagram`.
+    datagram: u32,
+    grouped: bool,
 }
 
 impl LocalAggregator {
@@ -135,7 +145,18 @@ impl LocalAggregator {
             hosts: Vec::new(),
             scopes: Default::default(),
             records: 0,
+            datagram: 0,
+            grouped: false,
         }
+    }
+
+    /// The records added from now until the next call come from one datagram, and weigh as
+    /// one piece of evidence. Without a call, each record is evidence of its own (a mirror
+    /// frame, a packet of a capture).
+    #[inline]
+    pub fn begin_datagram(&mut self) {
+        self.grouped = true;
+        self.datagram = self.datagram.wrapping_add(1);
     }
 
     /// Counts one record: for its destination as incoming if that is monitored, for its source
@@ -153,6 +174,10 @@ impl LocalAggregator {
         let hash = flow_hash(record);
         let spread = spread_seconds(record.duration_ms, self.max_spread_seconds);
         self.records += 1;
+        if !self.grouped {
+            self.datagram = self.datagram.wrapping_add(1);
+        }
+        let datagram = self.datagram;
 
         let scope = match (src_monitored, dst_monitored) {
             (false, true) => Scope::Incoming,
@@ -160,14 +185,14 @@ impl LocalAggregator {
             (true, true) => Scope::Internal,
             (false, false) => Scope::Other,
         };
-        self.scopes[scope as usize].add(classes, packets, bytes, hash, spread);
+        self.scopes[scope as usize].add(classes, packets, bytes, hash, spread, datagram);
         if dst_monitored {
             self.host_delta(HostKey::new(dst), Direction::Incoming)
-                .add(classes, packets, bytes, hash, spread);
+                .add(classes, packets, bytes, hash, spread, datagram);
         }
         if src_monitored {
             self.host_delta(HostKey::new(src), Direction::Outgoing)
-                .add(classes, packets, bytes, hash, spread);
+                .add(classes, packets, bytes, hash, spread, datagram);
         }
     }
 

@@ -21,6 +21,10 @@ pub(crate) struct DirectionState {
     /// The flows of the current one-second window.
     window: FlowSketch,
     pub(crate) spread: Option<Box<Spread>>,
+    /// Datagrams the traffic came in during the second `evidence_second` and the one before.
+    evidence: [u8; 2],
+    /// Low 16 bits of the second: enough to tell this second and the last from older ones.
+    evidence_second: u16,
 }
 
 /// Where the table's clock is, for evaluating lazily decayed speeds.
@@ -35,6 +39,7 @@ impl DirectionState {
     /// Takes a delta's totals, long flows and flows; returns the counts for this tick's speed.
     pub(crate) fn absorb(&mut self, delta: &mut DirectionDelta, now_ms: u64) -> ClassCounts<f32> {
         self.totals += &delta.counts;
+        self.add_evidence(delta.datagrams, now_ms / 1000);
         let immediate = delta.immediate();
         for part in &delta.spread {
             let spread = self.spread.get_or_insert_with(Default::default);
@@ -46,6 +51,27 @@ impl DirectionState {
             self.window.merge(&delta.flows);
         }
         immediate
+    }
+
+    fn add_evidence(&mut self, datagrams: u32, second: u64) {
+        let second = second as u16;
+        if second != self.evidence_second {
+            let previous = if second == self.evidence_second.wrapping_add(1) { self.evidence[0] } else { 0 };
+            self.evidence = [0, previous];
+            self.evidence_second = second;
+        }
+        self.evidence[0] = self.evidence[0].saturating_add(datagrams.min(255) as u8);
+    }
+
+    /// Datagrams (or frames) the traffic came in during this second and the last one, up
+    /// to 255 a second.
+    pub(crate) fn evidence(&self, clock: &Clock) -> u32 {
+        let [now, previous] = self.evidence.map(u32::from);
+        match (clock.second as u16).wrapping_sub(self.evidence_second) {
+            0 => now + previous,
+            1 => now,
+            _ => 0,
+        }
     }
 
     pub(crate) fn packets_total(&self) -> u64 {

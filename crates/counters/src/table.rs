@@ -537,6 +537,15 @@ impl HostRef<'_> {
         }
     }
 
+    /// Datagrams (or mirror frames) this direction's traffic came in during the current
+    /// second and the last one: how much evidence its speeds rest on.
+    pub fn evidence(&self, direction: Direction) -> u32 {
+        match &self.host.directions[direction.index()] {
+            Some(state) => state.evidence(&self.clock),
+            None => 0,
+        }
+    }
+
     pub fn view(&self) -> HostView {
         self.table.view_of(self.host, &self.clock)
     }

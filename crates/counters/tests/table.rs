@@ -462,5 +462,6 @@ fn per_host_memory() {
         std::mem::size_of::<FlowSketch>()
     );
     assert!(entry <= 64, "{entry}");
-    assert!(direction <= 192, "{direction}");
+    // 192 bytes of counters, speeds and sketch, and the evidence (datagrams this second and the last).
+    assert!(direction <= 200, "{direction}");
 }

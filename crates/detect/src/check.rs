@@ -61,8 +61,10 @@ fn worst_crossing(limits: &Limits, speed: impl Fn(Metric) -> f64) -> Option<Cros
 
 /// The hosts updated by the last tick that are over a limit of their group, one violation
 /// per host and direction. Hosts not updated cannot have crossed anything since the last
-/// check: their speeds only decay.
-pub fn check(table: &HostTable, thresholds: &Thresholds) -> Vec<Violation> {
+/// check: their speeds only decay. A direction whose traffic came in fewer than
+/// `min_evidence` datagrams (or frames) over the last second or two is not reported: one
+/// forged datagram must not make an attack.
+pub fn check(table: &HostTable, thresholds: &Thresholds, min_evidence: u32) -> Vec<Violation> {
     let mut violations = Vec::new();
     let all_off = thresholds
         .groups()
@@ -77,7 +79,7 @@ pub fn check(table: &HostTable, thresholds: &Thresholds) -> Vec<Violation> {
         let limits = thresholds.group(group).expect("group_of gives a group");
         for direction in Direction::BOTH {
             let limits = limits.limits(direction);
-            if limits.is_off() {
+            if limits.is_off() || host.evidence(direction) < min_evidence {
                 continue;
             }
             if let Some(crossing) = worst_crossing(limits, |metric| host.speed(direction, metric)) {

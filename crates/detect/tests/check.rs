@@ -6,6 +6,9 @@ use common::*;
 use floodwatch_detect::{check, over, Direction, Thresholds, Violation};
 use floodwatch_packet::FlowRecord;
 
+/// The engine's default: traffic seen in at least two datagrams (or frames).
+const MIN_EVIDENCE: u32 = 2;
+
 fn thresholds(json: &str) -> Thresholds {
     Thresholds::from_json(json).unwrap()
 }
@@ -28,7 +31,7 @@ fn run(
         .map(|tick| {
             sim.add_all(&traffic(tick));
             sim.tick();
-            check(&sim.table, thresholds)
+            check(&sim.table, thresholds, MIN_EVIDENCE)
         })
         .collect()
 }
@@ -227,4 +230,58 @@ fn nothing_is_reported_when_every_limit_is_off() {
         syn_tick("10.0.0.1", 20, 1000, tick)
     });
     assert!(per_tick.iter().all(Vec::is_empty));
+}
+
+/// One forged datagram, whatever it claims (here 4 billion packets per record, as a
+/// sampling rate of 4e9 would make them), is no attack; a second datagram confirms it.
+#[test]
+fn one_datagram_is_not_enough_evidence_for_a_violation() {
+    let thresholds = thresholds(r#"{ "groups": [ { "name": "global", "incoming": { "pps": 20000 } } ] }"#);
+    let mut sim = Sim::new();
+    sim.tick();
+    let forged = [
+        udp("192.0.2.1", "10.0.0.1", 123, 80, 4_000_000_000, 4_000_000_000 * 468),
+        udp("192.0.2.2", "10.0.0.1", 123, 80, 4_000_000_000, 4_000_000_000 * 468),
+    ];
+    sim.datagram(&forged);
+    sim.tick();
+    assert!(check(&sim.table, &thresholds, MIN_EVIDENCE).is_empty());
+    assert_eq!(check(&sim.table, &thresholds, 1).len(), 1, "the same traffic, evidence not required");
+    for _ in 0..20 {
+        sim.tick();
+        assert!(check(&sim.table, &thresholds, MIN_EVIDENCE).is_empty());
+    }
+    // Two seconds on, the first datagram no longer counts.
+    sim.datagram(&forged[..1]);
+    sim.tick();
+    assert!(check(&sim.table, &thresholds, MIN_EVIDENCE).is_empty());
+    sim.tick();
+    sim.datagram(&forged[..1]);
+    sim.tick();
+    assert_eq!(check(&sim.table, &thresholds, MIN_EVIDENCE).len(), 1);
+}
+
+/// sFlow at 1 in 4096 of a flood at twice the threshold: about 10 samples a second, packed a
+/// few per datagram by the agent, still caught within the second.
+#[test]
+fn a_sampled_flood_at_twice_the_limit_has_evidence_within_a_second() {
+    let thresholds = thresholds(r#"{ "groups": [ { "name": "global", "incoming": { "pps": 20000 } } ] }"#);
+    let mut sim = Sim::new();
+    let mut caught = None;
+    for tick in 0..10u32 {
+        // One datagram of 3 samples every 300 ms.
+        if tick % 3 == 0 {
+            let samples: Vec<FlowRecord> = (0..3)
+                .map(|i| FlowRecord { sampling_rate: 4096, ..udp(&spoofed(tick * 3 + i), "10.0.0.1", 123, 80, 1, 468) })
+                .collect();
+            sim.datagram(&samples);
+        }
+        sim.tick();
+        if !check(&sim.table, &thresholds, MIN_EVIDENCE).is_empty() {
+            caught = Some(tick);
+            break;
+        }
+    }
+    let tick = caught.expect("caught within 10 ticks");
+    assert!((tick as u64 + 1) * sim.tick_ms() <= 1000);
 }

@@ -92,6 +92,12 @@ impl Sim {
         self.collector.offer(record);
     }
 
+    /// The records of one flow export datagram: one piece of evidence whatever they claim.
+    pub fn datagram<'a>(&mut self, records: impl IntoIterator<Item = &'a FlowRecord>) {
+        self.aggregator.begin_datagram();
+        self.add_all(records);
+    }
+
     pub fn add_all<'a>(&mut self, records: impl IntoIterator<Item = &'a FlowRecord>) {
         for record in records {
             self.add(record);
