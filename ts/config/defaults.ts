@@ -30,6 +30,9 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
       receive_buffer_bytes: 33554432,
       allowed_exporters: [],
       sampling_overrides: [],
+      max_sampling_rate: 100000,
+      max_exporters: 32768,
+      template_memory_bytes: 67108864,
     },
     mirror: [],
   },
@@ -41,6 +44,7 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
     idle_timeout_ms: 120000,
     max_hosts: 1000000,
     max_spread_seconds: 60,
+    min_evidence_datagrams: 2,
   },
   fingerprint: { packets: 500, snap_len: 1518 },
   thresholds: {

@@ -48,6 +48,12 @@ export const FlowSourceSchema = Type.Object(
     receive_buffer_bytes: Type.Integer({ minimum: 1, maximum: 2147483647 }),
     allowed_exporters: Type.Array(FormattedString('ip-prefix')),
     sampling_overrides: Type.Array(SamplingOverrideSchema),
+    /** Records claiming a higher sampling rate are dropped as implausible. */
+    max_sampling_rate: Type.Integer({ minimum: 1, maximum: 4294967295 }),
+    /** Exporters (address and port) kept; past it the least recently heard are forgotten. */
+    max_exporters: Type.Integer({ minimum: 16, maximum: 16777216 }),
+    /** Memory all NetFlow v9 / IPFIX templates may take; past it the least recently used go. */
+    template_memory_bytes: Type.Integer({ minimum: 1048576, maximum: 17179869184 }),
   },
   strict,
 );
@@ -85,6 +91,8 @@ export const CountersSchema = Type.Object(
     idle_timeout_ms: PositiveInteger,
     max_hosts: PositiveInteger,
     max_spread_seconds: Type.Integer({ minimum: 1, maximum: 4294967295 }),
+    /** A host is reported over a threshold only once its traffic came in this many datagrams (or mirror frames) within a second or two. */
+    min_evidence_datagrams: Type.Integer({ minimum: 1, maximum: 255 }),
   },
   strict,
 );

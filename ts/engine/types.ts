@@ -121,6 +121,10 @@ export interface EngineConfig {
   max_hosts?: number;
   max_spread_seconds?: number;
   held_data_max_ms?: number;
+  max_sampling_rate?: number;
+  max_exporters?: number;
+  template_memory_bytes?: number;
+  min_evidence_datagrams?: number;
   mirror?: MirrorSourceConfig[];
   fingerprint_packets?: number;
   fingerprint_snap_len?: number;
