@@ -19,7 +19,26 @@ fn parse_ip(ip: &str) -> Result<IpAddr> {
 }
 
 fn to_json(value: impl serde::Serialize) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or_default()
+    let mut value = serde_json::to_value(value).unwrap_or_default();
+    as_js_numbers(&mut value);
+    value
+}
+
+/// napi-rs hands an integer beyond 2^53 to JavaScript as a BigInt, which JSON.stringify and
+/// prom-client refuse; counters that large (a busy link's bytes after days) become plain
+/// numbers, exact to 2^-52 of their value.
+fn as_js_numbers(value: &mut serde_json::Value) {
+    const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+    match value {
+        serde_json::Value::Number(n) if n.as_u64().is_some_and(|n| n > MAX_SAFE_INTEGER) || n.as_i64().is_some_and(|n| n.unsigned_abs() > MAX_SAFE_INTEGER) => {
+            if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                *n = f;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(as_js_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(as_js_numbers),
+        _ => {}
+    }
 }
 
 #[napi]
@@ -73,9 +92,16 @@ impl Engine {
         Ok(to_json(hosts))
     }
 
+    /// Listeners, exporters (the busiest listed, the others summed), agent interfaces, mirrors.
     #[napi]
     pub fn sources(&self) -> serde_json::Value {
         to_json(self.inner.sources().view())
+    }
+
+    /// The mirror sources alone: what a check every second needs, without the flow sources.
+    #[napi]
+    pub fn mirrors(&self) -> serde_json::Value {
+        to_json(self.inner.sources().mirrors())
     }
 
     /// The detection side of the engine: thresholds, violations, watched hosts.

@@ -260,10 +260,15 @@ fn run_ticker(
         loop {
             match reports.try_recv() {
                 Ok(report) => {
-                    let WorkerReport { worker, batch, samples, packets, exporters, listener_drops, agents, mirror } = report;
+                    let WorkerReport { worker, batch, samples, packets, sources: flow, mirror } = report;
                     core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples, packets);
+                    if flow.is_none() && mirror.is_none() {
+                        continue;
+                    }
                     let mut sources = sources.lock().unwrap_or_else(|p| p.into_inner());
-                    sources.update(worker, exporters, listener_drops, agents);
+                    if let Some(flow) = flow {
+                        sources.update_flow(worker, flow);
+                    }
                     if let Some(mirror) = mirror {
                         sources.update_mirror(mirror);
                     }

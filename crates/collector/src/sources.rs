@@ -1,17 +1,23 @@
 //! What the sources report: per listener socket its kernel drops, per exporter its datagrams,
-//! records and drops by reason, per sFlow agent its interface counters.
+//! records and drops by reason, per sFlow agent its interface counters. Bounded: the busiest
+//! exporters are listed, the others summed in one row; agent interfaces are capped.
+
+mod agents;
+mod listener_drops;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use ahash::AHashMap;
-use floodwatch_flow::{DropReason, ExporterStats};
+use floodwatch_flow::{DecoderStats, DropReason, ExporterStats, ExporterSummary};
 use floodwatch_packet::InterfaceCounters;
 use serde::Serialize;
 
 use crate::socket::kernel_drops;
 use crate::mirror::MirrorReport;
-use crate::worker::ListenerDrops;
+
+pub use agents::{AgentInterfaceView, AgentTable};
+pub use listener_drops::{ListenerDropTable, ListenerDrops, ListenerDropsSummary};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ListenerState {
@@ -28,12 +34,38 @@ impl ListenerState {
     }
 }
 
+/// Exporters listed one by one: per worker in its report, and over all workers in the view;
+/// the others are summed in one `other` row.
+pub const EXPORTERS_LISTED: usize = 256;
+
+/// The name of the row that sums the exporters not listed.
+pub const OTHER_EXPORTERS: &str = "other";
+
+/// What a flow worker reports about its sources, every half second or so: bounded whatever
+/// the number of (spoofed) sources it hears.
+#[derive(Clone, Debug, Default)]
+pub struct FlowSourcesReport {
+    pub exporters: ExporterSummary,
+    pub decoder: DecoderStats,
+    pub listener_drops: ListenerDropsSummary,
+    /// sFlow agent interfaces heard since the last report, and updates not kept for lack of room.
+    pub agents: Vec<(IpAddr, InterfaceCounters)>,
+    pub agents_refused: u64,
+}
+
+/// A worker's latest report (each replaces the one before: its counters are cumulative).
+#[derive(Default)]
+struct WorkerSources {
+    exporters: ExporterSummary,
+    decoder: DecoderStats,
+    listener_drops: ListenerDropsSummary,
+}
+
 #[derive(Default)]
 pub struct SourcesState {
     pub listeners: Vec<ListenerState>,
-    exporters: AHashMap<(usize, SocketAddr), ExporterStats>,
-    listener_drops: AHashMap<(usize, SocketAddr), ListenerDrops>,
-    agents: BTreeMap<(IpAddr, u32), InterfaceCounters>,
+    flow: BTreeMap<usize, WorkerSources>,
+    agents: AgentTable,
     mirrors: BTreeMap<String, MirrorView>,
     pub mirror_ports: Vec<MirrorPortView>,
 }
@@ -74,47 +106,77 @@ pub struct ExporterView {
     pub sampling_rate: u32,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct AgentInterfaceView {
-    pub agent: IpAddr,
-    pub if_index: u32,
-    pub if_speed: u64,
-    pub in_octets: u64,
-    pub in_packets: u64,
-    pub in_errors: u32,
-    pub in_discards: u32,
-    pub out_octets: u64,
-    pub out_packets: u64,
-    pub out_errors: u32,
-    pub out_discards: u32,
+impl ExporterView {
+    fn add_stats(&mut self, stats: &ExporterStats) {
+        self.datagrams += stats.datagrams;
+        self.decoded += stats.decoded;
+        self.records += stats.records;
+        self.templates += stats.templates as u64;
+        for reason in DropReason::ALL {
+            self.add_dropped(reason.name(), stats.dropped(reason));
+        }
+    }
+
+    fn add_listener_drops(&mut self, drops: &ListenerDrops) {
+        self.datagrams += drops.total();
+        self.add_dropped("not_allowed", drops.not_allowed);
+        self.add_dropped("oversized", drops.oversized);
+    }
+
+    fn add_dropped(&mut self, reason: &'static str, n: u64) {
+        if n > 0 {
+            *self.dropped.entry(reason).or_default() += n;
+        }
+    }
+
+    fn absorb(&mut self, other: &ExporterView) {
+        self.datagrams += other.datagrams;
+        self.decoded += other.decoded;
+        self.records += other.records;
+        self.templates += other.templates;
+        for (reason, n) in &other.dropped {
+            self.add_dropped(reason, *n);
+        }
+    }
+}
+
+/// The flow decoders' own state, over all workers.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FlowView {
+    /// Exporters the decoders hold state for.
+    pub exporters: u64,
+    /// Exporters (and refused sources) whose counters are summed in the `other` row.
+    pub other_exporters: u64,
+    pub template_bytes: u64,
+    pub held_bytes: u64,
+    pub exporter_evictions_idle: u64,
+    pub exporter_evictions_full: u64,
+    pub template_evictions: u64,
+    pub agent_interfaces: u64,
+    /// Agent interfaces forgotten, or never kept, for lack of room.
+    pub agent_interface_evictions: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SourcesView {
     pub listeners: Vec<ListenerState>,
+    /// At most `EXPORTERS_LISTED` exporters by address, then an `other` row when any is not listed.
     pub exporters: Vec<ExporterView>,
+    pub flow: FlowView,
     pub agents: Vec<AgentInterfaceView>,
     pub mirrors: Vec<MirrorView>,
     pub mirror_ports: Vec<MirrorPortView>,
 }
 
 impl SourcesState {
-    pub fn update(
-        &mut self,
-        worker: usize,
-        exporters: Vec<(SocketAddr, ExporterStats)>,
-        listener_drops: Vec<(SocketAddr, ListenerDrops)>,
-        agents: Vec<(IpAddr, InterfaceCounters)>,
-    ) {
-        for (address, stats) in exporters {
-            self.exporters.insert((worker, address), stats);
-        }
-        for (address, drops) in listener_drops {
-            self.listener_drops.insert((worker, address), drops);
-        }
+    /// A flow worker's report: replaces its previous one; agent interfaces are merged.
+    pub fn update_flow(&mut self, worker: usize, report: FlowSourcesReport) {
+        let FlowSourcesReport { exporters, decoder, listener_drops, agents, agents_refused } = report;
+        self.flow.insert(worker, WorkerSources { exporters, decoder, listener_drops });
         for (agent, counters) in agents {
-            self.agents.insert((agent, counters.if_index), counters);
+            self.agents.update(agent, counters);
         }
+        self.agents.evictions += agents_refused;
     }
 
     pub fn update_mirror(&mut self, report: MirrorReport) {
@@ -143,61 +205,145 @@ impl SourcesState {
         }
     }
 
-    /// Exporters keyed by address, summed over the workers that heard them.
+    pub fn mirrors(&self) -> Vec<MirrorView> {
+        self.mirrors.values().cloned().collect()
+    }
+
+    /// Everything, agent interfaces included (at most `MAX_AGENT_INTERFACES`).
     pub fn view(&self) -> SourcesView {
-        let mut exporters: BTreeMap<SocketAddr, ExporterView> = BTreeMap::new();
-        for ((_, address), stats) in &self.exporters {
-            let view = exporters.entry(*address).or_default();
-            view.datagrams += stats.datagrams;
-            view.decoded += stats.decoded;
-            view.records += stats.records;
-            view.templates += stats.templates as u64;
-            view.sampling_rate = stats.sampling_rate;
-            view.format = stats.last_format.map(|f| f.name()).or(view.format);
-            for reason in DropReason::ALL {
-                let n = stats.dropped[reason as usize];
-                if n > 0 {
-                    *view.dropped.entry(reason.name()).or_default() += n;
-                }
-            }
+        self.view_listing_agents(usize::MAX)
+    }
+
+    /// Everything but the agent interfaces, which are only counted.
+    pub fn view_without_agents(&self) -> SourcesView {
+        self.view_listing_agents(0)
+    }
+
+    fn view_listing_agents(&self, agents: usize) -> SourcesView {
+        let (exporters, other_exporters) = self.exporter_rows();
+        let mut flow = FlowView { other_exporters, ..FlowView::default() };
+        for worker in self.flow.values() {
+            let d = &worker.decoder;
+            flow.exporters += d.exporters as u64;
+            flow.template_bytes += d.template_bytes as u64;
+            flow.held_bytes += d.held_bytes as u64;
+            flow.exporter_evictions_idle += d.evictions.exporters_idle;
+            flow.exporter_evictions_full += d.evictions.exporters_full;
+            flow.template_evictions += d.evictions.templates;
         }
-        for ((_, address), drops) in &self.listener_drops {
-            let view = exporters.entry(*address).or_default();
-            view.datagrams += drops.not_allowed + drops.oversized;
-            for (name, n) in [("not_allowed", drops.not_allowed), ("oversized", drops.oversized)] {
-                if n > 0 {
-                    *view.dropped.entry(name).or_default() += n;
-                }
-            }
-        }
+        flow.agent_interfaces = self.agents.len() as u64;
+        flow.agent_interface_evictions = self.agents.evictions;
         SourcesView {
             listeners: self.listeners.clone(),
-            exporters: exporters
-                .into_iter()
-                .map(|(address, mut view)| {
-                    view.exporter = address.to_string();
-                    view
-                })
-                .collect(),
-            agents: self
-                .agents
-                .iter()
-                .map(|((agent, _), c)| AgentInterfaceView {
-                    agent: *agent,
-                    if_index: c.if_index,
-                    if_speed: c.if_speed,
-                    in_octets: c.in_octets,
-                    in_packets: c.in_packets,
-                    in_errors: c.in_errors,
-                    in_discards: c.in_discards,
-                    out_octets: c.out_octets,
-                    out_packets: c.out_packets,
-                    out_errors: c.out_errors,
-                    out_discards: c.out_discards,
-                })
-                .collect(),
-            mirrors: self.mirrors.values().cloned().collect(),
+            exporters,
+            flow,
+            agents: self.agents.list(agents),
+            mirrors: self.mirrors(),
             mirror_ports: self.mirror_ports.clone(),
         }
+    }
+
+    /// Exporters keyed by address, summed over the workers that heard them: the busiest
+    /// `EXPORTERS_LISTED` by address, then the `other` row; and how many that row sums.
+    fn exporter_rows(&self) -> (Vec<ExporterView>, u64) {
+        let mut rows: AHashMap<SocketAddr, ExporterView> = AHashMap::new();
+        let mut other = ExporterView { exporter: OTHER_EXPORTERS.to_string(), ..ExporterView::default() };
+        let mut other_exporters = 0;
+        for worker in self.flow.values() {
+            for (address, stats) in &worker.exporters.listed {
+                let row = rows.entry(*address).or_default();
+                row.add_stats(stats);
+                row.sampling_rate = stats.sampling_rate;
+                row.format = stats.last_format.map(|f| f.name()).or(row.format);
+            }
+            other.add_stats(&worker.exporters.others);
+            other_exporters += worker.exporters.other_exporters;
+            for (address, drops) in &worker.listener_drops.listed {
+                rows.entry(*address).or_default().add_listener_drops(drops);
+            }
+            other.add_listener_drops(&worker.listener_drops.others);
+        }
+        let mut rows: Vec<(SocketAddr, ExporterView)> = rows.into_iter().collect();
+        if rows.len() > EXPORTERS_LISTED {
+            rows.select_nth_unstable_by_key(EXPORTERS_LISTED, |(_, row)| std::cmp::Reverse((row.records, row.datagrams)));
+            for (_, row) in rows.drain(EXPORTERS_LISTED..) {
+                other.absorb(&row);
+                other_exporters += 1;
+            }
+        }
+        rows.sort_unstable_by_key(|(address, _)| *address);
+        let mut listed: Vec<ExporterView> = rows
+            .into_iter()
+            .map(|(address, mut row)| {
+                row.exporter = address.to_string();
+                row
+            })
+            .collect();
+        if other.datagrams > 0 || other_exporters > 0 {
+            listed.push(other);
+        }
+        (listed, other_exporters)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exporter(i: u32) -> SocketAddr {
+        SocketAddr::from((std::net::Ipv4Addr::from(0xc000_0200 + i), 2055))
+    }
+
+    fn stats(records: u64) -> ExporterStats {
+        ExporterStats { datagrams: 1, decoded: 1, records, ..ExporterStats::default() }
+    }
+
+    /// A worker that lists `listed` exporters (records 1..) and sums `others` more.
+    fn report(listed: std::ops::Range<u32>, others: u64) -> FlowSourcesReport {
+        let exporters = ExporterSummary {
+            listed: listed.map(|i| (exporter(i), stats(i as u64 + 1))).collect(),
+            others: ExporterStats { datagrams: others, records: others, ..ExporterStats::default() },
+            other_exporters: others,
+        };
+        let listener_drops = ListenerDropsSummary {
+            listed: vec![(exporter(100_000), ListenerDrops { not_allowed: 3, oversized: 0 })],
+            others: ListenerDrops { not_allowed: 7, oversized: 1 },
+        };
+        FlowSourcesReport { exporters, listener_drops, ..FlowSourcesReport::default() }
+    }
+
+    #[test]
+    fn the_view_lists_the_busiest_exporters_over_all_workers_and_sums_the_rest() {
+        let mut state = SourcesState::default();
+        state.update_flow(0, report(0..EXPORTERS_LISTED as u32, 1000));
+        state.update_flow(1, report(200..200 + EXPORTERS_LISTED as u32, 500));
+        // A worker's report replaces its previous one.
+        state.update_flow(1, report(200..200 + EXPORTERS_LISTED as u32, 500));
+        let view = state.view();
+        assert_eq!(view.exporters.len(), EXPORTERS_LISTED + 1);
+        let other = view.exporters.last().unwrap();
+        assert_eq!(other.exporter, OTHER_EXPORTERS);
+        let distinct = 200 + EXPORTERS_LISTED as u64 + 1;
+        assert_eq!(view.flow.other_exporters, 1500 + distinct - EXPORTERS_LISTED as u64);
+        // Nothing counted twice, nothing lost.
+        let listed_records: u64 = (0..EXPORTERS_LISTED as u64).chain(200..200 + EXPORTERS_LISTED as u64).map(|i| i + 1).sum();
+        assert_eq!(view.exporters.iter().map(|e| e.records).sum::<u64>(), listed_records + 1500);
+        let datagrams = 2 * EXPORTERS_LISTED as u64 + 1500 + 2 * (3 + 8);
+        assert_eq!(view.exporters.iter().map(|e| e.datagrams).sum::<u64>(), datagrams);
+        // The exporter both workers heard is one row; the busiest are listed.
+        assert_eq!(view.exporters.iter().find(|e| e.exporter == exporter(255).to_string()).map(|e| e.records), Some(256 + 256));
+        assert!(view.exporters.iter().any(|e| e.exporter == exporter(200 + EXPORTERS_LISTED as u32 - 1).to_string()));
+        assert!(!view.exporters.iter().any(|e| e.exporter == exporter(0).to_string()));
+    }
+
+    #[test]
+    fn a_quiet_state_has_no_other_row() {
+        let mut state = SourcesState::default();
+        let mut quiet = report(0..3, 0);
+        quiet.listener_drops = ListenerDropsSummary::default();
+        state.update_flow(0, quiet);
+        let view = state.view_without_agents();
+        assert_eq!(view.exporters.iter().map(|e| e.exporter.as_str()).collect::<Vec<_>>(), ["192.0.2.0:2055", "192.0.2.1:2055", "192.0.2.2:2055"]);
+        assert_eq!(view.flow.other_exporters, 0);
     }
 }

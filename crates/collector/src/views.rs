@@ -66,6 +66,7 @@ pub struct SnapshotJson {
     pub totals: TotalsJson,
     pub top: BTreeMap<&'static str, TopJson>,
     pub table: TableJson,
+    /// Agent interfaces counted, not listed: `Engine::sources` lists them.
     pub sources: SourcesView,
 }
 
@@ -185,7 +186,7 @@ pub fn snapshot(engine: &Engine, limit: usize) -> SnapshotJson {
         }
         (TotalsJson::from(&table.totals()), top, TableJson::from(&table.stats()))
     };
-    SnapshotJson { totals, top, table, sources: engine.sources().view() }
+    SnapshotJson { totals, top, table, sources: engine.sources().view_without_agents() }
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -1,31 +1,27 @@
 //! One worker thread: its own socket on every listen address, its own decoder (templates stay
 //! with the exporter, since SO_REUSEPORT hashes an exporter to the same socket every time) and
 //! its own aggregator. It shares nothing with the other workers; every tick it sends what it
-//! counted to the ticker.
+//! counted to the ticker, and every half second or so a bounded summary of its sources.
 
-use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use ahash::AHashMap;
 use crossbeam_channel::Sender;
 use floodwatch_counters::{DeltaBatch, LocalAggregator, PrefixMap, PrefixSet};
 use floodwatch_detect::{CapturedPacket, SampleCollector};
-use floodwatch_flow::{Decoder, ExporterStats};
-use floodwatch_packet::{FlowRecord, InterfaceCounters};
+use floodwatch_flow::Decoder;
+use floodwatch_packet::FlowRecord;
 
 use crate::sink::{AgentInterfaces, CountingSink};
 use crate::socket::{pollfd, wait_readable, Batch};
+use crate::sources::{FlowSourcesReport, ListenerDropTable, EXPORTERS_LISTED};
 
-/// What the collector itself counts per exporter, besides what the decoder counts.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ListenerDrops {
-    /// Datagrams from an address outside `allowed_exporters`.
-    pub not_allowed: u64,
-    /// Datagrams larger than the receive buffer.
-    pub oversized: u64,
-}
+/// How often a worker that heard anything reports its sources. Below the 600 ms that test
+/// helpers wait for counts to settle, and far from every tick: a summary costs a pass over the
+/// decoder's exporters.
+pub const SOURCES_REPORT_MS: u64 = 500;
 
 pub struct WorkerReport {
     pub worker: usize,
@@ -34,9 +30,8 @@ pub struct WorkerReport {
     pub samples: Vec<FlowRecord>,
     /// Packet headers to or from watched hosts, for their fingerprints.
     pub packets: Vec<CapturedPacket>,
-    pub exporters: Vec<(SocketAddr, ExporterStats)>,
-    pub listener_drops: Vec<(SocketAddr, ListenerDrops)>,
-    pub agents: Vec<(IpAddr, InterfaceCounters)>,
+    /// A flow worker's sources, when due.
+    pub sources: Option<FlowSourcesReport>,
     /// A mirror worker's source counters.
     pub mirror: Option<crate::mirror::MirrorReport>,
 }
@@ -59,11 +54,14 @@ pub struct WorkerSetup {
 pub fn run(mut w: WorkerSetup) {
     let mut fds: Vec<libc::pollfd> = w.sockets.iter().map(pollfd).collect();
     let mut batch = Batch::new(w.batch_size);
-    let mut listener_drops: AHashMap<SocketAddr, ListenerDrops> = AHashMap::new();
+    let mut listener_drops = ListenerDropTable::default();
     let mut agents = AgentInterfaces::new();
     let now_ms = |clock: &Instant| clock.elapsed().as_millis() as u64;
     let mut next_flush = now_ms(&w.clock) + w.tick_ms;
     let mut next_expire = now_ms(&w.clock) + 1000;
+    let mut next_sources = now_ms(&w.clock) + SOURCES_REPORT_MS;
+    // Anything heard (or expired) since the last sources report.
+    let mut sources_changed = false;
     let poll_timeout = (w.tick_ms / 2).max(1) as i32;
 
     while !w.stop.load(Ordering::Relaxed) {
@@ -79,16 +77,17 @@ pub fn run(mut w: WorkerSetup) {
             loop {
                 // EAGAIN once the socket is drained; UDP sockets report nothing else here.
                 let received = batch.receive(fd.fd).unwrap_or(0);
+                sources_changed |= received > 0;
                 for i in 0..received {
                     let Some(datagram) = batch.get(i) else { continue };
                     if datagram.truncated {
-                        listener_drops.entry(datagram.from).or_default().oversized += 1;
+                        listener_drops.entry(datagram.from, now).oversized += 1;
                         continue;
                     }
                     let exporter_ip = datagram.from.ip().to_canonical();
                     if let Some(allowed) = &w.allowed {
                         if !allowed.contains(&exporter_ip) {
-                            listener_drops.entry(datagram.from).or_default().not_allowed += 1;
+                            listener_drops.entry(datagram.from, now).not_allowed += 1;
                             continue;
                         }
                     }
@@ -110,16 +109,28 @@ pub fn run(mut w: WorkerSetup) {
         if now >= next_expire {
             w.decoder.expire(now);
             next_expire = now + 1000;
+            // Held data expired or exporters forgotten: counters moved.
+            sources_changed |= w.decoder.stats().exporters > 0;
         }
         if now >= next_flush {
+            let sources = (sources_changed && now >= next_sources).then(|| {
+                sources_changed = false;
+                next_sources = now + SOURCES_REPORT_MS;
+                let (agents, agents_refused) = agents.take();
+                FlowSourcesReport {
+                    exporters: w.decoder.summary(EXPORTERS_LISTED),
+                    decoder: w.decoder.stats(),
+                    listener_drops: listener_drops.summary(),
+                    agents,
+                    agents_refused,
+                }
+            });
             let report = WorkerReport {
                 worker: w.index,
                 batch: w.aggregator.take_batch(),
                 samples: w.samples.take(),
                 packets: w.samples.take_packets(),
-                exporters: w.decoder.exporters().map(|(a, s)| (*a, s.clone())).collect(),
-                listener_drops: listener_drops.iter().map(|(a, d)| (*a, *d)).collect(),
-                agents: agents.drain().map(|((ip, _), c)| (ip, c)).collect(),
+                sources,
                 mirror: None,
             };
             if w.reports.send(report).is_err() {

@@ -1,0 +1,137 @@
+//! The interface counters sFlow agents report, latest per agent and ifIndex, bounded: beyond
+//! `MAX_AGENT_INTERFACES` the least recently updated are forgotten, a batch at a time, and
+//! counted, so that a spray of agent addresses cannot grow the table.
+
+use std::net::IpAddr;
+
+use ahash::AHashMap;
+use floodwatch_packet::InterfaceCounters;
+use serde::Serialize;
+
+/// Agent interfaces kept.
+pub const MAX_AGENT_INTERFACES: usize = 4096;
+
+/// Share of the table forgotten at once when it is full.
+const EVICT_FRACTION: usize = 16;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgentInterfaceView {
+    pub agent: IpAddr,
+    pub if_index: u32,
+    pub if_speed: u64,
+    pub in_octets: u64,
+    pub in_packets: u64,
+    pub in_errors: u32,
+    pub in_discards: u32,
+    pub out_octets: u64,
+    pub out_packets: u64,
+    pub out_errors: u32,
+    pub out_discards: u32,
+}
+
+pub struct AgentTable {
+    /// The counters and the update that last wrote them.
+    interfaces: AHashMap<(IpAddr, u32), (InterfaceCounters, u64)>,
+    updates: u64,
+    max: usize,
+    /// Interfaces forgotten, or never kept, for lack of room.
+    pub evictions: u64,
+}
+
+impl Default for AgentTable {
+    fn default() -> Self {
+        AgentTable::new(MAX_AGENT_INTERFACES)
+    }
+}
+
+impl AgentTable {
+    pub fn new(max: usize) -> AgentTable {
+        AgentTable { interfaces: AHashMap::new(), updates: 0, max: max.max(1), evictions: 0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.interfaces.len()
+    }
+
+    pub fn update(&mut self, agent: IpAddr, counters: InterfaceCounters) {
+        let key = (agent, counters.if_index);
+        if self.interfaces.len() >= self.max && !self.interfaces.contains_key(&key) {
+            self.evict_least_recent((self.max / EVICT_FRACTION).max(1));
+        }
+        self.updates += 1;
+        self.interfaces.insert(key, (counters, self.updates));
+    }
+
+    fn evict_least_recent(&mut self, count: usize) {
+        let mut order: Vec<(u64, (IpAddr, u32))> = self.interfaces.iter().map(|(k, (_, u))| (*u, *k)).collect();
+        let count = count.min(order.len());
+        if count < order.len() {
+            order.select_nth_unstable(count);
+        }
+        for (_, key) in &order[..count] {
+            self.interfaces.remove(key);
+        }
+        self.evictions += count as u64;
+    }
+
+    /// The first `limit` interfaces by agent and ifIndex.
+    pub fn list(&self, limit: usize) -> Vec<AgentInterfaceView> {
+        let mut keys: Vec<&(IpAddr, u32)> = self.interfaces.keys().collect();
+        keys.sort_unstable();
+        keys.truncate(limit);
+        keys.into_iter()
+            .map(|key| {
+                let (c, _) = &self.interfaces[key];
+                AgentInterfaceView {
+                    agent: key.0,
+                    if_index: c.if_index,
+                    if_speed: c.if_speed,
+                    in_octets: c.in_octets,
+                    in_packets: c.in_packets,
+                    in_errors: c.in_errors,
+                    in_discards: c.in_discards,
+                    out_octets: c.out_octets,
+                    out_packets: c.out_packets,
+                    out_errors: c.out_errors,
+                    out_discards: c.out_discards,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counters(if_index: u32, in_octets: u64) -> InterfaceCounters {
+        InterfaceCounters { if_index, in_octets, ..InterfaceCounters::default() }
+    }
+
+    #[test]
+    fn a_spray_of_agent_interfaces_stays_bounded_and_counted() {
+        let mut table = AgentTable::default();
+        let agents = 300_000u32 / 10;
+        for a in 0..agents {
+            for if_index in 0..10 {
+                table.update(IpAddr::from([10, (a >> 16) as u8, (a >> 8) as u8, a as u8]), counters(if_index, 1));
+            }
+        }
+        assert!(table.len() <= MAX_AGENT_INTERFACES);
+        assert_eq!(table.len() as u64 + table.evictions, 300_000);
+        assert_eq!(table.list(usize::MAX).len(), table.len());
+    }
+
+    #[test]
+    fn an_agent_that_keeps_reporting_is_kept() {
+        let mut table = AgentTable::new(64);
+        let real: IpAddr = "192.0.2.1".parse().unwrap();
+        for round in 0..1000u32 {
+            table.update(real, counters(1, round as u64));
+            table.update(IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + round)), counters(1, 0));
+        }
+        let listed = table.list(usize::MAX);
+        assert_eq!(listed.iter().find(|i| i.agent == real).map(|i| i.in_octets), Some(999));
+        assert!(listed.len() <= 64);
+    }
+}
