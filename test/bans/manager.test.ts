@@ -82,13 +82,13 @@ describe('BanManager', () => {
     bans.expire(null, 0);
     expect(bans.list().map((b) => b.ip)).toEqual(['198.51.100.2']);
     expect(events.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual(['ban 198.51.100.1', 'ban 198.51.100.2', 'unban 198.51.100.1']);
-    expect(store.health()).toMatchObject({ bansHeld: true, failing: [{ path: join(dir, 'bans.json') }] });
+    expect(store.health()).toMatchObject({ bansHeld: true, lastFailure: { path: join(dir, 'bans.json') } });
     expect(store.retryHeld()).toBeNull();
 
     rmSync(join(dir, 'bans.json'), { recursive: true });
     expect(store.retryHeld()).toEqual({ bans: 1, attacks: 0 });
     expect(store.loadBans().map((b) => b.ip)).toEqual(['198.51.100.2']);
-    expect(store.health()).toMatchObject({ bansHeld: false, failing: [] });
+    expect(store.health()).toMatchObject({ bansHeld: false, lastFailure: null });
   });
 
   it('with mustSave, leaves the bans as they were and tells no action when bans.json cannot be written', () => {

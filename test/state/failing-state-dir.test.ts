@@ -43,6 +43,20 @@ const metric = async (name: string) => {
 };
 
 describe('a state directory that refuses writes', () => {
+  it('still answers GET /attacks and /metrics when the attacks folder cannot be read', async () => {
+    rmSync(join(stateDir, 'attacks'), { recursive: true });
+    writeFileSync(join(stateDir, 'attacks'), 'not a directory');
+    try {
+      const attacks = await fetch(`http://${daemon.apiAddress}/api/v1/attacks`);
+      expect(attacks.status).toBe(200);
+      expect(await metric('floodwatch_attacks_recorded')).toBe(0);
+      expect(logLines.filter((l) => l.msg.startsWith('the attack records cannot be listed')).map((l) => l.path)).toEqual([join(stateDir, 'attacks')]);
+    } finally {
+      rmSync(join(stateDir, 'attacks'));
+      mkdirSync(join(stateDir, 'attacks'));
+    }
+  });
+
   it('stops neither detection nor bans, says so, and saves what it held once repaired', async () => {
     rmSync(join(stateDir, 'attacks'), { recursive: true });
     writeFileSync(join(stateDir, 'attacks'), 'not a directory');

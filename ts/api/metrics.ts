@@ -112,9 +112,9 @@ export class ApiMetrics {
     this.#gauge('floodwatch_attacks_recorded', 'Attack records in the state directory', [], () => [[{}, context.store.attackIds().length]]);
     const health = () => context.store.health();
     this.#counter('floodwatch_state_write_failures_total', 'Writes to the state directory that failed (retries included); the error log names the file', [], () => [[{}, health().writeFailures]]);
-    this.#gauge('floodwatch_state_failing', '1 while the state directory fails to take a write or holds unsaved bans or attack records; detection and bans go on in memory', [], () => {
+    this.#gauge('floodwatch_state_failing', '1 while the last write to the state directory failed or bans or attack records wait in memory to be saved; detection and bans go on', [], () => {
       const h = health();
-      return [[{}, h.failing.length > 0 || h.bansHeld || h.attacksHeld > 0 ? 1 : 0]];
+      return [[{}, h.lastFailure || h.bansHeld || h.attacksHeld > 0 ? 1 : 0]];
     });
     this.#gauge('floodwatch_state_held_attacks', 'Attack records held in memory until the state directory takes them', [], () => [[{}, health().attacksHeld]]);
     this.#counter('floodwatch_detection_failures_total', 'Hosts whose violation or attack follow-up failed in a tick (logged with the host); the other hosts went on', [], () => [

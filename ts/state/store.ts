@@ -34,8 +34,8 @@ export class StateWriteError extends StateError {
 export interface StateHealth {
   /** Writes that failed, retries included. */
   writeFailures: number;
-  /** The files whose last write failed, with the error. */
-  failing: { path: string; error: string }[];
+  /** The last write, when it failed: the file and the error. */
+  lastFailure: { path: string; error: string } | null;
   /** Whether the bans in memory are not on disk yet. */
   bansHeld: boolean;
   /** Attack records in memory not on disk yet. */
@@ -48,10 +48,11 @@ export class StateStore {
   readonly dir: string;
   readonly #log: Logger;
   #writeFailures = 0;
-  readonly #failing = new Map<string, string>();
+  #lastFailure: { path: string; error: string } | null = null;
   #heldBans: Ban[] | null = null;
   readonly #heldAttacks = new Map<string, AttackRecord>();
   #attacksDropped = 0;
+  #listError: string | null = null;
 
   constructor(dir: string, log: Logger = pino({ level: 'silent' })) {
     this.dir = dir;
@@ -149,7 +150,7 @@ export class StateStore {
   health(): StateHealth {
     return {
       writeFailures: this.#writeFailures,
-      failing: [...this.#failing].map(([path, error]) => ({ path, error })),
+      lastFailure: this.#lastFailure,
       bansHeld: this.#heldBans !== null,
       attacksHeld: this.#heldAttacks.size,
       attacksDropped: this.#attacksDropped,
@@ -172,13 +173,20 @@ export class StateStore {
     return parsed.value as AttackRecord;
   }
 
-  /** Attack ids, newest first (ids sort by time), those held in memory included. */
+  /**
+   * Attack ids, newest first (ids sort by time), those held in memory included. While the attacks
+   * folder cannot be read, only those held (logged once per error, not on every request).
+   */
   attackIds(): string[] {
     let files: string[] = [];
     try {
       files = readdirSync(join(this.dir, ATTACKS_DIR));
+      this.#listError = null;
     } catch (err) {
-      if (this.#heldAttacks.size === 0) throw err;
+      if (this.#listError !== (err as Error).message) {
+        this.#listError = (err as Error).message;
+        this.#log.error({ path: join(this.dir, ATTACKS_DIR), error: this.#listError }, 'the attack records cannot be listed: the API lists only the attacks under way and those held in memory; check the state directory');
+      }
     }
     const ids = new Set(files.filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -'.json'.length)));
     for (const id of this.#heldAttacks.keys()) ids.add(id);
@@ -225,10 +233,10 @@ export class StateStore {
     } catch (err) {
       if (!(err instanceof FileWriteError)) throw err;
       this.#writeFailures++;
-      this.#failing.set(path, err.message);
+      this.#lastFailure = { path, error: err.message };
       throw new StateWriteError(this.dir, err);
     }
-    this.#failing.delete(path);
+    this.#lastFailure = null;
   }
 
   #hold(attack: AttackRecord): void {
