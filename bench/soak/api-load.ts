@@ -97,11 +97,11 @@ export class BanLedger {
     }
   }
 
-  /** One mutation every `pauseMs` until `deadline`: a third of them lift a ban. */
+  /** One mutation every `pauseMs` until `deadline`: a ban, or the more often the more are banned, an unban. */
   async run(pauseMs: number, deadline: number): Promise<void> {
     while (Date.now() < deadline) {
       const banned = [...this.state].filter(([, s]) => s === 'banned').map(([ip]) => ip);
-      if (banned.length > 0 && randomInt(3) === 0) await this.#unban(banned[randomInt(banned.length)]);
+      if (randomInt(BAN_ADDRESSES) < banned.length) await this.#unban(banned[randomInt(banned.length)]);
       else {
         const free = Array.from({ length: BAN_ADDRESSES }, (_, n) => banAddress(n)).filter((ip) => this.state.get(ip) !== 'banned');
         if (free.length > 0) await this.#ban(free[randomInt(free.length)]);
@@ -138,13 +138,16 @@ export class IdleConnections {
       Array.from({ length: missing }, () =>
         new Promise<void>((resolve) => {
           const s = connect(this.port, '127.0.0.1');
+          const giveUp = setTimeout(() => s.destroy(), 5000); // the accept queue is full: not held
           s.once('connect', () => {
+            clearTimeout(giveUp);
             this.#open.add(s);
             this.opened++;
             resolve();
           });
           s.once('error', () => resolve());
           s.once('close', () => {
+            clearTimeout(giveUp);
             this.#open.delete(s);
             resolve();
           });

@@ -30,7 +30,7 @@ const LOAD = {
   noisePerSecond: 800,
   sprayHostsPerSecond: 3000,
   templateFlood: { sources: 300, templates: 1024, fields: 512, rate: 2000 },
-  exportersPerRun: 140_000,
+  exportersPerBurst: 140_000,
   apiReaders: 4,
   apiReaderPauseMs: 50,
   banPauseMs: 150,
@@ -77,6 +77,11 @@ async function main(): Promise<number> {
 
   const t0 = Date.now();
   const end = t0 + minutes * 60_000;
+  // The last resort: whatever hangs, the soak stops 5 minutes after its planned end.
+  setTimeout(() => {
+    console.error(`soak: still running 5 minutes after its planned end; giving up. The daemon's log ends with:\n${daemon.logTail()}`);
+    process.exit(2);
+  }, end - t0 + 300_000).unref();
   const kills = [t0 + (end - t0) * uniform(0.25, 0.4), t0 + (end - t0) * uniform(0.6, 0.75)];
   const runEnds = [...kills, end];
 
@@ -118,9 +123,14 @@ async function main(): Promise<number> {
     const runEnd = runEnds[run];
     const length = runEnd - runStart;
     const at = (fraction: number) => runStart + length * fraction;
-    const burstsAt = [at(uniform(0.05, 0.35)), at(uniform(0.05, 0.35))];
-    inBackground('template flood', sleep(burstsAt[0] - Date.now()).then(() => templateFlood(attacks, attackPort, { ...LOAD.templateFlood, deadline: runEnd })));
-    inBackground('exporter flood', sleep(burstsAt[1] - Date.now()).then(() => exporterFlood(attacks, attackPort, LOAD.exportersPerRun, runEnd)));
+    // One burst of each flood early in the run, before the checks; one more a minute at random moments.
+    const bursts = Math.max(1, Math.floor(length / 60_000));
+    for (let b = 0; b < bursts; b++) {
+      const window = b === 0 ? [0.05, 0.35] : [0.05, 0.95];
+      const [templatesAt, exportersAt] = [at(uniform(window[0], window[1])), at(uniform(window[0], window[1]))];
+      inBackground('template flood', sleep(templatesAt - Date.now()).then(() => templateFlood(attacks, attackPort, { ...LOAD.templateFlood, deadline: runEnd })));
+      inBackground('exporter flood', sleep(exportersAt - Date.now()).then(() => exporterFlood(attacks, attackPort, LOAD.exportersPerBurst, runEnd)));
+    }
     const events = shuffle([...Array.from({ length: replaysPerRun }, () => 'replay' as const), 'flood' as const]);
     const times = events.map(() => at(uniform(0.45, 0.85))).sort((a, b) => a - b);
     for (let e = 0; e < events.length; e++) {
