@@ -21,6 +21,7 @@ describe('floodwatch check-config', () => {
       '  ban: on, 1900 s, kept while the attack goes on',
       '  actions on: none',
       '  listening: 0.0.0.0:2055, [::]:2055, 0.0.0.0:4739, [::]:4739, 0.0.0.0:6343, [::]:6343',
+      '  api: 127.0.0.1:7780, no token (changes from this machine only), at most 256 connections, idle ones closed after 30 s',
       '',
     ]);
   });

@@ -172,3 +172,20 @@ describe('a state directory floodwatch cannot write', () => {
     expect(stateDirProblems(join(dir, 'not', 'yet', 'there'))).toEqual([]);
   });
 });
+
+describe('check-config', () => {
+  it('describes the API: where, its tokens, its host names and its connection limits', async () => {
+    const path = configFile(`api:\n  listen: 0.0.0.0:7780\n  tokens: [${TOKEN}]\n  allowed_hosts: [floodwatch.example.net]\n  max_connections: 64\n  idle_timeout_seconds: 5\n`);
+    const { code, stdout } = await runCommand(checkConfigCommand, ['--config', path]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('  api: 0.0.0.0:7780, also as floodwatch.example.net, 1 token, at most 64 connections, idle ones closed after 5 s\n');
+    expect(stdout).not.toContain(TOKEN);
+  });
+
+  it('refuses a host name with a port or a scheme in api.allowed_hosts', () => {
+    expect(problemsOf('api:\n  allowed_hosts: ["floodwatch.example.net:7780", "http://x.example"]\n')).toEqual([
+      "test.yaml: api.allowed_hosts[0]: 'floodwatch.example.net:7780' is not a host name (write the name alone, without scheme or port, e.g. floodwatch.example.net)",
+      "test.yaml: api.allowed_hosts[1]: 'http://x.example' is not a host name (write the name alone, without scheme or port, e.g. floodwatch.example.net)",
+    ]);
+  });
+});

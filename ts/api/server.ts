@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import { apiExposureProblems } from '../config/api-exposure.js';
 import type { ApiConfig } from '../config/schema.js';
 import { ApiAccess } from './access.js';
+import { ConnectionLimit } from './connections.js';
 import type { ApiContext } from './context.js';
+import { connectionCap, openFilesLimit } from './descriptors.js';
 import { frameworkErrorHandler, installProblemHandlers } from './error-handlers.js';
 import { boundAddress, listenHost, parseApiListen } from './listen.js';
 import { installJsonBodyParser } from './json-body.js';
@@ -25,16 +27,29 @@ import { trafficRoutes } from './routes/traffic.js';
 import { typeboxValidatorCompiler } from './validation.js';
 
 const API_PREFIX = '/api/v1';
+/** The most a request may take to arrive, headers and body. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** The most its headers may take. */
+const HEADERS_TIMEOUT_MS = 10_000;
 
 /** The API, ready but not listening (for fastify.inject, or for startApi to listen). */
 export async function buildApi(config: ApiConfig, context: ApiContext, log: Logger, access = new ApiAccess(config)): Promise<FastifyInstance> {
+  const idleMs = config.idle_timeout_seconds * 1000;
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }) as FastifyBaseLogger,
     // Bans and unbans are logged by their routes and the BanManager, failures by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     frameworkErrors: frameworkErrorHandler,
+    // A connection silent this long is closed, between requests or within one.
+    connectionTimeout: idleMs,
+    keepAliveTimeout: idleMs,
+    // A client that sends its request a byte at a time loses its connection all the same.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: { headersTimeout: Math.min(idleMs, HEADERS_TIMEOUT_MS), connectionsCheckingInterval: Math.min(idleMs, 1000) },
   });
+  const { cap } = connectionCap(config.max_connections, openFilesLimit());
+  const connections = new ConnectionLimit(app.server, cap, log);
   app.setValidatorCompiler(typeboxValidatorCompiler);
   installProblemHandlers(app);
   installJsonBodyParser(app);
@@ -52,7 +67,7 @@ export async function buildApi(config: ApiConfig, context: ApiContext, log: Logg
   await app.register(trafficRoutes, { prefix: API_PREFIX, context });
   await app.register(banRoutes, { prefix: API_PREFIX, context, mutationHooks });
   await app.register(attackRoutes, { prefix: API_PREFIX, context });
-  await app.register(metricsRoutes, { context });
+  await app.register(metricsRoutes, { context, connections });
   await app.register(docsRoutes);
   await app.ready();
   return app;
@@ -71,6 +86,7 @@ export async function startApi(config: ApiConfig, context: ApiContext, log: Logg
   const [exposed] = apiExposureProblems(config);
   if (exposed) throw new Error(exposed.where ? `${exposed.where} ${exposed.reason}` : exposed.reason);
   const access = new ApiAccess(config);
+  logConnectionCap(config, log);
   const app = await buildApi(config, context, log, access);
   try {
     await app.listen({ host: listenHost(listen), port: listen.port });
@@ -82,6 +98,16 @@ export async function startApi(config: ApiConfig, context: ApiContext, log: Logg
   }
   const server: RunningApi = { close: () => app.close(), reload: (next) => access.update(next) };
   return { server, address: boundAddress(app.server.address() as AddressInfo) };
+}
+
+function logConnectionCap(config: ApiConfig, log: Logger): void {
+  const limit = openFilesLimit();
+  const { cap, reserve, limitedByDescriptors } = connectionCap(config.max_connections, limit);
+  if (!limitedByDescriptors) return;
+  log.warn(
+    { max_connections: config.max_connections, open_files_limit: limit?.soft, connections: cap, reserved: reserve },
+    `the REST API takes at most ${cap} connections, not api.max_connections (${config.max_connections}): the open-files limit is ${limit?.soft} and ${reserve} descriptors are kept for the state directory, the actions and the flow sockets; raise the limit (LimitNOFILE= in the systemd unit, or ulimit -n) to allow more`,
+  );
 }
 
 function tooManyChanges(request: { ip: string }, limit: { max: number; after: string; statusCode: number }): ProblemError {

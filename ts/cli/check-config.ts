@@ -73,11 +73,20 @@ function summary(config: FloodwatchConfig): string {
     `ban: ${ban}`,
     `actions on: ${actions.length === 0 ? 'none' : actions.join('; ')}`,
     `listening: ${config.sources.flow.listen.length === 0 ? 'nowhere' : config.sources.flow.listen.join(', ')}`,
+    `api: ${describeApi(config)}`,
   ];
   if (config.sources.mirror.length > 0) {
     lines.push(`mirror ports: ${config.sources.mirror.map((m) => `${m.interface} (${m.engine ?? 'af_packet'})`).join(', ')}`);
   }
   return lines.map((line) => `  ${line}\n`).join('');
+}
+
+function describeApi(config: FloodwatchConfig): string {
+  const { api } = config;
+  if (!api.enabled) return 'off';
+  const tokens = api.tokens.length === 0 ? 'no token (changes from this machine only)' : `${api.tokens.length} token${api.tokens.length === 1 ? '' : 's'}`;
+  const hosts = api.allowed_hosts.length === 0 ? '' : `, also as ${api.allowed_hosts.join(', ')}`;
+  return `${api.listen}${hosts}, ${tokens}, at most ${api.max_connections} connections, idle ones closed after ${api.idle_timeout_seconds} s`;
 }
 
 function describeAction(config: FloodwatchConfig, name: ActionName): string {

@@ -1,4 +1,5 @@
 // `floodwatch run [--config FILE]`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads.
+import { logOpenFilesLimit } from '../api/descriptors.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { stateDirProblems } from '../config/state-dir.js';
 import { configWarnings } from '../config/warnings.js';
@@ -31,6 +32,7 @@ export async function runCommand(args: string[], version: string): Promise<numbe
   const log = createLogger({ toStderr: exabgp.enabled && exabgp.mode === 'stdout' });
   log.info({ version }, 'floodwatch starting');
   for (const warning of configWarnings(loaded.config, loaded.source)) log.warn({ config: loaded.source }, warning);
+  logOpenFilesLimit(log);
   const daemon = await Daemon.start({ configPath, log, loaded });
   process.on('SIGHUP', () => {
     daemon.reload().catch((err: Error) => log.error({ error: err.message }, 'reload refused: the running configuration stays in force'));

@@ -1,11 +1,12 @@
 // GET /metrics: Prometheus text format.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import type { ConnectionStats } from '../connections.js';
 import type { ApiContext } from '../context.js';
 import { ApiMetrics } from '../metrics.js';
 
-export const metricsRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (app, { context }) => {
-  const metrics = new ApiMetrics(context);
+export const metricsRoutes: FastifyPluginAsync<{ context: ApiContext; connections?: ConnectionStats }> = async (app, { context, connections }) => {
+  const metrics = new ApiMetrics(context, connections);
   app.get(
     '/metrics',
     {
