@@ -107,20 +107,24 @@ export interface ScriptCall {
 const CALL_START = '>>> ';
 const CALL_END = '<<<';
 
-/** Writes `notify.sh` in `dir`: it appends each call's time, arguments and standard input to `notify.log`. */
+/** Writes `notify.sh` in `dir`: it appends each call's time, arguments and standard input to `notify.log`, one whole entry at a time. */
 export function writeNotifyScript(dir: string): { path: string; log: string } {
   const path = join(dir, 'notify.sh');
   const log = join(dir, 'notify.log');
   writeFileSync(
     path,
     `#!/bin/sh
+# Calls run side by side (one per host): each entry is written whole, under a lock.
+entry=$(mktemp)
 {
   printf '${CALL_START}%s %s' "$(date +%s.%N)" "$#"
   for arg in "$@"; do printf ' %s' "$arg"; done
   printf '\\n'
   cat
   printf '${CALL_END}\\n'
-} >> '${log}'
+} > "$entry"
+flock '${log}.lock' sh -c 'cat "$1" >> "$2"' _ "$entry" '${log}'
+rm -f "$entry"
 `,
   );
   chmodSync(path, 0o755);
