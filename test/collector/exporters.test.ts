@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FlowEngine } from '../../ts/engine/index.js';
+import { waitFor } from '../support/daemon.js';
 import { settle, startEngine } from '../support/engine.js';
 import { pmacctd, softflowd } from '../support/exporters.js';
 import { writePcap } from '../support/pcap.js';
@@ -101,8 +102,8 @@ describe('allowed exporters', () => {
     const { engine, port } = startEngine({ networks: MONITORED, allowed_exporters: ['192.0.2.0/24'] });
     try {
       await softflowd(pcap, port, 10);
-      await new Promise((r) => setTimeout(r, 500));
-      const [exporter] = engine.sources().exporters;
+      // Sources are reported every half second.
+      const exporter = await waitFor('the refused exporter to be counted', () => engine.sources().exporters[0]);
       expect(exporter.dropped.not_allowed).toBeGreaterThan(0);
       expect(engine.snapshot(0).table.hosts).toBe(0);
     } finally {

@@ -59,7 +59,8 @@ pub fn run(mut w: WorkerSetup) {
     let now_ms = |clock: &Instant| clock.elapsed().as_millis() as u64;
     let mut next_flush = now_ms(&w.clock) + w.tick_ms;
     let mut next_expire = now_ms(&w.clock) + 1000;
-    let mut next_sources = now_ms(&w.clock) + SOURCES_REPORT_MS;
+    // The first datagram after a quiet spell is reported on the next tick.
+    let mut next_sources = now_ms(&w.clock);
     // Anything heard (or expired) since the last sources report.
     let mut sources_changed = false;
     let poll_timeout = (w.tick_ms / 2).max(1) as i32;
