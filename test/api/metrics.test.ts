@@ -83,6 +83,22 @@ describe('GET /metrics', () => {
     expect(valueOf(metrics, 'floodwatch_listener_kernel_drops_total', { listener: listener!.address, worker: '0' })).toBe(0);
   });
 
+  it('reports what the flow decoders hold and forgot', () => {
+    const { flow } = fixture.engine.sources();
+    // softflowd's socket and the one that sent the garbage.
+    expect(valueOf(metrics, 'floodwatch_flow_exporters')).toBe(2);
+    expect(valueOf(metrics, 'floodwatch_flow_exporters_other')).toBe(0);
+    expect(valueOf(metrics, 'floodwatch_flow_template_bytes')).toBe(flow.template_bytes);
+    expect(flow.template_bytes).toBeGreaterThan(0);
+    expect(valueOf(metrics, 'floodwatch_flow_held_bytes')).toBe(0);
+    expect(valueOf(metrics, 'floodwatch_flow_exporter_evictions_total', { reason: 'idle' })).toBe(0);
+    expect(valueOf(metrics, 'floodwatch_flow_exporter_evictions_total', { reason: 'full' })).toBe(0);
+    expect(valueOf(metrics, 'floodwatch_flow_template_evictions_total')).toBe(0);
+    expect(valueOf(metrics, 'floodwatch_sflow_agent_interfaces')).toBe(0);
+    expect(valueOf(metrics, 'floodwatch_sflow_agent_interface_evictions_total')).toBe(0);
+    expect(metrics.get('floodwatch_exporter_datagrams_total')!.samples.some((s) => s.labels.exporter === 'other')).toBe(false);
+  });
+
   it('reports the table, the engine, bans, attacks and actions', () => {
     expect(valueOf(metrics, 'floodwatch_hosts')).toBe(fixture.traffic.incoming.size);
     expect(valueOf(metrics, 'floodwatch_host_evictions_total', { reason: 'idle' })).toBe(0);

@@ -2,7 +2,7 @@
 // scraped (the engine, the bans, the attacks and the actions already count; nothing here does).
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { PROTOCOL_CLASSES } from '../config/schema.js';
-import type { DirectionCounters, MirrorState, Snapshot } from '../engine/types.js';
+import type { DirectionCounters, FlowSourcesState, MirrorState, Snapshot } from '../engine/types.js';
 import type { ConnectionStats } from './connections.js';
 import type { ApiContext } from './context.js';
 
@@ -76,8 +76,10 @@ export class ApiMetrics {
   #sourceMetrics(): void {
     const exporters = () => this.#engine().sources.exporters;
     const perExporter = (read: (e: Snapshot['sources']['exporters'][number]) => number) => (): Sample[] => exporters().map((e) => [{ exporter: e.exporter }, read(e)]);
-    this.#gauge('floodwatch_exporter_info', 'Each flow exporter heard from, with the format it sends', ['exporter', 'format'], () =>
-      exporters().map((e) => [{ exporter: e.exporter, format: e.format ?? 'unknown' }, 1]),
+    // The row that sums the exporters not listed one by one is no exporter of its own.
+    const OTHER = 'other';
+    this.#gauge('floodwatch_exporter_info', 'Each flow exporter listed (the busiest 256), with the format it sends', ['exporter', 'format'], () =>
+      exporters().filter((e) => e.exporter !== OTHER).map((e) => [{ exporter: e.exporter, format: e.format ?? 'unknown' }, 1]),
     );
     this.#counter('floodwatch_exporter_datagrams_total', 'Datagrams received per exporter', ['exporter'], perExporter((e) => e.datagrams));
     this.#counter('floodwatch_exporter_datagrams_decoded_total', 'Datagrams decoded per exporter', ['exporter'], perExporter((e) => e.decoded));
@@ -87,10 +89,27 @@ export class ApiMetrics {
     );
     this.#gauge('floodwatch_exporter_templates', 'NetFlow v9 / IPFIX templates held per exporter', ['exporter'], perExporter((e) => e.templates));
     this.#gauge('floodwatch_exporter_sampling_rate', 'Sampling rate applied per exporter (1 in N)', ['exporter'], perExporter((e) => e.sampling_rate));
+    this.#flowDecoderMetrics();
     this.#mirrorMetrics();
     this.#counter('floodwatch_listener_kernel_drops_total', 'Datagrams the kernel dropped before floodwatch read them, per listening socket', ['listener', 'worker'], () =>
       this.#engine().sources.listeners.map((l) => [{ listener: l.address, worker: String(l.worker) }, l.kernel_drops]),
     );
+  }
+
+  #flowDecoderMetrics(): void {
+    const flow = () => this.#engine().sources.flow;
+    const one = (read: (f: FlowSourcesState) => number) => (): Sample[] => [[{}, read(flow())]];
+    this.#gauge('floodwatch_flow_exporters_other', 'Exporters not listed one by one (beyond the busiest 256): their counters are summed under exporter="other"', [], one((f) => f.other_exporters));
+    this.#gauge('floodwatch_flow_exporters', 'Exporters (address and port) the flow decoders hold state for', [], one((f) => f.exporters));
+    this.#counter('floodwatch_flow_exporter_evictions_total', 'Exporters the flow decoders forgot: idle, or to make room when full (their counters stay in exporter="other")', ['reason'], () => [
+      [{ reason: 'idle' }, flow().exporter_evictions_idle],
+      [{ reason: 'full' }, flow().exporter_evictions_full],
+    ]);
+    this.#counter('floodwatch_flow_template_evictions_total', 'NetFlow v9 / IPFIX templates forgotten to stay within the template memory budget', [], one((f) => f.template_evictions));
+    this.#gauge('floodwatch_flow_template_bytes', 'Memory the NetFlow v9 / IPFIX templates take', [], one((f) => f.template_bytes));
+    this.#gauge('floodwatch_flow_held_bytes', 'Memory the data sets waiting for their template take', [], one((f) => f.held_bytes));
+    this.#gauge('floodwatch_sflow_agent_interfaces', 'sFlow agent interfaces whose counters are kept (at most 4096)', [], one((f) => f.agent_interfaces));
+    this.#counter('floodwatch_sflow_agent_interface_evictions_total', 'sFlow agent interfaces forgotten, or not kept, for lack of room', [], one((f) => f.agent_interface_evictions));
   }
 
   #mirrorMetrics(): void {

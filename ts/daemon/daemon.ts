@@ -135,7 +135,7 @@ export class Daemon {
       setInterval(() => {
         this.#guard('state retry', () => this.#retryState());
         this.#guard('ban expiry', () => this.#expireBans());
-        this.#guard('mirror health', () => mirrorHealth.update(this.engine.sources().mirrors));
+        this.#guard('mirror health', () => mirrorHealth.update(this.engine.mirrors()));
       }, 1000),
     );
   }

@@ -1,7 +1,7 @@
 // The TypeScript face of the Rust engine: typed calls, nothing per packet.
 import { EngineDetection } from './detection.js';
 import { loadNative, type NativeEngine, type NativeReplay } from './native.js';
-import type { Direction, EngineConfig, HostCounters, Metric, Snapshot, Sources } from './types.js';
+import type { Direction, EngineConfig, HostCounters, Metric, MirrorState, Snapshot, Sources } from './types.js';
 
 export type * from './types.js';
 export { EngineDetection } from './detection.js';
@@ -44,6 +44,11 @@ export class FlowEngine {
 
   sources(): Sources {
     return this.#native.sources() as Sources;
+  }
+
+  /** The mirror sources alone: cheap enough to read every second. */
+  mirrors(): MirrorState[] {
+    return this.#native.mirrors() as MirrorState[];
   }
 }
 

@@ -22,6 +22,7 @@ export interface NativeEngine {
   host(ip: string): unknown | null;
   top(direction: string, metric: string, limit: number): unknown;
   sources(): unknown;
+  mirrors(): unknown;
   detection(): NativeDetection;
 }
 

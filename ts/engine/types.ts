@@ -45,6 +45,7 @@ export interface ListenerState {
   kernel_drops: number;
 }
 
+/** One exporter (address:port), or the `other` row summing every exporter not listed. */
 export interface ExporterState {
   exporter: string;
   format: 'netflow_v5' | 'netflow_v9' | 'ipfix' | 'sflow_v5' | null;
@@ -91,9 +92,28 @@ export interface MirrorPort {
   sources: string[];
 }
 
+/** The flow decoders' own state, over all workers. */
+export interface FlowSourcesState {
+  /** Exporters the decoders hold state for. */
+  exporters: number;
+  /** Exporters (and refused sources) whose counters the `other` exporter row sums. */
+  other_exporters: number;
+  template_bytes: number;
+  held_bytes: number;
+  exporter_evictions_idle: number;
+  exporter_evictions_full: number;
+  template_evictions: number;
+  agent_interfaces: number;
+  /** Agent interfaces forgotten, or never kept, for lack of room. */
+  agent_interface_evictions: number;
+}
+
 export interface Sources {
   listeners: ListenerState[];
+  /** The busiest 256 exporters by address, then an `other` row when any is not listed. */
   exporters: ExporterState[];
+  flow: FlowSourcesState;
+  /** At most 4096, by agent and ifIndex; empty in a snapshot (flow.agent_interfaces counts them). */
   agents: AgentInterface[];
   mirrors: MirrorState[];
   mirror_ports: MirrorPort[];
