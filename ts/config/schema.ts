@@ -277,7 +277,7 @@ export const ApiSchema = Type.Object(
     /** Connections open at once; fewer when the open-files limit leaves too few descriptors. */
     max_connections: Type.Integer({ minimum: 1, maximum: 1000000 }),
     /** A connection with no request under way is closed after this long. */
-    idle_timeout_seconds: Type.Number({ exclusiveMinimum: 0, maximum: 3600 }),
+    idle_timeout_seconds: Type.Integer({ minimum: 1, maximum: 3600 }),
   },
   strict,
 );
