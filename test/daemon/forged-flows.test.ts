@@ -1,7 +1,7 @@
 // Forged flow datagrams against `floodwatch run` with bans on and any exporter allowed: one
 // datagram claiming a sampling rate of 4 000 000 000, one with a packet count of 2^62 and one
-// lone sample of a plausible rate ban nobody, and /metrics counts the drops; a real sampled
-// flood from the same agent is still banned.
+// lone sample of a plausible rate ban nobody, and /metrics counts the drops; template and
+// exporter floods are evicted, counted and logged; a real sampled flood is still banned.
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,28 @@ let port: number;
 async function send(datagrams: Buffer[]): Promise<void> {
   const socket = createSocket('udp4');
   for (const d of datagrams) await new Promise<void>((resolve, reject) => socket.send(d, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-  socket.close();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+}
+
+/** An IPFIX message of `count` templates of 512 fields each, ids from `first`. */
+function templateFlood(first: number, count: number): Buffer {
+  const templates = Array.from({ length: count }, (_, t) => {
+    const record = Buffer.alloc(4 + 512 * 4);
+    record.writeUInt16BE(first + t, 0);
+    record.writeUInt16BE(512, 2);
+    for (let f = 0; f < 512; f++) {
+      record.writeUInt16BE(1000 + f, 4 + f * 4);
+      record.writeUInt16BE(4, 6 + f * 4);
+    }
+    return record;
+  });
+  const set = Buffer.concat([Buffer.alloc(4), ...templates]);
+  set.writeUInt16BE(2, 0);
+  set.writeUInt16BE(set.length, 2);
+  const header = Buffer.alloc(16);
+  header.writeUInt16BE(10, 0);
+  header.writeUInt16BE(16 + set.length, 2);
+  return Buffer.concat([header, set]);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -77,6 +98,8 @@ beforeAll(async () => {
   stateDir = join(dir, 'state');
   port = await freeUdpPort();
   const config = daemonConfig({ stateDir, port, thresholds: { incoming: { pps: 5000 }, outgoing: { pps: 5000 } } });
+  const flow = (config.sources as { flow: Record<string, unknown> }).flow;
+  Object.assign(flow, { max_exporters: 16, template_memory_bytes: 1 << 20 });
   daemon = await DaemonProcess.start(writeConfig(join(dir, 'floodwatch.yaml'), config));
   teardown.defer(() => daemon.kill());
 });
@@ -101,6 +124,20 @@ describe('forged flow datagrams', () => {
     expect(text).toMatch(/floodwatch_exporter_dropped_total\{[^}]*reason="implausible_counts"[^}]*\} 1/);
     const lone = await daemon.host(LONE_SAMPLE_DST);
     expect(lone?.incoming.packets_total).toBe(50_000);
+  });
+
+  it('of templates and spoofed exporters are evicted, counted and logged', async () => {
+    // 3 MiB of templates of 512 fields from one source, then junk from 64 source ports.
+    await send(Array.from({ length: 150 }, (_, i) => templateFlood(256 + i * 4, 4)));
+    for (let i = 0; i < 64; i++) await send([Buffer.from('junk')]);
+    const templates = await daemon.waitForLog('the template eviction warning', (l) => /templates evicted/.test(l.msg), 15_000);
+    expect(templates.evicted).toBeGreaterThan(0);
+    expect(templates.template_bytes).toBeLessThanOrEqual((1 << 20) + (64 << 10));
+    const exporters = await daemon.waitForLog('the exporter eviction warning', (l) => /exporters forgotten/.test(l.msg), 15_000);
+    expect(exporters.evicted).toBeGreaterThanOrEqual(64 - 16);
+    const metrics = await (await fetch((await daemon.apiUrl()).replace(/\/api\/v1$/, '/metrics'))).text();
+    expect(metrics).toMatch(/floodwatch_flow_template_evictions_total [1-9]/);
+    expect(metrics).toMatch(/floodwatch_flow_exporter_evictions_total\{reason="full"\} [1-9]/);
   });
 
   it('leave a real sampled flood from the same agent to be banned', async () => {

@@ -11,6 +11,7 @@ import { recordingListener } from '../detection/recording-listener.js';
 import { PrefixList } from '../detection/prefix-list.js';
 import { FlowEngine } from '../engine/index.js';
 import { StateStore } from '../state/store.js';
+import { FLOW_HEALTH_INTERVAL_MS, FlowHealth } from './flow-health.js';
 import { MirrorHealth } from './mirror-health.js';
 import { buildPolicy, type ReloadablePolicy } from './policy.js';
 
@@ -138,6 +139,8 @@ export class Daemon {
         this.#guard('mirror health', () => mirrorHealth.update(this.engine.mirrors()));
       }, 1000),
     );
+    const flowHealth = new FlowHealth(this.#log, this.engine.sources().flow);
+    this.#timers.push(setInterval(() => this.#guard('flow health', () => flowHealth.update(this.engine.sources().flow)), FLOW_HEALTH_INTERVAL_MS));
   }
 
   #guard(what: string, fn: () => void): void {
