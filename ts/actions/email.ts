@@ -121,7 +121,7 @@ export class EmailAction implements Action {
           return (
             `the server does not offer STARTTLS, which is required to send the password: enable it on the ` +
             `server, use ${smtp}.secure: true if it takes TLS from the first byte, or set ${smtp}.starttls: false ` +
-            `to send the password in clear`
+            `and ${smtp}.allow_plaintext_auth: true to send the password in clear`
           );
         }
         return `the TLS upgrade failed: check the server's TLS setup, or set ${smtp}.starttls: false`;
