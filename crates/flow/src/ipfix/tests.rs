@@ -478,7 +478,8 @@ fn malformed_templates_are_refused() {
     let bad = Err(DropReason::MalformedTemplate);
     let mut decoder = decoder();
     let cases = [
-        template_set(300, &[(8, 4), (1, 0)]),
+        // Fields of length 0 only: records of nothing.
+        template_set(300, &[(210, 0), (1, 0)]),
         template_set(301, &[(8, 60000), (12, 6000)]),
         template_set(128, &FLOW_FIELDS),
         options_template_set(400, &[], &[(34, 4)]),
@@ -625,4 +626,20 @@ fn records_with_implausible_counts_are_dropped_and_counted() {
     let stats = decoder.exporter(&exporter()).unwrap();
     assert_eq!(stats.dropped(DropReason::ImplausibleCounts), 1);
     assert_eq!(stats.records, 1);
+}
+
+/// Exporters pad the message after its last set with zeros (inside the message length): the
+/// message is decoded, not counted as a bad length.
+#[test]
+fn zero_padding_after_the_last_set() {
+    let mut decoder = decoder();
+    let sets = [template_set(300, &FLOW_FIELDS), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500))];
+    let mut padded = sets.concat();
+    padded.extend([0u8; 8]);
+    let message = ipfix_message(0, &[padded]);
+    let (result, sink) = decode(&mut decoder, &message);
+    assert_eq!(result.unwrap().records, 1);
+    assert_eq!(sink.records.len(), 1);
+    let stats = decoder.exporter(&exporter()).unwrap();
+    assert_eq!((stats.decoded, stats.dropped_total()), (1, 0));
 }

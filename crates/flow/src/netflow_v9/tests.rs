@@ -318,8 +318,8 @@ fn too_many_templates_are_refused() {
 fn malformed_templates_are_refused() {
     let bad = Err(DropReason::MalformedTemplate);
     let mut decoder = decoder();
-    // A zero-length field.
-    let zero = template_set(300, &[(8, 4), (1, 0)]);
+    // Fields of length 0 only: records of nothing.
+    let zero = template_set(300, &[(0, 0), (1, 0)]);
     assert_eq!(decode(&mut decoder, &v9_packet(0, 1, &[zero])).0, bad);
     // An oversized record: 65000 + 1000 bytes.
     let huge = template_set(301, &[(8, 65000), (1, 1000)]);
@@ -437,4 +437,53 @@ fn templates_expire_when_not_refreshed() {
         &mut Collect::default(),
     );
     assert!(result.unwrap().held);
+}
+
+/// Juniper's sampling options template: a System scope of length 0, then samplingAlgorithm
+/// and samplingInterval. The interval applies to the flows of the source id that follow.
+#[test]
+fn juniper_sampling_options_with_a_zero_length_system_scope() {
+    let mut decoder = decoder();
+    let mut options = be(&[(256, 2), (4, 2), (8, 2)]);
+    options.extend(be(&[(1, 2), (0, 2), (35, 2), (1, 2), (34, 2), (4, 2)]));
+    let options_data = be(&[(2, 1), (100, 4)]);
+    let (result, _) = decode(
+        &mut decoder,
+        &v9_packet(0, 2, &[set(1, &options), set(256, &[options_data, vec![0; 3]].concat())]),
+    );
+    result.unwrap();
+    let (result, sink) = decode(
+        &mut decoder,
+        &v9_packet(0, 2, &[template_set(300, &FLOW_FIELDS), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0))]),
+    );
+    result.unwrap();
+    assert_eq!(sink.records[0].sampling_rate, 100);
+    assert_eq!(decoder.exporter(&exporter()).unwrap().sampling_rate, 100);
+}
+
+/// Templates ending with a padding field of type 0 and length 0 decode like any other.
+#[test]
+fn a_trailing_zero_length_padding_field() {
+    let mut decoder = decoder();
+    let mut fields = FLOW_FIELDS.to_vec();
+    fields.push((0, 0));
+    let (result, sink) = decode(
+        &mut decoder,
+        &v9_packet(0, 2, &[template_set(300, &fields), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0))]),
+    );
+    result.unwrap();
+    assert_eq!(sink.records.len(), 1);
+}
+
+/// Zeros after the last flowset are padding: the datagram is decoded, not a bad length.
+#[test]
+fn zero_padding_after_the_last_flowset() {
+    let mut decoder = decoder();
+    let mut packet = v9_packet(0, 2, &[template_set(300, &FLOW_FIELDS), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0))]);
+    packet.extend([0u8; 12]);
+    let (result, sink) = decode(&mut decoder, &packet);
+    assert_eq!(result.unwrap().records, 1);
+    assert_eq!(sink.records.len(), 1);
+    let stats = decoder.exporter(&exporter()).unwrap();
+    assert_eq!((stats.decoded, stats.dropped_total()), (1, 0));
 }

@@ -68,8 +68,8 @@ pub(crate) fn compile(
     let mut min_len = 0usize;
     let mut variable = false;
     for spec in specs {
+        // A field of length 0 (padding, or Juniper's System scope) carries nothing.
         match spec.len {
-            0 => return Err(DropReason::MalformedTemplate),
             VARIABLE_LENGTH => {
                 variable = true;
                 min_len += 1;
@@ -77,7 +77,8 @@ pub(crate) fn compile(
             n => min_len += n as usize,
         }
     }
-    if min_len > MAX_RECORD_LEN {
+    // Records of length 0 could not be told apart.
+    if min_len == 0 || min_len > MAX_RECORD_LEN {
         return Err(DropReason::MalformedTemplate);
     }
     let ops = if variable {
@@ -98,7 +99,7 @@ pub(crate) fn compile(
 }
 
 fn kind_of(spec: &FieldSpec) -> FieldKind {
-    if spec.enterprise || spec.v9_scope {
+    if spec.enterprise || spec.v9_scope || spec.len == 0 {
         FieldKind::Skip
     } else {
         FieldKind::of(spec.id, spec.len)
@@ -204,10 +205,20 @@ mod tests {
     }
 
     #[test]
-    fn zero_length_oversized_empty_and_too_wide_templates_are_rejected() {
+    fn zero_length_fields_carry_nothing() {
+        let t = compile(&[spec(0, 0), spec(8, 4), spec(1, 0), spec(2, 4), spec(210, 0)], false, b"", 64, 0).unwrap();
+        assert_eq!(t.min_len, 8);
+        let ops: Vec<_> = t.ops.iter().map(|op| (op.kind, op.offset)).collect();
+        assert_eq!(ops, [(FieldKind::SrcIpv4, 0), (FieldKind::Packets(4), 4)]);
+        let v = compile(&[spec(1, 0), spec(82, VARIABLE_LENGTH)], false, b"", 64, 0).unwrap();
+        assert_eq!(v.min_len, 1);
+    }
+
+    #[test]
+    fn empty_oversized_and_too_wide_templates_and_records_of_nothing_are_rejected() {
         let bad = DropReason::MalformedTemplate;
         assert_eq!(
-            compile(&[spec(8, 4), spec(1, 0)], false, b"", 64, 0).unwrap_err(),
+            compile(&[spec(210, 0), spec(1, 0)], false, b"", 64, 0).unwrap_err(),
             bad
         );
         assert_eq!(

@@ -123,8 +123,11 @@ struct SetLoop<'r, 'c, S> {
 impl<S: RecordSink> SetLoop<'_, '_, S> {
     fn all_sets<T: TemplateSyntax>(&mut self, sets: &[u8]) {
         let mut pos = 0usize;
-        // Fewer than 4 bytes after the last set are padding.
+        // Fewer than 4 bytes after the last set, or zeros, are padding.
         while let (Some(id), Some(len)) = (be_u16(sets, pos), be_u16(sets, pos + 2)) {
+            if id == 0 && len == 0 && sets[pos..].iter().all(|&b| b == 0) {
+                break;
+            }
             let len = len as usize;
             if len < 4 {
                 self.outcome.fail(DropReason::BadLength);
