@@ -10,12 +10,14 @@ export interface ApiCounts {
   requests: number;
   /** Answers by status class (2xx, 4xx, 5xx) and requests with no answer (none). */
   byClass: Record<'2xx' | '3xx' | '4xx' | '5xx' | 'none', number>;
+  /** Answers by status code. */
+  byStatus: Map<number, number>;
   latenciesMs: number[];
   /** The first few 5xx answers: method, path, status, body. */
   serverErrors: string[];
 }
 
-export const newApiCounts = (): ApiCounts => ({ requests: 0, byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 }, latenciesMs: [], serverErrors: [] });
+export const newApiCounts = (): ApiCounts => ({ requests: 0, byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 }, byStatus: new Map(), latenciesMs: [], serverErrors: [] });
 
 async function request(counts: ApiCounts, url: string, init: RequestInit = {}): Promise<{ status: number; body: string } | null> {
   counts.requests++;
@@ -26,6 +28,7 @@ async function request(counts: ApiCounts, url: string, init: RequestInit = {}): 
     counts.latenciesMs.push(performance.now() - started);
     const cls = `${Math.floor(r.status / 100)}xx` as keyof ApiCounts['byClass'];
     counts.byClass[cls] = (counts.byClass[cls] ?? 0) + 1;
+    counts.byStatus.set(r.status, (counts.byStatus.get(r.status) ?? 0) + 1);
     if (r.status >= 500 && counts.serverErrors.length < 20) counts.serverErrors.push(`${init.method ?? 'GET'} ${new URL(url).pathname}: ${r.status} ${body.slice(0, 200)}`);
     return { status: r.status, body };
   } catch {

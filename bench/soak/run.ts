@@ -167,6 +167,11 @@ async function main(): Promise<number> {
   idle.close();
   const stopSeconds = await daemon.stop();
 
+  // Bans the detector made on its own, of hosts no flood was aimed at: what the attack traffic
+  // (random counts, flipped bits) made it believe. The API's bans are of 192.0.2.0/24 and 203.0.113.0/24.
+  const strayBans = notifyCalls(script).filter(
+    (c) => c.action === 'ban' && !c.ip.startsWith('192.0.2.') && !c.ip.startsWith('203.0.113.') && !floods.some((f) => f.target === c.ip),
+  );
   const sum = (name: string) => (typeof metrics === 'string' ? NaN : [...metrics].filter(([k]) => k === name || k.startsWith(`${name}{`)).reduce((a, [, v]) => a + v, 0));
   const exact = replays.filter((r) => r.wrong.length === 0).length;
   const floodTimes = floods.map((f) => (f.banSeconds === null ? 'none' : `${f.banSeconds.toFixed(2)} s`)).join(', ');
@@ -181,18 +186,19 @@ async function main(): Promise<number> {
     ['exporter flood: distinct 127.0.0.0/8 sources', `${attacks.spoofedExporters}`],
     ['host spray: distinct destinations (max_hosts)', `${attacks.sprayHosts} (${MAX_HOSTS})`],
     ['API requests: 2xx / 4xx / 5xx / no answer', `${api.byClass['2xx']} / ${api.byClass['4xx']} / ${api.byClass['5xx']} / ${api.byClass.none}`],
+    ['API answers by status', [...api.byStatus].sort((a, b) => a[0] - b[0]).map(([status, n]) => `${status}: ${n}`).join(', ')],
     ['API latency p50 / p99', `${percentile(api.latenciesMs, 50)?.toFixed(0) ?? '-'} ms / ${percentile(api.latenciesMs, 99)?.toFixed(0) ?? '-'} ms`],
     ['bans acknowledged (201) / unbans acknowledged (200)', `${ledger.acknowledgedBans} / ${ledger.acknowledgedUnbans}`],
     ['idle API connections held (target, least held at a run end, at the end)', `${LOAD.idleConnections}, ${idleHeldMin}, ${idleAtEnd}`],
     ['max RSS of the daemon (cap)', `${mib(daemon.maxRss)} (${mib(rssCap)})`],
     ['real stream replays exact', `${exact} of ${replays.length}`],
     [`flood at ${FLOOD_PPS / THRESHOLD_PPS}x the threshold: time to ban`, floodTimes || 'no flood injected'],
-    ['automatic bans of hosts nobody flooded', `${new Set(notifyCalls(script).filter((c) => c.action === 'ban' && !c.ip.startsWith('192.0.2.') && !c.ip.startsWith('203.0.113.') && !floods.some((f) => f.target === c.ip)).map((c) => c.ip)).size}`],
+    ['automatic bans of hosts nobody flooded (pps reported)', strayBans.length === 0 ? '0' : `${strayBans.length}: ${strayBans.slice(0, 4).map((c) => `${c.ip} (${c.pps})`).join(', ')}`],
     ['kernel drops on the attack / real exporter port (last run)', `${kernelDrops.attack} / ${kernelDrops.real}`],
     ['at the end: hosts, host evictions', typeof metrics === 'string' ? metrics : `${sum('floodwatch_hosts')}, ${sum('floodwatch_host_evictions_total')}`],
     ['at the end: exporter drops (all reasons), exporters listed', typeof metrics === 'string' ? metrics : `${sum('floodwatch_exporter_dropped_total')}, ${sum('floodwatch_exporter_info')}`],
     ['SIGTERM to exit', `${stopSeconds.toFixed(1)} s`],
-    ['log: warnings / errors (top messages)', `${[...daemon.warnings.values()].reduce((a, b) => a + b, 0)} / ${[...daemon.errors.values()].reduce((a, b) => a + b, 0)} ${JSON.stringify([...daemon.errors, ...daemon.warnings].sort((a, b) => b[1] - a[1]).slice(0, 4))}`],
+    ['log: warnings / errors (top messages)', `${[...daemon.warnings.values()].reduce((a, b) => a + b, 0)} / ${[...daemon.errors.values()].reduce((a, b) => a + b, 0)} ${[...daemon.errors, ...daemon.warnings].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([msg, n]) => `${n}x "${msg.slice(0, 50)}…"`).join(', ')}`],
   ];
 
   const checks: Check[] = [
