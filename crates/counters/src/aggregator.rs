@@ -165,8 +165,10 @@ impl LocalAggregator {
     pub fn add(&mut self, record: &FlowRecord) {
         let src = record.src.to_canonical();
         let dst = record.dst.to_canonical();
-        let src_monitored = self.networks.contains(&src);
-        let dst_monitored = self.networks.contains(&dst);
+        // The unspecified address stands for an end the exporter did not know (a wireless
+        // station's far end): never a host.
+        let src_monitored = !src.is_unspecified() && self.networks.contains(&src);
+        let dst_monitored = !dst.is_unspecified() && self.networks.contains(&dst);
         let scale = record.sampling_rate.max(1) as u64;
         let packets = record.packets.saturating_mul(scale);
         let bytes = record.bytes.saturating_mul(scale);
@@ -308,6 +310,21 @@ mod tests {
         let empty = agg.take_batch();
         assert!(empty.is_empty() && empty.hosts.is_empty());
         assert_eq!(scope_packets(&empty), [0; 4]);
+    }
+
+    #[test]
+    fn the_unspecified_address_is_never_a_host() {
+        let networks = ["0.0.0.0/0", "::/0"].iter().map(|p| p.parse::<crate::Prefix>().unwrap()).collect();
+        let mut agg = LocalAggregator::new(&CounterConfig::with_networks(networks));
+        agg.add(&record("10.1.2.3", "0.0.0.0")); // a wireless station's upstream, far end unknown
+        agg.add(&record("::", "2001:db8::1"));
+        let batch = agg.take_batch();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            deltas(&batch),
+            vec![(ip("10.1.2.3"), Direction::Outgoing, 2), (ip("2001:db8::1"), Direction::Incoming, 2)]
+        );
+        assert_eq!(scope_packets(&batch), [2, 2, 0, 0]);
     }
 
     #[test]

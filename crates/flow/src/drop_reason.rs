@@ -22,10 +22,13 @@ pub enum DropReason {
     /// A record whose packet or byte count no link carries: more than 2^46 packets, or more
     /// bytes than its packets can hold (counted per record).
     ImplausibleCounts,
+    /// A data record with neither a source and destination address (of one family, set when
+    /// a template carries both) nor a packet section that parses (counted per record).
+    NoAddress,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
 
     pub const ALL: [DropReason; DropReason::COUNT] = [
         DropReason::Truncated,
@@ -37,6 +40,7 @@ impl DropReason {
         DropReason::Malformed,
         DropReason::ImplausibleSamplingRate,
         DropReason::ImplausibleCounts,
+        DropReason::NoAddress,
     ];
 
     /// snake_case, for metric labels.
@@ -51,6 +55,7 @@ impl DropReason {
             DropReason::Malformed => "malformed",
             DropReason::ImplausibleSamplingRate => "implausible_sampling_rate",
             DropReason::ImplausibleCounts => "implausible_counts",
+            DropReason::NoAddress => "no_address",
         }
     }
 

@@ -25,6 +25,8 @@ mod template;
 mod robustness_tests;
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod vendor_tests;
 
 pub use decoder::{Decoded, Decoder, DecoderConfig, DecoderStats};
 pub use exporter_table::{Evictions, ExporterSummary};

@@ -55,7 +55,9 @@ pub(crate) fn implausibility(record: &FlowRecord, max_sampling_rate: u32) -> Opt
     if record.sampling_rate > max_sampling_rate {
         return Some(DropReason::ImplausibleSamplingRate);
     }
-    let most_bytes = record.packets.max(1).saturating_mul(MAX_PACKET_BYTES);
+    // Some exporters (Cisco ASA) count bytes only: then the bytes of the most packets.
+    let packets = if record.packets == 0 { MAX_RECORD_PACKETS } else { record.packets };
+    let most_bytes = packets.saturating_mul(MAX_PACKET_BYTES);
     if record.packets > MAX_RECORD_PACKETS || record.bytes > most_bytes {
         return Some(DropReason::ImplausibleCounts);
     }
@@ -112,6 +114,7 @@ mod tests {
         assert_eq!(implausibility(&record(1, 100, 4_000_000_000), 100_000), Some(DropReason::ImplausibleSamplingRate));
         assert_eq!(implausibility(&record(1 << 62, 1 << 62, 1), 100_000), Some(DropReason::ImplausibleCounts));
         assert_eq!(implausibility(&record(1, 1 << 40, 1), 100_000), Some(DropReason::ImplausibleCounts));
-        assert_eq!(implausibility(&record(0, 70_000, 1), 100_000), Some(DropReason::ImplausibleCounts));
+        assert_eq!(implausibility(&record(2, 140_000, 1), 100_000), Some(DropReason::ImplausibleCounts));
+        assert_eq!(implausibility(&record(0, 70_000, 1), 100_000), None, "bytes only (NSEL)");
     }
 }

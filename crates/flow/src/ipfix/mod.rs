@@ -88,9 +88,9 @@ impl TemplateSyntax for Ipfix {
             let raw_id = be_u16(rest, pos).ok_or(bad)?;
             let len = be_u16(rest, pos + 2).ok_or(bad)?;
             pos += 4;
-            let enterprise = raw_id & ENTERPRISE_BIT != 0;
-            if enterprise {
-                be_u32(rest, pos).ok_or(bad)?;
+            let mut enterprise = 0;
+            if raw_id & ENTERPRISE_BIT != 0 {
+                enterprise = be_u32(rest, pos).ok_or(bad)?;
                 pos += 4;
             }
             specs.push(FieldSpec {

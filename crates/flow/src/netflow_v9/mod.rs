@@ -75,7 +75,7 @@ impl TemplateSyntax for NetflowV9 {
             specs.push(FieldSpec {
                 id: u16::from_be_bytes([spec[0], spec[1]]),
                 len: u16::from_be_bytes([spec[2], spec[3]]),
-                enterprise: false,
+                enterprise: 0,
                 v9_scope: i < scope_fields,
             });
         }

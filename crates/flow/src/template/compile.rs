@@ -1,6 +1,6 @@
 //! Turns a template definition into the field plan that data records are decoded with.
 
-use super::field::FieldKind;
+use super::field::{FieldKind, REVERSE_ENTERPRISE};
 use super::VARIABLE_LENGTH;
 use crate::DropReason;
 
@@ -13,8 +13,9 @@ pub(crate) const MAX_RECORD_LEN: usize = 65_535 - 16 - 4;
 pub(crate) struct FieldSpec {
     pub id: u16,
     pub len: u16,
-    /// IPFIX enterprise-specific element: never interpreted, only skipped.
-    pub enterprise: bool,
+    /// IPFIX enterprise number; 0 for IANA elements. Only RFC 5103's reverse elements
+    /// (29305) are interpreted, other enterprises' are skipped.
+    pub enterprise: u32,
     /// NetFlow v9 options scope field: its type numbers are not information elements.
     pub v9_scope: bool,
 }
@@ -99,7 +100,11 @@ pub(crate) fn compile(
 }
 
 fn kind_of(spec: &FieldSpec) -> FieldKind {
-    if spec.enterprise || spec.v9_scope || spec.len == 0 {
+    if spec.v9_scope || spec.len == 0 {
+        FieldKind::Skip
+    } else if spec.enterprise == REVERSE_ENTERPRISE {
+        FieldKind::reverse_of(spec.id, spec.len)
+    } else if spec.enterprise != 0 {
         FieldKind::Skip
     } else {
         FieldKind::of(spec.id, spec.len)
@@ -154,7 +159,7 @@ mod tests {
         FieldSpec {
             id,
             len,
-            enterprise: false,
+            enterprise: 0,
             v9_scope: false,
         }
     }
@@ -235,7 +240,7 @@ mod tests {
     #[test]
     fn enterprise_and_v9_scope_fields_are_never_interpreted() {
         let mut e = spec(8, 4);
-        e.enterprise = true;
+        e.enterprise = 9;
         let mut s = spec(1, 4);
         s.v9_scope = true;
         let t = compile(&[e, s], true, b"", 64, 0).unwrap();

@@ -128,7 +128,14 @@ fn finish_record<S: RecordSink>(
                 _ => sink.record(&record),
             }
             result.emitted += 1;
+            if let Some(reverse) = values.reverse_flow(&record) {
+                sink.record(&reverse);
+                result.emitted += 1;
+            }
         }
-        None => stats.skipped_records += 1,
+        None => {
+            stats.skipped_records += 1;
+            stats.count_drop(DropReason::NoAddress);
+        }
     }
 }

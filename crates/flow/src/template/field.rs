@@ -45,7 +45,18 @@ pub(crate) enum FieldKind {
     SamplingSize,
     SamplingPopulation,
     Section(Link),
+    /// Wireless station (client) address, with the direction the flow took.
+    StationIpv4,
+    FlowDirection,
+    /// Biflow counters of the reverse direction: RFC 5103 reverse elements, Cisco ASA NSEL
+    /// responder counts.
+    ReverseOctets(u8),
+    ReversePackets(u8),
+    ReverseTcpFlags,
 }
+
+/// RFC 5103: reverse information elements are the forward ones under this enterprise number.
+pub(crate) const REVERSE_ENTERPRISE: u32 = 29305;
 
 impl FieldKind {
     /// The kind of an IANA (enterprise 0) element, or `Skip` when floodwatch does not use it or
@@ -94,6 +105,27 @@ impl FieldKind {
             310 => SamplingPopulation,
             104 | 315 => Section(Link::Ethernet),
             313 => Section(Link::Ip),
+            366 => StationIpv4,
+            61 => FlowDirection,
+            // NSEL responder bytes and packets (initiator ones are 231 and 298 above).
+            232 => ReverseOctets(1),
+            299 => ReversePackets(1),
+            _ => Skip,
+        };
+        if kind.accepts(len) {
+            kind
+        } else {
+            Skip
+        }
+    }
+
+    /// The kind of an RFC 5103 reverse element (enterprise 29305, the forward element's id).
+    pub fn reverse_of(id: u16, len: u16) -> FieldKind {
+        use FieldKind::*;
+        let kind = match FieldKind::of(id, len) {
+            Octets(preference) => ReverseOctets(preference),
+            Packets(preference) => ReversePackets(preference),
+            TcpFlags => ReverseTcpFlags,
             _ => Skip,
         };
         if kind.accepts(len) {
@@ -107,7 +139,7 @@ impl FieldKind {
         use FieldKind::*;
         match self {
             Skip | Section(_) => true,
-            SrcIpv4 | DstIpv4 => len == 4,
+            SrcIpv4 | DstIpv4 | StationIpv4 => len == 4,
             SrcIpv6 | DstIpv6 => len == 16,
             StartNtp | EndNtp => len == 8,
             _ => (1..=8).contains(&len) && len != VARIABLE_LENGTH,

@@ -15,8 +15,19 @@ const IPFIX_MORE_FRAGMENTS: u64 = 0x20;
 
 #[derive(Default)]
 pub(crate) struct RecordValues<'a> {
-    src: Option<IpAddr>,
-    dst: Option<IpAddr>,
+    /// Templates may carry both families, the unused one zero-filled.
+    src4: Option<IpAddr>,
+    dst4: Option<IpAddr>,
+    src6: Option<IpAddr>,
+    dst6: Option<IpAddr>,
+    station: Option<IpAddr>,
+    /// flowDirection: 0 ingress, 1 egress.
+    direction: Option<u8>,
+    reverse_octets: u64,
+    reverse_octets_preference: u8,
+    reverse_packets: u64,
+    reverse_packets_preference: u8,
+    reverse_tcp_flags: u8,
     protocol: u8,
     src_port: u16,
     dst_port: Option<u16>,
@@ -51,10 +62,25 @@ impl<'a> RecordValues<'a> {
         use FieldKind::*;
         match kind {
             Skip => {}
-            SrcIpv4 => self.src = ipv4(b),
-            DstIpv4 => self.dst = ipv4(b),
-            SrcIpv6 => self.src = ipv6(b),
-            DstIpv6 => self.dst = ipv6(b),
+            SrcIpv4 => self.src4 = ipv4(b),
+            DstIpv4 => self.dst4 = ipv4(b),
+            SrcIpv6 => self.src6 = ipv6(b),
+            DstIpv6 => self.dst6 = ipv6(b),
+            StationIpv4 => self.station = ipv4(b),
+            FlowDirection => self.direction = Some(be_uint(b) as u8),
+            ReverseOctets(preference) => {
+                if preference > self.reverse_octets_preference {
+                    self.reverse_octets = be_uint(b);
+                    self.reverse_octets_preference = preference;
+                }
+            }
+            ReversePackets(preference) => {
+                if preference > self.reverse_packets_preference {
+                    self.reverse_packets = be_uint(b);
+                    self.reverse_packets_preference = preference;
+                }
+            }
+            ReverseTcpFlags => self.reverse_tcp_flags = be_uint(b) as u8,
             SrcPort => self.src_port = be_uint(b) as u16,
             DstPort => self.dst_port = Some(be_uint(b) as u16),
             Protocol => self.protocol = be_uint(b) as u8,
@@ -141,9 +167,10 @@ impl<'a> RecordValues<'a> {
                 return Some(FlowRecord::packet(&info, sampling_rate));
             }
         }
+        let (src, dst) = self.addresses()?;
         Some(FlowRecord {
-            src: self.src?,
-            dst: self.dst?,
+            src,
+            dst,
             protocol: self.protocol,
             src_port: self.src_port,
             dst_port: self.dst_port.unwrap_or(self.icmp_type_code),
@@ -154,6 +181,42 @@ impl<'a> RecordValues<'a> {
             sampling_rate: sampling_rate.max(1),
             duration_ms: self.duration_ms(),
         })
+    }
+
+    /// The reverse direction of a biflow (RFC 5103, NSEL responder counts), when the record
+    /// counted any.
+    pub fn reverse_flow(&self, forward: &FlowRecord) -> Option<FlowRecord> {
+        if self.reverse_packets == 0 && self.reverse_octets == 0 {
+            return None;
+        }
+        Some(FlowRecord {
+            src: forward.dst,
+            dst: forward.src,
+            src_port: forward.dst_port,
+            dst_port: forward.src_port,
+            tcp_flags: self.reverse_tcp_flags,
+            packets: self.reverse_packets,
+            bytes: self.reverse_octets,
+            ..forward.clone()
+        })
+    }
+
+    /// Source and destination: the family whose addresses are set when a template carries
+    /// both (the other zero-filled), else a wireless station's address on the side its
+    /// direction says, the far end unknown (unspecified).
+    fn addresses(&self) -> Option<(IpAddr, IpAddr)> {
+        let v4 = self.src4.zip(self.dst4);
+        let v6 = self.src6.zip(self.dst6);
+        let set = |(src, dst): (IpAddr, IpAddr)| !(src.is_unspecified() && dst.is_unspecified());
+        match (v4, v6) {
+            (Some(v4), Some(v6)) => [v4, v6].into_iter().find(|pair| set(*pair)),
+            (Some(pair), None) | (None, Some(pair)) => Some(pair),
+            (None, None) => {
+                let station = self.station?;
+                let far = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+                Some(if self.direction == Some(1) { (far, station) } else { (station, far) })
+            }
+        }
     }
 
     fn duration_ms(&self) -> u32 {
@@ -241,6 +304,31 @@ mod tests {
         v.set(FieldKind::SamplingPacketInterval, &[1]);
         v.set(FieldKind::SamplingPacketSpace, &[0, 99]);
         assert_eq!(v.own_sampling_rate(), Some(100));
+    }
+
+    #[test]
+    fn both_families_in_one_template_take_the_one_set() {
+        let mut v = RecordValues::default();
+        v.set(FieldKind::SrcIpv4, &[10, 0, 0, 1]);
+        v.set(FieldKind::DstIpv4, &[10, 0, 0, 2]);
+        v.set(FieldKind::SrcIpv6, &[0; 16]);
+        v.set(FieldKind::DstIpv6, &[0; 16]);
+        assert_eq!(v.flow(1).unwrap().dst.to_string(), "10.0.0.2");
+        let (src6, dst6) = (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1).octets(), Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2).octets());
+        let mut w = RecordValues::default();
+        w.set(FieldKind::SrcIpv6, &src6);
+        w.set(FieldKind::DstIpv6, &dst6);
+        w.set(FieldKind::SrcIpv4, &[0; 4]);
+        w.set(FieldKind::DstIpv4, &[0; 4]);
+        assert_eq!(w.flow(1).unwrap().dst.to_string(), "2001:db8::2");
+        let mut neither = RecordValues::default();
+        for kind in [FieldKind::SrcIpv4, FieldKind::DstIpv4] {
+            neither.set(kind, &[0; 4]);
+        }
+        for kind in [FieldKind::SrcIpv6, FieldKind::DstIpv6] {
+            neither.set(kind, &[0; 16]);
+        }
+        assert!(neither.flow(1).is_none());
     }
 
     #[test]
