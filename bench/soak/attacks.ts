@@ -1,12 +1,14 @@
 // The attack traffic of the soak, each kind bounded in count and time: random and mutated
 // datagrams and the host spray run the whole soak; template and exporter floods come in bursts.
 import { randomInt } from 'node:crypto';
-import { fixtureDatagrams, ipv4Number, mutate, netflowV5, randomBodyDatagram, templateFloodDatagrams } from './datagrams.js';
+import { fixtureCaptures, forgedDatagram, ipv4Number, mutate, netflowV5, randomBodyDatagram, templateFloodDatagrams } from './datagrams.js';
 import { paced, SingleSource, SourcePool, spoofedExporters } from './udp.js';
 
 export interface AttackCounts {
   randomDatagrams: number;
   mutatedDatagrams: number;
+  /** Forged datagrams claiming an enormous flood, each to a host of its own. */
+  forgedDatagrams: number;
   noiseSourcePorts: number;
   sprayHosts: number;
   templateDatagrams: number;
@@ -18,6 +20,7 @@ export interface AttackCounts {
 export const newAttackCounts = (): AttackCounts => ({
   randomDatagrams: 0,
   mutatedDatagrams: 0,
+  forgedDatagrams: 0,
   noiseSourcePorts: 0,
   sprayHosts: 0,
   templateDatagrams: 0,
@@ -27,20 +30,49 @@ export const newAttackCounts = (): AttackCounts => ({
 });
 
 /**
- * Random-bodied and mutated datagrams at `rate` a second until `deadline`, from a pool of 256
- * source ports renewed one every 20 datagrams; one in ten goes to `otherPort`.
+ * Until `deadline`, `rate` times a second, from a pool of 256 source ports renewed one every 20
+ * sends, one in ten to `otherPort`: a random-bodied datagram; or a fixture datagram with bits
+ * flipped; or a whole fixture capture in order from one source, its datagrams after the first
+ * mutated half the time (so that mutated data meets the templates it needs).
  */
 export async function noise(counts: AttackCounts, port: number, otherPort: number, rate: number, deadline: number): Promise<void> {
-  const corpus = fixtureDatagrams();
+  const captures = fixtureCaptures();
   const pool = await SourcePool.open(256, 20);
   try {
-    await paced(rate, Number.MAX_SAFE_INTEGER, deadline, (i) => {
-      const mutated = i % 2 === 0;
-      if (mutated) counts.mutatedDatagrams++;
-      else counts.randomDatagrams++;
+    await paced(rate, Number.MAX_SAFE_INTEGER, deadline, async (i) => {
       counts.noiseSourcePorts = pool.sources;
-      const datagram = mutated ? mutate(corpus[randomInt(corpus.length)]) : randomBodyDatagram();
-      return pool.send(datagram, i % 10 === 0 ? otherPort : port);
+      const to = i % 10 === 0 ? otherPort : port;
+      const capture = captures[randomInt(captures.length)];
+      switch (i % 4) {
+        case 0:
+        case 2:
+          counts.randomDatagrams++;
+          return pool.send(randomBodyDatagram(), to);
+        case 1:
+          counts.mutatedDatagrams++;
+          return pool.send(mutate(capture[randomInt(capture.length)]), to);
+        default:
+          counts.mutatedDatagrams += capture.length;
+          return pool.sendAll(capture.map((d, n) => (n > 0 && randomInt(2) === 0 ? mutate(d) : d)), to);
+      }
+    });
+  } finally {
+    pool.close();
+  }
+}
+
+const FORGED_BASE = ipv4Number('100.96.0.0');
+const FORGED_KINDS = ['sflow', 'netflow-v5', 'ipfix'] as const;
+
+/** `rate` forged datagrams a second until `deadline`, each from a new source port to a new host of 100.96.0.0/11. */
+export async function forged(counts: AttackCounts, port: number, rate: number, deadline: number): Promise<void> {
+  const pool = await SourcePool.open(16, 1);
+  try {
+    await paced(rate, 2 ** 21, deadline, (i) => {
+      const n = FORGED_BASE + i;
+      const target = `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+      counts.forgedDatagrams++;
+      return pool.send(forgedDatagram(FORGED_KINDS[i % 3], target, i), port);
     });
   } finally {
     pool.close();
@@ -48,9 +80,9 @@ export async function noise(counts: AttackCounts, port: number, otherPort: numbe
 }
 
 const SPRAY_BASE = ipv4Number('100.64.0.0');
-const SPRAY_SIZE = 2 ** 22;
+const SPRAY_SIZE = 2 ** 21;
 
-/** NetFlow v5 records of one small packet each to `hostsPerSecond` distinct 100.64.0.0/10 addresses. */
+/** NetFlow v5 records of one small packet each to `hostsPerSecond` distinct 100.64.0.0/11 addresses. */
 export async function spray(counts: AttackCounts, port: number, hostsPerSecond: number, deadline: number): Promise<void> {
   const source = await SingleSource.open();
   try {

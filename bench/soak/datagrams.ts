@@ -5,19 +5,26 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { frame } from '../../test/support/pcap.js';
 
 const FIXTURES = fileURLToPath(new URL('../../crates/flow/testdata', import.meta.url));
 
-/** Every datagram real exporters sent (softflowd, pmacctd), from the decoders' fixtures. */
-export function fixtureDatagrams(): Buffer[] {
-  const out: Buffer[] = [];
+/**
+ * What real exporters sent (softflowd, pmacctd), from the decoders' fixtures: each capture's
+ * datagrams in the order they were sent (templates before the data that needs them).
+ */
+export function fixtureCaptures(): Buffer[][] {
+  const captures = new Map<string, Buffer[]>();
   for (const dir of ['netflow_v5', 'netflow_v9', 'ipfix', 'sflow']) {
     for (const name of readdirSync(join(FIXTURES, dir)).sort()) {
-      if (name.endsWith('.bin')) out.push(readFileSync(join(FIXTURES, dir, name)));
+      const capture = /^(.*)-\d+\.bin$/.exec(name)?.[1];
+      if (!capture) continue;
+      const key = `${dir}/${capture}`;
+      captures.set(key, [...(captures.get(key) ?? []), readFileSync(join(FIXTURES, dir, name))]);
     }
   }
-  if (out.length === 0) throw new Error(`no fixture datagram (*.bin) under ${FIXTURES}`);
-  return out;
+  if (captures.size === 0) throw new Error(`no fixture datagram (NAME-NN.bin) under ${FIXTURES}`);
+  return [...captures.values()];
 }
 
 /** A copy of `datagram` with 1 to 3 random bits flipped, truncated at a random point one time in eight. */
@@ -166,4 +173,64 @@ export function netflowV5(records: V5Record[], sequence: number): Buffer {
     d.writeUInt8(r.protocol, o + 38);
   });
   return d;
+}
+
+/**
+ * One forged datagram claiming an enormous flood to `target`: an sFlow sample at sampling rate
+ * 4 000 000 000, a NetFlow v5 record of 2^32-1 packets sampled 1 in 16383, or an IPFIX record
+ * (its template in the same datagram) of 2^62 packets and bytes.
+ */
+export function forgedDatagram(kind: 'sflow' | 'netflow-v5' | 'ipfix', target: string, sequence: number): Buffer {
+  if (kind === 'netflow-v5') {
+    const d = netflowV5([{ src: ipv4Number('192.0.2.66'), dst: ipv4Number(target), packets: 2 ** 32 - 1, bytes: 2 ** 32 - 1, srcPort: 1024, dstPort: 80, protocol: 6, tcpFlags: 0x02 }], sequence);
+    d.writeUInt16BE(0x4000 | 0x3fff, 22); // deterministic sampling, 1 in 16383
+    return d;
+  }
+  if (kind === 'ipfix') {
+    const fields: [number, number][] = [[8, 4], [12, 4], [2, 8], [1, 8], [4, 1]];
+    const template = Buffer.alloc(4 + 4 + 4 * fields.length);
+    template.writeUInt16BE(2, 0);
+    template.writeUInt16BE(template.length, 2);
+    template.writeUInt16BE(300, 4);
+    template.writeUInt16BE(fields.length, 6);
+    fields.forEach(([id, length], i) => {
+      template.writeUInt16BE(id, 8 + 4 * i);
+      template.writeUInt16BE(length, 10 + 4 * i);
+    });
+    const data = Buffer.alloc(4 + 25);
+    data.writeUInt16BE(300, 0);
+    data.writeUInt16BE(data.length, 2);
+    data.writeUInt32BE(ipv4Number('192.0.2.66'), 4);
+    data.writeUInt32BE(ipv4Number(target), 8);
+    data.writeBigUInt64BE(2n ** 62n, 12);
+    data.writeBigUInt64BE(2n ** 62n, 20);
+    data.writeUInt8(17, 28);
+    return Buffer.concat([flowHeader(10, 2, 1, 16 + template.length + data.length), template, data]);
+  }
+  const header = frame({ src: '192.0.2.66', dst: target, protocol: 'tcp', srcPort: 1024, dstPort: 80, tcpFlags: 0x02, ipLength: 40, time: 0 });
+  const padded = Buffer.alloc(Math.ceil(header.length / 4) * 4);
+  header.copy(padded);
+  const record = Buffer.alloc(8 + 16);
+  record.writeUInt32BE(1, 0); // raw packet header
+  record.writeUInt32BE(16 + padded.length, 4);
+  record.writeUInt32BE(1, 8); // Ethernet
+  record.writeUInt32BE(header.length + 4, 12); // frame length (with the FCS)
+  record.writeUInt32BE(4, 16); // stripped
+  record.writeUInt32BE(header.length, 20);
+  const sample = Buffer.alloc(8 + 32);
+  sample.writeUInt32BE(1, 0); // flow sample
+  sample.writeUInt32BE(32 + record.length + padded.length, 4);
+  sample.writeUInt32BE(sequence >>> 0, 8);
+  sample.writeUInt32BE(1, 12); // source id: ifIndex 1
+  sample.writeUInt32BE(4_000_000_000, 16); // sampling rate
+  sample.writeUInt32BE(4_000_000_000, 20); // sample pool
+  sample.writeUInt32BE(1, 36); // one record
+  const head = Buffer.alloc(28);
+  head.writeUInt32BE(5, 0);
+  head.writeUInt32BE(1, 4);
+  head.writeUInt32BE(ipv4Number('127.0.0.1'), 8);
+  head.writeUInt32BE(sequence >>> 0, 16);
+  head.writeUInt32BE(Math.floor(process.uptime() * 1000), 20);
+  head.writeUInt32BE(1, 24);
+  return Buffer.concat([head, sample, record, padded]);
 }

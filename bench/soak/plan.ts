@@ -10,8 +10,14 @@ export const REAL_STREAM_NETWORKS = ['198.18.0.0/16', '2001:db8:5eed::/48'];
 /** Flood `k` (0..) goes to 198.19.255.(200+k). */
 export const FLOOD_NETWORK = '198.19.0.0/16';
 export const floodTarget = (k: number) => `198.19.255.${200 + k}`;
-/** The host spray: distinct addresses of 100.64.0.0/10. */
-export const SPRAY_NETWORK = '100.64.0.0/10';
+/** The host spray: distinct addresses of 100.64.0.0/11, each in one record. */
+export const SPRAY_NETWORK = '100.64.0.0/11';
+/** Forged datagrams claiming enormous floods: each to an address of 100.96.0.0/11 of its own. */
+export const FORGED_NETWORK = '100.96.0.0/11';
+/** The hosts of the decoders' fixtures, which the mutated fixture datagrams go to. */
+export const FIXTURE_NETWORK = '198.51.100.0/24';
+/** Hosts no more than one datagram ever reached: a ban of one is a ban on a single datagram's word. */
+export const isSingleDatagramHost = (ip: string) => ip.startsWith('100.') && Number(ip.split('.')[1]) >= 64 && Number(ip.split('.')[1]) < 128;
 /** API bans (forced: outside the monitored networks). */
 export const banAddress = (n: number) => (n < 256 ? `192.0.2.${n}` : `203.0.113.${n - 256}`);
 export const BAN_ADDRESSES = 512;
@@ -42,7 +48,7 @@ export function soakConfig(dir: string, ports: SoakPorts, token: string, notifyS
     state_dir: join(dir, 'state'),
     log_level: 'info',
     sources: { flow: { listen: [`127.0.0.1:${ports.attack}`, `127.0.0.1:${ports.real}`] } },
-    networks: [...REAL_STREAM_NETWORKS, FLOOD_NETWORK, SPRAY_NETWORK],
+    networks: [...REAL_STREAM_NETWORKS, FLOOD_NETWORK, SPRAY_NETWORK, FORGED_NETWORK, FIXTURE_NETWORK],
     counters: { max_hosts: MAX_HOSTS },
     thresholds: { incoming: direction, outgoing: direction },
     ban: { enabled: true, time_seconds: 3600 },

@@ -15,10 +15,10 @@ import { scrapePrometheus } from '../prometheus.js';
 import { parseScenarioArgs } from '../scenario-args.js';
 import { udpSocketDrops } from '../udp-socket.js';
 import { BanLedger, IdleConnections, newApiCounts, readers } from './api-load.js';
-import { exporterFlood, newAttackCounts, noise, spray, templateFlood } from './attacks.js';
+import { exporterFlood, forged, newAttackCounts, noise, spray, templateFlood } from './attacks.js';
 import { SoakDaemon } from './daemon.js';
 import { injectFlood, type FloodCheck } from './flood.js';
-import { floodTarget, soakConfig, THRESHOLD_PPS, FLOOD_PPS, MAX_HOSTS } from './plan.js';
+import { floodTarget, isSingleDatagramHost, soakConfig, THRESHOLD_PPS, FLOOD_PPS, MAX_HOSTS } from './plan.js';
 import { replayRealStream, type ReplayCheck } from './real-stream.js';
 import { mib, percentile, renderChecks, renderFigures, type Check } from './report.js';
 
@@ -28,6 +28,7 @@ const USAGE = 'usage: npm run soak [-- --minutes N] [-- --smoke] [-- --rss-cap-m
 /** How hard each attack pushes; the same in --smoke, which only runs shorter. */
 const LOAD = {
   noisePerSecond: 800,
+  forgedPerSecond: 20,
   sprayHostsPerSecond: 3000,
   templateFlood: { sources: 300, templates: 1024, fields: 512, rate: 2000 },
   exportersPerBurst: 140_000,
@@ -112,6 +113,7 @@ async function main(): Promise<number> {
 
   inBackground('noise', noise(attacks, attackPort, realPort, LOAD.noisePerSecond, end));
   inBackground('spray', spray(attacks, attackPort, LOAD.sprayHostsPerSecond, end));
+  inBackground('forged datagrams', forged(attacks, attackPort, LOAD.forgedPerSecond, end));
   inBackground('API readers', readers(api, apiUrl, () => realHosts, LOAD.apiReaders, LOAD.apiReaderPauseMs, end));
   inBackground('ban ledger', ledger.run(LOAD.banPauseMs, end));
   await idle.fill();
@@ -169,18 +171,19 @@ async function main(): Promise<number> {
 
   // Bans the detector made on its own, of hosts no flood was aimed at: what the attack traffic
   // (random counts, flipped bits) made it believe. The API's bans are of 192.0.2.0/24 and 203.0.113.0/24.
-  const strayBans = notifyCalls(script).filter(
-    (c) => c.action === 'ban' && !c.ip.startsWith('192.0.2.') && !c.ip.startsWith('203.0.113.') && !floods.some((f) => f.target === c.ip),
-  );
+  const autoBans = notifyCalls(script).filter((c) => c.action === 'ban' && !c.ip.startsWith('192.0.2.') && !c.ip.startsWith('203.0.113.'));
+  const strayBans = autoBans.filter((c) => !floods.some((f) => f.target === c.ip));
+  const singleDatagramBans = strayBans.filter((c) => isSingleDatagramHost(c.ip));
   const sum = (name: string) => (typeof metrics === 'string' ? NaN : [...metrics].filter(([k]) => k === name || k.startsWith(`${name}{`)).reduce((a, [, v]) => a + v, 0));
   const exact = replays.filter((r) => r.wrong.length === 0).length;
   const floodTimes = floods.map((f) => (f.banSeconds === null ? 'none' : `${f.banSeconds.toFixed(2)} s`)).join(', ');
   const figures: [string, string][] = [
     ['date (UTC)', new Date(t0).toISOString()],
     ['duration', `${((Date.now() - t0) / 60_000).toFixed(1)} min, 3 daemon runs (2 kill -9)`],
-    ['kill -9 then API answering again', daemon.starts.slice(1).map((s) => `${(s.readyMs / 1000).toFixed(1)} s`).join(', ')],
+    ['start after a kill -9 until the API answers', daemon.starts.slice(1).map((s) => `${(s.readyMs / 1000).toFixed(1)} s`).join(', ')],
     ['random-bodied datagrams (v5/v9/IPFIX/sFlow headers)', `${attacks.randomDatagrams}`],
     ['mutated real datagrams (1-3 bit flips, some truncated)', `${attacks.mutatedDatagrams}`],
+    ['forged datagrams (sFlow rate 4e9, v5 2^32-1 packets 1:16383, IPFIX 2^62), a host each', `${attacks.forgedDatagrams}`],
     ['source ports of the random and mutated datagrams', `${attacks.noiseSourcePorts}`],
     ['template flood: sources / templates / fields each', `${attacks.templateSources} / ${attacks.templates} / ${LOAD.templateFlood.fields} (${attacks.templateDatagrams} datagrams)`],
     ['exporter flood: distinct 127.0.0.0/8 sources', `${attacks.spoofedExporters}`],
@@ -198,7 +201,7 @@ async function main(): Promise<number> {
     ['at the end: hosts, host evictions', typeof metrics === 'string' ? metrics : `${sum('floodwatch_hosts')}, ${sum('floodwatch_host_evictions_total')}`],
     ['at the end: exporter drops (all reasons), exporters listed', typeof metrics === 'string' ? metrics : `${sum('floodwatch_exporter_dropped_total')}, ${sum('floodwatch_exporter_info')}`],
     ['SIGTERM to exit', `${stopSeconds.toFixed(1)} s`],
-    ['log: warnings / errors (top messages)', `${[...daemon.warnings.values()].reduce((a, b) => a + b, 0)} / ${[...daemon.errors.values()].reduce((a, b) => a + b, 0)} ${[...daemon.errors, ...daemon.warnings].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([msg, n]) => `${n}x "${msg.slice(0, 50)}…"`).join(', ')}`],
+    ['log: warnings / errors (top messages)', `${[...daemon.warnings.values()].reduce((a, b) => a + b, 0)} / ${[...daemon.errors.values()].reduce((a, b) => a + b, 0)} ${[...daemon.errors, ...daemon.warnings].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([msg, n]) => `${n}x "${msg.length > 50 ? `${msg.slice(0, 50)}…` : msg}"`).join(', ')}`],
   ];
 
   const checks: Check[] = [
@@ -212,6 +215,11 @@ async function main(): Promise<number> {
         },
     { name: 'real stream totals exact on each run', ok: replays.length > 0 && exact === replays.length, found: `${exact}/${replays.length} replays${replays.flatMap((r) => r.wrong.slice(0, 2).map((w) => `; run ${r.run + 1}: ${w}`)).slice(0, 3).join('')}${replays.some((r) => r.kernelDrops > 0) ? ' (the kernel dropped datagrams on the port meanwhile)' : ''}` },
     { name: `flood banned within ${LOAD.banBoundSeconds} s`, ok: floods.length > 0 && floods.every((f) => f.banSeconds !== null && f.banSeconds <= LOAD.banBoundSeconds), found: floodTimes },
+    {
+      name: 'no ban on a single datagram (spray and forged hosts)',
+      ok: singleDatagramBans.length === 0,
+      found: `${singleDatagramBans.length}${singleDatagramBans.slice(0, 3).map((c) => `; ${c.ip} at ${c.pps} pps`).join('')}`,
+    },
     { name: 'the daemon ran until killed', ok: daemon.unexpectedExits.length === 0, found: daemon.unexpectedExits.length === 0 ? 'no other exit' : daemon.unexpectedExits.map((e) => e.how).join(', ') },
     { name: 'no API answer 5xx', ok: api.byClass['5xx'] === 0, found: `${api.byClass['5xx']}${api.serverErrors.slice(0, 2).map((e) => `; ${e}`).join('')}` },
     { name: 'the soak itself ran as planned', ok: harnessErrors.length === 0, found: harnessErrors.length === 0 ? 'yes' : harnessErrors.slice(0, 3).join('; ') },

@@ -68,6 +68,12 @@ export class SourcePool {
     return send(this.#sockets[randomInt(this.#sockets.length)], datagram, port);
   }
 
+  /** Sends `datagrams` in order from one of the pool's sources, as one exporter would. */
+  async sendAll(datagrams: Buffer[], port: number): Promise<void> {
+    const socket = this.#sockets[randomInt(this.#sockets.length)];
+    for (const d of datagrams) await send(socket, d, port);
+  }
+
   close(): void {
     for (const s of this.#sockets.splice(0)) retire(s);
   }
