@@ -1,5 +1,7 @@
 //! Ethernet II framing and the link-layer encapsulations above it: 802.1Q/802.1ad VLAN tags,
-//! MPLS and PPPoE, down to the IP packet.
+//! MPLS and PPPoE, down to the IP packet. A frame may be nested in another one (Ethernet
+//! carried over MPLS): `depth` counts how deep, so that a crafted frame cannot recurse
+//! without end.
 
 use crate::bytes::{array, be16};
 use crate::ip::IpVersion;
@@ -27,7 +29,53 @@ pub(crate) struct Link<'a> {
     pub packet: &'a [u8],
 }
 
+/// Frames nested deeper than this (Ethernet in MPLS in Ethernet...) are refused as malformed.
+pub(crate) const MAX_NESTED_FRAMES: usize = 4;
+
 pub(crate) fn parse_frame(frame: &[u8]) -> Result<Link<'_>, ParseError> {
+    parse_nested_frame(frame, 0)
+}
+
+/// A frame that `depth` frames carry, one inside the other.
+pub(crate) fn parse_nested_frame(frame: &[u8], depth: usize) -> Result<Link<'_>, ParseError> {
+    let (vlan, ethertype, payload) = untagged(frame)?;
+    let (version, packet) = nested_ip_in(ethertype, payload, depth)?;
+    Ok(Link {
+        vlan,
+        version,
+        packet,
+    })
+}
+
+/// The EtherType after any VLAN tags, and the payload it labels, if the frame holds them.
+pub(crate) fn payload(frame: &[u8]) -> Option<(u16, &[u8])> {
+    let (_, ethertype, payload) = untagged(frame).ok()?;
+    Some((ethertype, payload))
+}
+
+/// Whether this parser reads on past `ethertype` (an IP packet or an encapsulation of one).
+pub(crate) fn leads_to_ip(ethertype: u16) -> bool {
+    matches!(
+        ethertype,
+        ETHERTYPE_IPV4
+            | ETHERTYPE_IPV6
+            | ETHERTYPE_MPLS_UNICAST
+            | ETHERTYPE_MPLS_MULTICAST
+            | ETHERTYPE_PPPOE_SESSION
+    )
+}
+
+/// The IP version a packet labelled `ethertype` is of, if it is an IP packet.
+pub(crate) fn ip_version(ethertype: u16) -> Option<IpVersion> {
+    match ethertype {
+        ETHERTYPE_IPV4 => Some(IpVersion::V4),
+        ETHERTYPE_IPV6 => Some(IpVersion::V6),
+        _ => None,
+    }
+}
+
+/// The outermost non-zero VLAN id, the EtherType after the tags and the payload after it.
+fn untagged(frame: &[u8]) -> Result<(Option<u16>, u16, &[u8]), ParseError> {
     let mut ethertype = be16(frame, ETHERTYPE_AT).ok_or(ParseError::Truncated)?;
     let mut at = HEADER_LEN;
     let mut vlan = None;
@@ -45,21 +93,24 @@ pub(crate) fn parse_frame(frame: &[u8]) -> Result<Link<'_>, ParseError> {
         at += VLAN_TAG_LEN;
     }
     let payload = frame.get(at..).ok_or(ParseError::Truncated)?;
-    let (version, packet) = ip_in(ethertype, payload)?;
-    Ok(Link {
-        vlan,
-        version,
-        packet,
-    })
+    Ok((vlan, ethertype, payload))
 }
 
 /// The IP packet in `payload`, which the header before it labelled with `ethertype`
 /// (VLAN tags excluded: they only occur in a frame).
 pub(crate) fn ip_in(ethertype: u16, payload: &[u8]) -> Result<(IpVersion, &[u8]), ParseError> {
+    nested_ip_in(ethertype, payload, 0)
+}
+
+fn nested_ip_in(
+    ethertype: u16,
+    payload: &[u8],
+    depth: usize,
+) -> Result<(IpVersion, &[u8]), ParseError> {
     match ethertype {
         ETHERTYPE_IPV4 => Ok((IpVersion::V4, payload)),
         ETHERTYPE_IPV6 => Ok((IpVersion::V6, payload)),
-        ETHERTYPE_MPLS_UNICAST | ETHERTYPE_MPLS_MULTICAST => mpls::ip_in(payload),
+        ETHERTYPE_MPLS_UNICAST | ETHERTYPE_MPLS_MULTICAST => mpls::ip_in(payload, depth),
         ETHERTYPE_PPPOE_SESSION => pppoe::ip_in(payload),
         _ => Err(ParseError::NotIp),
     }

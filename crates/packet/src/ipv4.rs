@@ -47,3 +47,24 @@ pub(crate) fn parse(packet: &[u8]) -> Result<IpPacket<'_>, ParseError> {
         payload,
     })
 }
+
+/// Whether `packet` starts with a whole IPv4 header whose checksum is right (RFC 1071: the
+/// ones' complement sum of the header, checksum included, is all ones).
+pub(crate) fn checksum_is_valid(packet: &[u8]) -> bool {
+    let Some(&first) = packet.first() else {
+        return false;
+    };
+    let header_len = usize::from(first & 0x0f) * 4;
+    if first >> 4 != 4 || header_len < MIN_HEADER_LEN {
+        return false;
+    }
+    let Some(header) = packet.get(..header_len) else {
+        return false;
+    };
+    let sum: u32 = header
+        .chunks_exact(2)
+        .map(|word| u32::from(u16::from_be_bytes([word[0], word[1]])))
+        .sum();
+    let folded = (sum & 0xffff) + (sum >> 16);
+    (folded & 0xffff) + (folded >> 16) == 0xffff
+}

@@ -10,6 +10,7 @@ mod ipv6;
 mod mpls;
 mod parse;
 mod pppoe;
+mod pseudowire;
 mod record;
 mod transport;
 mod tunnel;

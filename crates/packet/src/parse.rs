@@ -8,7 +8,11 @@
 //!   for non-first fragments, and for whatever the capture cut off.
 //! - `ip_length`: from the IP header (IPv6: payload length + 40) even when the capture is
 //!   shorter; from the captured size when the header says 0 (TSO, GSO, BIG TCP).
-//! - `vlan`: the outermost VLAN id of the frame itself, not of a tunnelled frame.
+//! - `vlan`: the outermost VLAN id of the frame itself, not of a tunnelled frame (nor of the
+//!   customer's frame an Ethernet pseudowire carries).
+//!
+//! After an MPLS label stack comes IPv4, IPv6, or an Ethernet frame with or without a
+//! pseudowire control word (Ethernet over MPLS, VPLS, EVPN): see `mpls` and `pseudowire`.
 //!
 //! Everything reads through bounds checks and nothing allocates: a packet that ends early
 //! or lies about its lengths gives an error, never a panic.
@@ -29,7 +33,8 @@ pub enum ParseError {
     /// The frame carries no IP packet (ARP, LLDP, PPP control, an unknown EtherType...).
     NotIp,
     /// A header contradicts itself: wrong version, a length shorter than the header,
-    /// an extension header running past the packet, too long a header chain.
+    /// an extension header running past the packet, too long a header chain, Ethernet
+    /// frames nested too deep in MPLS.
     BadHeader,
 }
 
@@ -53,8 +58,8 @@ pub struct ParseOptions {
     pub decapsulate: bool,
 }
 
-/// Parses an Ethernet frame (with any 802.1Q/QinQ tags, MPLS or PPPoE) down to its IP
-/// packet and transport header. Tunnels are not entered: see [`parse_ethernet_with`].
+/// Parses an Ethernet frame (with any 802.1Q/QinQ tags, MPLS, Ethernet over MPLS or PPPoE)
+/// down to its IP packet and transport header. Tunnels are not entered: see [`parse_ethernet_with`].
 pub fn parse_ethernet(frame: &[u8]) -> Result<PacketInfo, ParseError> {
     parse_ethernet_with(frame, &ParseOptions::default())
 }

@@ -293,6 +293,67 @@ pub fn all() -> Vec<Vector> {
             inner: None,
         },
         Vector {
+            name: "eompls_control_word_ipv4_udp",
+            frame: hex(concat!(
+                "001b213a4c5e3cfdfea1b2c38847",             // ethernet
+                "03e85140",                                 // mpls label 16005
+                "00000000",                                 // pseudowire control word
+                "00505601aa0100505601aa020800",             // customer's ethernet
+                "4500003012344000401114840a0100010a020002", // ipv4
+                "9c400035001c0000",                         // udp
+                "0000000000000000000000000000000000000000", // payload
+            )),
+            outer: Ok(udp("10.1.0.1", 40000, "10.2.0.2", 53, 48)),
+            inner: None,
+        },
+        Vector {
+            name: "eompls_no_control_word_ipv4_udp",
+            frame: hex(concat!(
+                "001b213a4c5e3cfdfea1b2c38847",             // ethernet
+                "03e85140",                                 // mpls label 16005
+                "00505601aa0100505601aa020800",             // customer's ethernet, MAC 0...
+                "4500003012344000401114840a0100010a020002", // ipv4
+                "9c400035001c0000",                         // udp
+                "0000000000000000000000000000000000000000", // payload
+            )),
+            outer: Ok(udp("10.1.0.1", 40000, "10.2.0.2", 53, 48)),
+            inner: None,
+        },
+        Vector {
+            name: "vpls_vlan_two_labels_control_word_vlan_ipv4_tcp",
+            frame: hex(concat!(
+                "001b213a4c5e3cfdfea1b2c38100",             // ethernet
+                "012c8847",                                 // vlan 300
+                "03e84040",                                 // mpls label 16004
+                "49311140",                                 // mpls label 299793
+                "0000002a",                                 // control word, sequence 42
+                "0c42a10000010c42a10000028100",             // customer's ethernet
+                "00c80800",                                 // customer's vlan 200
+                "4500002804d240004006cf65c6336414cb007150", // ipv4
+                "c35001bb00000001000000005002ffff00000000", // tcp
+            )),
+            outer: Ok(vlan(
+                300,
+                tcp("198.51.100.20", 50000, "203.0.113.80", 443, TCP_SYN, 40),
+            )),
+            inner: None,
+        },
+        Vector {
+            name: "evpn_control_word_ipv6_udp",
+            frame: hex(concat!(
+                "001b213a4c5e3cfdfea1b2c38847", // ethernet
+                "05dc2140",                     // mpls label 24002
+                "00000001",                     // control word, sequence 1
+                "6c3b6b0000016c3b6b00000286dd", // customer's ethernet
+                "600000000020114020010db8000a0000000000000000000120010db8000b000000", // ipv6
+                "00000000000053",
+                "a028003500200000",                                 // udp
+                "000000000000000000000000000000000000000000000000", // payload
+            )),
+            outer: Ok(udp("2001:db8:a::1", 41000, "2001:db8:b::53", 53, 72)),
+            inner: None,
+        },
+        Vector {
             name: "pppoe_ipv4_tcp",
             frame: hex(concat!(
                 "001b213a4c5e3cfdfea1b2c38864",             // ethernet
