@@ -108,3 +108,37 @@ fn asa_nsel_initiator_and_responder_counts() {
     let stats = decoder.exporter(&exporter()).unwrap();
     assert_eq!((stats.records, stats.dropped_total()), (4, 0));
 }
+
+/// Sampling set per interface by an options template scoped to the interface (NetFlow v9
+/// scope type 2, IPFIX ingressInterface), several rates in one exporter: each flow takes the
+/// rate of the interface it came in on.
+#[test]
+fn sampling_rates_per_interface() {
+    let flow_fields = [(8, 4), (12, 4), (10, 4), (2, 4), (1, 4)];
+    let flow = |dst: u8, if_index: u64| [vec![192, 0, 2, 1, 198, 51, 100, dst], be(&[(if_index, 4), (1, 4), (1500, 4)])].concat();
+    // v9: options template 256, scope Interface (2) of 4 bytes, option SAMPLING_INTERVAL (34).
+    let options = be(&[(256, 2), (4, 2), (4, 2), (2, 2), (4, 2), (34, 2), (4, 2)]);
+    let rates = be(&[(3, 4), (100, 4), (7, 4), (1000, 4)]);
+    let mut decoder = decoder();
+    let mut sink = Collect::default();
+    let packet = v9_packet(
+        0,
+        5,
+        &[set(1, &options), set(256, &rates), set(0, &template_record(300, &flow_fields)), set(300, &[flow(1, 3), flow(2, 7)].concat())],
+    );
+    decoder.decode(exporter(), 0, &packet, &mut sink).unwrap();
+    let rate_of = |dst: &str| sink.records.iter().find(|r| r.dst.to_string() == dst).unwrap().sampling_rate;
+    assert_eq!((rate_of("198.51.100.1"), rate_of("198.51.100.2")), (100, 1000));
+
+    // IPFIX: options template 257 scoped by ingressInterface (10), samplingInterval (34).
+    let options = be(&[(257, 2), (2, 2), (1, 2), (10, 2), (4, 2), (34, 2), (4, 2)]);
+    let mut sink = Collect::default();
+    let message = ipfix_message(
+        1,
+        &[set(3, &options), set(257, &rates), set(2, &template_record(300, &flow_fields)), set(300, &[flow(3, 7), flow(4, 3), flow(5, 9)].concat())],
+    );
+    decoder.decode(exporter(), 0, &message, &mut sink).unwrap();
+    let rate_of = |dst: &str| sink.records.iter().find(|r| r.dst.to_string() == dst).unwrap().sampling_rate;
+    assert_eq!((rate_of("198.51.100.3"), rate_of("198.51.100.4")), (1000, 100));
+    assert_eq!(rate_of("198.51.100.5"), 1000, "an interface without its own rate takes the last one announced");
+}

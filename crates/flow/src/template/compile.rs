@@ -99,8 +99,13 @@ pub(crate) fn compile(
     })
 }
 
+/// NetFlow v9 options scope type 2: the interface (ifIndex) the options apply to.
+const V9_SCOPE_INTERFACE: u16 = 2;
+
 fn kind_of(spec: &FieldSpec) -> FieldKind {
-    if spec.v9_scope || spec.len == 0 {
+    if spec.v9_scope && spec.id == V9_SCOPE_INTERFACE && (1..=8).contains(&spec.len) {
+        FieldKind::Interface
+    } else if spec.v9_scope || spec.len == 0 {
         FieldKind::Skip
     } else if spec.enterprise == REVERSE_ENTERPRISE {
         FieldKind::reverse_of(spec.id, spec.len)
@@ -167,7 +172,7 @@ mod tests {
     #[test]
     fn fixed_plan_lists_known_fields_at_their_offsets() {
         let t = compile(
-            &[spec(8, 4), spec(10, 4), spec(12, 4), spec(1, 8)],
+            &[spec(8, 4), spec(14, 4), spec(12, 4), spec(1, 8)],
             false,
             b"x",
             64,
@@ -190,7 +195,7 @@ mod tests {
     #[test]
     fn variable_plan_merges_fixed_skips_and_keeps_variable_ones() {
         let specs = [
-            spec(10, 4),
+            spec(16, 4),
             spec(14, 4),
             spec(82, VARIABLE_LENGTH),
             spec(8, 4),

@@ -100,14 +100,18 @@ fn finish_record<S: RecordSink>(
     let own_rate = values.own_sampling_rate();
     if template.options {
         if let Some(rate) = own_rate {
-            if let Some(sampler) = values.sampler() {
-                sampling.set_sampler(sampler, rate);
+            match (values.sampler(), values.interface()) {
+                (Some(sampler), _) => sampling.set_sampler(sampler, rate),
+                (None, Some(if_index)) => sampling.set_interface(if_index, rate),
+                (None, None) => {}
             }
             sampling.rate = rate;
             stats.sampling_rate = rate;
         }
         return;
     }
+    // The record's own rate, else its sampler's, else its ingress interface's, else the
+    // domain's last.
     let rate = match own_rate {
         Some(rate) => {
             sampling.rate = rate;
@@ -116,6 +120,7 @@ fn finish_record<S: RecordSink>(
         None => values
             .sampler()
             .and_then(|key| sampling.sampler_rate(key))
+            .or_else(|| values.interface().and_then(|i| sampling.interface_rate(i)))
             .unwrap_or(sampling.rate),
     };
     if rate != 0 {

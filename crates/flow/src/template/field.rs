@@ -45,6 +45,9 @@ pub(crate) enum FieldKind {
     SamplingSize,
     SamplingPopulation,
     Section(Link),
+    /// The interface a record's packets came in on (ingressInterface, NetFlow v9 INPUT_SNMP or
+    /// an options template's Interface scope): sampling may be set per interface.
+    Interface,
     /// Wireless station (client) address, with the direction the flow took.
     StationIpv4,
     FlowDirection,
@@ -105,6 +108,7 @@ impl FieldKind {
             310 => SamplingPopulation,
             104 | 315 => Section(Link::Ethernet),
             313 => Section(Link::Ip),
+            10 => Interface,
             366 => StationIpv4,
             61 => FlowDirection,
             // NSEL responder bytes and packets (initiator ones are 231 and 298 above).

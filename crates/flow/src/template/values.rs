@@ -52,6 +52,7 @@ pub(crate) struct RecordValues<'a> {
     sampling_size: u64,
     sampling_population: u64,
     sampler: Option<SamplerKey>,
+    interface: Option<u64>,
     section: Option<(Link, &'a [u8])>,
 }
 
@@ -66,6 +67,7 @@ impl<'a> RecordValues<'a> {
             DstIpv4 => self.dst4 = ipv4(b),
             SrcIpv6 => self.src6 = ipv6(b),
             DstIpv6 => self.dst6 = ipv6(b),
+            Interface => self.interface = Some(be_uint(b)),
             StationIpv4 => self.station = ipv4(b),
             FlowDirection => self.direction = Some(be_uint(b) as u8),
             ReverseOctets(preference) => {
@@ -157,6 +159,10 @@ impl<'a> RecordValues<'a> {
 
     pub fn sampler(&self) -> Option<SamplerKey> {
         self.sampler
+    }
+
+    pub fn interface(&self) -> Option<u64> {
+        self.interface
     }
 
     /// The flow (or sampled packet) the record describes; `None` when it has neither both
