@@ -8,7 +8,7 @@ use crate::bytes::{be_u16, be_u32};
 use crate::exporter::Outcome;
 use crate::exporter_table::{Evictions, ExporterSummary, ExporterTable};
 use crate::plausible::PlausibleSink;
-use crate::template::{Context, Scratch};
+use crate::template::{exporter_key, Context, FlowTotals, Scratch};
 use crate::{ipfix, netflow_v5, netflow_v9, sflow, DropReason, ExporterStats, Format};
 
 /// When templates exceed their budget, evict down to this much below it (a share of the
@@ -81,6 +81,7 @@ pub struct Decoder {
     exporters: ExporterTable,
     held_bytes: usize,
     scratch: Scratch,
+    flow_totals: FlowTotals,
 }
 
 impl Decoder {
@@ -90,6 +91,7 @@ impl Decoder {
             config,
             held_bytes: 0,
             scratch: Scratch::default(),
+            flow_totals: FlowTotals::default(),
         }
     }
 
@@ -131,6 +133,8 @@ impl Decoder {
                     now_ms,
                     held_elsewhere: self.held_bytes.saturating_sub(held_before),
                     scratch: &mut self.scratch,
+                    flow_totals: &mut self.flow_totals,
+                    exporter: exporter_key(exporter),
                 };
                 let outcome = if format == Format::NetflowV9 {
                     netflow_v9::decode(datagram, state, &mut ctx, &mut sink)

@@ -25,10 +25,14 @@ pub enum DropReason {
     /// A data record with neither a source and destination address (of one family, set when
     /// a template carries both) nor a packet section that parses (counted per record).
     NoAddress,
+    /// A record whose packet section (sFlow raw packet header, IPFIX dataLinkFrameSection or
+    /// ipHeaderPacketSection, NetFlow v9 LAYER2_PACKET_SECTION_DATA) does not parse to an IP
+    /// header, and that has no addresses to fall back on (counted per record).
+    UnparsedPacketSection,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
 
     pub const ALL: [DropReason; DropReason::COUNT] = [
         DropReason::Truncated,
@@ -41,6 +45,7 @@ impl DropReason {
         DropReason::ImplausibleSamplingRate,
         DropReason::ImplausibleCounts,
         DropReason::NoAddress,
+        DropReason::UnparsedPacketSection,
     ];
 
     /// snake_case, for metric labels.
@@ -56,6 +61,7 @@ impl DropReason {
             DropReason::ImplausibleSamplingRate => "implausible_sampling_rate",
             DropReason::ImplausibleCounts => "implausible_counts",
             DropReason::NoAddress => "no_address",
+            DropReason::UnparsedPacketSection => "unparsed_packet_section",
         }
     }
 

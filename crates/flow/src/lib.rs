@@ -22,6 +22,8 @@ mod sflow;
 mod template;
 
 #[cfg(test)]
+mod packet_section_tests;
+#[cfg(test)]
 mod robustness_tests;
 #[cfg(test)]
 mod test_support;

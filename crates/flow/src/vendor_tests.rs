@@ -142,3 +142,27 @@ fn sampling_rates_per_interface() {
     assert_eq!((rate_of("198.51.100.3"), rate_of("198.51.100.4")), (1000, 100));
     assert_eq!(rate_of("198.51.100.5"), 1000, "an interface without its own rate takes the last one announced");
 }
+
+/// Exporters that count totals since the flow began (octetTotalCount 85, packetTotalCount 86)
+/// report a long flow again at each active timeout: only the growth counts.
+#[test]
+fn total_counters_of_a_flow_reported_twice_count_once() {
+    let fields = [(8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (86, 8), (85, 8)];
+    let report = |packets: u64, octets: u64| [vec![192, 0, 2, 1, 198, 51, 100, 60], be(&[(40000, 2), (443, 2), (6, 1), (packets, 8), (octets, 8)])].concat();
+    let mut decoder = decoder();
+    let mut sink = Collect::default();
+    let first = v9_packet(0, 2, &[set(0, &template_record(300, &fields)), set(300, &report(1000, 1_500_000))]);
+    decoder.decode(exporter(), 0, &first, &mut sink).unwrap();
+    let second = v9_packet(0, 1, &[set(300, &report(2500, 3_600_000))]);
+    decoder.decode(exporter(), 60_000, &second, &mut sink).unwrap();
+    assert_eq!(totals(&sink.records, "198.51.100.60"), (2500, 3_600_000));
+    // postOctetDeltaCount / postPacketDeltaCount alone are deltas.
+    let post = [(8, 4), (12, 4), (4, 1), (24, 4), (23, 4)];
+    let record = [vec![192, 0, 2, 1, 198, 51, 100, 61], be(&[(17, 1), (7, 4), (700, 4)])].concat();
+    let mut sink = Collect::default();
+    for at in [0, 1000] {
+        let packet = v9_packet(1, 2, &[set(0, &template_record(301, &post)), set(301, &record)]);
+        decoder.decode(exporter(), at, &packet, &mut sink).unwrap();
+    }
+    assert_eq!(totals(&sink.records, "198.51.100.61"), (14, 1400));
+}

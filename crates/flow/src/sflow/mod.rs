@@ -80,6 +80,8 @@ struct SampledPacket<'a> {
     /// The record, and the header it was made from with the frame length.
     from_header: Option<RawHeader<'a>>,
     from_ip_record: Option<FlowRecord>,
+    /// A raw packet header came that does not parse (or of a protocol not parsed).
+    unparsed_header: bool,
 }
 
 fn flow_sample<S: RecordSink>(
@@ -103,7 +105,10 @@ fn flow_sample<S: RecordSink>(
         let len = c.u32()? as usize;
         let mut body = Cursor::new(c.bytes(len)?);
         match format {
-            RAW_PACKET_HEADER => packet.from_header = raw_packet_header(&mut body, rate)?,
+            RAW_PACKET_HEADER => {
+                packet.from_header = raw_packet_header(&mut body, rate)?;
+                packet.unparsed_header = packet.from_header.is_none();
+            }
             SAMPLED_IPV4 => packet.from_ip_record = Some(sampled_ip(&mut body, false, rate)?),
             SAMPLED_IPV6 => packet.from_ip_record = Some(sampled_ip(&mut body, true, rate)?),
             _ => {}
@@ -118,7 +123,12 @@ fn flow_sample<S: RecordSink>(
             sink.record(&record);
             outcome.records += 1;
         }
-        (None, None) => stats.skipped_records += 1,
+        (None, None) => {
+            stats.skipped_records += 1;
+            if packet.unparsed_header {
+                stats.count_drop(DropReason::UnparsedPacketSection);
+            }
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ use floodwatch_packet::RecordSink;
 
 use super::compile::Template;
 use super::sampling::DomainSampling;
+use super::totals::FlowTotals;
 use super::values::RecordValues;
 use super::VARIABLE_LENGTH;
 use crate::{DropReason, ExporterStats};
@@ -17,6 +18,14 @@ pub(crate) struct DataSetResult {
     pub error: Option<DropReason>,
 }
 
+/// Where a data set's flows come from, for records that count totals.
+pub(crate) struct FlowScope<'a> {
+    pub totals: &'a mut FlowTotals,
+    pub exporter: u64,
+    pub domain: u32,
+    pub now_ms: u64,
+}
+
 /// Decodes every record of `body` (a data set without its header); trailing bytes shorter
 /// than a record are padding.
 pub(crate) fn decode_data_set<S: RecordSink>(
@@ -24,6 +33,7 @@ pub(crate) fn decode_data_set<S: RecordSink>(
     template: &Template,
     sampling: &mut DomainSampling,
     stats: &mut ExporterStats,
+    scope: &mut FlowScope<'_>,
     sink: &mut S,
 ) -> DataSetResult {
     let mut result = DataSetResult::default();
@@ -42,7 +52,7 @@ pub(crate) fn decode_data_set<S: RecordSink>(
                     break;
                 }
             }
-            finish_record(&values, template, sampling, stats, sink, &mut result);
+            finish_record(&values, template, sampling, stats, scope, sink, &mut result);
         }
     } else {
         for record in body.chunks_exact(template.min_len) {
@@ -53,7 +63,7 @@ pub(crate) fn decode_data_set<S: RecordSink>(
                     values.set(op.kind, b);
                 }
             }
-            finish_record(&values, template, sampling, stats, sink, &mut result);
+            finish_record(&values, template, sampling, stats, scope, sink, &mut result);
         }
     }
     result
@@ -93,6 +103,7 @@ fn finish_record<S: RecordSink>(
     template: &Template,
     sampling: &mut DomainSampling,
     stats: &mut ExporterStats,
+    scope: &mut FlowScope<'_>,
     sink: &mut S,
     result: &mut DataSetResult,
 ) {
@@ -127,7 +138,11 @@ fn finish_record<S: RecordSink>(
         stats.sampling_rate = rate;
     }
     match values.flow(rate.max(1)) {
-        Some(record) => {
+        Some(mut record) => {
+            let totals = values.total_counters();
+            if totals.any() && !scope.totals.to_delta(scope.exporter, scope.domain, &mut record, totals, scope.now_ms) {
+                return;
+            }
             match values.packet_header() {
                 Some(header) if record.duration_ms == 0 && record.packets == 1 => sink.packet(&record, &header),
                 _ => sink.record(&record),
@@ -140,7 +155,10 @@ fn finish_record<S: RecordSink>(
         }
         None => {
             stats.skipped_records += 1;
-            stats.count_drop(DropReason::NoAddress);
+            stats.count_drop(match values.packet_header() {
+                Some(_) => DropReason::UnparsedPacketSection,
+                None => DropReason::NoAddress,
+            });
         }
     }
 }

@@ -4,7 +4,8 @@
 use floodwatch_packet::RecordSink;
 
 use super::compile::{compile, FieldSpec};
-use super::data_set::decode_data_set;
+use super::data_set::{decode_data_set, FlowScope};
+use super::totals::FlowTotals;
 use super::held::HeldQueue;
 use super::store::TemplateStore;
 use crate::bytes::be_u16;
@@ -56,6 +57,9 @@ pub(crate) struct Context<'a> {
     /// Bytes of held data sets of other exporters, for the decoder-wide cap.
     pub held_elsewhere: usize,
     pub scratch: &'a mut Scratch,
+    /// What was reported of flows counted in totals, and this exporter's part of their keys.
+    pub flow_totals: &'a mut FlowTotals,
+    pub exporter: u64,
 }
 
 /// Buffers reused from one datagram to the next.
@@ -221,7 +225,13 @@ impl<S: RecordSink> SetLoop<'_, '_, S> {
         let Some((template, sampling)) = self.store.for_data(self.domain, id, self.ctx.now_ms) else {
             return false;
         };
-        let result = decode_data_set(body, template, sampling, self.stats, self.sink);
+        let mut scope = FlowScope {
+            totals: &mut *self.ctx.flow_totals,
+            exporter: self.ctx.exporter,
+            domain: self.domain,
+            now_ms: self.ctx.now_ms,
+        };
+        let result = decode_data_set(body, template, sampling, self.stats, &mut scope, self.sink);
         self.walked += result.walked;
         self.outcome.records += result.emitted;
         if let Some(reason) = result.error {
@@ -273,10 +283,16 @@ impl<S: RecordSink> SetLoop<'_, '_, S> {
             &mut *self.stats,
             &mut *self.sink,
         );
+        let mut scope = FlowScope {
+            totals: &mut *self.ctx.flow_totals,
+            exporter: self.ctx.exporter,
+            domain,
+            now_ms,
+        };
         let mut records = 0;
         self.held.resolve(self.format, domain, id, |body| {
             if let Some((template, sampling)) = store.for_data(domain, id, now_ms) {
-                let result = decode_data_set(body, template, sampling, stats, sink);
+                let result = decode_data_set(body, template, sampling, stats, &mut scope, sink);
                 records += result.emitted;
                 if let Some(reason) = result.error {
                     stats.count_drop(reason);

@@ -10,6 +10,7 @@ mod held;
 mod message;
 mod sampling;
 mod store;
+mod totals;
 mod values;
 
 pub(crate) use compile::FieldSpec;
@@ -18,6 +19,7 @@ pub(crate) use message::{
     decode_sets, Context, MessageHeader, Scratch, TemplateRecord, TemplateSyntax,
 };
 pub(crate) use store::{Recency, TemplateKey, TemplateStore};
+pub(crate) use totals::{exporter_key, FlowTotals};
 
 /// Field length that announces a variable-length field (RFC 7011 section 7).
 pub(crate) const VARIABLE_LENGTH: u16 = 0xFFFF;

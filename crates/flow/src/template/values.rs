@@ -7,11 +7,14 @@ use floodwatch_packet::FlowRecord;
 
 use super::field::FieldKind;
 use super::sampling::SamplerKey;
+use super::totals::TotalCounters;
 use crate::bytes::be_uint;
 use crate::packet_section::{self, Link};
 
 const NTP_TO_UNIX_SECONDS: u64 = 2_208_988_800;
 const IPFIX_MORE_FRAGMENTS: u64 = 0x20;
+/// The preference of octetTotalCount / packetTotalCount (field.rs).
+const TOTAL_PREFERENCE: u8 = 3;
 
 #[derive(Default)]
 pub(crate) struct RecordValues<'a> {
@@ -159,6 +162,15 @@ impl<'a> RecordValues<'a> {
 
     pub fn sampler(&self) -> Option<SamplerKey> {
         self.sampler
+    }
+
+    /// Which counters count since the flow began (octetTotalCount, packetTotalCount) rather
+    /// than since its last report.
+    pub fn total_counters(&self) -> TotalCounters {
+        TotalCounters {
+            packets: self.packets_preference == TOTAL_PREFERENCE,
+            octets: self.octets_preference == TOTAL_PREFERENCE,
+        }
     }
 
     pub fn interface(&self) -> Option<u64> {
