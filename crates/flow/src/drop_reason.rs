@@ -23,7 +23,7 @@ pub enum DropReason {
     /// bytes than its packets can hold (counted per record).
     ImplausibleCounts,
     /// A data record with neither a source and destination address (of one family, set when
-    /// a template carries both) nor a packet section that parses (counted per record).
+    /// a template carries both) nor a packet section (counted per record).
     NoAddress,
     /// A record whose packet section (sFlow raw packet header, IPFIX dataLinkFrameSection or
     /// ipHeaderPacketSection, NetFlow v9 LAYER2_PACKET_SECTION_DATA) does not parse to an IP

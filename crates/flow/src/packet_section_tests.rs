@@ -70,9 +70,9 @@ const GARBAGE_AFTER_LABELS: &str = concat!(
 /// The capture ends inside the control word.
 const CONTROL_WORD_CUT: &str = "001b213a4c5e3cfdfea1b2c3884703e851400000";
 
-const UDP_V4: (&str, &str) = ("10.1.0.1", "10.2.0.2");
-const SYN_V4: (&str, &str) = ("198.51.100.20", "203.0.113.80");
-const UDP_V6: (&str, &str) = ("2001:db8:a::1", "2001:db8:b::53");
+const UDP_V4: Hosts = ("10.1.0.1", "10.2.0.2");
+const SYN_V4: Hosts = ("198.51.100.20", "203.0.113.80");
+const UDP_V6: Hosts = ("2001:db8:a::1", "2001:db8:b::53");
 
 fn hex(digits: &str) -> Vec<u8> {
     (0..digits.len())
@@ -81,20 +81,28 @@ fn hex(digits: &str) -> Vec<u8> {
         .collect()
 }
 
+/// Packets and bytes by source and destination host.
+type Totals = BTreeMap<(String, String), (u64, u64)>;
+
 /// Packets and bytes between each pair of hosts, scaled by the sampling rate as the counters
 /// scale them.
-fn per_host_pair(records: &[FlowRecord]) -> BTreeMap<(String, String), (u64, u64)> {
+fn per_host_pair(records: &[FlowRecord]) -> Totals {
     let mut totals = BTreeMap::new();
     for r in records {
         let rate = u64::from(r.sampling_rate);
-        let total = totals.entry((r.src.to_string(), r.dst.to_string())).or_insert((0, 0));
+        let total = totals
+            .entry((r.src.to_string(), r.dst.to_string()))
+            .or_insert((0, 0));
         total.0 += r.packets * rate;
         total.1 += r.bytes * rate;
     }
     totals
 }
 
-fn expected(pairs: &[((&str, &str), (u64, u64))]) -> BTreeMap<(String, String), (u64, u64)> {
+/// Two hosts, source first.
+type Hosts = (&'static str, &'static str);
+
+fn expected(pairs: &[(Hosts, (u64, u64))]) -> Totals {
     pairs
         .iter()
         .map(|&((src, dst), totals)| ((src.to_string(), dst.to_string()), totals))
@@ -102,7 +110,10 @@ fn expected(pairs: &[((&str, &str), (u64, u64))]) -> BTreeMap<(String, String), 
 }
 
 fn unparsed(decoder: &Decoder) -> u64 {
-    decoder.exporter(&exporter()).unwrap().dropped(DropReason::UnparsedPacketSection)
+    decoder
+        .exporter(&exporter())
+        .unwrap()
+        .dropped(DropReason::UnparsedPacketSection)
 }
 
 mod sflow {
@@ -119,25 +130,53 @@ mod sflow {
     }
 
     fn raw_header(protocol: u64, header: &[u8]) -> Vec<u8> {
-        let mut body = be(&[(protocol, 4), (header.len() as u64 + 4, 4), (4, 4), (header.len() as u64, 4)]);
+        let mut body = be(&[
+            (protocol, 4),
+            (header.len() as u64 + 4, 4),
+            (4, 4),
+            (header.len() as u64, 4),
+        ]);
         body.extend_from_slice(header);
         body.resize(body.len().div_ceil(4) * 4, 0);
         tagged(RAW_PACKET_HEADER, &body)
     }
 
     fn sampled_ipv4(length: u64, src: [u8; 4], dst: [u8; 4]) -> Vec<u8> {
-        let body = [be(&[(length, 4), (17, 4)]), src.to_vec(), dst.to_vec(), be(&[(5353, 4), (53, 4), (0, 4), (0, 4)])].concat();
+        let body = [
+            be(&[(length, 4), (17, 4)]),
+            src.to_vec(),
+            dst.to_vec(),
+            be(&[(5353, 4), (53, 4), (0, 4), (0, 4)]),
+        ]
+        .concat();
         tagged(SAMPLED_IPV4, &body)
     }
 
     /// A flow sample (format 1) at 1 in `RATE`.
     fn flow_sample(records: &[Vec<u8>]) -> Vec<u8> {
-        let head = be(&[(1, 4), (3, 4), (RATE, 4), (RATE * 10, 4), (0, 4), (1, 4), (2, 4), (records.len() as u64, 4)]);
+        let head = be(&[
+            (1, 4),
+            (3, 4),
+            (RATE, 4),
+            (RATE * 10, 4),
+            (0, 4),
+            (1, 4),
+            (2, 4),
+            (records.len() as u64, 4),
+        ]);
         tagged(1, &[head, records.concat()].concat())
     }
 
     fn datagram(samples: &[Vec<u8>]) -> Vec<u8> {
-        let head = be(&[(5, 4), (1, 4), (0xc000_0201, 4), (0, 4), (1, 4), (1000, 4), (samples.len() as u64, 4)]);
+        let head = be(&[
+            (5, 4),
+            (1, 4),
+            (0xc000_0201, 4),
+            (0, 4),
+            (1, 4),
+            (1000, 4),
+            (samples.len() as u64, 4),
+        ]);
         [head, samples.concat()].concat()
     }
 
@@ -156,10 +195,20 @@ mod sflow {
         ]);
         let mut decoder = decoder();
         let mut sink = Collect::default();
-        assert_eq!(decoder.decode(exporter(), 0, &d, &mut sink).unwrap().records, 5);
+        assert_eq!(
+            decoder
+                .decode(exporter(), 0, &d, &mut sink)
+                .unwrap()
+                .records,
+            5
+        );
         assert_eq!(
             per_host_pair(&sink.records),
-            expected(&[(UDP_V4, (200, 9600)), (SYN_V4, (100, 4000)), (UDP_V6, (200, 14_400))])
+            expected(&[
+                (UDP_V4, (200, 9600)),
+                (SYN_V4, (100, 4000)),
+                (UDP_V6, (200, 14_400))
+            ])
         );
         assert_eq!(decoder.exporter(&exporter()).unwrap().dropped_total(), 0);
     }
@@ -170,9 +219,15 @@ mod sflow {
             ethernet_sample(GARBAGE_AFTER_LABELS),
             ethernet_sample(CONTROL_WORD_CUT),
             // A header protocol floodwatch does not read (MPLS without its Ethernet header).
-            flow_sample(&[raw_header(HEADER_PROTOCOL_MPLS, &hex(EOMPLS_CONTROL_WORD)[14..])]),
+            flow_sample(&[raw_header(
+                HEADER_PROTOCOL_MPLS,
+                &hex(EOMPLS_CONTROL_WORD)[14..],
+            )]),
             // A sampled IPv4 record beside the header stands in for it: nothing is dropped.
-            flow_sample(&[raw_header(HEADER_PROTOCOL_ETHERNET, &hex(GARBAGE_AFTER_LABELS)), sampled_ipv4(500, [192, 0, 2, 9], [192, 0, 2, 10])]),
+            flow_sample(&[
+                raw_header(HEADER_PROTOCOL_ETHERNET, &hex(GARBAGE_AFTER_LABELS)),
+                sampled_ipv4(500, [192, 0, 2, 9], [192, 0, 2, 10]),
+            ]),
             ethernet_sample(EOMPLS_CONTROL_WORD),
         ]);
         let mut decoder = decoder();
@@ -181,7 +236,10 @@ mod sflow {
         assert_eq!(decoded.records, 2);
         assert_eq!(
             per_host_pair(&sink.records),
-            expected(&[(UDP_V4, (100, 4800)), (("192.0.2.9", "192.0.2.10"), (100, 50_000))])
+            expected(&[
+                (UDP_V4, (100, 4800)),
+                (("192.0.2.9", "192.0.2.10"), (100, 50_000))
+            ])
         );
         assert_eq!(unparsed(&decoder), 3);
         let stats = decoder.exporter(&exporter()).unwrap();
@@ -202,11 +260,18 @@ mod ipfix {
     /// A record of the template (samplingInterval, section): the rate, then the section with
     /// its one-byte variable length.
     fn record(section: &[u8]) -> Vec<u8> {
-        [be(&[(RATE, 4), (section.len() as u64, 1)]), section.to_vec()].concat()
+        [
+            be(&[(RATE, 4), (section.len() as u64, 1)]),
+            section.to_vec(),
+        ]
+        .concat()
     }
 
     fn message(section_id: u16, sections: &[Vec<u8>]) -> Vec<u8> {
-        let template = template_record(256, &[(SAMPLING_INTERVAL, 4), (section_id, VARIABLE_LENGTH)]);
+        let template = template_record(
+            256,
+            &[(SAMPLING_INTERVAL, 4), (section_id, VARIABLE_LENGTH)],
+        );
         let records: Vec<u8> = sections.iter().flat_map(|s| record(s)).collect();
         ipfix_message(0, &[set(TEMPLATE_SET, &template), set(256, &records)])
     }
@@ -225,11 +290,22 @@ mod ipfix {
         let sections: Vec<_> = frames.iter().map(|f| hex(f)).collect();
         let mut decoder = decoder();
         let mut sink = Collect::default();
-        let decoded = decoder.decode(exporter(), 0, &message(DATA_LINK_FRAME_SECTION, &sections), &mut sink).unwrap();
+        let decoded = decoder
+            .decode(
+                exporter(),
+                0,
+                &message(DATA_LINK_FRAME_SECTION, &sections),
+                &mut sink,
+            )
+            .unwrap();
         assert_eq!(decoded.records, 5);
         assert_eq!(
             per_host_pair(&sink.records),
-            expected(&[(UDP_V4, (20, 960)), (SYN_V4, (10, 400)), (UDP_V6, (20, 1440))])
+            expected(&[
+                (UDP_V4, (20, 960)),
+                (SYN_V4, (10, 400)),
+                (UDP_V6, (20, 1440))
+            ])
         );
         assert_eq!(unparsed(&decoder), 2);
         assert_eq!(decoder.exporter(&exporter()).unwrap().dropped_total(), 2);
@@ -241,8 +317,18 @@ mod ipfix {
         let sections = [udp, vec![0x00; 40], vec![0x45; 12]];
         let mut decoder = decoder();
         let mut sink = Collect::default();
-        decoder.decode(exporter(), 0, &message(IP_HEADER_PACKET_SECTION, &sections), &mut sink).unwrap();
-        assert_eq!(per_host_pair(&sink.records), expected(&[(UDP_V4, (10, 480))]));
+        decoder
+            .decode(
+                exporter(),
+                0,
+                &message(IP_HEADER_PACKET_SECTION, &sections),
+                &mut sink,
+            )
+            .unwrap();
+        assert_eq!(
+            per_host_pair(&sink.records),
+            expected(&[(UDP_V4, (10, 480))])
+        );
         assert_eq!(unparsed(&decoder), 2);
     }
 }
@@ -255,7 +341,11 @@ mod netflow_v9 {
 
     #[test]
     fn layer2_packet_sections_of_ethernet_over_mpls_count_to_the_customers_hosts() {
-        let frames = [EVPN_THREE_LABELS_NO_CONTROL_WORD_IPV6, VPLS_TWO_LABELS_INNER_VLAN, GARBAGE_AFTER_LABELS];
+        let frames = [
+            EVPN_THREE_LABELS_NO_CONTROL_WORD_IPV6,
+            VPLS_TWO_LABELS_INNER_VLAN,
+            GARBAGE_AFTER_LABELS,
+        ];
         let records: Vec<u8> = frames
             .iter()
             .flat_map(|f| {
@@ -269,7 +359,10 @@ mod netflow_v9 {
         let mut decoder = decoder();
         let mut sink = Collect::default();
         decoder.decode(exporter(), 0, &packet, &mut sink).unwrap();
-        assert_eq!(per_host_pair(&sink.records), expected(&[(UDP_V6, (1, 72)), (SYN_V4, (1, 40))]));
+        assert_eq!(
+            per_host_pair(&sink.records),
+            expected(&[(UDP_V6, (1, 72)), (SYN_V4, (1, 40))])
+        );
         assert_eq!(unparsed(&decoder), 1);
     }
 }
