@@ -8,6 +8,21 @@ use floodwatch_packet::FlowRecord;
 use crate::test_support::*;
 use crate::DropReason;
 
+/// The datagrams a test builds are also fixtures in testdata/DIR/NAME-NN.bin, where the fuzz
+/// targets take their seeds: they must stay what the test builds
+/// (`FLOODWATCH_WRITE_FIXTURES=1 cargo test` writes them anew).
+fn keep_fixture(dir: &str, name: &str, datagrams: &[&[u8]]) {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(dir);
+    for (i, datagram) in datagrams.iter().enumerate() {
+        let path = folder.join(format!("{name}-{i:02}.bin"));
+        if std::env::var_os("FLOODWATCH_WRITE_FIXTURES").is_some() {
+            std::fs::write(&path, datagram).unwrap();
+        }
+        let kept = std::fs::read(&path).unwrap_or_default();
+        assert_eq!(kept, *datagram, "{} differs from what the test builds", path.display());
+    }
+}
+
 fn totals(records: &[FlowRecord], host: &str) -> (u64, u64) {
     let ip: IpAddr = host.parse().unwrap();
     records
@@ -29,6 +44,7 @@ fn cisco_template_with_both_address_families() {
     let mut decoder = decoder();
     let mut sink = Collect::default();
     let packet = v9_packet(0, 4, &[set(0, &template_record(300, &fields)), set(300, &[v4, v6, neither].concat())]);
+    keep_fixture("netflow_v9", "vendor-dual-family", &[&packet]);
     decoder.decode(exporter(), 0, &packet, &mut sink).unwrap();
     assert_eq!(totals(&sink.records, "198.51.100.7"), (10, 4000));
     assert_eq!(totals(&sink.records, "2001:db8::2"), (3, 900));
@@ -50,6 +66,7 @@ fn wireless_controller_station_records() {
     let mut decoder = decoder();
     let mut sink = Collect::default();
     let packet = v9_packet(0, 3, &[set(0, &template_record(261, &fields)), set(261, &[record(0, 5000, 10), record(1, 90_000, 60)].concat())]);
+    keep_fixture("netflow_v9", "vendor-wlc-station", &[&packet]);
     decoder.decode(exporter(), 0, &packet, &mut sink).unwrap();
     let station: IpAddr = "10.1.2.3".parse().unwrap();
     let up: Vec<_> = sink.records.iter().filter(|r| r.src == station).collect();
@@ -75,6 +92,7 @@ fn rfc5103_biflow_reverse_counters() {
     let mut decoder = decoder();
     let mut sink = Collect::default();
     let message = ipfix_message(0, &[set(2, &template), set(400, &record)]);
+    keep_fixture("ipfix", "vendor-rfc5103-biflow", &[&message]);
     assert_eq!(decoder.decode(exporter(), 0, &message, &mut sink).unwrap().records, 2);
     assert_eq!(totals(&sink.records, "192.0.2.123"), (10, 760));
     assert_eq!(totals(&sink.records, "198.51.100.9"), (10, 4680));
@@ -101,6 +119,7 @@ fn asa_nsel_initiator_and_responder_counts() {
             set(264, &[bytes_only, vec![0; 3]].concat()),
         ],
     );
+    keep_fixture("netflow_v9", "vendor-asa-nsel", &[&packet]);
     decoder.decode(exporter(), 0, &packet, &mut sink).unwrap();
     assert_eq!(totals(&sink.records, "198.51.100.80"), (20, 1200));
     assert_eq!(totals(&sink.records, "192.0.2.50"), (180, 250_000));
@@ -126,6 +145,7 @@ fn sampling_rates_per_interface() {
         5,
         &[set(1, &options), set(256, &rates), set(0, &template_record(300, &flow_fields)), set(300, &[flow(1, 3), flow(2, 7)].concat())],
     );
+    keep_fixture("netflow_v9", "vendor-interface-sampling", &[&packet]);
     decoder.decode(exporter(), 0, &packet, &mut sink).unwrap();
     let rate_of = |dst: &str| sink.records.iter().find(|r| r.dst.to_string() == dst).unwrap().sampling_rate;
     assert_eq!((rate_of("198.51.100.1"), rate_of("198.51.100.2")), (100, 1000));
@@ -137,6 +157,7 @@ fn sampling_rates_per_interface() {
         1,
         &[set(3, &options), set(257, &rates), set(2, &template_record(300, &flow_fields)), set(300, &[flow(3, 7), flow(4, 3), flow(5, 9)].concat())],
     );
+    keep_fixture("ipfix", "vendor-interface-sampling", &[&message]);
     decoder.decode(exporter(), 0, &message, &mut sink).unwrap();
     let rate_of = |dst: &str| sink.records.iter().find(|r| r.dst.to_string() == dst).unwrap().sampling_rate;
     assert_eq!((rate_of("198.51.100.3"), rate_of("198.51.100.4")), (1000, 100));
@@ -154,6 +175,7 @@ fn total_counters_of_a_flow_reported_twice_count_once() {
     let first = v9_packet(0, 2, &[set(0, &template_record(300, &fields)), set(300, &report(1000, 1_500_000))]);
     decoder.decode(exporter(), 0, &first, &mut sink).unwrap();
     let second = v9_packet(0, 1, &[set(300, &report(2500, 3_600_000))]);
+    keep_fixture("netflow_v9", "vendor-total-counters", &[&first, &second]);
     decoder.decode(exporter(), 60_000, &second, &mut sink).unwrap();
     assert_eq!(totals(&sink.records, "198.51.100.60"), (2500, 3_600_000));
     // postOctetDeltaCount / postPacketDeltaCount alone are deltas.
