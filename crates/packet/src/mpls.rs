@@ -4,9 +4,7 @@
 //! EVPN carry Ethernet the same way). Ethernet pseudowires and EVPN may also do without a
 //! control word: then the frame starts right after the stack, and its first nibble is that of
 //! the destination MAC address, any value, 0, 4 and 6 included (RFC 8469). Where two readings
-//! are possible, the one whose inner header checks out wins (see [`pseudowire`]).
-//!
-//! [`pseudowire`]: crate::pseudowire
+//! are possible, the one whose inner header checks out wins (see `pseudowire`).
 
 use crate::bytes::array;
 use crate::ip::IpVersion;

@@ -7,8 +7,8 @@
 //! - 6: IPv6, unless, read as Ethernet, the bytes hold such an IP packet.
 //! - 0: a control word and an Ethernet frame, unless the frame read without the control word
 //!   (a MAC address starting with 0) gives better evidence of being one.
-//! - anything else: an Ethernet frame without control word (1 is also the associated channel
-//!   of RFC 4385, OAM that carries no user traffic: its frame does not parse).
+//! - anything else: an Ethernet frame without control word (1 is also RFC 4385's associated
+//!   channel, OAM without user traffic: read as Ethernet, it normally gives no IP packet).
 
 use crate::bytes::array;
 use crate::ip::IpVersion;
