@@ -125,9 +125,8 @@ fn flow_sample<S: RecordSink>(
         }
         (None, None) => {
             stats.skipped_records += 1;
-            if packet.unparsed_header {
-                stats.count_drop(DropReason::UnparsedPacketSection);
-            }
+            let reason = if packet.unparsed_header { DropReason::UnparsedPacketSection } else { DropReason::NoAddress };
+            stats.count_drop(reason);
         }
     }
     Ok(())

@@ -431,3 +431,14 @@ fn a_sample_with_an_implausible_rate_is_dropped_and_counted() {
     assert_eq!(stats.dropped(DropReason::ImplausibleSamplingRate), 1);
     assert_eq!(stats.records, 1);
 }
+
+/// A flow sample with neither a raw header nor a sampled IP record (only records floodwatch
+/// does not read) is counted under a reason, not only skipped.
+#[test]
+fn a_flow_sample_without_any_packet_record_is_a_counted_drop() {
+    let d = datagram(agent4(), &[flow_sample(1, &[sample(1001, &[0; 16])])]);
+    let mut decoder = decoder();
+    decoder.decode(exporter(), 0, &d, &mut Collect::default()).unwrap();
+    let stats = decoder.exporter(&exporter()).unwrap();
+    assert_eq!((stats.skipped_records, stats.dropped(DropReason::NoAddress)), (1, 1));
+}

@@ -140,7 +140,7 @@ fn finish_record<S: RecordSink>(
     match values.flow(rate.max(1)) {
         Some(mut record) => {
             let totals = values.total_counters();
-            if totals.any() && !scope.totals.to_delta(scope.exporter, scope.domain, &mut record, totals, scope.now_ms) {
+            if totals.any() && !scope.totals.count_growth(scope.exporter, scope.domain, &mut record, totals, scope.now_ms) {
                 return;
             }
             match values.packet_header() {

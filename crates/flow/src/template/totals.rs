@@ -42,7 +42,7 @@ impl TotalCounters {
 impl FlowTotals {
     /// Turns the totals of `record` (a flow of `exporter`'s `domain`) into what is new since
     /// the flow's last report, and its span into the time since then; false when nothing is.
-    pub fn to_delta(&mut self, exporter: u64, domain: u32, record: &mut FlowRecord, totals: TotalCounters, now_ms: u64) -> bool {
+    pub fn count_growth(&mut self, exporter: u64, domain: u32, record: &mut FlowRecord, totals: TotalCounters, now_ms: u64) -> bool {
         let key = self.hasher.hash_one((exporter, domain, record.src, record.dst, record.src_port, record.dst_port, record.protocol));
         let now = Reported { packets: record.packets, octets: record.bytes, at_ms: now_ms };
         if let Some(last) = self.last.insert(key, now) {
@@ -100,18 +100,18 @@ mod tests {
         let mut totals = FlowTotals::default();
         let both = TotalCounters { packets: true, octets: true };
         let mut first = flow(100, 150_000, 60_000);
-        assert!(totals.to_delta(1, 0, &mut first, both, 60_000));
+        assert!(totals.count_growth(1, 0, &mut first, both, 60_000));
         assert_eq!((first.packets, first.bytes, first.duration_ms), (100, 150_000, 60_000));
         let mut second = flow(160, 240_000, 120_000);
-        assert!(totals.to_delta(1, 0, &mut second, both, 120_000));
+        assert!(totals.count_growth(1, 0, &mut second, both, 120_000));
         assert_eq!((second.packets, second.bytes, second.duration_ms), (60, 90_000, 60_000));
         let mut same = flow(160, 240_000, 130_000);
-        assert!(!totals.to_delta(1, 0, &mut same, both, 130_000), "nothing new");
+        assert!(!totals.count_growth(1, 0, &mut same, both, 130_000), "nothing new");
         let mut other_exporter = flow(160, 240_000, 120_000);
-        assert!(totals.to_delta(2, 0, &mut other_exporter, both, 130_000));
+        assert!(totals.count_growth(2, 0, &mut other_exporter, both, 130_000));
         assert_eq!(other_exporter.packets, 160);
         let mut restarted = flow(5, 500, 1000);
-        assert!(totals.to_delta(1, 0, &mut restarted, both, 140_000));
+        assert!(totals.count_growth(1, 0, &mut restarted, both, 140_000));
         assert_eq!(restarted.packets, 5, "a total that went back is a new flow");
     }
 
@@ -123,7 +123,7 @@ mod tests {
             let mut f = flow(1, 100, 0);
             f.src_port = i as u16;
             f.dst_port = (i >> 16) as u16;
-            totals.to_delta(1, 0, &mut f, both, i as u64);
+            totals.count_growth(1, 0, &mut f, both, i as u64);
         }
         assert!(totals.last.len() <= MAX_FLOWS + 1);
     }
