@@ -8,21 +8,6 @@ use floodwatch_packet::FlowRecord;
 use crate::test_support::*;
 use crate::DropReason;
 
-/// The datagrams a test builds are also fixtures in testdata/DIR/NAME-NN.bin, where the fuzz
-/// targets take their seeds: they must stay what the test builds
-/// (`FLOODWATCH_WRITE_FIXTURES=1 cargo test` writes them anew).
-fn keep_fixture(dir: &str, name: &str, datagrams: &[&[u8]]) {
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(dir);
-    for (i, datagram) in datagrams.iter().enumerate() {
-        let path = folder.join(format!("{name}-{i:02}.bin"));
-        if std::env::var_os("FLOODWATCH_WRITE_FIXTURES").is_some() {
-            std::fs::write(&path, datagram).unwrap();
-        }
-        let kept = std::fs::read(&path).unwrap_or_default();
-        assert_eq!(kept, *datagram, "{} differs from what the test builds", path.display());
-    }
-}
-
 fn totals(records: &[FlowRecord], host: &str) -> (u64, u64) {
     let ip: IpAddr = host.parse().unwrap();
     records

@@ -447,15 +447,12 @@ fn juniper_sampling_options_with_a_zero_length_system_scope() {
     let mut options = be(&[(256, 2), (4, 2), (8, 2)]);
     options.extend(be(&[(1, 2), (0, 2), (35, 2), (1, 2), (34, 2), (4, 2)]));
     let options_data = be(&[(2, 1), (100, 4)]);
-    let (result, _) = decode(
-        &mut decoder,
-        &v9_packet(0, 2, &[set(1, &options), set(256, &[options_data, vec![0; 3]].concat())]),
-    );
+    let sampling = v9_packet(0, 2, &[set(1, &options), set(256, &[options_data, vec![0; 3]].concat())]);
+    let flows = v9_packet(0, 2, &[template_set(300, &FLOW_FIELDS), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0))]);
+    keep_fixture("netflow_v9", "vendor-juniper-sampling", &[&sampling, &flows]);
+    let (result, _) = decode(&mut decoder, &sampling);
     result.unwrap();
-    let (result, sink) = decode(
-        &mut decoder,
-        &v9_packet(0, 2, &[template_set(300, &FLOW_FIELDS), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0))]),
-    );
+    let (result, sink) = decode(&mut decoder, &flows);
     result.unwrap();
     assert_eq!(sink.records[0].sampling_rate, 100);
     assert_eq!(decoder.exporter(&exporter()).unwrap().sampling_rate, 100);
