@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlowEngine } from '../../ts/engine/index.js';
+import { waitFor } from '../support/daemon.js';
 import { settle, startEngine } from '../support/engine.js';
 import { softflowd } from '../support/exporters.js';
 import { writePcap } from '../support/pcap.js';
@@ -59,12 +60,14 @@ describe('FlowEngine input', () => {
         ...Array.from({ length: 50 }, (_, i) => Buffer.from(Array.from({ length: 20 + i * 7 }, (_, j) => (i * 31 + j * 17) & 0xff))),
       ];
       await send(port, '127.0.0.1', garbage);
-      await new Promise((r) => setTimeout(r, 400));
-      const dropped = engine
-        .sources()
-        .exporters.filter((e) => e.exporter.startsWith('127.0.0.1'))
-        .reduce((n, e) => n + Object.values(e.dropped).reduce((a, b) => a + b, 0), 0);
-      expect(dropped).toBeGreaterThanOrEqual(garbage.length - 1);
+      const dropped = () =>
+        engine
+          .sources()
+          .exporters.filter((e) => e.exporter.startsWith('127.0.0.1'))
+          .reduce((n, e) => n + Object.values(e.dropped).reduce((a, b) => a + b, 0), 0);
+      // Sources are reported every half second.
+      await waitFor('the garbage counted as drops', () => dropped() >= garbage.length - 1, 5000).catch(() => {});
+      expect(dropped()).toBeGreaterThanOrEqual(garbage.length - 1);
       expect(engine.running).toBe(true);
       expect(engine.host('198.51.100.10')!.incoming.packets_total).toBe(before);
     } finally {

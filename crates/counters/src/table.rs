@@ -450,10 +450,10 @@ impl HostTable {
     /// Traffic totals by scope.
     pub fn totals(&self) -> Totals {
         let clock = self.clock();
-        let [incoming, outgoing, internal, other] = self.scopes.each_ref().map(|s| s.view(&clock));
+        let [from_outside, to_outside, internal, other] = self.scopes.each_ref().map(|s| s.view(&clock));
         Totals {
-            incoming,
-            outgoing,
+            incoming: from_outside.plus(&internal),
+            outgoing: to_outside.plus(&internal),
             internal,
             other,
         }

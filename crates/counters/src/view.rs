@@ -32,6 +32,27 @@ pub struct DirectionView {
 }
 
 impl DirectionView {
+    /// The traffic of both views together (of disjoint traffic: flows add up too).
+    pub fn plus(&self, other: &DirectionView) -> DirectionView {
+        DirectionView {
+            pps: self.pps + other.pps,
+            bps: self.bps + other.bps,
+            flows: self.flows + other.flows,
+            packets_total: self.packets_total + other.packets_total,
+            bytes_total: self.bytes_total + other.bytes_total,
+            flows_total: self.flows_total + other.flows_total,
+            classes: std::array::from_fn(|i| {
+                let (a, b) = (&self.classes[i], &other.classes[i]);
+                ClassView {
+                    pps: a.pps + b.pps,
+                    bps: a.bps + b.bps,
+                    packets_total: a.packets_total + b.packets_total,
+                    bytes_total: a.bytes_total + b.bytes_total,
+                }
+            }),
+        }
+    }
+
     pub fn class(&self, class: Class) -> &ClassView {
         &self.classes[class.index()]
     }
@@ -78,11 +99,13 @@ pub enum Metric {
 /// All traffic seen, by where it goes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Totals {
-    /// From outside to monitored hosts.
+    /// To monitored hosts, from outside or from another monitored host: what the hosts'
+    /// incoming counters add up to.
     pub incoming: DirectionView,
-    /// From monitored hosts to outside.
+    /// From monitored hosts, to outside or to another monitored host.
     pub outgoing: DirectionView,
-    /// Between monitored hosts (also counted on both hosts, as their incoming and outgoing).
+    /// Between monitored hosts: a part of both incoming and outgoing, as on the hosts (with
+    /// everything monitored, all traffic is internal).
     pub internal: DirectionView,
     /// Between addresses outside the monitored networks.
     pub other: DirectionView,
