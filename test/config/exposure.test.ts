@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkConfigCommand } from '../../ts/cli/check-config.js';
-import { ConfigError, parseConfig } from '../../ts/config/load.js';
+import { parseConfig } from '../../ts/config/load.js';
 import { stateDirProblems } from '../../ts/config/state-dir.js';
 import { runCommand } from './output.js';
+import { problemsOf } from './problems.js';
 
 const TOKEN = 'a-token-of-32-characters-0123456';
 
@@ -19,15 +20,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function problemsOf(yaml: string): string[] {
-  try {
-    parseConfig(yaml, 'test.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message.split('\n');
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 let fileCount = 0;
 function configFile(yaml: string, mode = 0o600): string {

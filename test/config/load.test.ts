@@ -7,20 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDefault } from '../../ts/config/defaults.js';
 import { ConfigError, engineConfig, loadConfig, parseConfig } from '../../ts/config/load.js';
 import { FloodwatchConfigSchema } from '../../ts/config/schema.js';
+import { problemsOf } from './problems.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/floodwatch.example.yaml', import.meta.url));
 const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 
-/** The problems parseConfig reports for a YAML text, one `SOURCE: where: reason` per line. */
-function problemsOf(yaml: string): string[] {
-  try {
-    parseConfig(yaml, 'test.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message.split('\n');
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 describe('the embedded default', () => {
   it('is valid against the schema', () => {
