@@ -16,8 +16,14 @@ export const SPRAY_NETWORK = '100.64.0.0/11';
 export const FORGED_NETWORK = '100.96.0.0/11';
 /** The hosts of the decoders' fixtures, which the mutated fixture datagrams go to. */
 export const FIXTURE_NETWORK = '198.51.100.0/24';
-/** Hosts no more than one datagram ever reached: a ban of one is a ban on a single datagram's word. */
-export const isSingleDatagramHost = (ip: string) => ip.startsWith('100.') && Number(ip.split('.')[1]) >= 64 && Number(ip.split('.')[1]) < 128;
+const inSecondOctets = (ip: string, from: number, to: number) => ip.startsWith('100.') && Number(ip.split('.')[1]) >= from && Number(ip.split('.')[1]) < to;
+/**
+ * The forged hosts: one forged datagram each, so that a ban of one is a ban on a single
+ * datagram's word (a random-bodied record may land on one, but hardly within seconds of its own).
+ */
+export const isForgedHost = (ip: string) => inSecondOctets(ip, 96, 128);
+/** The sprayed hosts: one record each, and now and then a random-bodied record besides. */
+export const isSprayedHost = (ip: string) => inSecondOctets(ip, 64, 96);
 /** API bans (forced: outside the monitored networks). */
 export const banAddress = (n: number) => (n < 256 ? `192.0.2.${n}` : `203.0.113.${n - 256}`);
 export const BAN_ADDRESSES = 512;
