@@ -82,7 +82,7 @@ describe('floodwatch check-config', () => {
   it('exits 2 on wrong usage and 0 on --help', async () => {
     const missing = await runCommand(checkConfigCommand, ['--config']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('--config needs a file');
+    expect(missing.stderr).toContain('--config needs a value (FILE)');
     const extra = await runCommand(checkConfigCommand, ['extra']);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toContain("unexpected argument 'extra'");

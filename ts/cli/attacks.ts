@@ -2,45 +2,36 @@
 import type { AttackRecord } from '../attacks/types.js';
 import { attackTypeName } from '../report/labels.js';
 import { renderTable } from '../report/table.js';
-import {
-  ApiClient,
-  CONNECTION_USAGE,
-  listFrom,
-  parseCommandLine,
-  printUsage,
-  resolveEndpoint,
-  runCommand,
-  UsageError,
-} from './client.js';
+import { Command } from 'commander';
+import { ApiClient, listFrom, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
+import { onRun, runCommandLine } from './commander.js';
 import { formatCount, formatTimestamp } from './top-screen.js';
-
-const USAGE = `usage: floodwatch attacks [--limit N] [--json]
-
-Lists the attacks the running daemon recorded, newest first.
-
-  --limit N        at most N attacks, up to 1000 (default 20)
-  --json           the attacks as a JSON array, as the API gives them
-
-${CONNECTION_USAGE}
-`;
 
 const DEFAULT_LIMIT = 20;
 /** As many as the API gives at once. */
 const MAX_LIMIT = 1000;
 
-export async function attacksCommand(args: string[]): Promise<number> {
-  return runCommand('attacks', USAGE, async () => {
-    const { values, positionals } = parseCommandLine(args, { limit: { type: 'string' }, json: { type: 'boolean' } });
-    if (values.help) return printUsage(USAGE);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const limit = parseLimit(values.limit);
-    const client = new ApiClient(await resolveEndpoint(values));
+export function attacksCli(): Command {
+  const command = withConnectionOptions(
+    new Command('attacks')
+      .summary('list the attacks recorded')
+      .description('Lists the attacks the running daemon recorded, newest first.')
+      .usage('[--limit N] [--json]')
+      .option('--limit <N>', `at most N attacks, up to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`)
+      .option('--json', 'the attacks as a JSON array, as the API gives them'),
+  );
+  return onRun(command, async () => {
+    const options = command.opts<ConnectionOptions & { limit?: string; json?: boolean }>();
+    const limit = parseLimit(options.limit);
+    const client = new ApiClient(await resolveEndpoint(options));
     const attacks = newestFirst(listFrom<AttackRecord>(await client.get<unknown>(`/api/v1/attacks?limit=${limit}`), 'attacks')).slice(0, limit);
-    if (values.json) process.stdout.write(`${JSON.stringify(attacks, null, 2)}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify(attacks, null, 2)}\n`);
     else process.stdout.write(attacks.length === 0 ? 'no attacks recorded\n' : `${renderAttacksTable(attacks).join('\n')}\n`);
     return 0;
   });
 }
+
+export const attacksCommand = (args: string[]) => runCommandLine(attacksCli(), args);
 
 function parseLimit(text: string | undefined): number {
   if (text === undefined) return DEFAULT_LIMIT;

@@ -3,61 +3,33 @@
 import { isIP } from 'node:net';
 import type { Ban } from '../attacks/types.js';
 import { renderTable } from '../report/table.js';
-import {
-  ApiClient,
-  CONNECTION_USAGE,
-  listFrom,
-  parseCommandLine,
-  printUsage,
-  resolveEndpoint,
-  runCommand,
-  UsageError,
-} from './client.js';
+import { Command } from 'commander';
+import { ApiClient, listFrom, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
+import { onRun, runCommandLine } from './commander.js';
 import { banReason, formatDuration, formatTimestamp } from './top-screen.js';
 
-const BAN_USAGE = `usage: floodwatch ban IP [--ttl SECONDS] [--comment TEXT] [--force]
-
-Bans IP through the running daemon, which then runs the ban actions (script, BGP...).
-
-  --ttl SECONDS    how long (default: ban.time_seconds); 90, 90s, 15m, 2h or 1d
-  --comment TEXT   why, for the other operators
-  --force          ban even a whitelisted host or one outside the monitored networks
-
-${CONNECTION_USAGE}
-`;
-
-const UNBAN_USAGE = `usage: floodwatch unban IP
-
-Lifts the ban on IP through the running daemon, which then runs the unban actions.
-
-${CONNECTION_USAGE}
-`;
-
-const BANS_USAGE = `usage: floodwatch bans [--json]
-
-Lists the bans of the running daemon.
-
-  --json           the bans as a JSON array, as the API gives them
-
-${CONNECTION_USAGE}
-`;
-
-export async function banCommand(args: string[]): Promise<number> {
-  return runCommand('ban', BAN_USAGE, async () => {
-    const { values, positionals } = parseCommandLine(args, {
-      ttl: { type: 'string' },
-      comment: { type: 'string' },
-      force: { type: 'boolean' },
-    });
-    if (values.help) return printUsage(BAN_USAGE);
-    const ip = oneAddress(positionals, 'ban');
+export function banCli(): Command {
+  const command = withConnectionOptions(
+    new Command('ban')
+      .summary('ban a host through the running daemon')
+      .description('Bans IP through the running daemon, which then runs the ban actions (script, BGP...).')
+      .usage('IP [--ttl SECONDS] [--comment TEXT] [--force]')
+      .argument('[IP]', 'the host, e.g. 198.51.100.7 or 2001:db8::7')
+      .allowExcessArguments()
+      .option('--ttl <SECONDS>', 'how long (default: ban.time_seconds); 90, 90s, 15m, 2h or 1d')
+      .option('--comment <TEXT>', 'why, for the other operators')
+      .option('--force', 'ban even a whitelisted host or one outside the monitored networks'),
+  );
+  return onRun(command, async () => {
+    const options = command.opts<ConnectionOptions & { ttl?: string; comment?: string; force?: boolean }>();
+    const ip = oneAddress(command.args, 'ban');
     const body = {
       ip,
-      ...(values.ttl !== undefined && { ttl_seconds: parseTtl(values.ttl) }),
-      ...(values.comment !== undefined && { comment: values.comment }),
-      ...(values.force && { force: true }),
+      ...(options.ttl !== undefined && { ttl_seconds: parseTtl(options.ttl) }),
+      ...(options.comment !== undefined && { comment: options.comment }),
+      ...(options.force && { force: true }),
     };
-    const client = new ApiClient(await resolveEndpoint(values));
+    const client = new ApiClient(await resolveEndpoint(options));
     const ban = await client.post<Ban>('/api/v1/bans', body);
     const expires = formatDuration(Date.parse(ban.expires_at) - Date.now());
     process.stdout.write(
@@ -67,30 +39,45 @@ export async function banCommand(args: string[]): Promise<number> {
   });
 }
 
-export async function unbanCommand(args: string[]): Promise<number> {
-  return runCommand('unban', UNBAN_USAGE, async () => {
-    const { values, positionals } = parseCommandLine(args, {});
-    if (values.help) return printUsage(UNBAN_USAGE);
-    const ip = oneAddress(positionals, 'unban');
-    const client = new ApiClient(await resolveEndpoint(values));
+export function unbanCli(): Command {
+  const command = withConnectionOptions(
+    new Command('unban')
+      .summary('lift a ban')
+      .description('Lifts the ban on IP through the running daemon, which then runs the unban actions.')
+      .usage('IP')
+      .argument('[IP]', 'the banned host')
+      .allowExcessArguments(),
+  );
+  return onRun(command, async () => {
+    const ip = oneAddress(command.args, 'unban');
+    const client = new ApiClient(await resolveEndpoint(command.opts<ConnectionOptions>()));
     await client.delete<unknown>(`/api/v1/bans/${encodeURIComponent(ip)}`);
     process.stdout.write(`unbanned ${ip}\n`);
     return 0;
   });
 }
 
-export async function bansCommand(args: string[]): Promise<number> {
-  return runCommand('bans', BANS_USAGE, async () => {
-    const { values, positionals } = parseCommandLine(args, { json: { type: 'boolean' } });
-    if (values.help) return printUsage(BANS_USAGE);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const client = new ApiClient(await resolveEndpoint(values));
+export function bansCli(): Command {
+  const command = withConnectionOptions(
+    new Command('bans')
+      .summary('list the bans')
+      .description('Lists the bans of the running daemon.')
+      .usage('[--json]')
+      .option('--json', 'the bans as a JSON array, as the API gives them'),
+  );
+  return onRun(command, async () => {
+    const options = command.opts<ConnectionOptions & { json?: boolean }>();
+    const client = new ApiClient(await resolveEndpoint(options));
     const bans = listFrom<Ban>(await client.get<unknown>('/api/v1/bans'), 'bans');
-    if (values.json) process.stdout.write(`${JSON.stringify(bans, null, 2)}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify(bans, null, 2)}\n`);
     else process.stdout.write(bans.length === 0 ? 'no bans\n' : `${renderBansTable(bans, Date.now()).join('\n')}\n`);
     return 0;
   });
 }
+
+export const banCommand = (args: string[]) => runCommandLine(banCli(), args);
+export const unbanCommand = (args: string[]) => runCommandLine(unbanCli(), args);
+export const bansCommand = (args: string[]) => runCommandLine(bansCli(), args);
 
 /** The bans as an aligned table, oldest first. */
 export function renderBansTable(bans: Ban[], now: number): string[] {

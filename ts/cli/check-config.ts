@@ -1,4 +1,5 @@
 // `floodwatch check-config [--config FILE]`: validates a configuration without starting anything.
+import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { stateDirProblems } from '../config/state-dir.js';
@@ -13,22 +14,23 @@ import {
   type FlowspecConfig,
   type Thresholds,
 } from '../config/schema.js';
+import { onRun, runCommandLine } from './commander.js';
 
-const USAGE = `usage: floodwatch check-config [--config FILE]
+export function checkConfigCli(): Command {
+  const command = new Command('check-config')
+    .summary('validate a configuration without starting')
+    .description('Validates FILE (without --config, the embedded default) and prints a summary.')
+    .usage('[--config FILE]')
+    .option('--config <FILE>', 'the configuration to check')
+    .addHelpText('after', '\nExit status: 0 valid, 1 not valid, 2 wrong usage.');
+  return onRun(command, () => checkConfig(command.opts<{ config?: string }>().config));
+}
 
-Validates FILE (without --config, the embedded default) and prints a summary.
-Exit status: 0 valid, 1 not valid, 2 wrong usage.
-`;
+export const checkConfigCommand = (args: string[]) => runCommandLine(checkConfigCli(), args);
 
-export async function checkConfigCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
-  if ('usage' in parsed) {
-    if (parsed.usage) process.stderr.write(`floodwatch check-config: ${parsed.usage}\n\n`);
-    (parsed.usage ? process.stderr : process.stdout).write(USAGE);
-    return parsed.usage ? 2 : 0;
-  }
+async function checkConfig(path: string | undefined): Promise<number> {
   try {
-    const { config, source } = await loadConfig(parsed.config);
+    const { config, source } = await loadConfig(path);
     const problems = stateDirProblems(config.state_dir);
     if (problems.length > 0) throw new ConfigError(source, problems);
     process.stdout.write(`${source}: configuration is valid\n${summary(config)}`);
@@ -41,22 +43,6 @@ export async function checkConfigCommand(args: string[]): Promise<number> {
     process.stderr.write(`${lines.join('\n')}\n${error.source}: configuration is not valid (${count})\n`);
     return 1;
   }
-}
-
-function parseArgs(args: string[]): { config?: string } | { usage: string } {
-  let config: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--help' || arg === '-h') return { usage: '' };
-    if (arg === '--config' || arg.startsWith('--config=')) {
-      const value = arg === '--config' ? args[++i] : arg.slice('--config='.length);
-      if (!value) return { usage: '--config needs a file' };
-      config = value;
-    } else {
-      return { usage: `unexpected argument '${arg}'` };
-    }
-  }
-  return config === undefined ? {} : { config };
 }
 
 function summary(config: FloodwatchConfig): string {

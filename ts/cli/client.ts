@@ -1,6 +1,6 @@
 // The client the CLI commands talk to the daemon's REST API with: where the API is, which token
 // to send, and errors that tell the operator what to do.
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { ApiConfig } from '../config/schema.js';
 import { formatListenAddress, parseListenAddress } from '../config/listen-address.js';
@@ -239,54 +239,10 @@ export function listFrom<T>(body: unknown, key: string): T[] {
 // ---------------------------------------------------------------------------------------------
 // The command line of the commands that use it
 
-export const CONNECTION_USAGE = `connection:
-  --url URL        the API (default: FLOODWATCH_URL, else api.listen of --config, else ${DEFAULT_URL})
-  --token TOKEN    bearer token for changes (default: FLOODWATCH_API_TOKEN, else api.tokens of --config)
-  --config FILE    the daemon's configuration, to find the API and a token`;
-
-const CONNECTION_OPTIONS = {
-  url: { type: 'string' },
-  token: { type: 'string' },
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string }>;
-type OptionValues<O extends OptionSpecs> = { [K in keyof O]?: O[K]['type'] extends 'string' ? string : boolean };
-
-export interface CommandLine<O extends OptionSpecs> {
-  values: OptionValues<O> & OptionValues<typeof CONNECTION_OPTIONS>;
-  positionals: string[];
-}
-
-/** The command's own options and the connection options, parsed strictly; throws UsageError. */
-export function parseCommandLine<O extends OptionSpecs>(args: string[], options: O): CommandLine<O> {
-  try {
-    const parsed = parseArgs({ args, options: { ...CONNECTION_OPTIONS, ...options }, allowPositionals: true, strict: true });
-    return parsed as CommandLine<O>;
-  } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
-  }
-}
-
-/**
- * Runs a command: a CliError becomes its message on standard error and its exit code, with the
- * usage line after a usage error.
- */
-export async function runCommand(name: string, usage: string, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    process.stderr.write(`floodwatch ${name}: ${error.message}\n`);
-    if (error instanceof UsageError) process.stderr.write(`${usage.split('\n')[0]}\n(floodwatch ${name} --help tells more)\n`);
-    return error.exitCode;
-  }
-}
-
-/** `--help`: the usage on standard output. */
-export function printUsage(usage: string): number {
-  process.stdout.write(usage);
-  return EXIT_OK;
+/** --url, --token and --config: where the daemon's API is and the token for changes. */
+export function withConnectionOptions(command: Command): Command {
+  return command
+    .option('--url <URL>', `the API (default: FLOODWATCH_URL, else api.listen of --config, else ${DEFAULT_URL})`)
+    .option('--token <TOKEN>', 'bearer token for changes (default: FLOODWATCH_API_TOKEN, else api.tokens of --config)')
+    .option('--config <FILE>', "the daemon's configuration, to find the API and a token");
 }

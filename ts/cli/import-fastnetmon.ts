@@ -1,18 +1,32 @@
 // `floodwatch import-fastnetmon FASTNETMON.CONF [--networks FILE] [--whitelist FILE]`: prints the
 // floodwatch configuration equivalent to a FastNetMon one; what it cannot carry goes to stderr.
 import { access, constants, readFile } from 'node:fs/promises';
+import { Command } from 'commander';
 import { ConfigError, describeReadError, formatProblem } from '../config/errors.js';
 import { FASTNETMON_DEFAULT_PATHS, importFastnetmon, type PrefixListFile } from '../config/fastnetmon.js';
 import { parseFastnetmonConf } from '../config/fastnetmon-conf.js';
 import { parseConfig } from '../config/load.js';
+import { UsageError } from './client.js';
+import { onRun, runCommandLine } from './commander.js';
 
-const USAGE = `usage: floodwatch import-fastnetmon FASTNETMON.CONF [--networks FILE] [--whitelist FILE]
+export function importFastnetmonCli(): Command {
+  const command = new Command('import-fastnetmon')
+    .summary("print the floodwatch configuration equivalent to FastNetMon's")
+    .description(
+      'Prints the equivalent floodwatch configuration (YAML) on standard output, and on standard error\n' +
+        'what could not be carried over and why. The networks and whitelist come from the files the\n' +
+        'configuration names (networks_list_path, white_list_path) unless --networks / --whitelist say otherwise.',
+    )
+    .usage('FASTNETMON.CONF [--networks FILE] [--whitelist FILE]')
+    .argument('[FASTNETMON.CONF]', "FastNetMon's configuration file")
+    .allowExcessArguments()
+    .option('--networks <FILE>', 'the monitored networks, one prefix a line (default: networks_list_path)')
+    .option('--whitelist <FILE>', 'the hosts never banned, one prefix a line (default: white_list_path)')
+    .addHelpText('after', '\nExit status: 0 converted, 1 a file could not be read, 2 wrong usage.');
+  return onRun(command, () => importFastnetmonFiles(parseArgs(command)));
+}
 
-Prints the equivalent floodwatch configuration (YAML) on standard output, and on standard error
-what could not be carried over and why. The networks and whitelist come from the files the
-configuration names (networks_list_path, white_list_path) unless --networks / --whitelist say
-otherwise. Exit status: 0 converted, 1 a file could not be read, 2 wrong usage.
-`;
+export const importFastnetmonCommand = (args: string[]) => runCommandLine(importFastnetmonCli(), args);
 
 interface ImportArgs {
   conf: string;
@@ -20,13 +34,14 @@ interface ImportArgs {
   whitelist?: string;
 }
 
-export async function importFastnetmonCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
-  if ('usage' in parsed) {
-    if (parsed.usage) process.stderr.write(`floodwatch import-fastnetmon: ${parsed.usage}\n\n`);
-    (parsed.usage ? process.stderr : process.stdout).write(USAGE);
-    return parsed.usage ? 2 : 0;
-  }
+function parseArgs(command: Command): ImportArgs {
+  const [conf, extra] = command.args;
+  if (conf === undefined) throw new UsageError("FastNetMon's configuration file is missing");
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
+  return { conf, ...command.opts<{ networks?: string; whitelist?: string }>() };
+}
+
+async function importFastnetmonFiles(parsed: ImportArgs): Promise<number> {
   let confText: string;
   try {
     confText = await readFile(parsed.conf, 'utf8');
@@ -63,29 +78,6 @@ export async function importFastnetmonCommand(args: string[]): Promise<number> {
   process.stdout.write(result.yaml);
   process.stderr.write(`${report.join('\n')}\n`);
   return 0;
-}
-
-function parseArgs(args: string[]): ImportArgs | { usage: string } {
-  const positional: string[] = [];
-  const flags: { networks?: string; whitelist?: string } = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--help' || arg === '-h') return { usage: '' };
-    const flag = /^--(networks|whitelist)(?:=(.*))?$/.exec(arg);
-    if (flag) {
-      const value = flag[2] ?? args[++i];
-      if (!value) return { usage: `--${flag[1]} needs a file` };
-      flags[flag[1] as 'networks' | 'whitelist'] = value;
-    } else if (arg.startsWith('-')) {
-      return { usage: `unknown option '${arg}'` };
-    } else {
-      positional.push(arg);
-    }
-  }
-  if (positional.length !== 1) {
-    return { usage: positional.length === 0 ? "FastNetMon's configuration file is missing" : `unexpected argument '${positional[1]}'` };
-  }
-  return { conf: positional[0]!, ...flags };
 }
 
 async function readPrefixList(flagPath: string | undefined, confPath: string): Promise<PrefixListFile> {

@@ -1,76 +1,48 @@
 #!/usr/bin/env node
 // The floodwatch command line.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { attacksCommand } from './attacks.js';
-import { banCommand, bansCommand, unbanCommand } from './bans.js';
-import { checkConfigCommand } from './check-config.js';
-import { importFastnetmonCommand } from './import-fastnetmon.js';
-import { replayCommand } from './replay.js';
-import { runCommand } from './run.js';
-import { topCommand } from './top.js';
+import { Command } from 'commander';
+import { attacksCli } from './attacks.js';
+import { banCli, bansCli, unbanCli } from './bans.js';
+import { checkConfigCli } from './check-config.js';
+import { exitOk, runProgram } from './commander.js';
+import { importFastnetmonCli } from './import-fastnetmon.js';
+import { replayCli } from './replay.js';
+import { runCli } from './run.js';
+import { topCli } from './top.js';
+import { packageVersion, versionText } from './version.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
-  return pkg.version as string;
-}
-
-const USAGE = `usage: floodwatch <command>
-
-commands:
-  run [--config FILE]                 start the collector and detector
-  check-config [--config FILE]        validate a configuration without starting
-  replay FILE.pcap [--config FILE]    offline detection of a capture, attacks as JSON lines
-  import-fastnetmon FASTNETMON.CONF [--networks FILE] [--whitelist FILE]
-                                      print the equivalent floodwatch configuration
-  ban IP [--ttl S] [--comment C] [--force]   ban a host through the running daemon
-  unban IP                            lift a ban
-  bans [--json]                       list the bans
-  attacks [--limit N] [--json]        list the attacks recorded
-  top                                 live view of the top hosts, totals and bans
-  --version                           print the version
-
-The commands that talk to the daemon find its API from --url, FLOODWATCH_URL or --config
-(api.listen), and take a token from --token, FLOODWATCH_API_TOKEN or the config.
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case '--version':
-    case '-v':
-      console.log(version());
-      return 0;
-    case 'run':
-      return runCommand(rest, version());
-    case 'check-config':
-      return checkConfigCommand(rest);
-    case 'replay':
-      return replayCommand(rest);
-    case 'import-fastnetmon':
-      return importFastnetmonCommand(rest);
-    case 'ban':
-      return banCommand(rest);
-    case 'unban':
-      return unbanCommand(rest);
-    case 'bans':
-      return bansCommand(rest);
-    case 'attacks':
-      return attacksCommand(rest);
-    case 'top':
-      return topCommand(rest);
-    case undefined:
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`floodwatch: unknown command '${command}'\n\n${USAGE}`);
-      return 2;
+function program(): Command {
+  const floodwatch = new Command('floodwatch')
+    .description('Finds the hosts that send or receive a flood of traffic, and acts on them.')
+    .usage('COMMAND [OPTIONS]')
+    .option('-v, --version', "print floodwatch's version and the engine's build")
+    .on('option:version', () => {
+      process.stdout.write(versionText());
+      exitOk('commander.version');
+    })
+    .addHelpText(
+      'after',
+      '\nThe commands that talk to the daemon find its API from --url, FLOODWATCH_URL or --config\n' +
+        '(api.listen), and take a token from --token, FLOODWATCH_API_TOKEN or the config.\n' +
+        '`floodwatch help COMMAND` or `floodwatch COMMAND --help` tells more about one.',
+    );
+  for (const command of [
+    runCli(packageVersion()),
+    checkConfigCli(),
+    replayCli(),
+    importFastnetmonCli(),
+    banCli(),
+    unbanCli(),
+    bansCli(),
+    attacksCli(),
+    topCli(),
+  ]) {
+    floodwatch.addCommand(command);
   }
+  return floodwatch;
 }
 
-main(process.argv.slice(2)).then(
+runProgram(program(), process.argv.slice(2)).then(
   (code) => {
     if (code !== 0) process.exitCode = code;
   },

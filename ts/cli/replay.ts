@@ -4,14 +4,34 @@
 // With --pcap-dir, each attack's fingerprint (its first packets) is written there as a pcap.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import type { AttackRecord } from '../attacks/types.js';
 import { ConfigError, engineConfig, loadConfig } from '../config/load.js';
 import { buildDetectionPolicy } from '../daemon/policy.js';
 import { Detector } from '../detection/detector.js';
 import { compileThresholds } from '../detection/compile.js';
 import { ReplayEngine } from '../engine/index.js';
+import { UsageError } from './client.js';
+import { onRun, runCommandLine } from './commander.js';
 
-const USAGE = 'usage: floodwatch replay FILE.pcap [--config FILE] [--sampling-rate N] [--decapsulate] [--pcap-dir DIR]';
+export function replayCli(): Command {
+  const command = new Command('replay')
+    .summary('offline detection of a capture, attacks as JSON lines')
+    .description(
+      "Offline detection of a pcap or pcapng file at full speed, with the file's timestamps as the clock.\n" +
+        'Prints each attack found as a JSON line when it ends (or when the file does); bans nothing.',
+    )
+    .usage('FILE.pcap [--config FILE] [--sampling-rate N] [--decapsulate] [--pcap-dir DIR]')
+    .argument('[FILE.pcap]', 'the capture')
+    .allowExcessArguments()
+    .option('--config <FILE>', 'the configuration whose networks and thresholds apply (default: the embedded default)')
+    .option('--sampling-rate <N>', 'the capture holds 1 packet in N (default 1)')
+    .option('--decapsulate', 'count the inner packet of tunnels (GRE, GTP-U...)')
+    .option('--pcap-dir <DIR>', "write each attack's fingerprint (its first packets) there as a pcap");
+  return onRun(command, () => replay(parseArgs(command)));
+}
+
+export const replayCommand = (args: string[]) => runCommandLine(replayCli(), args);
 
 interface ReplayArgs {
   file: string;
@@ -22,35 +42,17 @@ interface ReplayArgs {
   pcapDir?: string;
 }
 
-function parseArgs(args: string[]): ReplayArgs | string {
-  let file: string | undefined;
-  let configPath: string | undefined;
-  let samplingRate = 1;
-  let decapsulate = false;
-  let pcapDir: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--config') configPath = args[++i];
-    else if (arg === '--sampling-rate') samplingRate = Number(args[++i]);
-    else if (arg === '--decapsulate') decapsulate = true;
-    else if (arg === '--pcap-dir') pcapDir = args[++i];
-    else if (arg.startsWith('-')) return `unknown option ${arg}`;
-    else if (file === undefined) file = arg;
-    else return `unexpected argument ${arg}`;
-  }
-  if (file === undefined) return 'which file? give a pcap or pcapng file';
-  if (!Number.isInteger(samplingRate) || samplingRate < 1) return '--sampling-rate needs a whole number of at least 1';
-  if (configPath === '') return '--config needs a file';
-  if (pcapDir === '') return '--pcap-dir needs a directory';
-  return { file, configPath, samplingRate, decapsulate, pcapDir };
+function parseArgs(command: Command): ReplayArgs {
+  const options = command.opts<{ config?: string; samplingRate?: string; decapsulate?: boolean; pcapDir?: string }>();
+  const [file, extra] = command.args;
+  if (file === undefined) throw new UsageError('which file? give a pcap or pcapng file');
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
+  const samplingRate = options.samplingRate === undefined ? 1 : Number(options.samplingRate);
+  if (!Number.isInteger(samplingRate) || samplingRate < 1) throw new UsageError('--sampling-rate needs a whole number of at least 1');
+  return { file, configPath: options.config, samplingRate, decapsulate: options.decapsulate ?? false, pcapDir: options.pcapDir };
 }
 
-export async function replayCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
-  if (typeof parsed === 'string') {
-    process.stderr.write(`floodwatch replay: ${parsed}\n${USAGE}\n`);
-    return 2;
-  }
+async function replay(parsed: ReplayArgs): Promise<number> {
   if (!existsSync(parsed.file)) {
     process.stderr.write(`floodwatch replay: ${parsed.file} does not exist\n`);
     return 1;

@@ -1,20 +1,23 @@
 // `floodwatch run [--config FILE]`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads.
+import { Command } from 'commander';
 import { logOpenFilesLimit } from '../api/descriptors.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { stateDirProblems } from '../config/state-dir.js';
 import { configWarnings } from '../config/warnings.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../log.js';
+import { onRun } from './commander.js';
 
-export async function runCommand(args: string[], version: string): Promise<number> {
-  let configPath: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--config' && args[i + 1]) configPath = args[++i];
-    else {
-      process.stderr.write(`floodwatch run: unexpected argument '${args[i]}'\nusage: floodwatch run [--config FILE]\n`);
-      return 2;
-    }
-  }
+export function runCli(version: string): Command {
+  const command = new Command('run')
+    .summary('start the collector and detector')
+    .description('Starts the collector and detector, until SIGINT or SIGTERM; SIGHUP reloads the configuration.')
+    .usage('[--config FILE]')
+    .option('--config <FILE>', 'the configuration (default: the embedded default, which says so in its first log lines)');
+  return onRun(command, () => runDaemon(command.opts<{ config?: string }>().config, version));
+}
+
+async function runDaemon(configPath: string | undefined, version: string): Promise<number> {
   let loaded;
   try {
     loaded = await loadConfig(configPath);

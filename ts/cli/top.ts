@@ -3,44 +3,35 @@
 // otherwise (or with --once) it prints one frame.
 import type { Ban } from '../attacks/types.js';
 import type { Metric, TrafficTotals } from '../engine/types.js';
-import {
-  ApiClient,
-  CONNECTION_USAGE,
-  listFrom,
-  parseCommandLine,
-  printUsage,
-  resolveEndpoint,
-  runCommand,
-  UsageError,
-} from './client.js';
+import { Command } from 'commander';
+import { ApiClient, listFrom, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
+import { onRun, runCommandLine } from './commander.js';
 import { renderTopScreen, SORT_KEYS, type HostRow, type TopData } from './top-screen.js';
-
-const USAGE = `usage: floodwatch top [--interval SECONDS] [--once]
-
-The totals, the top hosts incoming and outgoing and the bans, refreshed every second.
-Keys: p sort by pps, b by Mbit/s, f by flows/s, q quit.
-Without a terminal (or with --once) it prints one screen and exits.
-
-  --interval SECONDS   time between refreshes (default 1)
-  --once               print one screen and exit
-
-${CONNECTION_USAGE}
-`;
 
 const DEFAULT_SIZE = { columns: 80, rows: 24 };
 /** As many hosts as GET /api/v1/hosts gives at once. */
 const MAX_HOSTS = 1000;
 
-export async function topCommand(args: string[]): Promise<number> {
-  return runCommand('top', USAGE, async () => {
-    const { values, positionals } = parseCommandLine(args, { interval: { type: 'string' }, once: { type: 'boolean' } });
-    if (values.help) return printUsage(USAGE);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const intervalMs = parseInterval(values.interval);
-    const client = new ApiClient(await resolveEndpoint(values));
+export function topCli(): Command {
+  const command = withConnectionOptions(
+    new Command('top')
+      .summary('live view of the top hosts, totals and bans')
+      .description(
+        'The totals, the top hosts incoming and outgoing and the bans, refreshed every second.\n' +
+          'Keys: p sort by pps, b by Mbit/s, f by flows/s, q quit.\n' +
+          'Without a terminal (or with --once) it prints one screen and exits.',
+      )
+      .usage('[--interval SECONDS] [--once]')
+      .option('--interval <SECONDS>', 'time between refreshes (default 1)')
+      .option('--once', 'print one screen and exit'),
+  );
+  return onRun(command, async () => {
+    const options = command.opts<ConnectionOptions & { interval?: string; once?: boolean }>();
+    const intervalMs = parseInterval(options.interval);
+    const client = new ApiClient(await resolveEndpoint(options));
     const size = () => ({ columns: process.stdout.columns || DEFAULT_SIZE.columns, rows: process.stdout.rows || DEFAULT_SIZE.rows });
     const first = await fetchTopData(client, 'pps', size().rows);
-    if (values.once || !process.stdout.isTTY) {
+    if (options.once || !process.stdout.isTTY) {
       process.stdout.write(`${renderTopScreen(first, size().columns, size().rows)}\n`);
       return 0;
     }
@@ -48,6 +39,8 @@ export async function topCommand(args: string[]): Promise<number> {
     return 0;
   });
 }
+
+export const topCommand = (args: string[]) => runCommandLine(topCli(), args);
 
 function parseInterval(text: string | undefined): number {
   if (text === undefined) return 1000;
