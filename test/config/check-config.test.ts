@@ -41,7 +41,7 @@ describe('floodwatch check-config', () => {
     expect(stdout).toContain('  whitelist: 1 (192.0.2.53/32)\n');
     expect(stdout).toContain('  hostgroups: 2 (web, dns)\n');
     expect(stdout).toContain('  thresholds on: incoming pps 10000, tcp_syn pps 5000; outgoing none\n');
-    expect(stdout).toContain('  actions on: script /usr/local/bin/notify_about_attack.sh\n');
+    expect(stdout).toContain('  actions on: script /bin/true\n');
   });
 
   it('names each BGP action with where it announces, and the mirror ports', async () => {

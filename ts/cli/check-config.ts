@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
-import { stateDirProblems } from '../config/state-dir.js';
+import { machineProblems } from '../config/machine-checks.js';
 import { configWarnings } from '../config/warnings.js';
 import {
   ACTION_NAMES,
@@ -31,7 +31,7 @@ export const checkConfigCommand = (args: string[]) => runCommandLine(checkConfig
 async function checkConfig(path: string | undefined): Promise<number> {
   try {
     const { config, source } = await loadConfig(path);
-    const problems = stateDirProblems(config.state_dir);
+    const problems = machineProblems(config);
     if (problems.length > 0) throw new ConfigError(source, problems);
     process.stdout.write(`${source}: configuration is valid\n${summary(config)}`);
     for (const warning of configWarnings(config, source)) process.stderr.write(`${source}: warning: ${warning}\n`);
@@ -70,7 +70,8 @@ function summary(config: FloodwatchConfig): string {
 function describeApi(config: FloodwatchConfig): string {
   const { api } = config;
   if (!api.enabled) return 'off';
-  const tokens = api.tokens.length === 0 ? 'no token (changes from this machine only)' : `${api.tokens.length} token${api.tokens.length === 1 ? '' : 's'}`;
+  const count = api.tokens.length + (process.env.FLOODWATCH_API_TOKEN?.trim() ? 1 : 0);
+  const tokens = count === 0 ? 'no token (changes from this machine only)' : `${count} token${count === 1 ? '' : 's'}`;
   const hosts = api.allowed_hosts.length === 0 ? '' : `, also as ${api.allowed_hosts.join(', ')}`;
   return `${api.listen}${hosts}, ${tokens}, at most ${api.max_connections} connections, idle ones closed after ${api.idle_timeout_seconds} s`;
 }

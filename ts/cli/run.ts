@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { logOpenFilesLimit } from '../api/descriptors.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { stateDirProblems } from '../config/state-dir.js';
+import { machineProblems } from '../config/machine-checks.js';
 import { configWarnings } from '../config/warnings.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../log.js';
@@ -21,7 +21,7 @@ async function runDaemon(configPath: string | undefined, version: string): Promi
   let loaded;
   try {
     loaded = await loadConfig(configPath);
-    const problems = stateDirProblems(loaded.config.state_dir);
+    const problems = machineProblems(loaded.config);
     if (problems.length > 0) throw new ConfigError(loaded.source, problems);
   } catch (err) {
     if (err instanceof ConfigError) {

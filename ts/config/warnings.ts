@@ -1,12 +1,29 @@
 // What a configuration allows but an operator should hear about: said at start (in the log) and
 // by `check-config` (on standard error), from this one list.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { parse } from 'yaml';
 import { EMBEDDED_DEFAULT_SOURCE } from './defaults.js';
 import { isLoopbackListen, parseListenAddress } from './listen-address.js';
 import type { FloodwatchConfig } from './schema.js';
 
 export function configWarnings(config: FloodwatchConfig, source: string): string[] {
-  return [secretsReadableByOthers(config, source), unrestrictedExporters(config)].filter((warning): warning is string => warning !== null);
+  return [emptyFile(source), secretsReadableByOthers(config, source), unrestrictedExporters(config)].filter((warning): warning is string => warning !== null);
+}
+
+/** A file that sets nothing (empty, or comments only) is most likely not the one meant. */
+function emptyFile(source: string): string | null {
+  if (source === EMBEDDED_DEFAULT_SOURCE) return null;
+  let document: unknown;
+  try {
+    document = parse(readFileSync(source, 'utf8'));
+  } catch {
+    return null;
+  }
+  if (document !== null && document !== undefined) return null;
+  return (
+    `${source} sets nothing, so every setting is the embedded default (every address monitored, flows on UDP 2055, 4739 and 6343, ` +
+    'the API on 127.0.0.1:7780, FastNetMon\'s thresholds): check it is the file you meant, or start from config/floodwatch.example.yaml'
+  );
 }
 
 /** The keys that hold a secret, as set in this configuration. */

@@ -1,0 +1,45 @@
+// What a configuration needs from this machine and the environment, checked by `run` and
+// `check-config` alike before anything starts: a state directory it may write, a notify script
+// it may run, and a log level pino knows.
+import { accessSync, constants, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import pino from 'pino';
+import type { ConfigProblem } from './errors.js';
+import type { FloodwatchConfig } from './schema.js';
+import { stateDirProblems } from './state-dir.js';
+
+export function machineProblems(config: FloodwatchConfig, env: NodeJS.ProcessEnv = process.env): ConfigProblem[] {
+  return [...stateDirProblems(config.state_dir), ...notifyScriptProblems(config), ...logLevelProblems(env)];
+}
+
+/** The levels FLOODWATCH_LOG_LEVEL may name, most severe first. */
+export const LOG_LEVELS = [...Object.entries(pino.levels.values).sort(([, a], [, b]) => b - a).map(([name]) => name), 'silent'];
+
+export function logLevelProblems(env: NodeJS.ProcessEnv): ConfigProblem[] {
+  const level = env.FLOODWATCH_LOG_LEVEL;
+  if (level === undefined || LOG_LEVELS.includes(level)) return [];
+  return [{ reason: `FLOODWATCH_LOG_LEVEL is '${level}', which is not a log level: use one of ${LOG_LEVELS.join(', ')} (or unset it for info)` }];
+}
+
+function notifyScriptProblems(config: FloodwatchConfig): ConfigProblem[] {
+  const { script } = config.actions;
+  // A relative path is refused by the semantic checks already.
+  if (!script.enabled || !isAbsolute(script.path)) return [];
+  const where = 'actions.script.path';
+  const instead = 'or set actions.script.enabled: false';
+  let isFile: boolean;
+  try {
+    isFile = statSync(script.path).isFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [{ where, reason: `${script.path} does not exist: install the notify script there, ${instead}` }];
+    return [{ where, reason: `${script.path} cannot be read (${(error as Error).message}): fix its permissions, ${instead}` }];
+  }
+  if (!isFile) return [{ where, reason: `${script.path} is not a file: point actions.script.path at the notify script, ${instead}` }];
+  try {
+    accessSync(script.path, constants.X_OK);
+  } catch {
+    return [{ where, reason: `${script.path} is not executable by this user: run chmod +x ${script.path}, ${instead}` }];
+  }
+  return [];
+}
