@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { notifyCalls, writeNotifyScript } from '../notify-script.js';
+import { writeNotifyScript } from '../notify-script.js';
 import { freeTcpPort, freeUdpPort } from '../ports.js';
 import { onExit, runCommand, sleep } from '../processes.js';
 import { scrapePrometheus } from '../prometheus.js';
@@ -18,9 +18,10 @@ import { BanLedger, IdleConnections, newApiCounts, readers } from './api-load.js
 import { exporterFlood, forged, newAttackCounts, noise, spray, templateFlood } from './attacks.js';
 import { SoakDaemon } from './daemon.js';
 import { injectFlood, type FloodCheck } from './flood.js';
-import { floodTarget, isForgedHost, isSprayedHost, soakConfig, THRESHOLD_PPS, FLOOD_PPS, MAX_HOSTS } from './plan.js';
+import { floodTarget, soakConfig } from './plan.js';
 import { replayRealStream, type ReplayCheck } from './real-stream.js';
-import { mib, percentile, renderChecks, renderFigures, type Check } from './report.js';
+import { mib, renderChecks, renderFigures } from './report.js';
+import { summarize } from './summary.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const USAGE = 'usage: npm run soak [-- --minutes N] [-- --smoke] [-- --rss-cap-mib N]';
@@ -169,67 +170,25 @@ async function main(): Promise<number> {
   idle.close();
   const stopSeconds = await daemon.stop();
 
-  // Bans the detector made on its own, of hosts no flood was aimed at: what the attack traffic
-  // (random counts, flipped bits) made it believe. The API's bans are of 192.0.2.0/24 and 203.0.113.0/24.
-  // (A ban is applied again after each restart: one per address.)
-  const autoBans = [...new Map(notifyCalls(script).filter((c) => c.action === 'ban' && !c.ip.startsWith('192.0.2.') && !c.ip.startsWith('203.0.113.')).map((c) => [c.ip, c])).values()];
-  const strayBans = autoBans.filter((c) => !floods.some((f) => f.target === c.ip));
-  const singleDatagramBans = strayBans.filter((c) => isForgedHost(c.ip));
-  const sprayedBans = strayBans.filter((c) => isSprayedHost(c.ip));
-  const otherStrayBans = strayBans.filter((c) => !isForgedHost(c.ip) && !isSprayedHost(c.ip));
-  const listBans = (bans: typeof strayBans) => (bans.length === 0 ? '0' : `${bans.length}: ${bans.slice(0, 4).map((c) => `${c.ip} (${c.pps})`).join(', ')}`);
-  const sum = (name: string) => (typeof metrics === 'string' ? NaN : [...metrics].filter(([k]) => k === name || k.startsWith(`${name}{`)).reduce((a, [, v]) => a + v, 0));
-  const exact = replays.filter((r) => r.wrong.length === 0).length;
-  const floodTimes = floods.map((f) => (f.banSeconds === null ? 'none' : `${f.banSeconds.toFixed(2)} s`)).join(', ');
-  const figures: [string, string][] = [
-    ['date (UTC)', new Date(t0).toISOString()],
-    ['duration', `${((Date.now() - t0) / 60_000).toFixed(1)} min, 3 daemon runs (2 kill -9)`],
-    ['start after a kill -9 until the API answers', daemon.starts.slice(1).map((s) => `${(s.readyMs / 1000).toFixed(1)} s`).join(', ')],
-    ['random-bodied datagrams (v5/v9/IPFIX/sFlow headers)', `${attacks.randomDatagrams}`],
-    ['mutated real datagrams (1-3 bit flips, some truncated)', `${attacks.mutatedDatagrams}`],
-    ['forged datagrams (sFlow rate 4e9, v5 2^32-1 packets 1:16383, IPFIX 2^62), a host each', `${attacks.forgedDatagrams}`],
-    ['source ports of the random and mutated datagrams', `${attacks.noiseSourcePorts}`],
-    ['template flood: sources / templates / fields each', `${attacks.templateSources} / ${attacks.templates} / ${LOAD.templateFlood.fields} (${attacks.templateDatagrams} datagrams)`],
-    ['exporter flood: distinct 127.0.0.0/8 sources', `${attacks.spoofedExporters}`],
-    ['host spray: distinct destinations (max_hosts)', `${attacks.sprayHosts} (${MAX_HOSTS})`],
-    ['API requests: 2xx / 4xx / 5xx / no answer', `${api.byClass['2xx']} / ${api.byClass['4xx']} / ${api.byClass['5xx']} / ${api.byClass.none}`],
-    ['API answers by status', [...api.byStatus].sort((a, b) => a[0] - b[0]).map(([status, n]) => `${status}: ${n}`).join(', ')],
-    ['API latency p50 / p99', `${percentile(api.latenciesMs, 50)?.toFixed(0) ?? '-'} ms / ${percentile(api.latenciesMs, 99)?.toFixed(0) ?? '-'} ms`],
-    ['bans acknowledged (201) / unbans acknowledged (200)', `${ledger.acknowledgedBans} / ${ledger.acknowledgedUnbans}`],
-    ['idle API connections held (target, least held at a run end, at the end)', `${LOAD.idleConnections}, ${idleHeldMin}, ${idleAtEnd}`],
-    ['max RSS of the daemon (cap)', `${mib(daemon.maxRss)} (${mib(rssCap)})`],
-    ['real stream replays exact', `${exact} of ${replays.length}`],
-    [`flood at ${FLOOD_PPS / THRESHOLD_PPS}x the threshold: time to ban`, floodTimes || 'no flood injected'],
-    ['bans of fixture hosts by mutated captures (pps reported)', listBans(otherStrayBans)],
-    ['bans of sprayed hosts: a spray record and a random one (pps reported)', listBans(sprayedBans)],
-    ['kernel drops on the attack / real exporter port (last run)', `${kernelDrops.attack} / ${kernelDrops.real}`],
-    ['at the end: hosts, host evictions', typeof metrics === 'string' ? metrics : `${sum('floodwatch_hosts')}, ${sum('floodwatch_host_evictions_total')}`],
-    ['at the end: exporter drops (all reasons), exporters listed', typeof metrics === 'string' ? metrics : `${sum('floodwatch_exporter_dropped_total')}, ${sum('floodwatch_exporter_info')}`],
-    ['SIGTERM to exit', `${stopSeconds.toFixed(1)} s`],
-    ['log: warnings / errors (top messages)', `${[...daemon.warnings.values()].reduce((a, b) => a + b, 0)} / ${[...daemon.errors.values()].reduce((a, b) => a + b, 0)} ${[...daemon.errors, ...daemon.warnings].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([msg, n]) => `${n}x "${msg.length > 50 ? `${msg.slice(0, 50)}…` : msg}"`).join(', ')}`],
-  ];
-
-  const checks: Check[] = [
-    { name: `max RSS under ${mib(rssCap)}`, ok: daemon.maxRss <= rssCap && daemon.watchdogKills === 0, found: `${mib(daemon.maxRss)}${daemon.watchdogKills ? `; killed ${daemon.watchdogKills}x past ${mib(rssCap * LOAD.watchdogFactor)}` : ''}` },
-    'error' in bans
-      ? { name: 'every acknowledged ban present, no acknowledged unban undone', ok: false, found: bans.error }
-      : {
-          name: 'every acknowledged ban present, no acknowledged unban undone',
-          ok: bans.missing.length === 0 && bans.resurrected.length === 0 && ledger.contradictions.length === 0,
-          found: `${bans.checked} checked; missing: ${bans.missing.length}, unbans undone: ${bans.resurrected.length}, contradicting answers: ${ledger.contradictions.length}${[...bans.missing, ...bans.resurrected, ...ledger.contradictions].slice(0, 3).map((x) => `; ${x}`).join('')}`,
-        },
-    { name: 'real stream totals exact on each run', ok: replays.length > 0 && exact === replays.length, found: `${exact}/${replays.length} replays${replays.flatMap((r) => r.wrong.slice(0, 2).map((w) => `; run ${r.run + 1}: ${w}`)).slice(0, 3).join('')}${replays.some((r) => r.kernelDrops > 0) ? ' (the kernel dropped datagrams on the port meanwhile)' : ''}` },
-    { name: `flood banned within ${LOAD.banBoundSeconds} s`, ok: floods.length > 0 && floods.every((f) => f.banSeconds !== null && f.banSeconds <= LOAD.banBoundSeconds), found: floodTimes },
-    {
-      name: 'no ban on a single datagram (forged hosts)',
-      ok: singleDatagramBans.length === 0,
-      found: `${singleDatagramBans.length}${singleDatagramBans.slice(0, 3).map((c) => `; ${c.ip} at ${c.pps} pps`).join('')}`,
-    },
-    { name: 'the daemon ran until killed', ok: daemon.unexpectedExits.length === 0, found: daemon.unexpectedExits.length === 0 ? 'no other exit' : daemon.unexpectedExits.map((e) => e.how).join(', ') },
-    { name: 'no API answer 5xx', ok: api.byClass['5xx'] === 0, found: `${api.byClass['5xx']}${api.serverErrors.slice(0, 2).map((e) => `; ${e}`).join('')}` },
-    { name: 'the soak itself ran as planned', ok: harnessErrors.length === 0, found: harnessErrors.length === 0 ? 'yes' : harnessErrors.slice(0, 3).join('; ') },
-  ];
-
+  const { figures, checks } = summarize({
+    t0,
+    load: LOAD,
+    rssCap,
+    daemon,
+    script,
+    attacks,
+    api,
+    ledger,
+    bans,
+    metrics,
+    kernelDrops,
+    idleHeldMin,
+    idleAtEnd,
+    stopSeconds,
+    replays,
+    floods,
+    harnessErrors,
+  });
   console.log(renderFigures(figures));
   console.log();
   console.log(renderChecks(checks));
