@@ -1,7 +1,8 @@
 // `floodwatch run [--config FILE]`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads.
 import { Command } from 'commander';
 import { logOpenFilesLimit } from '../api/descriptors.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { loadRunConfig, SYSTEM_CONFIG_PATH } from '../config/default-paths.js';
+import { ConfigError } from '../config/load.js';
 import { machineProblems } from '../config/machine-checks.js';
 import { configWarnings } from '../config/warnings.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -13,14 +14,14 @@ export function runCli(version: string): Command {
     .summary('start the collector and detector')
     .description('Starts the collector and detector, until SIGINT or SIGTERM; SIGHUP reloads the configuration.')
     .usage('[--config FILE]')
-    .option('--config <FILE>', 'the configuration (default: the embedded default, which says so in its first log lines)');
+    .option('--config <FILE>', `the configuration (default: ${SYSTEM_CONFIG_PATH} when present, else the embedded default, which says so in its first log lines)`);
   return onRun(command, () => runDaemon(command.opts<{ config?: string }>().config, version));
 }
 
 async function runDaemon(configPath: string | undefined, version: string): Promise<number> {
   let loaded;
   try {
-    loaded = await loadConfig(configPath);
+    ({ configPath, loaded } = await loadRunConfig(configPath));
     const problems = machineProblems(loaded.config);
     if (problems.length > 0) throw new ConfigError(loaded.source, problems);
   } catch (err) {
