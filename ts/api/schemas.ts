@@ -74,6 +74,9 @@ export const AttackSchema = Type.Object({
   top_sources: Type.Array(TopEntrySchema),
   top_source_ports: Type.Array(TopEntrySchema),
   top_destination_ports: Type.Array(TopEntrySchema),
+  top_estimated: Type.Optional(
+    Type.Boolean({ description: 'the top lists are partly estimated from a sample of the traffic seen before the host was watched' }),
+  ),
   pcap: Nullable(Type.String({ description: 'the capture, relative to the state directory; null for flow sources' })),
 });
 

@@ -65,6 +65,10 @@ export interface AttackRecord {
   top_sources: TopEntry[];
   top_source_ports: TopEntry[];
   top_destination_ports: TopEntry[];
+  /** The top lists are partly estimated: from a sample of the traffic seen before the host was
+   * watched (a NetFlow burst that crossed the threshold at once), each record scaled to the
+   * records it stands for. */
+  top_estimated?: boolean;
   /** Where the fingerprint pcap is kept, relative to the state directory, when the source gave packets. */
   pcap: string | null;
 }

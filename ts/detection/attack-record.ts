@@ -66,5 +66,7 @@ export function applySamples(record: AttackRecord, samples: AttackSamples, direc
   record.top_sources = s.remote_addresses.slice(0, TOP).map((a) => ({ key: a.address, packets: figure(a.packets), bytes: figure(a.bytes) }));
   record.top_source_ports = s.source_ports.slice(0, TOP).map(port);
   record.top_destination_ports = s.destination_ports.slice(0, TOP).map(port);
+  if (samples.estimated) record.top_estimated = true;
+  else delete record.top_estimated;
   record.type = type;
 }

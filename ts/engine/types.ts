@@ -211,6 +211,8 @@ export interface AttackSamples {
   ip: string;
   records: number;
   records_held: number;
+  /** Part of the figures come from a sample of the traffic seen before the watch started. */
+  estimated: boolean;
   incoming: DirectionSamples;
   outgoing: DirectionSamples;
 }

@@ -24,6 +24,7 @@ export function canonicalAttack(a: AttackRecord): AttackRecord {
     top_sources: a.top_sources.map(canonicalTop),
     top_source_ports: a.top_source_ports.map(canonicalTop),
     top_destination_ports: a.top_destination_ports.map(canonicalTop),
+    ...(a.top_estimated && { top_estimated: true }),
     pcap: a.pcap,
   };
 }

@@ -10,9 +10,10 @@ export function renderTextReport(event: ActionEvent): string {
   lines.push(...fields(event.attack ? attackFields(event.attack, event.ban) : banOnlyFields(event.ban)));
   if (event.attack) {
     lines.push('', ...protocolSection(event.attack));
-    lines.push('', ...topSection('Top sources', 'address', event.attack.top_sources));
-    lines.push('', ...topSection('Top source ports', 'port', event.attack.top_source_ports));
-    lines.push('', ...topSection('Top destination ports', 'port', event.attack.top_destination_ports));
+    const estimated = event.attack.top_estimated ? ' (estimated from sampled records)' : '';
+    lines.push('', ...topSection(`Top sources${estimated}`, 'address', event.attack.top_sources));
+    lines.push('', ...topSection(`Top source ports${estimated}`, 'port', event.attack.top_source_ports));
+    lines.push('', ...topSection(`Top destination ports${estimated}`, 'port', event.attack.top_destination_ports));
   }
   return lines.join('\n') + '\n';
 }

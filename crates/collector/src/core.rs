@@ -9,7 +9,7 @@ use ahash::AHashMap;
 use floodwatch_counters::{CounterConfig, DeltaBatch, Direction, HostTable};
 use floodwatch_capture::pcap_file::PcapWriter;
 use floodwatch_detect::{
-    check, classify, over, AttackSamples, AttackType, CapturedPacket, FingerprintConfig, FingerprintStore, SampleStore, Thresholds,
+    check, classify, over, AttackSamples, AttackType, CapturedPacket, FingerprintConfig, FingerprintStore, RecentRecords, SampleStore, Thresholds,
     Violation, WatchList,
 };
 use floodwatch_packet::{FlowRecord, HeaderLink};
@@ -21,6 +21,8 @@ const ETHERNET_HEADER: [u8; 14] = [0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0, 
 const REPORT_INTERVAL_MS: u64 = 1000;
 /// Violations kept until the control plane drains them; past it the oldest go.
 const MAX_QUEUED_VIOLATIONS: usize = 10_000;
+/// How far back the sample of all traffic goes when a host starts being watched.
+const RECENT_KEEP_MS: u64 = 2000;
 
 pub struct Core {
     pub table: HostTable,
@@ -29,6 +31,8 @@ pub struct Core {
     fingerprints: FingerprintStore,
     watch: WatchList,
     violations: VecDeque<Violation>,
+    /// Samples of the traffic of hosts not watched, of the last ticks, by arrival.
+    recent: VecDeque<(u64, RecentRecords)>,
     last_reported: AHashMap<(IpAddr, Direction), u64>,
     pub violations_dropped: u64,
     min_evidence: u32,
@@ -43,18 +47,26 @@ impl Core {
             fingerprints: FingerprintStore::new(&watch, fingerprint),
             watch,
             violations: VecDeque::new(),
+            recent: VecDeque::new(),
             last_reported: AHashMap::new(),
             violations_dropped: 0,
             min_evidence,
         }
     }
 
-    pub fn apply(&mut self, batch: DeltaBatch, samples: &[FlowRecord], packets: Vec<CapturedPacket>) {
+    pub fn apply(&mut self, batch: DeltaBatch, samples: &[FlowRecord], packets: Vec<CapturedPacket>, recent: RecentRecords) {
         self.table.apply(batch);
         if !samples.is_empty() {
             self.samples.add(samples);
         }
         self.fingerprints.add(packets);
+        let now_ms = self.table.now_ms();
+        while self.recent.front().is_some_and(|(at, _)| now_ms.saturating_sub(*at) > RECENT_KEEP_MS) {
+            self.recent.pop_front();
+        }
+        if !recent.records.is_empty() {
+            self.recent.push_back((now_ms, recent));
+        }
     }
 
     pub fn tick(&mut self, now_ms: u64) {
@@ -103,8 +115,11 @@ impl Core {
         classify(view.direction(direction), samples.as_ref().map(|s| s.direction(direction)))
     }
 
+    /// Keeps samples of `ip` from now on, starting from what the sample of the last seconds'
+    /// traffic holds of it.
     pub fn watch(&mut self, ip: IpAddr) {
         self.watch.watch(ip);
+        self.samples.seed(&ip, self.recent.iter().map(|(_, recent)| recent));
     }
 
     /// Stops keeping samples for `ip` and forgets those kept.

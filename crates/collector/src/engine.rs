@@ -260,8 +260,8 @@ fn run_ticker(
         loop {
             match reports.try_recv() {
                 Ok(report) => {
-                    let WorkerReport { worker, batch, samples, packets, sources: flow, mirror } = report;
-                    core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples, packets);
+                    let WorkerReport { worker, batch, samples, packets, recent, sources: flow, mirror } = report;
+                    core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples, packets, recent);
                     if flow.is_none() && mirror.is_none() {
                         continue;
                     }

@@ -89,6 +89,7 @@ pub fn run(setup: MirrorWorkerSetup) {
                 batch: counter.aggregator.take_batch(),
                 samples: counter.samples.take(),
                 packets: counter.samples.take_packets(),
+                recent: counter.samples.take_recent(),
                 sources: None,
                 mirror: Some(MirrorReport { name: source.name().to_string(), stats: source.stats(), unparsed: counter.unparsed, error: last_error.take() }),
             };

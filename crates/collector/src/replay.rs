@@ -162,9 +162,10 @@ impl Replay {
         let batch = self.aggregator.take_batch();
         let samples = self.samples.take();
         let packets = self.samples.take_packets();
+        let recent = self.samples.take_recent();
         {
             let mut core = self.core.lock().unwrap_or_else(|p| p.into_inner());
-            core.apply(batch, &samples, packets);
+            core.apply(batch, &samples, packets, recent);
             core.tick(now);
         }
         self.next_tick_ms += self.tick_ms;

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crossbeam_channel::Sender;
 use floodwatch_counters::{DeltaBatch, LocalAggregator, PrefixMap, PrefixSet};
-use floodwatch_detect::{CapturedPacket, SampleCollector};
+use floodwatch_detect::{CapturedPacket, RecentRecords, SampleCollector};
 use floodwatch_flow::Decoder;
 use floodwatch_packet::FlowRecord;
 
@@ -30,6 +30,8 @@ pub struct WorkerReport {
     pub samples: Vec<FlowRecord>,
     /// Packet headers to or from watched hosts, for their fingerprints.
     pub packets: Vec<CapturedPacket>,
+    /// A sample of the records of the hosts not watched.
+    pub recent: RecentRecords,
     /// A flow worker's sources, when due.
     pub sources: Option<FlowSourcesReport>,
     /// A mirror worker's source counters.
@@ -131,6 +133,7 @@ pub fn run(mut w: WorkerSetup) {
                 batch: w.aggregator.take_batch(),
                 samples: w.samples.take(),
                 packets: w.samples.take_packets(),
+                recent: w.samples.take_recent(),
                 sources,
                 mirror: None,
             };

@@ -9,6 +9,29 @@ use std::sync::Arc;
 
 /// Records kept between two `take`s unless told otherwise.
 pub const DEFAULT_MAX_BUFFERED: usize = 4096;
+/// Records of hosts not watched kept between two `take_recent`s: a uniform sample of them.
+pub const RECENT_PER_TAKE: usize = 256;
+
+/// A uniform sample of the records offered for hosts not watched during one tick: what a host
+/// detected on a burst (NetFlow exports a flow when it ends or times out) was sent, before its
+/// watch started.
+#[derive(Clone, Debug, Default)]
+pub struct RecentRecords {
+    pub records: Vec<FlowRecord>,
+    /// Records offered, of which `records` is a sample.
+    pub seen: u64,
+}
+
+impl RecentRecords {
+    /// How many records offered each one kept stands for.
+    pub fn weight(&self) -> f64 {
+        if self.records.is_empty() {
+            0.0
+        } else {
+            self.seen as f64 / self.records.len() as f64
+        }
+    }
+}
 
 /// One per worker thread. `offer` every record; the ticker `take`s the buffer each tick.
 pub struct SampleCollector {
@@ -19,6 +42,8 @@ pub struct SampleCollector {
     max_buffered: usize,
     snap_len: usize,
     dropped: u64,
+    recent: RecentRecords,
+    random: u64,
 }
 
 impl SampleCollector {
@@ -35,6 +60,8 @@ impl SampleCollector {
             max_buffered,
             snap_len: crate::FingerprintConfig::default().snap_len,
             dropped: 0,
+            recent: RecentRecords::default(),
+            random: 0x9E37_79B9_7F4A_7C15,
         }
     }
 
@@ -52,12 +79,38 @@ impl SampleCollector {
                 || watched.contains(&record.src.to_canonical()))
     }
 
-    /// Keeps `record` if it goes to or comes from a watched host.
+    /// Keeps `record` if it goes to or comes from a watched host, else perhaps in the
+    /// uniform sample of the others (reservoir sampling).
     #[inline]
     pub fn offer(&mut self, record: &FlowRecord) {
         if self.is_watched(record) {
             self.keep(record);
+        } else {
+            self.remember(record);
         }
+    }
+
+    #[inline]
+    fn remember(&mut self, record: &FlowRecord) {
+        let recent = &mut self.recent;
+        recent.seen += 1;
+        if recent.records.len() < RECENT_PER_TAKE {
+            recent.records.push(record.clone());
+            return;
+        }
+        // xorshift64
+        self.random ^= self.random << 13;
+        self.random ^= self.random >> 7;
+        self.random ^= self.random << 17;
+        let slot = self.random % recent.seen;
+        if slot < RECENT_PER_TAKE as u64 {
+            recent.records[slot as usize] = record.clone();
+        }
+    }
+
+    /// The sample of records of hosts not watched since the last call.
+    pub fn take_recent(&mut self) -> RecentRecords {
+        std::mem::take(&mut self.recent)
     }
 
     /// Keeps `record` and the packet header it was made from, if a watched host is an end.
@@ -140,6 +193,22 @@ mod tests {
         list.unwatch(&"10.0.0.1".parse().unwrap());
         collector.offer(&record("192.0.2.1", "10.0.0.1"));
         assert_eq!(collector.buffered(), 0, "unwatched");
+    }
+
+    #[test]
+    fn records_of_hosts_not_watched_are_sampled_uniformly() {
+        let list = WatchList::new();
+        let mut collector = SampleCollector::new(&list);
+        for i in 0..100_000u32 {
+            let dst = if i % 10 == 0 { "10.0.0.1" } else { "10.0.0.2" };
+            collector.offer(&record("192.0.2.1", dst));
+        }
+        let recent = collector.take_recent();
+        assert_eq!((recent.records.len(), recent.seen), (RECENT_PER_TAKE, 100_000));
+        let flood = recent.records.iter().filter(|r| r.dst.to_string() == "10.0.0.1").count();
+        assert!((10..=45).contains(&flood), "{flood} of {RECENT_PER_TAKE} for a tenth of the records");
+        assert!(collector.take_recent().records.is_empty());
+        assert_eq!(collector.buffered(), 0, "nothing watched");
     }
 
     #[test]

@@ -22,7 +22,7 @@ mod watch;
 
 pub use check::{check, over, Violation};
 pub use classify::{classify, AttackType, REFLECTOR_PORTS};
-pub use collector::{SampleCollector, DEFAULT_MAX_BUFFERED};
+pub use collector::{RecentRecords, SampleCollector, DEFAULT_MAX_BUFFERED, RECENT_PER_TAKE};
 pub use fingerprint::{CapturedPacket, FingerprintConfig, FingerprintStore};
 pub use floodwatch_counters::Direction;
 pub use metric::{MetricSlot, SLOT_COUNT};

@@ -84,6 +84,9 @@ pub struct AttackSamples {
     pub records: u64,
     /// Records held in the ring, the most recent ones.
     pub records_held: usize,
+    /// Part of the figures is estimated: from a sample of the traffic seen before the watch
+    /// started, each record standing for the many it was drawn from.
+    pub estimated: bool,
     pub incoming: DirectionSamples,
     pub outgoing: DirectionSamples,
 }

@@ -6,6 +6,7 @@ use crate::samples::{
     AddressCount, AttackSamples, DirectionSamples, PortCount, ProtocolCount, Traffic,
 };
 use crate::top_k::SpaceSaving;
+use crate::collector::RecentRecords;
 use crate::watch::WatchList;
 use floodwatch_counters::Direction;
 use floodwatch_packet::{FlowRecord, PROTO_UDP};
@@ -149,6 +150,7 @@ impl DirectionAggregate {
 #[derive(Clone, Debug)]
 struct HostSamples {
     records: u64,
+    estimated: bool,
     recent: VecDeque<FlowRecord>,
     incoming: DirectionAggregate,
     outgoing: DirectionAggregate,
@@ -158,6 +160,7 @@ impl HostSamples {
     fn new(config: &SampleStoreConfig) -> Self {
         HostSamples {
             records: 0,
+            estimated: false,
             recent: VecDeque::with_capacity(config.records_per_host.min(64)),
             incoming: DirectionAggregate::new(config.summary_capacity),
             outgoing: DirectionAggregate::new(config.summary_capacity),
@@ -223,6 +226,35 @@ impl SampleStore {
         }
     }
 
+    /// Starts `ip`'s samples, when it has none yet, from the sample of the traffic seen before
+    /// its watch (`RecentRecords` of the last ticks): each record weighs as the records it was
+    /// drawn from, and the summary says it is estimated.
+    pub fn seed<'a>(&mut self, ip: &IpAddr, recent: impl IntoIterator<Item = &'a RecentRecords>) {
+        let ip = ip.to_canonical();
+        if self.hosts.contains_key(&ip) {
+            return;
+        }
+        let mut host = HostSamples::new(&self.config);
+        for batch in recent {
+            let weight = batch.weight().round().max(1.0) as u32;
+            for record in &batch.records {
+                let direction = if record.dst.to_canonical() == ip {
+                    Direction::Incoming
+                } else if record.src.to_canonical() == ip {
+                    Direction::Outgoing
+                } else {
+                    continue;
+                };
+                let weighted = FlowRecord { sampling_rate: record.sampling_rate.max(1).saturating_mul(weight), ..record.clone() };
+                host.add(&weighted, direction, self.config.records_per_host);
+                host.estimated = true;
+            }
+        }
+        if host.records > 0 {
+            self.hosts.insert(ip, host);
+        }
+    }
+
     /// Counts and top lists of `ip`'s samples; `None` if it has none.
     pub fn summary(&self, ip: &IpAddr) -> Option<AttackSamples> {
         let host = self.hosts.get(&ip.to_canonical())?;
@@ -230,6 +262,7 @@ impl SampleStore {
             ip: ip.to_canonical(),
             records: host.records,
             records_held: host.recent.len(),
+            estimated: host.estimated,
             incoming: host.incoming.summary(self.config.top_entries),
             outgoing: host.outgoing.summary(self.config.top_entries),
         })
@@ -300,6 +333,31 @@ mod tests {
             },
         );
         (list, store)
+    }
+
+    #[test]
+    fn a_host_watched_after_its_burst_starts_from_the_weighted_sample() {
+        let (list, mut store) = store(10);
+        let recent = RecentRecords {
+            records: vec![
+                record("192.0.2.1", "10.0.0.1", PROTO_TCP, 40000, 80),
+                record("192.0.2.2", "10.0.0.1", PROTO_TCP, 40001, 80),
+                record("192.0.2.3", "10.0.0.9", PROTO_TCP, 40002, 80),
+                record("10.0.0.1", "192.0.2.4", PROTO_TCP, 80, 40003),
+            ],
+            seen: 400,
+        };
+        list.watch(ip("10.0.0.1"));
+        store.seed(&ip("10.0.0.1"), [&recent]);
+        let summary = store.summary(&ip("10.0.0.1")).unwrap();
+        assert!(summary.estimated);
+        assert_eq!(summary.incoming.traffic.packets, 200, "2 records standing for 100 each");
+        assert_eq!(summary.incoming.remote_addresses.len(), 2);
+        assert_eq!(summary.outgoing.traffic.packets, 100);
+        store.seed(&ip("10.0.0.1"), [&recent]);
+        assert_eq!(store.summary(&ip("10.0.0.1")).unwrap().incoming.traffic.packets, 200, "seeded once");
+        store.seed(&ip("10.0.0.7"), [&recent]);
+        assert!(store.summary(&ip("10.0.0.7")).is_none(), "nothing seen of it");
     }
 
     #[test]
