@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import { apiExposureProblems } from '../config/api-exposure.js';
 import type { ApiConfig } from '../config/schema.js';
+import { describeHolder, portHolders } from '../daemon/port-owners.js';
 import { ApiAccess } from './access.js';
 import { ConnectionLimit } from './connections.js';
 import type { ApiContext } from './context.js';
@@ -93,7 +94,9 @@ export async function startApi(config: ApiConfig, context: ApiContext, log: Logg
   } catch (err) {
     await app.close();
     const code = (err as NodeJS.ErrnoException).code;
-    const hint = code === 'EADDRINUSE' ? ': another program (or another floodwatch) uses that port; stop it or change api.listen' : '; check api.listen';
+    const holders = code === 'EADDRINUSE' ? portHolders('tcp', config.listen).map(describeHolder) : [];
+    const who = holders.length > 0 ? holders.join(', ') : 'another program (or another floodwatch)';
+    const hint = code === 'EADDRINUSE' ? `: ${who} uses that port; stop it or change api.listen` : '; check api.listen';
     throw new Error(`the REST API cannot listen on ${config.listen} (${(err as Error).message})${hint}`, { cause: err });
   }
   const server: RunningApi = { close: () => app.close(), reload: (next) => access.update(next) };

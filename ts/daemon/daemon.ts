@@ -10,9 +10,11 @@ import { Detector, type AttackListener } from '../detection/detector.js';
 import { recordingListener } from '../detection/recording-listener.js';
 import { PrefixList } from '../detection/prefix-list.js';
 import { FlowEngine } from '../engine/index.js';
+import { StateLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { FLOW_HEALTH_INTERVAL_MS, FlowHealth } from './flow-health.js';
 import { MirrorHealth } from './mirror-health.js';
+import { describeHolder, portHolders } from './port-owners.js';
 import { buildPolicy, type ReloadablePolicy } from './policy.js';
 
 /**
@@ -45,6 +47,7 @@ export class Daemon {
   /** Where the REST API listens, when it is on. */
   apiAddress: string | null = null;
   #api: RunningApi | null = null;
+  #lock: StateLock | null = null;
 
   private constructor(config: FloodwatchConfig, options: DaemonOptions) {
     this.#log = options.log;
@@ -65,14 +68,51 @@ export class Daemon {
     const { config, source } = options.loaded ?? (await loadConfig(options.configPath));
     options.log.info({ config: source }, source === 'embedded default' ? 'no config file given: starting on the embedded default configuration' : 'configuration loaded');
     const daemon = new Daemon(config, options);
-    daemon.#start();
+    // Everything that can refuse comes first, so that a refused start changes nothing: no ban
+    // restored or announced, no state written.
     try {
+      daemon.#claimStateAndPorts();
       await daemon.#startApi();
+      daemon.#bindSources();
     } catch (err) {
-      await daemon.stop();
+      await daemon.#abortStart();
       throw err;
     }
+    daemon.#start();
     return daemon;
+  }
+
+  /** The state directory's lock, and the flow ports no other process holds (SO_REUSEPORT would let both bind). */
+  #claimStateAndPorts(): void {
+    this.#lock = StateLock.acquire(this.store.dir);
+    for (const [index, listen] of this.#config.sources.flow.listen.entries()) {
+      const holders = portHolders('udp', listen);
+      if (holders.length === 0) continue;
+      throw new Error(
+        `UDP ${listen} (sources.flow.listen[${index}]) is taken by ${holders.map(describeHolder).join(', ')}: ` +
+          'stop it, or give this floodwatch other ports in sources.flow.listen',
+      );
+    }
+  }
+
+  #bindSources(): void {
+    try {
+      this.listening = this.engine.start();
+    } catch (err) {
+      throw new Error(explainBindError((err as Error).message), { cause: err });
+    }
+    const where = { networks: this.#config.networks.length, state_dir: this.#config.state_dir };
+    if (this.listening.length > 0) this.#log.info({ listen: this.listening, ...where }, 'listening for NetFlow v5/v9, IPFIX and sFlow v5');
+    else this.#log.info(where, 'no flow listener (sources.flow.listen is empty)');
+    for (const port of this.engine.sources().mirror_ports) this.#log.info(port, 'capturing a mirror port');
+  }
+
+  /** Undoes a start that was refused, without saving state (nothing was restored into it). */
+  async #abortStart(): Promise<void> {
+    this.engine.stop();
+    await this.#api?.close().catch(() => {});
+    this.#api = null;
+    this.#lock?.release();
   }
 
   async #startApi(): Promise<void> {
@@ -125,11 +165,6 @@ export class Daemon {
     // After the restore: the BGP actions' first resync announces the restored bans.
     this.#startLongRunning();
     if (restored.length + lifted.length > 0) this.#log.info({ restored: restored.length, lifted: lifted.length }, 'bans restored from the state directory');
-    this.listening = this.engine.start();
-    const where = { networks: this.#config.networks.length, state_dir: this.#config.state_dir };
-    if (this.listening.length > 0) this.#log.info({ listen: this.listening, ...where }, 'listening for NetFlow v5/v9, IPFIX and sFlow v5');
-    else this.#log.info(where, 'no flow listener (sources.flow.listen is empty)');
-    for (const port of this.engine.sources().mirror_ports) this.#log.info(port, 'capturing a mirror port');
     const mirrorHealth = new MirrorHealth(this.#log);
     this.#timers.push(setInterval(() => this.#guard('detection', () => this.#detector.tick()), this.#config.counters.tick_ms));
     this.#timers.push(
@@ -213,6 +248,7 @@ export class Daemon {
     if (!(await settlesWithin(loopsStopped, SHUTDOWN_CLOSE_WAIT_MS))) {
       this.#log.warn({ actions: longRunning.map((a) => a.name) }, `the actions' loops had not stopped after ${SHUTDOWN_CLOSE_WAIT_MS} ms; stopping without them`);
     }
+    this.#lock?.release();
   }
 
   /** The bans, and the attacks under way with their latest figures, written to the state directory. */
@@ -227,6 +263,15 @@ export class Daemon {
       this.#log.error({ state_dir: this.store.dir, error: (err as Error).message }, 'the state could not be saved at shutdown: the last changes are lost');
     }
   }
+}
+
+/** "cannot listen on UDP 0.0.0.0:2055: Address already in use (os error 98)", with who holds it and what to change. */
+function explainBindError(message: string): string {
+  const taken = /cannot listen on UDP (\S+): Address already in use/.exec(message);
+  if (!taken) return message;
+  const holders = portHolders('udp', taken[1]!);
+  const who = holders.length > 0 ? holders.map(describeHolder).join(', ') : 'another program';
+  return `${message}: ${who} holds that port; stop it, or change sources.flow.listen`;
 }
 
 /** Whether `promise` (which never rejects) settled within `ms`; it is not waited for past that. */
