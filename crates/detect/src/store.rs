@@ -119,8 +119,8 @@ impl DirectionAggregate {
                 .map(|c| PortCount {
                     protocol: c.key.0,
                     port: c.key.1,
-                    packets: c.packets,
-                    bytes: c.bytes,
+                    packets: c.guaranteed().0,
+                    bytes: c.guaranteed().1,
                 })
                 .collect()
         };
@@ -137,8 +137,8 @@ impl DirectionAggregate {
                 .into_iter()
                 .map(|c| AddressCount {
                     address: c.key,
-                    packets: c.packets,
-                    bytes: c.bytes,
+                    packets: c.guaranteed().0,
+                    bytes: c.guaranteed().1,
                 })
                 .collect(),
             source_ports: ports(&self.source_ports),

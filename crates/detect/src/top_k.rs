@@ -12,8 +12,17 @@ pub(crate) struct Counter<K> {
     pub(crate) key: K,
     pub(crate) packets: u64,
     pub(crate) bytes: u64,
-    /// Packets inherited from the key this counter held before.
+    /// Packets and bytes inherited from the key this counter held before.
     pub(crate) error: u64,
+    pub(crate) bytes_error: u64,
+}
+
+impl<K> Counter<K> {
+    /// What the key surely sent: its counts less what its counter inherited. Exact for a key
+    /// that never had to take over another's counter.
+    pub(crate) fn guaranteed(&self) -> (u64, u64) {
+        (self.packets - self.error, self.bytes - self.bytes_error)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +55,7 @@ impl<K: Copy + Eq + Hash + Ord> SpaceSaving<K> {
                 packets,
                 bytes,
                 error: 0,
+                bytes_error: 0,
             });
             return;
         }
@@ -61,15 +71,16 @@ impl<K: Copy + Eq + Hash + Ord> SpaceSaving<K> {
         *counter = Counter {
             key,
             error: counter.packets,
+            bytes_error: counter.bytes,
             packets: counter.packets + packets,
             bytes: counter.bytes + bytes,
         };
     }
 
-    /// The `n` largest counters, most packets first, ties in key order.
+    /// The `n` largest counters, most packets surely sent first, ties in key order.
     pub(crate) fn top(&self, n: usize) -> Vec<Counter<K>> {
         let mut sorted = self.counters.clone();
-        sorted.sort_by(|a, b| b.packets.cmp(&a.packets).then(a.key.cmp(&b.key)));
+        sorted.sort_by(|a, b| b.guaranteed().0.cmp(&a.guaranteed().0).then(a.key.cmp(&b.key)));
         sorted.truncate(n);
         sorted
     }
@@ -98,13 +109,15 @@ mod tests {
                     key: 1,
                     packets: 11,
                     bytes: 1100,
-                    error: 0
+                    error: 0,
+                    bytes_error: 0
                 },
                 Counter {
                     key: 2,
                     packets: 5,
                     bytes: 500,
-                    error: 0
+                    error: 0,
+                    bytes_error: 0
                 },
             ]
         );
@@ -128,5 +141,7 @@ mod tests {
         assert_eq!(top.key, 7);
         assert!(top.packets >= 5000 && top.packets - top.error <= 5000);
         assert!(top.error <= total / 8);
+        let last = summary.top(8).pop().unwrap();
+        assert_eq!(last.guaranteed(), (1, 60), "a light key seen once is reported as seen once");
     }
 }
