@@ -85,7 +85,9 @@ async function readCapture(stateDir: string, attack: AttackRecord): Promise<Buff
       404,
       'no-capture',
       'No capture',
-      `no packets were captured for attack ${attack.id}: flow sources (NetFlow, IPFIX, sFlow) carry no packets; a mirror port or pcap source does`,
+      `no packets were captured for attack ${attack.id}: floodwatch keeps a host's packets from its detection on, and none came after it ` +
+        `(NetFlow and IPFIX flow records carry no packets; mirror ports, pcap files, sFlow raw headers and IPFIX packet sections do, ` +
+        `so a burst that ended before the detection leaves none)`,
     );
   }
   const path = resolve(stateDir, attack.pcap);
