@@ -9,4 +9,5 @@ export const CONTRACT: Record<string, string[]> = {
   '/api/v1/attacks/{id}': ['get'],
   '/api/v1/attacks/{id}/pcap': ['get'],
   '/metrics': ['get'],
+  '/healthz': ['get'],
 };

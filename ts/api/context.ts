@@ -21,5 +21,7 @@ export interface ApiContext {
   /** Violations and attack follow-ups that failed, each alone (the daemon counts them). */
   detectionFailures?(): number;
   actionCounters(): Record<string, ActionCounters>;
+  /** When detection last ticked (ms since the epoch), and how often it should. */
+  engineTick?(): { lastAt: number | null; intervalMs: number };
   log: Logger;
 }

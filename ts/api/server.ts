@@ -22,6 +22,7 @@ import { installRequestGuards } from './request-guards.js';
 import { attackRoutes } from './routes/attacks.js';
 import { banRoutes } from './routes/bans.js';
 import { docsRoutes, registerOpenApi } from './routes/docs.js';
+import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { trafficRoutes } from './routes/traffic.js';
@@ -69,6 +70,7 @@ export async function buildApi(config: ApiConfig, context: ApiContext, log: Logg
   await app.register(banRoutes, { prefix: API_PREFIX, context, mutationHooks });
   await app.register(attackRoutes, { prefix: API_PREFIX, context });
   await app.register(metricsRoutes, { context, connections });
+  await app.register(healthRoutes, { context });
   await app.register(docsRoutes);
   await app.ready();
   return app;

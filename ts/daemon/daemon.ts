@@ -49,6 +49,7 @@ export class Daemon {
   apiAddress: string | null = null;
   #api: RunningApi | null = null;
   #lock: StateLock | null = null;
+  #lastTickAt: number | null = null;
 
   private constructor(config: FloodwatchConfig, options: DaemonOptions) {
     this.#log = options.log;
@@ -138,6 +139,7 @@ export class Daemon {
       activeAttacks: () => this.#detector.active(),
       detectionFailures: () => this.#detector.failures,
       actionCounters: () => this.#policy.dispatcher.counters(),
+      engineTick: () => ({ lastAt: this.#lastTickAt, intervalMs: this.#config.counters.tick_ms }),
       log: this.#log,
     };
   }
@@ -167,7 +169,17 @@ export class Daemon {
     this.#startLongRunning();
     if (restored.length + lifted.length > 0) this.#log.info({ restored: restored.length, lifted: lifted.length }, 'bans restored from the state directory');
     const mirrorHealth = new MirrorHealth(this.#log);
-    this.#timers.push(setInterval(() => this.#guard('detection', () => this.#detector.tick()), this.#config.counters.tick_ms));
+    this.#lastTickAt = Date.now();
+    this.#timers.push(
+      setInterval(
+        () =>
+          this.#guard('detection', () => {
+            this.#detector.tick();
+            this.#lastTickAt = Date.now();
+          }),
+        this.#config.counters.tick_ms,
+      ),
+    );
     this.#timers.push(
       setInterval(() => {
         this.#guard('state retry', () => this.#retryState());

@@ -21,6 +21,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'bans', description: 'Banned hosts' },
         { name: 'attacks', description: 'Attacks detected' },
         { name: 'metrics', description: 'Prometheus' },
+        { name: 'health', description: 'For load balancers and watchdogs' },
       ],
     },
   });
