@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttackRecord, Ban } from '../../ts/attacks/types.js';
 import { resolveEndpoint, urlFromListen } from '../../ts/cli/client.js';
@@ -31,24 +31,14 @@ const NOT_RUNNING = (url: string) =>
   `floodwatch is not running at ${url} (start it with \`floodwatch run\`, or point FLOODWATCH_URL / --url at it)`;
 const BAD_TOKEN = 'the API refused the token: set FLOODWATCH_API_TOKEN or --token to one of api.tokens';
 
+/** The one time format of the human output: local time and its offset. */
+const TS = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d';
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
-/** The CLI's API commands, run the way main.ts runs them. */
-function writeCliWrapper(dir: string): string {
-  const module = (name: string) => pathToFileURL(join(REPO, 'ts/cli', name)).href;
-  const path = join(dir, 'cli.mts');
-  writeFileSync(
-    path,
-    `import { attacksCommand } from '${module('attacks.ts')}';
-import { banCommand, bansCommand, unbanCommand } from '${module('bans.ts')}';
-const commands = { ban: banCommand, unban: unbanCommand, bans: bansCommand, attacks: attacksCommand };
-const [name, ...args] = process.argv.slice(2);
-process.exitCode = await commands[name](args);
-`,
-  );
-  return path;
-}
+/** The command line as installed: ts/cli/main.ts. */
+const MAIN = join(REPO, 'ts/cli/main.ts');
 
 interface Result {
   code: number;
@@ -92,7 +82,7 @@ describe('the API commands against a running daemon', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'floodwatch-api-cli-'));
     teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
-    cli = writeCliWrapper(dir);
+    cli = MAIN;
     flowPort = await freeUdpPort();
     const apiPort = await freeTcpPort();
     url = `http://127.0.0.1:${apiPort}`;
@@ -119,7 +109,7 @@ describe('the API commands against a running daemon', () => {
       const ban = await api('ban', IP, '--ttl', '2h', '--comment', 'abuse ticket 4711');
       expect(ban.stderr).toBe('');
       expect(ban.code).toBe(0);
-      expect(ban.stdout).toMatch(new RegExp(`^banned ${IP.replace(/\./g, '\\.')} \\(incoming, hostgroup global\\) until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d, in (2h 00m|1h 59m)\\n$`));
+      expect(ban.stdout).toMatch(new RegExp(`^banned ${IP.replace(/\./g, '\\.')} \\(incoming, hostgroup global\\) until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d, in (2h 00m|1h 59m)\\n$`));
 
       const saved = readBans(stateDir).find((b) => b.ip === IP)!;
       expect(saved).toMatchObject({ manual: true, comment: 'abuse ticket 4711', direction: 'incoming' });
@@ -133,9 +123,9 @@ describe('the API commands against a running daemon', () => {
       const table = await floodwatch(['bans', '--url', url]);
       expect(table.code).toBe(0);
       const [header, ...rows] = table.stdout.trimEnd().split('\n');
-      expect(header).toMatch(/^IP +DIRECTION +HOSTGROUP +BANNED AT +EXPIRES IN +BY +COMMENT$/);
+      expect(header).toMatch(/^IP +DIRECTION +HOSTGROUP +BANNED AT +EXPIRES IN +BY +ATTACK +COMMENT$/);
       const row = rows.find((r) => r.startsWith(`${IP} `));
-      expect(row).toMatch(/^198\.51\.100\.7 +incoming +global +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +(2h 00m|1h 59m) +manual +abuse ticket 4711$/);
+      expect(row).toMatch(/^198\.51\.100\.7 +incoming +global +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d +(2h 00m|1h 59m) +manual +- +abuse ticket 4711$/);
       // The columns line up under their headings.
       expect(row!.indexOf('manual')).toBe(header!.indexOf('BY'));
 
@@ -310,7 +300,7 @@ describe('the API commands against a running daemon', () => {
       const [header, ...rows] = result.stdout.trimEnd().split('\n');
       expect(header).toMatch(/^ID +IP +TYPE +DIRECTION +PEAK PPS +MBIT\/S +STARTED +ENDED$/);
       const row = rows.find((r) => r.includes(` ${VICTIM} `))!;
-      expect(row).toMatch(new RegExp(`^${attack.id} +198\\.51\\.100\\.20 +SYN flood +incoming +\\d+ +\\d+\\.\\d\\d +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +(ongoing|\\d\\d:\\d\\d:\\d\\d)$`));
+      expect(row).toMatch(new RegExp(`^${attack.id} +198\\.51\\.100\\.20 +SYN flood +incoming +\\d+ +\\d+\\.\\d\\d +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d +(ongoing|\\d\\d:\\d\\d:\\d\\d)$`));
     });
 
     it('gives the attacks as JSON, newest first, at most --limit', async () => {
@@ -326,7 +316,57 @@ describe('the API commands against a running daemon', () => {
     it('shows the ban the attack brought, as made by an attack', async () => {
       await waitFor('the ban of the SYN flood victim', () => readBans(stateDir).some((b) => b.ip === VICTIM));
       const bans = await floodwatch(['bans', '--url', url]);
-      expect(bans.stdout).toMatch(/^198\.51\.100\.20 +incoming +global +\S+ \S+ +\S+( \S+)? +attack$/m);
+      expect(bans.stdout).toMatch(new RegExp(`^198\\.51\\.100\\.20 +incoming +global +\\S+ \\S+ [+-]\\d\\d:\\d\\d +\\S+( \\S+)? +attack +${attack.id}$`, 'm'));
+    });
+
+    it('shows the times in local time with its offset, and JSON in UTC', async () => {
+      const india = await floodwatch(['bans', '--url', url], { TZ: 'Asia/Kolkata' });
+      expect(india.stdout).toMatch(/^198\.51\.100\.20 +incoming +global +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+05:30 /m);
+      const json = JSON.parse((await floodwatch(['bans', '--json', '--url', url], { TZ: 'Asia/Kolkata' })).stdout) as Ban[];
+      expect(json.find((b) => b.ip === VICTIM)!.banned_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    });
+
+    it('floodwatch host IP: counters, hostgroup, thresholds, the ban with its attack, the recent attacks', async () => {
+      const result = await floodwatch(['host', VICTIM, '--url', url]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const lines = result.stdout.split('\n');
+      expect(lines[0]).toBe(`${VICTIM}  hostgroup global`);
+      expect(result.stdout).toMatch(/^in +\S+ +\d+\.\d\d +\S+ +\d+ +\d+$/m);
+      expect(result.stdout).toMatch(/^out +/m);
+      expect(result.stdout).toContain('thresholds: incoming pps 5000, tcp_syn pps 1000; outgoing none\n');
+      expect(result.stdout).toMatch(new RegExp(`^ban: incoming, since ${TS}, until ${TS} \\(in \\S+( \\S+)?\\), attack ${attack.id}$`, 'm'));
+      expect(result.stdout).toMatch(new RegExp(`^${attack.id} +198\\.51\\.100\\.20 +SYN flood +incoming `, 'm'));
+      const json = JSON.parse((await floodwatch(['host', VICTIM, '--json', '--url', url])).stdout) as { host: { hostgroup: string }; bans: Ban[]; attacks: AttackRecord[] };
+      expect(json.host.hostgroup).toBe('global');
+      expect(json.bans.map((b) => b.attack_id)).toEqual([attack.id]);
+      expect(json.attacks.map((a) => a.id)).toContain(attack.id);
+    });
+
+    it('floodwatch host IP of a host with no counters says why, and still shows its bans and attacks', async () => {
+      const result = await floodwatch(['host', '192.0.2.1', '--url', url]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^192\.0\.2\.1\ncounters: none \(192\.0\.2\.1 is outside the monitored networks/);
+      expect(result.stdout).toContain('\nban: none\n');
+      expect(result.stdout).toContain('\nrecent attacks: none recorded\n');
+    });
+
+    it('floodwatch attack ID: the whole record and where its pcap is', async () => {
+      const result = await floodwatch(['attack', attack.id, '--url', url]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^attack: +${attack.id}$`, 'm'));
+      expect(result.stdout).toMatch(/^host: +198\.51\.100\.20 \(incoming, hostgroup global\)$/m);
+      expect(result.stdout).toMatch(/^type: +SYN flood \(syn_flood\)$/m);
+      expect(result.stdout).toMatch(new RegExp(`^started: +${TS}$`, 'm'));
+      expect(result.stdout).toMatch(/^pcap: +none \(the source gave no packets, only flow records\)$/m);
+      expect(result.stdout).toContain('Protocol breakdown');
+      expect(result.stdout).toContain('Top destination ports');
+      const json = JSON.parse((await floodwatch(['attack', attack.id, '--json', '--url', url])).stdout) as AttackRecord;
+      expect(json).toMatchObject({ id: attack.id, ip: VICTIM, type: 'syn_flood', started_at: attack.started_at });
+      const missing = await floodwatch(['attack', 'no-such-attack', '--url', url]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/^floodwatch attack: /);
     });
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { floodwatch } from '../support/cli.js';
 
-const COMMANDS = ['run', 'check-config', 'replay', 'import-fastnetmon', 'ban', 'unban', 'bans', 'attacks', 'top'];
+const COMMANDS = ['run', 'check-config', 'replay', 'import-fastnetmon', 'ban', 'unban', 'bans', 'attacks', 'attack', 'host', 'top'];
 
 describe('floodwatch help', () => {
   it('lists every command, exit 0', async () => {

@@ -4,6 +4,7 @@ import type { ActionCounters } from '../actions/dispatcher.js';
 import type { AttackRecord } from '../attacks/types.js';
 import type { BanManager } from '../bans/manager.js';
 import type { FlowEngine } from '../engine/index.js';
+import type { DirectionLimits } from '../engine/types.js';
 import type { StateStore } from '../state/store.js';
 
 export interface ApiContext {
@@ -23,5 +24,7 @@ export interface ApiContext {
   actionCounters(): Record<string, ActionCounters>;
   /** When detection last ticked (ms since the epoch), and how often it should. */
   engineTick?(): { lastAt: number | null; intervalMs: number };
+  /** The thresholds that apply to a hostgroup's hosts. */
+  thresholdsOf?(hostgroup: string): { incoming: DirectionLimits; outgoing: DirectionLimits };
   log: Logger;
 }

@@ -64,5 +64,5 @@ function endedCell(attack: AttackRecord): string {
   if (attack.ended_at === null) return 'ongoing';
   const started = formatTimestamp(attack.started_at);
   const ended = formatTimestamp(attack.ended_at);
-  return ended.slice(0, 10) === started.slice(0, 10) ? ended.slice(11) : ended;
+  return ended.slice(0, 10) === started.slice(0, 10) ? ended.slice(11, 19) : ended;
 }

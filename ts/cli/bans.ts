@@ -90,10 +90,11 @@ export function renderBansTable(bans: Ban[], now: number): string[] {
       formatTimestamp(ban.banned_at),
       formatDuration(Date.parse(ban.expires_at) - now),
       ban.manual ? 'manual' : 'attack',
+      ban.attack_id ?? '-',
       ban.comment ?? '',
     ]);
-  const headers = ['IP', 'DIRECTION', 'HOSTGROUP', 'BANNED AT', 'EXPIRES IN', 'BY', 'COMMENT'];
-  return renderTable(headers, rows, ['left', 'left', 'left', 'left', 'right', 'left', 'left'], '');
+  const headers = ['IP', 'DIRECTION', 'HOSTGROUP', 'BANNED AT', 'EXPIRES IN', 'BY', 'ATTACK', 'COMMENT'];
+  return renderTable(headers, rows, ['left', 'left', 'left', 'left', 'right', 'left', 'left', 'left'], '');
 }
 
 function oneAddress(positionals: string[], verb: string): string {

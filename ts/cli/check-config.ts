@@ -104,7 +104,7 @@ function countAndList(items: string[], shown = 4): string {
 }
 
 /** "incoming pps 20000, mbps 1000, udp pps 5000; outgoing none" */
-function describeThresholds(thresholds: Thresholds): string {
+export function describeThresholds(thresholds: Thresholds): string {
   return DIRECTIONS.map((direction) => {
     const t = thresholds[direction] ?? {};
     const parts: string[] = [];

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The floodwatch command line.
 import { Command } from 'commander';
+import { attackCli } from './attack.js';
 import { attacksCli } from './attacks.js';
 import { banCli, bansCli, unbanCli } from './bans.js';
 import { checkConfigCli } from './check-config.js';
 import { exitOk, runProgram } from './commander.js';
+import { hostCli } from './host.js';
 import { importFastnetmonCli } from './import-fastnetmon.js';
 import { replayCli } from './replay.js';
 import { runCli } from './run.js';
@@ -35,6 +37,8 @@ function program(): Command {
     unbanCli(),
     bansCli(),
     attacksCli(),
+    attackCli(),
+    hostCli(),
     topCli(),
   ]) {
     floodwatch.addCommand(command);

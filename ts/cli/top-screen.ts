@@ -54,13 +54,20 @@ export function formatDuration(ms: number): string {
 }
 
 /** An ISO 8601 time (or ms since the epoch) in the local time zone: 2024-05-01 14:03:59. */
+/**
+ * The one time format of the human output: local time with its offset, `2026-12-06 05:27:18 +01:00`
+ * (JSON output keeps the API's RFC 3339 UTC).
+ */
 export function formatTimestamp(time: string | number): string {
   const date = new Date(time);
   if (Number.isNaN(date.getTime())) return String(time);
   const two = (n: number) => String(n).padStart(2, '0');
+  const offset = -date.getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
   return (
     `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ` +
-    `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`
+    `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())} ` +
+    `${sign}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`
   );
 }
 
@@ -176,7 +183,7 @@ export function shareRows(wanted: number[], total: number): number[] {
 }
 
 function titleLine(data: TopData, width: number): string {
-  const clock = formatTimestamp(data.fetchedAt).slice(11);
+  const clock = formatTimestamp(data.fetchedAt).slice(11, 19);
   const left = `floodwatch top  ${data.url}`;
   const room = width - clock.length - 1;
   return room > 10 ? `${truncateEnd(left, room).padEnd(room)} ${clock}` : left;

@@ -140,6 +140,11 @@ export class Daemon {
       detectionFailures: () => this.#detector.failures,
       actionCounters: () => this.#policy.dispatcher.counters(),
       engineTick: () => ({ lastAt: this.#lastTickAt, intervalMs: this.#config.counters.tick_ms }),
+      thresholdsOf: (hostgroup) => {
+        const { groups } = this.#policy.thresholds;
+        const group = groups.find((g) => g.name === hostgroup) ?? groups[0]!;
+        return { incoming: group.incoming, outgoing: group.outgoing };
+      },
       log: this.#log,
     };
   }

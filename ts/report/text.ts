@@ -65,7 +65,7 @@ function banFields(ban: Ban): [string, string][] {
   return pairs;
 }
 
-function protocolSection(attack: AttackRecord): string[] {
+export function protocolSection(attack: AttackRecord): string[] {
   const classes = Object.keys(attack.protocols).sort(byProtocolOrder);
   if (classes.length === 0) return ['Protocol breakdown', '  none recorded'];
   const rows = classes.map((cls) => {
@@ -87,7 +87,7 @@ function byProtocolOrder(a: string, b: string): number {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
-function topSection(title: string, keyHeader: string, entries: TopEntry[]): string[] {
+export function topSection(title: string, keyHeader: string, entries: TopEntry[]): string[] {
   if (entries.length === 0) return [title, '  none recorded'];
   const rows = entries.map((e) => [e.key, String(e.packets), String(e.bytes)]);
   return [title, ...renderTable([keyHeader, 'packets', 'bytes'], rows, ['left', 'right', 'right'])];

@@ -5,7 +5,7 @@ import { PROTOCOL_CLASSES } from '../../config/schema.js';
 import type { HostCounters } from '../../engine/types.js';
 import type { ApiContext } from '../context.js';
 import { notFound, problemResponses } from '../problem.js';
-import { described, DirectionSchema, HostSchema, IpAddressSchema } from '../schemas.js';
+import { DirectionSchema, HostSchema, IpAddressSchema } from '../schemas.js';
 import type { TypeBoxTypeProvider } from '../type-provider.js';
 import { hostAddress } from './address-param.js';
 
@@ -31,7 +31,21 @@ export const hostRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (fa
         summary: "A host's current speeds and totals, in and out",
         tags: ['hosts'],
         params: Type.Object({ ip: IpAddressSchema }),
-        response: { 200: described(HostSchema, 'The host: its hostgroup, and per direction its speeds and totals'), ...problemResponses(400, 404) },
+        response: {
+          200: Type.Object(
+            {
+              ...HostSchema.properties,
+              thresholds: Type.Optional(
+                Type.Object(
+                  { incoming: Type.Object({}, { additionalProperties: true }), outgoing: Type.Object({}, { additionalProperties: true }) },
+                  { description: "The limits of the host's hostgroup (pps, mbps, flows, and per protocol); an absent one is off" },
+                ),
+              ),
+            },
+            { description: 'The host: its hostgroup, per direction its speeds and totals, and the thresholds that apply to it' },
+          ),
+          ...problemResponses(400, 404),
+        },
       },
     },
     async (request) => {
@@ -45,7 +59,8 @@ export const hostRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (fa
             : `${ip} is outside the monitored networks (networks in the configuration), so floodwatch keeps no counters for it`,
         );
       }
-      return withGroup(host);
+      const detail = withGroup(host);
+      return { ...detail, ...(context.thresholdsOf && { thresholds: context.thresholdsOf(detail.hostgroup) }) };
     },
   );
 
