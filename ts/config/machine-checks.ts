@@ -1,16 +1,40 @@
 // What a configuration needs from this machine and the environment, checked by `run` and
 // `check-config` alike before anything starts: a state directory it may write, a notify script
 // it may run, and a log level pino knows.
-import { accessSync, constants, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import pino from 'pino';
 import type { ConfigProblem } from './errors.js';
+import { ownershipAdvice } from '../state/ownership.js';
 import type { FloodwatchConfig } from './schema.js';
 import { stateDirProblems } from './state-dir.js';
 
 export function machineProblems(config: FloodwatchConfig, env: NodeJS.ProcessEnv = process.env): ConfigProblem[] {
-  return [...stateDirProblems(config.state_dir), ...notifyScriptProblems(config), ...logLevelProblems(env)];
+  const stateDir = stateDirProblems(config.state_dir);
+  return [...stateDir, ...(stateDir.length === 0 ? stateFileProblems(config.state_dir) : []), ...notifyScriptProblems(config), ...logLevelProblems(env)];
 }
+
+/** The files floodwatch keeps in the state directory must be its own to read and rewrite. */
+function stateFileProblems(stateDir: string): ConfigProblem[] {
+  const dir = resolve(stateDir);
+  const problems: ConfigProblem[] = [];
+  for (const [name, mode] of STATE_FILES) {
+    const path = join(dir, name);
+    if (!existsSync(path)) continue;
+    try {
+      accessSync(path, mode);
+    } catch (error) {
+      const advice = ownershipAdvice(path, dir, error as NodeJS.ErrnoException);
+      problems.push({ where: 'state_dir', reason: advice ?? `${path} cannot be used (${(error as Error).message})` });
+    }
+  }
+  return problems;
+}
+
+const STATE_FILES: [string, number][] = [
+  ['bans.json', constants.R_OK | constants.W_OK],
+  ['attacks', constants.R_OK | constants.W_OK | constants.X_OK],
+];
 
 /** The levels FLOODWATCH_LOG_LEVEL may name, most severe first. */
 export const LOG_LEVELS = [...Object.entries(pino.levels.values).sort(([, a], [, b]) => b - a).map(([name]) => name), 'silent'];

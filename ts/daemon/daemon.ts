@@ -76,11 +76,12 @@ export class Daemon {
       daemon.#claimStateAndPorts();
       await daemon.#startApi();
       daemon.#bindSources();
+      // Restoring the bans is the first thing #start does: a state file it cannot read stops the start there.
+      daemon.#start();
     } catch (err) {
       await daemon.#abortStart();
       throw err;
     }
-    daemon.#start();
     return daemon;
   }
 
@@ -111,6 +112,8 @@ export class Daemon {
 
   /** Undoes a start that was refused, without saving state (nothing was restored into it). */
   async #abortStart(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
     this.engine.stop();
     await this.#api?.close().catch(() => {});
     this.#api = null;

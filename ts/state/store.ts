@@ -10,6 +10,7 @@ import pino, { type Logger } from 'pino';
 import { bigintAsFigure } from '../attacks/figure.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
 import { FileWriteError, writeFileAtomic } from './atomic-file.js';
+import { ownershipAdvice } from './ownership.js';
 import { attackProblems, banProblems, bansFileProblems } from './validate.js';
 
 const BANS_FILE = 'bans.json';
@@ -200,7 +201,8 @@ export class StateStore {
       text = readFileSync(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new StateError(`cannot read ${path}: ${(err as Error).message}; check the state directory's permissions and disk`);
+      const advice = ownershipAdvice(path, this.dir, err as NodeJS.ErrnoException);
+      throw new StateError(advice ?? `cannot read ${path}: ${(err as Error).message}; check the state directory's permissions and disk`);
     }
     try {
       return { ok: true, value: JSON.parse(text) };
