@@ -128,7 +128,7 @@ describe("floodwatch import-fastnetmon of Debian's /etc/fastnetmon.conf", () => 
       ]),
     );
 
-    const { stderr } = await runCommand(importFastnetmonCommand, [DEBIAN_CONF, ...LIST_FLAGS]);
+    const { stderr } = await runCommand(importFastnetmonCommand, [DEBIAN_CONF, ...LIST_FLAGS, '--verbose']);
     for (const { key, reason } of result.notCarried) {
       expect(stderr).toContain(`not carried: ${key} (${reason})\n`);
     }
@@ -149,7 +149,7 @@ describe("floodwatch import-fastnetmon of Debian's /etc/fastnetmon.conf", () => 
   });
 
   it('normalizes the networks list and says so on stderr', async () => {
-    const { stderr } = await runCommand(importFastnetmonCommand, [DEBIAN_CONF, ...LIST_FLAGS]);
+    const { stderr } = await runCommand(importFastnetmonCommand, [DEBIAN_CONF, ...LIST_FLAGS, '--verbose']);
     expect(stderr).toContain(`note: ${NETWORKS} line 6: '203.0.113.7' is a single host: taken as 203.0.113.7/32\n`);
     expect(stderr).toContain(`note: ${NETWORKS} line 7: '10.1.2.3/8' has host bits set: taken as 10.0.0.0/8\n`);
     expect(stderr).toContain(`note: ${NETWORKS} line 10: skipped: 'not-a-prefix' is not an IPv4 or IPv6 address\n`);
@@ -190,7 +190,7 @@ describe('floodwatch import-fastnetmon with the lists the configuration names', 
     const config = parseConfig(stdout, 'imported.yaml');
     expect(config.networks).toEqual(['0.0.0.0/0', '::/0']);
     expect(config.thresholds).toEqual({ incoming: { pps: 1000 }, outgoing: { pps: 1000 } });
-    expect(stderr).toContain(`note: networks: ${join(dir, 'missing')} could not be read (no such file (check the path))`);
+    expect(stderr).toContain(`  networks: ${join(dir, 'missing')} could not be read (no such file (check the path))`);
     expect(stderr).toContain(`not carried: networks_list_path (${join(dir, 'missing')}: no such file (check the path))`);
   });
 
@@ -206,7 +206,7 @@ describe('floodwatch import-fastnetmon with the lists the configuration names', 
 
 describe('floodwatch import-fastnetmon of a configuration with flows, hostgroups and protocols', () => {
   it('carries listeners, per-protocol thresholds, directions, hostgroups and IPv6 bans', async () => {
-    const { code, stdout, stderr } = await runCommand(importFastnetmonCommand, [CUSTOM_CONF, ...LIST_FLAGS]);
+    const { code, stdout, stderr } = await runCommand(importFastnetmonCommand, [CUSTOM_CONF, ...LIST_FLAGS, '--verbose']);
     expect(code).toBe(0);
     const config = parseConfig(stdout, 'imported.yaml');
     expect(config.log_level).toBe('debug');
@@ -262,7 +262,7 @@ describe('floodwatch import-fastnetmon exit codes', () => {
     expect((await runCommand(importFastnetmonCommand, [])).code).toBe(2);
     expect((await runCommand(importFastnetmonCommand, [DEBIAN_CONF, 'other.conf'])).code).toBe(2);
     expect((await runCommand(importFastnetmonCommand, [DEBIAN_CONF, '--networks'])).code).toBe(2);
-    expect((await runCommand(importFastnetmonCommand, [DEBIAN_CONF, '--verbose'])).code).toBe(2);
+    expect((await runCommand(importFastnetmonCommand, [DEBIAN_CONF, '--frobnicate'])).code).toBe(2);
     const help = await runCommand(importFastnetmonCommand, ['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: floodwatch import-fastnetmon FASTNETMON\.CONF/);
@@ -560,7 +560,7 @@ describe('floodwatch import-fastnetmon command with mirror capture and BGP on', 
       .replace('gobgp = off', 'gobgp = on')
       .replace('exabgp = off', 'exabgp = on');
     await writeFile(conf, text);
-    const { code, stdout, stderr } = await runCommand(importFastnetmonCommand, [conf, ...LIST_FLAGS]);
+    const { code, stdout, stderr } = await runCommand(importFastnetmonCommand, [conf, ...LIST_FLAGS, '--verbose']);
     expect(code).toBe(0);
     const path = join(dir, 'floodwatch.yaml');
     await writeFile(path, stdout);

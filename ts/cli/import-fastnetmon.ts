@@ -4,6 +4,7 @@ import { access, constants, readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { ConfigError, describeReadError, formatProblem } from '../config/errors.js';
 import { FASTNETMON_DEFAULT_PATHS, importFastnetmon, type PrefixListFile } from '../config/fastnetmon.js';
+import { renderImportReport } from '../config/fastnetmon-report.js';
 import { parseFastnetmonConf } from '../config/fastnetmon-conf.js';
 import { parseConfig } from '../config/load.js';
 import { UsageError } from './client.js';
@@ -17,11 +18,12 @@ export function importFastnetmonCli(): Command {
         'what could not be carried over and why. The networks and whitelist come from the files the\n' +
         'configuration names (networks_list_path, white_list_path) unless --networks / --whitelist say otherwise.',
     )
-    .usage('FASTNETMON.CONF [--networks FILE] [--whitelist FILE]')
+    .usage('FASTNETMON.CONF [--networks FILE] [--whitelist FILE] [--verbose]')
     .argument('[FASTNETMON.CONF]', "FastNetMon's configuration file")
     .allowExcessArguments()
     .option('--networks <FILE>', 'the monitored networks, one prefix a line (default: networks_list_path)')
     .option('--whitelist <FILE>', 'the hosts never banned, one prefix a line (default: white_list_path)')
+    .option('--verbose', 'list every note and every key not carried with its reason, instead of a summary')
     .addHelpText('after', '\nExit status: 0 converted, 1 a file could not be read, 2 wrong usage.');
   return onRun(command, () => importFastnetmonFiles(parseArgs(command)));
 }
@@ -32,13 +34,15 @@ interface ImportArgs {
   conf: string;
   networks?: string;
   whitelist?: string;
+  verbose: boolean;
 }
 
 function parseArgs(command: Command): ImportArgs {
   const [conf, extra] = command.args;
   if (conf === undefined) throw new UsageError("FastNetMon's configuration file is missing");
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
-  return { conf, ...command.opts<{ networks?: string; whitelist?: string }>() };
+  const { networks, whitelist, verbose } = command.opts<{ networks?: string; whitelist?: string; verbose?: boolean }>();
+  return { conf, networks, whitelist, verbose: verbose ?? false };
 }
 
 async function importFastnetmonFiles(parsed: ImportArgs): Promise<number> {
@@ -70,11 +74,10 @@ async function importFastnetmonFiles(parsed: ImportArgs): Promise<number> {
   }
 
   const notes = await scriptNotes(result.yaml);
-  const report = [
-    ...[...result.notes, ...notes].map((note) => `note: ${note}`),
-    ...result.notCarried.map(({ key, reason }) => `not carried: ${key} (${reason})`),
-    `floodwatch import-fastnetmon: ${result.carried.length} keys carried, ${result.notCarried.length} not carried`,
-  ];
+  const report = renderImportReport(
+    { notes: [...result.notes, ...notes], notCarried: result.notCarried, carried: result.carried.length, confPath: parsed.conf, values: conf.values },
+    parsed.verbose,
+  );
   process.stdout.write(result.yaml);
   process.stderr.write(`${report.join('\n')}\n`);
   return 0;
