@@ -756,6 +756,11 @@ fn without_cap_net_raw_the_error_says_what_is_needed() {
             .contains("AF_PACKET needs root or CAP_NET_RAW"),
         "{error}"
     );
+    // The advice is the systemd unit, said once: not setcap on node, which is what "the binary" is.
+    let text = error.to_string();
+    assert!(text.contains("packaging/floodwatch.service"), "{text}");
+    assert!(!text.contains("on the binary"), "{text}");
+    assert_eq!(text.matches("AF_PACKET").count(), 1, "{text}");
 }
 
 const CAP_NET_RAW: u32 = 13;

@@ -27,10 +27,14 @@ impl PacketSocket {
         if fd < 0 {
             let error = io::Error::last_os_error();
             return Err(match error.raw_os_error() {
-                Some(libc::EPERM | libc::EACCES) => explain(
-                    error,
-                    "AF_PACKET needs root or CAP_NET_RAW \
-                     (e.g. `setcap cap_net_raw,cap_net_admin+ep` on the binary)",
+                Some(libc::EPERM | libc::EACCES) => io::Error::new(
+                    error.kind(),
+                    format!(
+                        "AF_PACKET needs root or CAP_NET_RAW ({error}): run floodwatch from its \
+                         systemd unit (packaging/floodwatch.service grants CAP_NET_RAW with \
+                         AmbientCapabilities), or add AmbientCapabilities=CAP_NET_RAW to yours; \
+                         setcap on node would give raw sockets to every Node.js program"
+                    ),
                 ),
                 Some(libc::EAFNOSUPPORT) => {
                     explain(error, "this kernel has no AF_PACKET (CONFIG_PACKET)")

@@ -8,7 +8,9 @@ pub fn permission(doing: &str) -> io::Error {
         io::ErrorKind::PermissionDenied,
         format!(
             "{doing}: permission denied: AF_XDP capture needs root, or CAP_NET_ADMIN + CAP_BPF \
-             (+ CAP_NET_RAW for the socket; CAP_SYS_ADMIN on kernels before 5.8)"
+             (+ CAP_NET_RAW for the socket; CAP_SYS_ADMIN on kernels before 5.8): run floodwatch \
+             from its systemd unit (packaging/floodwatch.service grants them with \
+             AmbientCapabilities)"
         ),
     )
 }
