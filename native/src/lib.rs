@@ -8,6 +8,20 @@ use floodwatch_collector::{parse_direction, Core, CrossingJson, EngineConfig, Ho
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+/// What `floodwatch --version` says of the engine: its version, the compiler and profile that
+/// built it, and the capture engines compiled in.
+#[napi]
+pub fn build_info() -> String {
+    format!(
+        "{} built by {} ({}, {}-{}); capture: pcap files, AF_PACKET, AF_XDP",
+        env!("CARGO_PKG_VERSION"),
+        env!("FW_RUSTC"),
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+        std::env::consts::ARCH,
+        std::env::consts::OS,
+    )
+}
+
 fn invalid(message: impl std::fmt::Display) -> Error {
     Error::new(Status::InvalidArg, message.to_string())
 }

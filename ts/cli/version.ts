@@ -20,5 +20,19 @@ function engineBuild(): string {
   } catch (error) {
     return `not built (${(error as Error).message.split('\n')[0]}): run 'npm run build:native'`;
   }
-  return native.buildInfo?.() ?? 'built by an older floodwatch that does not describe its build';
+  const build = native.buildInfo?.() ?? 'built by an older floodwatch that does not describe its build';
+  return `${build}\nAF_XDP: ${afXdpInKernel()}`;
+}
+
+/** Whether this kernel has AF_XDP sockets: /proc/net/protocols lists XDP when it does. */
+function afXdpInKernel(): string {
+  let protocols: string;
+  try {
+    protocols = readFileSync('/proc/net/protocols', 'utf8');
+  } catch {
+    return 'unknown (no /proc/net/protocols)';
+  }
+  return /^XDP\s/m.test(protocols)
+    ? 'available in this kernel (a mirror port with engine: af_xdp needs CAP_NET_ADMIN and CAP_BPF)'
+    : 'not in this kernel (Linux 4.18 or later with CONFIG_XDP_SOCKETS): use engine: af_packet';
 }
