@@ -2,6 +2,7 @@
 // let it share in silence), on the same state directory, or on the same API port, it refuses to
 // start, names the other one and the key to change, and changes nothing: no ban restored, no
 // action run, no state written.
+import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,21 @@ describe('a second floodwatch', () => {
     const { code, stderr } = await runSecond(config);
     expect(code).toBe(1);
     expect(stderr).toMatch(new RegExp(`the REST API cannot listen on ${apiListen.replace(/\./g, '\\.')} .*another floodwatch \\(pid \\d+: [^)]*run --config ${firstConfig}\\) uses that port; stop it or change api\\.listen`));
+  }, 60_000);
+
+  it('on a flow port another program holds refuses, naming the program and its pid', async () => {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const taken = socket.address().port;
+    try {
+      const path = writeConfig(join(dir, 'taken.yaml'), daemonConfig({ stateDir: join(dir, 'taken-state'), port: taken }));
+      const { code, stderr } = await floodwatch(['run', '--config', path], { timeoutMs: 30_000 });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`UDP 127.0.0.1:${taken} (sources.flow.listen[0]) is taken by another program (pid ${process.pid}: `);
+      expect(stderr).toContain('stop it, or give this floodwatch other ports in sources.flow.listen');
+    } finally {
+      socket.close();
+    }
   }, 60_000);
 
   it('starts over a lock left by a floodwatch that was killed', async () => {
