@@ -87,19 +87,7 @@ mod tests {
     use super::*;
 
     fn record(packets: u64, bytes: u64, sampling_rate: u32) -> FlowRecord {
-        FlowRecord {
-            src: [192, 0, 2, 1].into(),
-            dst: [198, 51, 100, 1].into(),
-            protocol: 17,
-            src_port: 123,
-            dst_port: 4444,
-            tcp_flags: 0,
-            fragment: false,
-            packets,
-            bytes,
-            sampling_rate,
-            duration_ms: 0,
-        }
+        FlowRecord { sampling_rate, ..crate::test_support::flow(packets, bytes) }
     }
 
     #[test]

@@ -217,6 +217,23 @@ pub fn template_record(id: u16, fields: &[(u16, u16)]) -> Vec<u8> {
     r
 }
 
+/// A TCP flow of `packets` and `bytes` from 192.0.2.1:40000 to 198.51.100.1:443, unsampled.
+pub fn flow(packets: u64, bytes: u64) -> FlowRecord {
+    FlowRecord {
+        src: [192, 0, 2, 1].into(),
+        dst: [198, 51, 100, 1].into(),
+        protocol: 6,
+        src_port: 40000,
+        dst_port: 443,
+        tcp_flags: 0,
+        fragment: false,
+        packets,
+        bytes,
+        sampling_rate: 1,
+        duration_ms: 0,
+    }
+}
+
 /// Deterministic pseudo-random bytes (xorshift64*).
 pub struct XorShift(pub u64);
 

@@ -80,19 +80,7 @@ mod tests {
     use super::*;
 
     fn flow(packets: u64, bytes: u64, duration_ms: u32) -> FlowRecord {
-        FlowRecord {
-            src: [192, 0, 2, 1].into(),
-            dst: [198, 51, 100, 1].into(),
-            protocol: 6,
-            src_port: 40000,
-            dst_port: 443,
-            tcp_flags: 0,
-            fragment: false,
-            packets,
-            bytes,
-            sampling_rate: 1,
-            duration_ms,
-        }
+        FlowRecord { duration_ms, ..crate::test_support::flow(packets, bytes) }
     }
 
     #[test]
