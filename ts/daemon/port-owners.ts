@@ -36,9 +36,9 @@ export function portHolders(protocol: Protocol, listen: string): PortHolder[] {
   const holders = new Map<number | string, PortHolder>();
   for (const { pid, inode } of socketDescriptors()) {
     const uid = inodes.get(inode);
-    if (uid === undefined || pid === process.pid) continue;
-    holders.set(pid, { pid, uid, command: commandLine(pid) });
+    if (uid === undefined) continue;
     inodes.delete(inode);
+    if (pid !== process.pid) holders.set(pid, { pid, uid, command: commandLine(pid) });
   }
   // Sockets whose process this user may not inspect.
   for (const uid of inodes.values()) holders.set(`uid ${uid}`, { uid });
