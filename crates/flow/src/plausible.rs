@@ -12,6 +12,10 @@ use crate::DropReason;
 pub const MAX_RECORD_PACKETS: u64 = 1 << 46;
 /// The largest IP packet (and a jumbo Ethernet frame with room to spare).
 const MAX_PACKET_BYTES: u64 = 65_535 + 64;
+/// Packets per second one record may claim once scaled by its sampling rate: over three times
+/// a 400 Gbit/s link's worth of 64-byte packets, over the record's span (one second at least:
+/// exporters with timestamps in whole seconds report short flows as lasting 0 s).
+pub const MAX_RECORD_PPS: u64 = 1 << 31;
 
 /// Passes plausible records on to `inner` and counts the others.
 pub(crate) struct PlausibleSink<'a, S> {
@@ -61,6 +65,11 @@ pub(crate) fn implausibility(record: &FlowRecord, max_sampling_rate: u32) -> Opt
     if record.packets > MAX_RECORD_PACKETS || record.bytes > most_bytes {
         return Some(DropReason::ImplausibleCounts);
     }
+    let seconds = (record.duration_ms as u64).div_ceil(1000).max(1) as u128;
+    let scaled = record.packets as u128 * record.sampling_rate.max(1) as u128;
+    if scaled > MAX_RECORD_PPS as u128 * seconds {
+        return Some(DropReason::ImplausibleCounts);
+    }
     None
 }
 
@@ -92,7 +101,7 @@ mod tests {
 
     #[test]
     fn real_records_pass() {
-        for r in [record(1, 40, 1), record(10, 15_000, 4096), record(0, 0, 1), record(1, 9018, 100_000)] {
+        for r in [record(1, 40, 1), record(10, 15_000, 4096), record(0, 0, 1), record(1, 9018, 100_000), record(20_000, 1_200_000, 100_000)] {
             assert_eq!(implausibility(&r, 100_000), None, "{r:?}");
         }
     }
@@ -104,5 +113,9 @@ mod tests {
         assert_eq!(implausibility(&record(1, 1 << 40, 1), 100_000), Some(DropReason::ImplausibleCounts));
         assert_eq!(implausibility(&record(2, 140_000, 1), 100_000), Some(DropReason::ImplausibleCounts));
         assert_eq!(implausibility(&record(0, 70_000, 1), 100_000), None, "bytes only (NSEL)");
+        // NetFlow v5's largest count at its largest sampling rate, in no time at all.
+        assert_eq!(implausibility(&record(u32::MAX as u64, u32::MAX as u64 * 60, 16383), 100_000), Some(DropReason::ImplausibleCounts));
+        let long = FlowRecord { duration_ms: 60_000, ..record(100_000_000, 6_000_000_000, 1000) };
+        assert_eq!(implausibility(&long, 100_000), None, "1.7 Gpps scaled over a minute: a big link, not a forgery");
     }
 }
