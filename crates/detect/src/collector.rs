@@ -43,6 +43,10 @@ pub struct SampleCollector {
     snap_len: usize,
     dropped: u64,
     recent: RecentRecords,
+    /// Reservoir sampling with skips (Li's algorithm L): the ordinal of the next record
+    /// offered that enters the sample, and the weight behind the skips.
+    next_kept: u64,
+    skip_weight: f64,
     random: u64,
 }
 
@@ -61,6 +65,8 @@ impl SampleCollector {
             snap_len: crate::FingerprintConfig::default().snap_len,
             dropped: 0,
             recent: RecentRecords::default(),
+            next_kept: 0,
+            skip_weight: 1.0,
             random: 0x9E37_79B9_7F4A_7C15,
         }
     }
@@ -92,24 +98,57 @@ impl SampleCollector {
 
     #[inline]
     fn remember(&mut self, record: &FlowRecord) {
-        let recent = &mut self.recent;
-        recent.seen += 1;
-        if recent.records.len() < RECENT_PER_TAKE {
-            recent.records.push(record.clone());
+        self.recent.seen += 1;
+        if self.recent.seen < self.next_kept {
             return;
         }
-        // xorshift64
+        self.keep_in_sample(record);
+    }
+
+    #[cold]
+    fn keep_in_sample(&mut self, record: &FlowRecord) {
+        const K: f64 = RECENT_PER_TAKE as f64;
+        if self.recent.records.len() < RECENT_PER_TAKE {
+            self.recent.records.push(record.clone());
+            if self.recent.records.len() == RECENT_PER_TAKE {
+                self.skip_weight = (self.uniform().ln() / K).exp();
+                self.next_kept = self.recent.seen + self.skip() + 1;
+            }
+            return;
+        }
+        let slot = (self.next_random() % RECENT_PER_TAKE as u64) as usize;
+        self.recent.records[slot] = record.clone();
+        self.skip_weight *= (self.uniform().ln() / K).exp();
+        self.next_kept = self.recent.seen + self.skip() + 1;
+    }
+
+    /// Records to pass over before the next one enters the sample.
+    fn skip(&mut self) -> u64 {
+        let skip = (self.uniform().ln() / (1.0 - self.skip_weight).ln()).floor();
+        if skip.is_finite() && skip >= 0.0 {
+            skip.min(u64::MAX as f64 / 2.0) as u64
+        } else {
+            0
+        }
+    }
+
+    /// xorshift64
+    fn next_random(&mut self) -> u64 {
         self.random ^= self.random << 13;
         self.random ^= self.random >> 7;
         self.random ^= self.random << 17;
-        let slot = self.random % recent.seen;
-        if slot < RECENT_PER_TAKE as u64 {
-            recent.records[slot as usize] = record.clone();
-        }
+        self.random
+    }
+
+    /// In (0, 1].
+    fn uniform(&mut self) -> f64 {
+        ((self.next_random() >> 11) + 1) as f64 / (1u64 << 53) as f64
     }
 
     /// The sample of records of hosts not watched since the last call.
     pub fn take_recent(&mut self) -> RecentRecords {
+        self.next_kept = 0;
+        self.skip_weight = 1.0;
         std::mem::take(&mut self.recent)
     }
 
