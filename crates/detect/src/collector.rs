@@ -112,18 +112,18 @@ impl SampleCollector {
             self.recent.records.push(record.clone());
             if self.recent.records.len() == RECENT_PER_TAKE {
                 self.skip_weight = (self.uniform().ln() / K).exp();
-                self.next_kept = self.recent.seen + self.skip() + 1;
+                self.next_kept = self.recent.seen + self.records_to_pass() + 1;
             }
             return;
         }
         let slot = (self.next_random() % RECENT_PER_TAKE as u64) as usize;
         self.recent.records[slot] = record.clone();
         self.skip_weight *= (self.uniform().ln() / K).exp();
-        self.next_kept = self.recent.seen + self.skip() + 1;
+        self.next_kept = self.recent.seen + self.records_to_pass() + 1;
     }
 
     /// Records to pass over before the next one enters the sample.
-    fn skip(&mut self) -> u64 {
+    fn records_to_pass(&mut self) -> u64 {
         let skip = (self.uniform().ln() / (1.0 - self.skip_weight).ln()).floor();
         if skip.is_finite() && skip >= 0.0 {
             skip.min(u64::MAX as f64 / 2.0) as u64
