@@ -4,6 +4,7 @@
 
 mod agents;
 mod listener_drops;
+mod recent_map;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};

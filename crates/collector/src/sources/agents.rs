@@ -4,15 +4,13 @@
 
 use std::net::IpAddr;
 
-use ahash::AHashMap;
 use floodwatch_packet::InterfaceCounters;
 use serde::Serialize;
 
+use super::recent_map::RecentMap;
+
 /// Agent interfaces kept.
 pub const MAX_AGENT_INTERFACES: usize = 4096;
-
-/// Share of the table forgotten at once when it is full.
-const EVICT_FRACTION: usize = 16;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AgentInterfaceView {
@@ -30,10 +28,9 @@ pub struct AgentInterfaceView {
 }
 
 pub struct AgentTable {
-    /// The counters and the update that last wrote them.
-    interfaces: AHashMap<(IpAddr, u32), (InterfaceCounters, u64)>,
+    /// The counters, stamped with the update that last wrote them.
+    interfaces: RecentMap<(IpAddr, u32), InterfaceCounters>,
     updates: u64,
-    max: usize,
     /// Interfaces forgotten, or never kept, for lack of room.
     pub evictions: u64,
 }
@@ -46,7 +43,7 @@ impl Default for AgentTable {
 
 impl AgentTable {
     pub fn new(max: usize) -> AgentTable {
-        AgentTable { interfaces: AHashMap::new(), updates: 0, max: max.max(1), evictions: 0 }
+        AgentTable { interfaces: RecentMap::new(max), updates: 0, evictions: 0 }
     }
 
     pub fn len(&self) -> usize {
@@ -54,47 +51,29 @@ impl AgentTable {
     }
 
     pub fn update(&mut self, agent: IpAddr, counters: InterfaceCounters) {
-        let key = (agent, counters.if_index);
-        if self.interfaces.len() >= self.max && !self.interfaces.contains_key(&key) {
-            self.evict_least_recent((self.max / EVICT_FRACTION).max(1));
-        }
         self.updates += 1;
-        self.interfaces.insert(key, (counters, self.updates));
-    }
-
-    fn evict_least_recent(&mut self, count: usize) {
-        let mut order: Vec<(u64, (IpAddr, u32))> = self.interfaces.iter().map(|(k, (_, u))| (*u, *k)).collect();
-        let count = count.min(order.len());
-        if count < order.len() {
-            order.select_nth_unstable(count);
-        }
-        for (_, key) in &order[..count] {
-            self.interfaces.remove(key);
-        }
-        self.evictions += count as u64;
+        let evictions = &mut self.evictions;
+        let key = (agent, counters.if_index);
+        *self.interfaces.entry(key, self.updates, |_, _| *evictions += 1) = counters;
     }
 
     /// The first `limit` interfaces by agent and ifIndex.
     pub fn list(&self, limit: usize) -> Vec<AgentInterfaceView> {
-        let mut keys: Vec<&(IpAddr, u32)> = self.interfaces.keys().collect();
-        keys.sort_unstable();
-        keys.truncate(limit);
-        keys.into_iter()
-            .map(|key| {
-                let (c, _) = &self.interfaces[key];
-                AgentInterfaceView {
-                    agent: key.0,
-                    if_index: c.if_index,
-                    if_speed: c.if_speed,
-                    in_octets: c.in_octets,
-                    in_packets: c.in_packets,
-                    in_errors: c.in_errors,
-                    in_discards: c.in_discards,
-                    out_octets: c.out_octets,
-                    out_packets: c.out_packets,
-                    out_errors: c.out_errors,
-                    out_discards: c.out_discards,
-                }
+        self.interfaces
+            .sorted(limit)
+            .into_iter()
+            .map(|((agent, _), c)| AgentInterfaceView {
+                agent,
+                if_index: c.if_index,
+                if_speed: c.if_speed,
+                in_octets: c.in_octets,
+                in_packets: c.in_packets,
+                in_errors: c.in_errors,
+                in_discards: c.in_discards,
+                out_octets: c.out_octets,
+                out_packets: c.out_packets,
+                out_errors: c.out_errors,
+                out_discards: c.out_discards,
             })
             .collect()
     }

@@ -4,14 +4,10 @@
 
 use std::net::SocketAddr;
 
-use ahash::AHashMap;
+use super::recent_map::RecentMap;
 
 /// Sources a worker counts one by one.
 pub const MAX_SOURCES: usize = 256;
-
-/// Share of the table folded at once when it is full, so that choosing whom to fold is not
-/// repeated for every new source.
-const FOLD_FRACTION: usize = 16;
 
 /// What the collector itself counts per source, besides what the decoder counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,9 +37,8 @@ pub struct ListenerDropsSummary {
 }
 
 pub struct ListenerDropTable {
-    sources: AHashMap<SocketAddr, (ListenerDrops, u64)>,
+    sources: RecentMap<SocketAddr, ListenerDrops>,
     others: ListenerDrops,
-    max: usize,
 }
 
 impl Default for ListenerDropTable {
@@ -54,35 +49,18 @@ impl Default for ListenerDropTable {
 
 impl ListenerDropTable {
     pub fn new(max: usize) -> ListenerDropTable {
-        ListenerDropTable { sources: AHashMap::new(), others: ListenerDrops::default(), max: max.max(1) }
+        ListenerDropTable { sources: RecentMap::new(max), others: ListenerDrops::default() }
     }
 
-    /// The counters of `source`, heard at `now_ms`.
+    /// The counters of `source`, heard at `now_ms`; the least recently heard are folded into
+    /// the others' sum to make room.
     pub fn entry(&mut self, source: SocketAddr, now_ms: u64) -> &mut ListenerDrops {
-        if self.sources.len() >= self.max && !self.sources.contains_key(&source) {
-            self.fold_least_recent((self.max / FOLD_FRACTION).max(1));
-        }
-        let (drops, heard) = self.sources.entry(source).or_default();
-        *heard = now_ms;
-        drops
-    }
-
-    fn fold_least_recent(&mut self, count: usize) {
-        let mut order: Vec<(u64, SocketAddr)> = self.sources.iter().map(|(a, (_, heard))| (*heard, *a)).collect();
-        let count = count.min(order.len());
-        if count < order.len() {
-            order.select_nth_unstable(count);
-        }
-        for (_, source) in &order[..count] {
-            if let Some((drops, _)) = self.sources.remove(source) {
-                self.others.add(&drops);
-            }
-        }
+        let others = &mut self.others;
+        self.sources.entry(source, now_ms, |_, drops| others.add(&drops))
     }
 
     pub fn summary(&self) -> ListenerDropsSummary {
-        let mut listed: Vec<(SocketAddr, ListenerDrops)> = self.sources.iter().map(|(a, (d, _))| (*a, *d)).collect();
-        listed.sort_unstable_by_key(|(a, _)| *a);
+        let listed = self.sources.sorted(usize::MAX).into_iter().map(|(a, d)| (a, *d)).collect();
         ListenerDropsSummary { listed, others: self.others }
     }
 }
