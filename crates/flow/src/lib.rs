@@ -32,7 +32,6 @@ mod vendor_tests;
 
 pub use decoder::{Decoded, Decoder, DecoderConfig, DecoderStats};
 pub use exporter_table::{Evictions, ExporterSummary};
-pub use plausible::MAX_RECORD_PACKETS;
 pub use drop_reason::DropReason;
 pub use exporter::ExporterStats;
 pub use format::Format;

@@ -9,13 +9,13 @@ use floodwatch_packet::{FlowRecord, InterfaceCounters, PacketHeader, RecordSink}
 use crate::DropReason;
 
 /// Packets one record may report: a 400 Gbit/s link's worth of 64-byte packets for a day.
-pub const MAX_RECORD_PACKETS: u64 = 1 << 46;
+const MAX_RECORD_PACKETS: u64 = 1 << 46;
 /// The largest IP packet (and a jumbo Ethernet frame with room to spare).
 const MAX_PACKET_BYTES: u64 = 65_535 + 64;
 /// Packets per second one record may claim once scaled by its sampling rate: over three times
 /// a 400 Gbit/s link's worth of 64-byte packets, over the record's span (one second at least:
 /// exporters with timestamps in whole seconds report short flows as lasting 0 s).
-pub const MAX_RECORD_PPS: u64 = 1 << 31;
+const MAX_RECORD_PPS: u64 = 1 << 31;
 
 /// Passes plausible records on to `inner` and counts the others.
 pub(crate) struct PlausibleSink<'a, S> {
