@@ -10,6 +10,9 @@ import { parseConfig } from '../config/load.js';
 import { UsageError } from './client.js';
 import { onRun, runCommandLine } from './commander.js';
 
+/** The imported file is checked as a file: whatever this shell's FLOODWATCH_API_TOKEN holds. */
+const NO_ENVIRONMENT: NodeJS.ProcessEnv = {};
+
 export function importFastnetmonCli(): Command {
   const command = new Command('import-fastnetmon')
     .summary("print the floodwatch configuration equivalent to FastNetMon's")
@@ -65,7 +68,7 @@ async function importFastnetmonFiles(parsed: ImportArgs): Promise<number> {
 
   const result = importFastnetmon({ confPath: parsed.conf, conf, networks, whitelist });
   try {
-    parseConfig(result.yaml, 'the imported configuration');
+    parseConfig(result.yaml, 'the imported configuration', NO_ENVIRONMENT);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const problems = error.problems.map((problem) => formatProblem(error.source, problem)).join('\n');
@@ -94,7 +97,7 @@ async function readPrefixList(flagPath: string | undefined, confPath: string): P
 
 /** FastNetMon skips a notify script that is missing; floodwatch would report it failing. */
 async function scriptNotes(yaml: string): Promise<string[]> {
-  const config = parseConfig(yaml, 'the imported configuration');
+  const config = parseConfig(yaml, 'the imported configuration', NO_ENVIRONMENT);
   const { script } = config.actions;
   if (!script.enabled) return [];
   try {

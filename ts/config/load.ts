@@ -31,14 +31,17 @@ export async function loadConfig(path?: string): Promise<LoadedConfig> {
   return { config: parseConfig(text, path), source: path };
 }
 
-/** The configuration a YAML text describes; `source` names it in error messages. */
-export function parseConfig(text: string, source: string): FloodwatchConfig {
+/**
+ * The configuration a YAML text describes; `source` names it in error messages. `env` is the
+ * environment it will run in (FLOODWATCH_API_TOKEN counts with api.tokens).
+ */
+export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = process.env): FloodwatchConfig {
   const file = parseYaml(text, source);
   const merged = mergeOverDefaults(embeddedDefault(), file);
   const problems = schemaProblems(FloodwatchConfigSchema, merged);
   if (problems.length > 0) throw new ConfigError(source, problems);
   // Checked only once the shape is right; they rely on it.
-  const semantic = semanticProblems(merged as FloodwatchConfig);
+  const semantic = semanticProblems(merged as FloodwatchConfig, env);
   if (semantic.length > 0) throw new ConfigError(source, semantic);
   return normalizeConfig(merged as FloodwatchConfig);
 }
