@@ -45,9 +45,22 @@ export class HostPolicy {
   #acceptsAddress(address: IpAddress): boolean {
     const text = formatAddress(address);
     if (text === formatAddress(this.#listen.address)) return true;
-    if (!isUnspecifiedListen(this.#listen)) return false;
-    return Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => canonicalAddress(a.address) === text));
+    return isUnspecifiedListen(this.#listen) && localAddresses().has(text);
   }
+}
+
+/** How long the machine's address list is trusted before it is read again. */
+const LOCAL_ADDRESSES_TTL_MS = 5000;
+let local: { addresses: Set<string>; readAt: number } | null = null;
+
+/** This machine's addresses, read from the kernel at most every few seconds, not per request. */
+function localAddresses(): Set<string> {
+  const now = performance.now();
+  if (local === null || now - local.readAt > LOCAL_ADDRESSES_TTL_MS) {
+    const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => canonicalAddress(a.address)));
+    local = { addresses: new Set(addresses), readAt: now };
+  }
+  return local.addresses;
 }
 
 /** The name or address of a Host header, lower case, without port, brackets or final dot. */

@@ -1,12 +1,11 @@
 // The REST API: fastify, one plugin per resource, errors as problem details, bans and unbans
 // behind bearer tokens and a rate limit, OpenAPI and Swagger UI generated from the route schemas.
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type onRequestAsyncHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import { apiExposureProblems } from '../config/api-exposure.js';
+import { packageVersion } from '../package-version.js';
 import type { ApiConfig } from '../config/schema.js';
 import { describeHolder, portHolders } from '../daemon/port-owners.js';
 import { ApiAccess } from './access.js';
@@ -124,7 +123,3 @@ function tooManyChanges(request: { ip: string }, limit: { max: number; after: st
   );
 }
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
-  return pkg.version;
-}

@@ -11,7 +11,8 @@ import { importFastnetmonCli } from './import-fastnetmon.js';
 import { replayCli } from './replay.js';
 import { runCli } from './run.js';
 import { topCli } from './top.js';
-import { packageVersion, versionText } from './version.js';
+import { packageVersion } from '../package-version.js';
+import { versionText } from './version.js';
 
 function program(): Command {
   const floodwatch = new Command('floodwatch')

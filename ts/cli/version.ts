@@ -1,12 +1,7 @@
 // What `floodwatch --version` prints: the package's version and the native engine's build.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
-  return pkg.version as string;
-}
+import { packageVersion } from '../package-version.js';
 
 /** `floodwatch 0.1.0` and a line on the engine: its Rust version, features and AF_XDP support. */
 export function versionText(): string {
