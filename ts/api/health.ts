@@ -37,7 +37,8 @@ export class HealthCheck {
   }
 
   #sources(): HealthReport['checks']['sources'] {
-    const sources = this.context.engine.sources();
+    // The snapshot's sources: listed exporters and counts, without the agent interfaces.
+    const { sources } = this.context.engine.snapshot(0);
     const configured = sources.listeners.length + sources.mirrors.length;
     const received = sources.exporters.reduce((sum, e) => sum + e.datagrams, 0) + sources.mirrors.reduce((sum, m) => sum + m.packets, 0);
     if (received > this.#received) this.#lastReceivedAt = this.now();

@@ -195,8 +195,9 @@ export class Daemon {
         this.#guard('mirror health', () => mirrorHealth.update(this.engine.mirrors()));
       }, 1000),
     );
-    const flowHealth = new FlowHealth(this.#log, this.engine.sources().flow);
-    this.#timers.push(setInterval(() => this.#guard('flow health', () => flowHealth.update(this.engine.sources().flow)), FLOW_HEALTH_INTERVAL_MS));
+    const flowState = () => this.engine.snapshot(0).sources.flow;
+    const flowHealth = new FlowHealth(this.#log, flowState());
+    this.#timers.push(setInterval(() => this.#guard('flow health', () => flowHealth.update(flowState())), FLOW_HEALTH_INTERVAL_MS));
   }
 
   #guard(what: string, fn: () => void): void {
