@@ -138,6 +138,7 @@ export class ApiMetrics {
       return [[{}, h.lastFailure || h.bansHeld || h.attacksHeld > 0 ? 1 : 0]];
     });
     this.#gauge('floodwatch_state_held_attacks', 'Attack records held in memory until the state directory takes them', [], () => [[{}, health().attacksHeld]]);
+    this.#counter('floodwatch_state_dropped_attacks_total', 'Attack records lost: more were waiting in memory for a failing state directory than it holds', [], () => [[{}, health().attacksDropped]]);
     this.#counter('floodwatch_detection_failures_total', 'Hosts whose violation or attack follow-up failed in a tick (logged with the host); the other hosts went on', [], () => [
       [{}, context.detectionFailures?.() ?? 0],
     ]);

@@ -17,6 +17,8 @@ const BANS_FILE = 'bans.json';
 const ATTACKS_DIR = 'attacks';
 /** Attack records held in memory at most while the state directory fails; the oldest go first. */
 const MAX_HELD_ATTACKS = 10_000;
+/** Held attack records written per retry (once a second): a recovery never stalls detection for long. */
+const RETRY_BATCH = 200;
 
 export class StateError extends Error {}
 
@@ -133,19 +135,23 @@ export class StateStore {
     return name;
   }
 
-  /** Writes what failed to be written before. Returns what it wrote, or null when nothing was held or the state directory still fails. */
+  /**
+   * Writes what failed to be written before, at most RETRY_BATCH attack records a call so that
+   * a recovery does not stall detection. Returns what it wrote, or null when nothing was held or
+   * the state directory still fails.
+   */
   retryHeld(): { bans: number; attacks: number } | null {
     const heldBans = this.#heldBans;
-    const attacks = this.#heldAttacks.size;
-    if (heldBans === null && attacks === 0) return null;
+    const batch = [...this.#heldAttacks.values()].slice(0, RETRY_BATCH);
+    if (heldBans === null && batch.length === 0) return null;
     try {
       if (heldBans) this.saveBans(heldBans);
-      for (const attack of [...this.#heldAttacks.values()]) this.saveAttack(attack);
+      for (const attack of batch) this.saveAttack(attack);
     } catch (err) {
       if (err instanceof StateWriteError) return null;
       throw err;
     }
-    return { bans: heldBans?.length ?? 0, attacks };
+    return { bans: heldBans?.length ?? 0, attacks: batch.length };
   }
 
   health(): StateHealth {
@@ -247,7 +253,9 @@ export class StateStore {
     for (const id of this.#heldAttacks.keys()) {
       if (this.#heldAttacks.size <= MAX_HELD_ATTACKS) break;
       this.#heldAttacks.delete(id);
-      this.#attacksDropped++;
+      if (this.#attacksDropped++ === 0) {
+        this.#log.error({ state_dir: this.dir, held: MAX_HELD_ATTACKS }, 'STATE LOST: more attack records wait for the state directory than floodwatch holds; the oldest are dropped (floodwatch_state_dropped_attacks_total)');
+      }
     }
   }
 
