@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { AttackRecord } from '../attacks/types.js';
 import { attackTypeName, formatRate, thresholdMetricParts } from '../report/labels.js';
-import { protocolSection, topSection } from '../report/text.js';
+import { attackDetailSections } from '../report/text.js';
 import { ApiClient, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
 import { onRun, runCommandLine } from './commander.js';
 import { formatTimestamp } from './top-screen.js';
@@ -47,16 +47,5 @@ export function renderAttack(attack: AttackRecord, url: string): string[] {
     ['pcap', attack.pcap ? `${attack.pcap} in the state directory; or curl -o ${attack.id}.pcap ${pcapUrl}` : 'none (the source gave no packets, only flow records)'],
   ];
   const width = Math.max(...pairs.map(([label]) => label.length)) + 2;
-  const estimated = attack.top_estimated ? ' (estimated from sampled records)' : '';
-  return [
-    ...pairs.map(([label, value]) => `${label}:`.padEnd(width) + value),
-    '',
-    ...protocolSection(attack),
-    '',
-    ...topSection(`Top sources${estimated}`, 'address', attack.top_sources),
-    '',
-    ...topSection(`Top source ports${estimated}`, 'port', attack.top_source_ports),
-    '',
-    ...topSection(`Top destination ports${estimated}`, 'port', attack.top_destination_ports),
-  ];
+  return [...pairs.map(([label, value]) => `${label}:`.padEnd(width) + value), ...attackDetailSections(attack)];
 }

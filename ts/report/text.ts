@@ -8,14 +8,23 @@ import { renderTable } from './table.js';
 export function renderTextReport(event: ActionEvent): string {
   const lines = [`floodwatch: ${eventHeadline(event)}`, ''];
   lines.push(...fields(event.attack ? attackFields(event.attack, event.ban) : banOnlyFields(event.ban)));
-  if (event.attack) {
-    lines.push('', ...protocolSection(event.attack));
-    const estimated = event.attack.top_estimated ? ' (estimated from sampled records)' : '';
-    lines.push('', ...topSection(`Top sources${estimated}`, 'address', event.attack.top_sources));
-    lines.push('', ...topSection(`Top source ports${estimated}`, 'port', event.attack.top_source_ports));
-    lines.push('', ...topSection(`Top destination ports${estimated}`, 'port', event.attack.top_destination_ports));
-  }
+  if (event.attack) lines.push(...attackDetailSections(event.attack));
   return lines.join('\n') + '\n';
+}
+
+/** The protocol breakdown and the top lists of an attack, each section after a blank line. */
+export function attackDetailSections(attack: AttackRecord): string[] {
+  const estimated = attack.top_estimated ? ' (estimated from sampled records)' : '';
+  return [
+    '',
+    ...protocolSection(attack),
+    '',
+    ...topSection(`Top sources${estimated}`, 'address', attack.top_sources),
+    '',
+    ...topSection(`Top source ports${estimated}`, 'port', attack.top_source_ports),
+    '',
+    ...topSection(`Top destination ports${estimated}`, 'port', attack.top_destination_ports),
+  ];
 }
 
 function fields(pairs: [string, string][]): string[] {
@@ -65,7 +74,7 @@ function banFields(ban: Ban): [string, string][] {
   return pairs;
 }
 
-export function protocolSection(attack: AttackRecord): string[] {
+function protocolSection(attack: AttackRecord): string[] {
   const classes = Object.keys(attack.protocols).sort(byProtocolOrder);
   if (classes.length === 0) return ['Protocol breakdown', '  none recorded'];
   const rows = classes.map((cls) => {
@@ -87,7 +96,7 @@ function byProtocolOrder(a: string, b: string): number {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
-export function topSection(title: string, keyHeader: string, entries: TopEntry[]): string[] {
+function topSection(title: string, keyHeader: string, entries: TopEntry[]): string[] {
   if (entries.length === 0) return [title, '  none recorded'];
   const rows = entries.map((e) => [e.key, String(e.packets), String(e.bytes)]);
   return [title, ...renderTable([keyHeader, 'packets', 'bytes'], rows, ['left', 'right', 'right'])];
