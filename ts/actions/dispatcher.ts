@@ -37,7 +37,7 @@ export interface ActionCounters {
 }
 
 /** An event an action has not finished with, as the log names it. */
-export interface UndeliveredEvent {
+interface UndeliveredEvent {
   action: string;
   event: string;
   ip: string;

@@ -14,7 +14,7 @@ export interface OpenFilesLimit {
 const LOW_OPEN_FILES_LIMIT = 4096;
 
 /** Descriptors kept out of the API's reach: at most this many, at most half the limit. */
-export const DESCRIPTOR_RESERVE = 512;
+const DESCRIPTOR_RESERVE = 512;
 
 /** The process's open-files limit, or null where /proc does not tell it. */
 export function openFilesLimit(limitsFile = '/proc/self/limits'): OpenFilesLimit | null {

@@ -4,7 +4,7 @@
 import type { ApiContext } from './context.js';
 
 /** A source that received and then nothing for this long has stopped (exporters send templates and counters every minute or so). */
-export const SOURCES_STOPPED_AFTER_MS = 120_000;
+const SOURCES_STOPPED_AFTER_MS = 120_000;
 /** The engine is stalled when its last tick is older than this many tick intervals (and at least 5 s). */
 const STALLED_TICKS = 5;
 

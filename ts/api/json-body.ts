@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { badRequest } from './problem.js';
 
 /** Arrays and objects inside one another; an API body needs two or three. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 export function installJsonBodyParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -20,7 +20,7 @@ export function installJsonBodyParser(app: FastifyInstance): void {
 }
 
 /** How deep brackets nest outside strings, counted up to just past `limit`. */
-export function nestingDepth(text: string, limit: number): number {
+function nestingDepth(text: string, limit: number): number {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

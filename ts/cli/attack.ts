@@ -4,7 +4,7 @@ import type { AttackRecord } from '../attacks/types.js';
 import { attackTypeName, formatRate, thresholdMetricParts } from '../report/labels.js';
 import { attackDetailSections } from '../report/text.js';
 import { ApiClient, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
-import { onRun, runCommandLine } from './commander.js';
+import { onRun } from './commander.js';
 import { formatTimestamp } from './top-screen.js';
 
 export function attackCli(): Command {
@@ -30,9 +30,7 @@ export function attackCli(): Command {
   });
 }
 
-export const attackCommand = (args: string[]) => runCommandLine(attackCli(), args);
-
-export function renderAttack(attack: AttackRecord, url: string): string[] {
+function renderAttack(attack: AttackRecord, url: string): string[] {
   const { scope, unit } = thresholdMetricParts(attack.threshold.metric);
   const rate = (value: number) => `${formatRate(value, unit)} ${unit}`;
   const pcapUrl = `${url}/api/v1/attacks/${encodeURIComponent(attack.id)}/pcap`;

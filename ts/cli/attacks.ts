@@ -4,7 +4,7 @@ import { attackTypeName } from '../report/labels.js';
 import { renderTable } from '../report/table.js';
 import { Command } from 'commander';
 import { ApiClient, listFrom, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
-import { onRun, runCommandLine } from './commander.js';
+import { onRun } from './commander.js';
 import { formatCount, formatTimestamp } from './top-screen.js';
 
 const DEFAULT_LIMIT = 20;
@@ -30,8 +30,6 @@ export function attacksCli(): Command {
     return 0;
   });
 }
-
-export const attacksCommand = (args: string[]) => runCommandLine(attacksCli(), args);
 
 function parseLimit(text: string | undefined): number {
   if (text === undefined) return DEFAULT_LIMIT;

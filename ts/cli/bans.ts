@@ -5,7 +5,7 @@ import type { Ban } from '../attacks/types.js';
 import { renderTable } from '../report/table.js';
 import { Command } from 'commander';
 import { ApiClient, listFrom, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
-import { onRun, runCommandLine } from './commander.js';
+import { onRun } from './commander.js';
 import { banReason, formatDuration, formatTimestamp } from './top-screen.js';
 
 export function banCli(): Command {
@@ -74,10 +74,6 @@ export function bansCli(): Command {
     return 0;
   });
 }
-
-export const banCommand = (args: string[]) => runCommandLine(banCli(), args);
-export const unbanCommand = (args: string[]) => runCommandLine(unbanCli(), args);
-export const bansCommand = (args: string[]) => runCommandLine(bansCli(), args);
 
 /** The bans as an aligned table, oldest first. */
 export function renderBansTable(bans: Ban[], now: number): string[] {

@@ -9,7 +9,7 @@ import { renderTable } from '../report/table.js';
 import { renderAttacksTable } from './attacks.js';
 import { describeThresholds } from './check-config.js';
 import { ApiClient, ApiError, listFrom, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
-import { onRun, runCommandLine } from './commander.js';
+import { onRun } from './commander.js';
 import { formatCount, formatDuration, formatMbps, formatTimestamp } from './top-screen.js';
 
 /** As many attacks as the API lists at once; the host's are picked from them. */
@@ -61,10 +61,8 @@ export function hostCli(): Command {
   });
 }
 
-export const hostCommand = (args: string[]) => runCommandLine(hostCli(), args);
-
 /** `host` is the API's answer, or why it has no counters for the host. */
-export function renderHost(ip: string, host: HostAnswer | string, bans: Ban[], attacks: AttackRecord[], now: number): string[] {
+function renderHost(ip: string, host: HostAnswer | string, bans: Ban[], attacks: AttackRecord[], now: number): string[] {
   const lines: string[] = [];
   if (typeof host === 'string') {
     lines.push(ip, `counters: none (${host})`);

@@ -12,7 +12,7 @@ import { Detector } from '../detection/detector.js';
 import { compileThresholds } from '../detection/compile.js';
 import { ReplayEngine } from '../engine/index.js';
 import { UsageError } from './client.js';
-import { onRun, runCommandLine } from './commander.js';
+import { onRun } from './commander.js';
 
 export function replayCli(): Command {
   const command = new Command('replay')
@@ -30,8 +30,6 @@ export function replayCli(): Command {
     .option('--pcap-dir <DIR>', "write each attack's fingerprint (its first packets) there as a pcap");
   return onRun(command, () => replay(parseArgs(command)));
 }
-
-export const replayCommand = (args: string[]) => runCommandLine(replayCli(), args);
 
 interface ReplayArgs {
   file: string;

@@ -39,7 +39,7 @@ const STATE_FILES: [string, number][] = [
 /** The levels FLOODWATCH_LOG_LEVEL may name, most severe first. */
 export const LOG_LEVELS = [...Object.entries(pino.levels.values).sort(([, a], [, b]) => b - a).map(([name]) => name), 'silent'];
 
-export function logLevelProblems(env: NodeJS.ProcessEnv): ConfigProblem[] {
+function logLevelProblems(env: NodeJS.ProcessEnv): ConfigProblem[] {
   const level = env.FLOODWATCH_LOG_LEVEL;
   if (level === undefined || LOG_LEVELS.includes(level)) return [];
   return [{ reason: `FLOODWATCH_LOG_LEVEL is '${level}', which is not a log level: use one of ${LOG_LEVELS.join(', ')} (or unset it for info)` }];

@@ -27,7 +27,7 @@ function emptyFile(source: string): string | null {
 }
 
 /** The keys that hold a secret, as set in this configuration. */
-export function secretKeys(config: FloodwatchConfig): string[] {
+function secretKeys(config: FloodwatchConfig): string[] {
   const keys: string[] = [];
   if (config.api.tokens.length > 0) keys.push('api.tokens');
   if (config.actions.email.smtp.password !== undefined) keys.push('actions.email.smtp.password');
