@@ -2,6 +2,7 @@
 // thresholds, its bans and its recent attacks.
 import { isIP } from 'node:net';
 import { Command } from 'commander';
+import { parseHostAddress } from '../api/ip-address.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
 import type { Thresholds } from '../config/schema.js';
 import type { DirectionCounters } from '../engine/types.js';
@@ -86,12 +87,9 @@ function renderHost(ip: string, host: HostAnswer | string, bans: Ban[], attacks:
   return lines;
 }
 
-/** 2001:db8::7 and 2001:0db8:0:0::7 are one host. */
+/** 2001:db8::7 and 2001:0db8:0:0::7 (or ::ffff:192.0.2.7 and 192.0.2.7) are one host, as for the API. */
 function sameAddress(a: string, b: string): boolean {
   if (a === b) return true;
-  try {
-    return new URL(`http://[${a}]`).hostname === new URL(`http://[${b}]`).hostname;
-  } catch {
-    return false;
-  }
+  const [x, y] = [parseHostAddress(a), parseHostAddress(b)];
+  return x.ok && y.ok && x.value === y.value;
 }

@@ -1,6 +1,6 @@
 // What `floodwatch --version` prints: the package's version and the native engine's build.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { loadNative } from '../engine/native.js';
 import { packageVersion } from '../package-version.js';
 
 /** `floodwatch 0.1.0` and a line on the engine: its Rust version, features and AF_XDP support. */
@@ -9,11 +9,11 @@ export function versionText(): string {
 }
 
 function engineBuild(): string {
-  let native: { buildInfo?: () => string };
+  let native: ReturnType<typeof loadNative>;
   try {
-    native = createRequire(import.meta.url)('../../native/index.cjs');
+    native = loadNative();
   } catch (error) {
-    return `not built (${(error as Error).message.split('\n')[0]}): run 'npm run build:native'`;
+    return `not loaded: ${(error as Error).message}`;
   }
   const build = native.buildInfo?.() ?? 'built by an older floodwatch that does not describe its build';
   return `${build}\nAF_XDP: ${afXdpInKernel()}`;

@@ -36,6 +36,8 @@ export interface NativeReplay {
 }
 
 interface NativeModule {
+  /** The engine's build: version, rustc, profile, capture engines (absent from older builds). */
+  buildInfo?: () => string;
   Engine: new (config: unknown) => NativeEngine;
   Replay: new (path: string, config: unknown, samplingRate: number, decapsulate: boolean) => NativeReplay;
 }
