@@ -1,8 +1,7 @@
 // `floodwatch check-config [--config FILE]`: validates a configuration without starting anything.
 import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
-import { machineProblems } from '../config/machine-checks.js';
+import { loadCheckedRunConfig, SYSTEM_CONFIG_PATH } from '../config/default-paths.js';
 import { configWarnings } from '../config/warnings.js';
 import {
   ACTION_NAMES,
@@ -19,7 +18,7 @@ import { onRun, runCommandLine } from './commander.js';
 export function checkConfigCli(): Command {
   const command = new Command('check-config')
     .summary('validate a configuration without starting')
-    .description('Validates FILE (without --config, the embedded default) and prints a summary.')
+    .description(`Validates FILE (without --config, ${SYSTEM_CONFIG_PATH} when present, else the embedded default: what floodwatch run would start with) and prints a summary.`)
     .usage('[--config FILE]')
     .option('--config <FILE>', 'the configuration to check')
     .addHelpText('after', '\nExit status: 0 valid, 1 not valid, 2 wrong usage.');
@@ -30,9 +29,7 @@ export const checkConfigCommand = (args: string[]) => runCommandLine(checkConfig
 
 async function checkConfig(path: string | undefined): Promise<number> {
   try {
-    const { config, source } = await loadConfig(path);
-    const problems = machineProblems(config);
-    if (problems.length > 0) throw new ConfigError(source, problems);
+    const { config, source } = (await loadCheckedRunConfig(path)).loaded;
     process.stdout.write(`${source}: configuration is valid\n${summary(config)}`);
     for (const warning of configWarnings(config, source)) process.stderr.write(`${source}: warning: ${warning}\n`);
     return 0;

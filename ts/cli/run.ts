@@ -1,9 +1,8 @@
 // `floodwatch run [--config FILE]`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads.
 import { Command } from 'commander';
 import { logOpenFilesLimit } from '../api/descriptors.js';
-import { loadRunConfig, SYSTEM_CONFIG_PATH } from '../config/default-paths.js';
+import { loadCheckedRunConfig, SYSTEM_CONFIG_PATH } from '../config/default-paths.js';
 import { ConfigError } from '../config/load.js';
-import { machineProblems } from '../config/machine-checks.js';
 import { configWarnings } from '../config/warnings.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../log.js';
@@ -21,9 +20,7 @@ export function runCli(version: string): Command {
 async function runDaemon(configPath: string | undefined, version: string): Promise<number> {
   let loaded;
   try {
-    ({ configPath, loaded } = await loadRunConfig(configPath));
-    const problems = machineProblems(loaded.config);
-    if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+    ({ configPath, loaded } = await loadCheckedRunConfig(configPath));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -3,7 +3,8 @@
 // directory.
 import { existsSync } from 'node:fs';
 import { embeddedDefault } from './defaults.js';
-import { loadConfig, type LoadedConfig } from './load.js';
+import { ConfigError, loadConfig, type LoadedConfig } from './load.js';
+import { machineProblems } from './machine-checks.js';
 
 /** Read by `floodwatch run` without --config, when it exists. */
 export const SYSTEM_CONFIG_PATH = '/etc/floodwatch/floodwatch.yaml';
@@ -30,4 +31,15 @@ export async function loadRunConfig(
     loaded.config = { ...loaded.config, state_dir: serviceStateDir };
   }
   return { configPath: path, loaded };
+}
+
+/**
+ * `loadRunConfig` and the checks against this machine (state directory, notify script, log
+ * level) that `run`, its reloads and `check-config` all make: one ConfigError for both kinds.
+ */
+export async function loadCheckedRunConfig(configPath: string | undefined): Promise<RunConfig> {
+  const run = await loadRunConfig(configPath);
+  const problems = machineProblems(run.loaded.config);
+  if (problems.length > 0) throw new ConfigError(run.loaded.source, problems);
+  return run;
 }

@@ -2,7 +2,7 @@
 // together until SIGINT or SIGTERM; SIGHUP reloads the policy without losing counters or bans.
 import type { Logger } from 'pino';
 import { BanManager } from '../bans/manager.js';
-import { loadRunConfig } from '../config/default-paths.js';
+import { loadCheckedRunConfig } from '../config/default-paths.js';
 import { loadConfig, engineConfig, type FloodwatchConfig } from '../config/load.js';
 import type { ApiContext } from '../api/context.js';
 import type { RunningApi } from '../api/server.js';
@@ -226,7 +226,7 @@ export class Daemon {
   /** Reloads thresholds, hostgroups, whitelist, ban settings, actions and the API's tokens; keeps counters and bans. */
   async reload(): Promise<void> {
     // As at start: under systemd a default state_dir is the unit's state directory.
-    const { config, source } = (await loadRunConfig(this.#configPath)).loaded;
+    const { config, source } = (await loadCheckedRunConfig(this.#configPath)).loaded;
     const previous = this.#policy;
     const next = reloadedConfig(this.#config, config, source);
     const needRestart = settingsNeedingRestart(this.#config, config);
