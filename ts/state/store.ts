@@ -82,8 +82,13 @@ export class StateStore {
       return [];
     }
     const entries = (parsed.value as { bans: unknown[] }).bans;
-    const bad = entries.flatMap((entry, index) => banProblems(entry, index));
-    const good = entries.filter((entry, index) => banProblems(entry, index).length === 0) as Ban[];
+    const bad: ReturnType<typeof banProblems> = [];
+    const good: Ban[] = [];
+    entries.forEach((entry, index) => {
+      const problems = banProblems(entry, index);
+      if (problems.length > 0) bad.push(...problems);
+      else good.push(entry as Ban);
+    });
     if (bad.length > 0) this.#moveAside(path, bad, `floodwatch starts with the ${good.length} good ban(s) of ${entries.length}`);
     return good;
   }
