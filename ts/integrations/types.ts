@@ -1,0 +1,123 @@
+// What an integration is: one folder under ts/integrations/, described by an IntegrationDefinition
+// (its configuration, how check-config and the FastNetMon import see it, its metrics) and built
+// into an Integration (what the dispatcher hands events to, with a lifecycle of its own).
+import type { Static, TObject } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import type { AttackRecord, Ban } from '../attacks/types.js';
+import type { ConfigProblem } from '../config/errors.js';
+import type { YamlComments } from '../config/commented-yaml.js';
+import type { FastnetmonKeys } from '../config/fastnetmon-keys.js';
+import type { FloodwatchConfig } from '../config/schema.js';
+import type { Direction } from '../engine/types.js';
+import type { FlowEngine } from '../engine/index.js';
+
+export const EVENT_KINDS = ['attack_started', 'attack_details', 'attack_ended', 'ban', 'unban'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/**
+ * One thing that happened to one host. Attack events come for every attack, banned or not
+ * (monitor-only hostgroups too); ban and unban for every ban, manual ones included.
+ */
+export interface IntegrationEvent {
+  kind: EventKind;
+  ip: string;
+  direction: Direction;
+  hostgroup: string;
+  /** The attack; null for a manual ban and its unban, which have no attack behind them. */
+  attack: AttackRecord | null;
+  /**
+   * The host's ban: on ban and unban, and on an attack event when the host is banned for that
+   * attack; null otherwise (a monitor-only hostgroup, a host not banned).
+   */
+  ban: Ban | null;
+}
+
+export interface Integration {
+  /** The registry's name: what hostgroups list in `actions` and what /metrics labels it with. */
+  readonly name: string;
+  /** Whether the event is for it; the others never reach run(). */
+  accepts(event: IntegrationEvent): boolean;
+  /** Resolves when the event is delivered; rejects with an Error the operator can act on (it is retried). */
+  run(event: IntegrationEvent): Promise<void>;
+  /**
+   * How long one run can take at most, its own time limits included; the dispatcher abandons a
+   * run only past it. Without it, the dispatcher's attemptTimeoutMs applies.
+   */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * How many hosts' events it takes at the same time (one host's events always go one after the
+   * other). Without it, the dispatcher's concurrencyPerAction applies.
+   */
+  readonly concurrency?: number;
+  /** Connects, starts its loops; a failure is logged and the events are retried through run(). */
+  start?(): void | Promise<void>;
+  /** Closes connections and loops; called once its events are delivered or given up on. */
+  stop?(): void | Promise<void>;
+  /** The current values of the metrics its definition declares, by metric name. */
+  metricValues?(): Record<string, MetricSample[]>;
+}
+
+export type MetricSample = [labels: Record<string, string>, value: number];
+
+/** A metric of the integration's own, exposed on /metrics while it is enabled. */
+export interface IntegrationMetric {
+  /** Full Prometheus name, floodwatch_<integration>_... */
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  labels: readonly string[];
+}
+
+/** What the daemon gives an integration to work with. */
+export interface IntegrationDeps {
+  log: Logger;
+  /** The whole running configuration (read-only). */
+  config: FloodwatchConfig;
+  /** The engine: counters, totals, top hosts; null where no engine runs (tests of events only). */
+  engine: FlowEngine | null;
+  /** The active bans whose hostgroup sends its events to this integration. */
+  activeBans(): Ban[];
+  attackOf(ban: Ban): AttackRecord | null;
+  /** Whether the hostgroup announces FlowSpec rules (BGP integrations). */
+  flowspecFor(hostgroup: string): boolean;
+  /** The state directory, for integrations that keep files. */
+  stateDir: string;
+}
+
+/** The FastNetMon import's working set, handed to each integration's mapping. */
+export interface FastnetmonImportContext {
+  keys: FastnetmonKeys;
+  comments: YamlComments;
+  /** The YAML being built; an integration writes out.actions[name] only. */
+  out: Record<string, unknown>;
+  /** The carried networks, when networks_list was read. */
+  networks: string[] | undefined;
+}
+
+/** One integration, as the registry lists it: its `actions.<name>` section and what uses it. */
+export interface IntegrationDefinition<N extends string = string, S extends TObject = TObject> {
+  readonly name: N;
+  /** Its `actions.<name>` section; `enabled` is required, every other key has a default. */
+  readonly schema: S;
+  /** The section's embedded default (enabled: false), value for value the example configuration's. */
+  defaults(): Static<S>;
+  /** check-config's one-line description of it when enabled: "redis at 127.0.0.1:6379 (prefix fw)". */
+  describe(config: Static<S>): string;
+  /** Problems the schema cannot see; `where` paths start with actions.<name>. */
+  check?(config: Static<S>, whole: FloodwatchConfig): ConfigProblem[];
+  /** What check-config and the daemon's start say about a configuration allowed but risky. */
+  warnings?(config: Static<S>): string[];
+  /** Carries its FastNetMon keys (import-fastnetmon), marking each one carried or not. */
+  importFastnetmon?(context: FastnetmonImportContext): void;
+  readonly metrics?: readonly IntegrationMetric[];
+  /**
+   * Builds it; the implementation is imported here, lazily, so that reading the configuration
+   * never loads a client library (and the registry never imports back into the config).
+   */
+  create(config: Static<S>, deps: IntegrationDeps): Promise<Integration>;
+}
+
+/** Keeps the literal name and the schema's type for the registry's derived types. */
+export function defineIntegration<const N extends string, S extends TObject>(definition: IntegrationDefinition<N, S>): IntegrationDefinition<N, S> {
+  return definition;
+}
