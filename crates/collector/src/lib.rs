@@ -1,6 +1,7 @@
 //! The flow collector: UDP listeners (SO_REUSEPORT, recvmmsg), one decoder and aggregator per
 //! worker thread, and the ticker that owns the host table.
 
+mod breakdown;
 mod config;
 mod core;
 mod engine;
@@ -14,6 +15,7 @@ mod sources;
 mod views;
 mod worker;
 
+pub use breakdown::{breakdown, sum_by_group, GroupSum, GroupSumJson, Grouping, GroupingSpec};
 pub use config::{CaptureEngine, ConfigError, EngineConfig, FanoutName, MirrorConfig, SamplingOverride, XdpModeName, ZeroCopyName};
 pub use core::Core;
 pub use mirror::FrameCounter;
