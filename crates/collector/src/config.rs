@@ -42,6 +42,8 @@ pub struct EngineConfig {
     pub fingerprint_packets: usize,
     /// Bytes kept of each of those packets.
     pub fingerprint_snap_len: usize,
+    /// Every decoded record encoded for a message bus (the Kafka integration).
+    pub export: crate::export::ExportConfig,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -193,6 +195,7 @@ impl Default for EngineConfig {
             mirror: Vec::new(),
             fingerprint_packets: 500,
             fingerprint_snap_len: 1518,
+            export: crate::export::ExportConfig::default(),
         }
     }
 }

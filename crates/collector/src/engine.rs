@@ -15,6 +15,7 @@ use floodwatch_packet::ParseOptions;
 
 use crate::config::{ConfigError, EngineConfig};
 use crate::core::Core;
+use crate::export::{ExportQueue, Exporter};
 use crate::socket::{open_listener, socket_inode};
 use crate::sources::{ListenerState, MirrorPortView, SourcesState};
 use crate::mirror::MirrorWorkerSetup;
@@ -28,6 +29,8 @@ pub struct Engine {
     core: Arc<Mutex<Core>>,
     watch: WatchList,
     sources: Arc<Mutex<SourcesState>>,
+    /// Where the workers' export batches wait; none when export is off.
+    export: Option<Arc<ExportQueue>>,
     running: Option<Running>,
 }
 
@@ -83,6 +86,7 @@ impl Engine {
             core: Arc::new(Mutex::new(Core::new(counter_config.clone(), watch.clone(), config.fingerprint(), config.min_evidence_datagrams))),
             watch,
             sources: Arc::new(Mutex::new(SourcesState::default())),
+            export: config.export.enabled.then(|| Arc::new(ExportQueue::new(config.export.queue_batches()))),
             counter_config,
             allowed,
             sampling_overrides,
@@ -158,6 +162,7 @@ impl Engine {
                 clock,
                 stop: stop.clone(),
                 reports: sender.clone(),
+                export: self.exporter(),
             };
             threads.push((format!("fw-worker-{index}"), Box::new(move || worker::run(setup))));
         }
@@ -174,6 +179,7 @@ impl Engine {
                 clock,
                 stop: stop.clone(),
                 reports: sender.clone(),
+                export: self.exporter(),
             };
             threads.push((format!("fw-mirror-{index}"), Box::new(move || crate::mirror::run(setup))));
         }
@@ -231,6 +237,16 @@ impl Engine {
 
     pub fn sources(&self) -> MutexGuard<'_, SourcesState> {
         self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The export batches waiting for the control plane; none when export is off.
+    pub fn export_queue(&self) -> Option<&Arc<ExportQueue>> {
+        self.export.as_ref()
+    }
+
+    fn exporter(&self) -> Option<Exporter> {
+        let queue = self.export.clone()?;
+        Some(Exporter::new(queue, &self.config.export, self.counter_config.networks.clone()))
     }
 
     pub fn host(&self, ip: &IpAddr) -> Option<floodwatch_counters::HostView> {

@@ -5,6 +5,7 @@ mod breakdown;
 mod config;
 mod core;
 mod engine;
+pub mod export;
 mod mirror;
 mod mirror_sources;
 mod mirror_xdp;

@@ -12,6 +12,7 @@ use floodwatch_counters::LocalAggregator;
 use floodwatch_detect::SampleCollector;
 use floodwatch_packet::{parse_ethernet_with, FlowRecord, HeaderLink, PacketHeader, ParseOptions};
 
+use crate::export::{Exporter, Telemetry};
 use crate::worker::WorkerReport;
 
 pub struct MirrorWorkerSetup {
@@ -26,6 +27,8 @@ pub struct MirrorWorkerSetup {
     pub clock: Instant,
     pub stop: Arc<AtomicBool>,
     pub reports: Sender<WorkerReport>,
+    /// Set when the packets are exported.
+    pub export: Option<Exporter>,
 }
 
 /// What a mirror worker does with each frame: parse it (unless its source read the headers
@@ -37,11 +40,13 @@ pub struct FrameCounter {
     sampling_rate: u32,
     /// Frames that are not IP (ARP, LLDP...) or do not parse.
     pub unparsed: u64,
+    /// Set when the packets are exported.
+    pub export: Option<Exporter>,
 }
 
 impl FrameCounter {
     pub fn new(aggregator: LocalAggregator, samples: SampleCollector, parse: ParseOptions, sampling_rate: u32) -> FrameCounter {
-        FrameCounter { aggregator, samples, parse, sampling_rate, unparsed: 0 }
+        FrameCounter { aggregator, samples, parse, sampling_rate, unparsed: 0, export: None }
     }
 
     #[inline]
@@ -65,12 +70,17 @@ impl FrameCounter {
         self.aggregator.add(&record);
         let header = PacketHeader { link: HeaderLink::Ethernet, data: frame.data, original_len: frame.original_len, timestamp_ns: frame.timestamp_ns };
         self.samples.offer_packet(&record, &header);
+        if let Some(export) = &mut self.export {
+            export.begin(Telemetry::Mirror, None, frame.timestamp_ns);
+            export.export(&record, self.sampling_rate, frame.original_len as u64, info.vlan);
+        }
     }
 }
 
 pub fn run(setup: MirrorWorkerSetup) {
-    let MirrorWorkerSetup { index, mut source, aggregator, samples, parse, sampling_rate, tick_ms, clock, stop, reports } = setup;
+    let MirrorWorkerSetup { index, mut source, aggregator, samples, parse, sampling_rate, tick_ms, clock, stop, reports, export } = setup;
     let mut counter = FrameCounter::new(aggregator, samples, parse, sampling_rate);
+    counter.export = export;
     let now_ms = || clock.elapsed().as_millis() as u64;
     let mut next_flush = now_ms() + tick_ms;
     let mut last_error: Option<String> = None;
@@ -84,6 +94,9 @@ pub fn run(setup: MirrorWorkerSetup) {
         }
         let now = now_ms();
         if now >= next_flush {
+            if let Some(export) = &mut counter.export {
+                export.flush();
+            }
             let report = WorkerReport {
                 worker: index,
                 batch: counter.aggregator.take_batch(),

@@ -14,6 +14,7 @@ use floodwatch_detect::{CapturedPacket, RecentRecords, SampleCollector};
 use floodwatch_flow::Decoder;
 use floodwatch_packet::FlowRecord;
 
+use crate::export::{Exporter, ExportingSink, Telemetry};
 use crate::sink::{AgentInterfaces, CountingSink};
 use crate::socket::{pollfd, wait_readable, Batch};
 use crate::sources::{FlowSourcesReport, ListenerDropTable, EXPORTERS_LISTED};
@@ -51,6 +52,8 @@ pub struct WorkerSetup {
     pub clock: Instant,
     pub stop: Arc<AtomicBool>,
     pub reports: Sender<WorkerReport>,
+    /// Set when the records are exported.
+    pub export: Option<Exporter>,
 }
 
 pub fn run(mut w: WorkerSetup) {
@@ -95,13 +98,18 @@ pub fn run(mut w: WorkerSetup) {
                         }
                     }
                     w.aggregator.begin_datagram();
-                    let mut sink = CountingSink {
-                        aggregator: &mut w.aggregator,
-                        samples: &mut w.samples,
-                        sampling_override: w.sampling_overrides.longest_match(&exporter_ip).copied(),
-                        agents: &mut agents,
-                    };
-                    let _ = w.decoder.decode(datagram.from, now, datagram.data, &mut sink);
+                    let sampling_override = w.sampling_overrides.longest_match(&exporter_ip).copied();
+                    let mut sink = CountingSink { aggregator: &mut w.aggregator, samples: &mut w.samples, sampling_override, agents: &mut agents };
+                    match &mut w.export {
+                        None => {
+                            let _ = w.decoder.decode(datagram.from, now, datagram.data, &mut sink);
+                        }
+                        Some(export) => {
+                            export.begin(Telemetry::of_datagram(datagram.data), Some(exporter_ip), 0);
+                            let mut sink = ExportingSink { inner: sink, export, sampling_override };
+                            let _ = w.decoder.decode(datagram.from, now, datagram.data, &mut sink);
+                        }
+                    }
                 }
                 if received < w.batch_size || now_ms(&w.clock) >= next_flush {
                     break;
@@ -116,6 +124,9 @@ pub fn run(mut w: WorkerSetup) {
             sources_changed |= w.decoder.stats().exporters > 0;
         }
         if now >= next_flush {
+            if let Some(export) = &mut w.export {
+                export.flush();
+            }
             let sources = (sources_changed && now >= next_sources).then(|| {
                 sources_changed = false;
                 next_sources = now + SOURCES_REPORT_MS;

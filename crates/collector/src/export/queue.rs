@@ -1,0 +1,121 @@
+//! The bounded queue between the workers that encode batches and the control plane that sends
+//! them. A worker never waits on it: a full queue drops the batch and counts its records.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use serde::Serialize;
+
+/// Length-prefixed messages (see `export::messages`) and how many.
+#[derive(Debug, Default)]
+pub struct ExportBatch {
+    pub data: Vec<u8>,
+    pub records: u32,
+}
+
+/// Cumulative counts since the engine started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ExportStats {
+    /// Records encoded and queued.
+    pub queued_records: u64,
+    pub queued_batches: u64,
+    pub queued_bytes: u64,
+    /// Records encoded but dropped because the queue was full.
+    pub dropped_records: u64,
+    pub dropped_batches: u64,
+}
+
+pub struct ExportQueue {
+    sender: Sender<ExportBatch>,
+    receiver: Receiver<ExportBatch>,
+    queued_records: AtomicU64,
+    queued_batches: AtomicU64,
+    queued_bytes: AtomicU64,
+    dropped_records: AtomicU64,
+    dropped_batches: AtomicU64,
+}
+
+impl ExportQueue {
+    pub fn new(capacity_batches: usize) -> ExportQueue {
+        let (sender, receiver) = crossbeam_channel::bounded(capacity_batches.max(1));
+        ExportQueue {
+            sender,
+            receiver,
+            queued_records: AtomicU64::new(0),
+            queued_batches: AtomicU64::new(0),
+            queued_bytes: AtomicU64::new(0),
+            dropped_records: AtomicU64::new(0),
+            dropped_batches: AtomicU64::new(0),
+        }
+    }
+
+    /// Queues the batch, or drops and counts it when the queue is full; true when queued.
+    pub fn push(&self, batch: ExportBatch) -> bool {
+        let (records, bytes) = (batch.records as u64, batch.data.len() as u64);
+        match self.sender.try_send(batch) {
+            Ok(()) => {
+                self.queued_records.fetch_add(records, Ordering::Relaxed);
+                self.queued_batches.fetch_add(1, Ordering::Relaxed);
+                self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+                true
+            }
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.dropped_records.fetch_add(records, Ordering::Relaxed);
+                self.dropped_batches.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Up to `max` batches, oldest first, without waiting.
+    pub fn take(&self, max: usize) -> Vec<ExportBatch> {
+        self.receiver.try_iter().take(max).collect()
+    }
+
+    /// Batches waiting.
+    pub fn len(&self) -> usize {
+        self.receiver.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.receiver.is_empty()
+    }
+
+    pub fn stats(&self) -> ExportStats {
+        ExportStats {
+            queued_records: self.queued_records.load(Ordering::Relaxed),
+            queued_batches: self.queued_batches.load(Ordering::Relaxed),
+            queued_bytes: self.queued_bytes.load(Ordering::Relaxed),
+            dropped_records: self.dropped_records.load(Ordering::Relaxed),
+            dropped_batches: self.dropped_batches.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(records: u32) -> ExportBatch {
+        ExportBatch { data: vec![0; records as usize * 10], records }
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_what_it_cannot_hold() {
+        let queue = ExportQueue::new(2);
+        assert!(queue.push(batch(3)));
+        assert!(queue.push(batch(4)));
+        assert!(!queue.push(batch(5)));
+        assert!(!queue.push(batch(6)));
+        assert_eq!(
+            queue.stats(),
+            ExportStats { queued_records: 7, queued_batches: 2, queued_bytes: 70, dropped_records: 11, dropped_batches: 2 }
+        );
+        // Taking makes room again, oldest first.
+        assert_eq!(queue.take(1).iter().map(|b| b.records).collect::<Vec<_>>(), vec![3]);
+        assert!(queue.push(batch(1)));
+        assert_eq!(queue.take(10).iter().map(|b| b.records).collect::<Vec<_>>(), vec![4, 1]);
+        assert!(queue.is_empty());
+        assert_eq!(queue.stats().dropped_records, 11);
+    }
+}
