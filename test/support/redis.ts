@@ -66,6 +66,15 @@ export class RedisServer {
     return this.#daemon?.kill() ?? Promise.resolve();
   }
 
+  /** SIGSTOP: its sockets stay open but it answers nothing (until resume()). */
+  pause(): void {
+    this.#daemon?.signal('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#daemon?.signal('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     await this.#daemon?.stop();
     rmSync(this.dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ export function describeRedisError(error: Error): string {
   if (code === 'ECONNREFUSED') return `connection refused (is redis-server running and listening there? actions.redis.host and port)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host name not found (actions.redis.host): ${message}`;
   if (code === 'ETIMEDOUT' || /connect ETIMEDOUT/.test(message)) return `no answer to connecting (a firewall, or the wrong actions.redis.host and port?)`;
+  if (/Command timed out/.test(message)) return `no answer within actions.redis.timeout_seconds (the server is overloaded or stopped?)`;
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) return `${message} (check actions.redis.username and actions.redis.password)`;
   if (/NOAUTH/.test(message)) return `${message} (the server asks for a password: set actions.redis.password)`;
   if (/without any password configured|no password is set/i.test(message)) return `${message} (the server has no password: remove actions.redis.password)`;
