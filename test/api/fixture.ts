@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { ActionDispatcher, ScriptAction, type ActionEvent } from '../../ts/actions/index.js';
+import { ActionDispatcher } from '../../ts/integrations/dispatcher.js';
+import { ScriptAction } from '../../ts/integrations/script/script.js';
+import type { IntegrationEvent } from '../../ts/integrations/types.js';
 import type { ApiContext } from '../../ts/api/context.js';
 import type { AttackRecord } from '../../ts/attacks/types.js';
 import { BanManager } from '../../ts/bans/manager.js';
@@ -52,7 +54,7 @@ export interface ApiFixture {
   store: StateStore;
   bans: BanManager;
   /** Every ban event, as handed to the actions. */
-  events: ActionEvent[];
+  events: IntegrationEvent[];
   /** The UDP port the engine takes NetFlow on. */
   exporterPort: number;
   /** What mixedTraffic sent, per host. */
@@ -78,7 +80,7 @@ export async function startFixture(): Promise<ApiFixture> {
   copyFileSync(join(TESTDATA, 'notify.sh'), notify);
   chmodSync(notify, 0o755);
   const dispatcher = new ActionDispatcher([new ScriptAction({ enabled: true, path: notify, format: 'json', timeout_seconds: 10 }, silentLog)], silentLog);
-  const events: ActionEvent[] = [];
+  const events: IntegrationEvent[] = [];
   const bans = new BanManager(store, { dispatch: (event) => (events.push(event), dispatcher.dispatch(event)) }, silentLog);
 
   const engine = new FlowEngine({ listen: ['127.0.0.1:0'], networks: MONITORED, workers: 1, tick_ms: 50 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ActionEvent } from '../../ts/actions/types.js';
+import type { IntegrationEvent } from '../../ts/integrations/types.js';
 import { BanManager } from '../../ts/bans/manager.js';
 import { StateStore } from '../../ts/state/store.js';
 
@@ -15,7 +15,7 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 
 function setup(now: { t: number }, dir = mkdtempSync(join(tmpdir(), 'floodwatch-bans-'))) {
   dirs.push(dir);
-  const events: ActionEvent[] = [];
+  const events: IntegrationEvent[] = [];
   const store = new StateStore(dir);
   const bans = new BanManager(store, { dispatch: (e) => events.push(e) }, log, () => now.t);
   return { dir, store, bans, events };

@@ -2,7 +2,7 @@
 // operator first and the rest grouped; --verbose gives every key with its reason.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { importFastnetmonCommand } from '../../ts/cli/import-fastnetmon.js';
+import { importFastnetmonCommand } from '../../ts/cli/import-fastnetmon/command.js';
 import { runCommand } from './output.js';
 
 const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));

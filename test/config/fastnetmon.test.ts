@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importFastnetmonCommand } from '../../ts/cli/import-fastnetmon.js';
-import { importFastnetmon } from '../../ts/config/fastnetmon.js';
-import { parseFastnetmonConf } from '../../ts/config/fastnetmon-conf.js';
+import { importFastnetmonCommand } from '../../ts/cli/import-fastnetmon/command.js';
+import { importFastnetmon } from '../../ts/cli/import-fastnetmon/import.js';
+import { parseFastnetmonConf } from '../../ts/cli/import-fastnetmon/conf.js';
 import { loadConfig, parseConfig } from '../../ts/config/load.js';
 import { runCommand } from './output.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseListenAddress } from '../../ts/config/listen-address.js';
 import { canonicalPrefix, formatPrefix, parseLenientPrefix, parsePrefix } from '../../ts/config/prefix.js';
-import { parsePrefixList } from '../../ts/config/prefix-list.js';
+import { parsePrefixList } from '../../ts/cli/import-fastnetmon/prefix-list.js';
 
 function reason(result: { ok: boolean; reason?: string }): string | undefined {
   return result.ok ? undefined : result.reason;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ActionEvent } from '../../ts/actions/types.js';
+import type { IntegrationEvent } from '../../ts/integrations/types.js';
 import { buildApi } from '../../ts/api/server.js';
 import { BanManager } from '../../ts/bans/manager.js';
 import { StateStore } from '../../ts/state/store.js';
@@ -33,7 +33,7 @@ function stateDir(bansJson?: string) {
   const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   const store = new StateStore(dir, log);
   if (bansJson !== undefined) writeFileSync(join(dir, 'bans.json'), bansJson);
-  const events: ActionEvent[] = [];
+  const events: IntegrationEvent[] = [];
   const bans = new BanManager(store, { dispatch: (e) => events.push(e) }, log);
   return { dir, store, bans, events, lines };
 }

@@ -1,6 +1,7 @@
 // What the REST API reads and changes: the daemon hands it this, nothing more.
 import type { Logger } from 'pino';
-import type { ActionCounters } from '../actions/dispatcher.js';
+import type { ActionCounters } from '../integrations/dispatcher.js';
+import type { MetricSample } from '../integrations/types.js';
 import type { AttackRecord } from '../attacks/types.js';
 import type { BanManager } from '../bans/manager.js';
 import type { FlowEngine } from '../engine/index.js';
@@ -22,6 +23,8 @@ export interface ApiContext {
   /** Violations and attack follow-ups that failed, each alone (the daemon counts them). */
   detectionFailures?(): number;
   actionCounters(): Record<string, ActionCounters>;
+  /** The enabled integrations' own metrics, by metric name. */
+  integrationMetrics?(): Record<string, MetricSample[]>;
   /** When detection last ticked (ms since the epoch), and how often it should. */
   engineTick?(): { lastAt: number | null; intervalMs: number };
   /** The thresholds that apply to a hostgroup's hosts. */

@@ -3,6 +3,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { PROTOCOL_CLASSES } from '../config/schema.js';
 import type { DirectionCounters, FlowSourcesState, MirrorState, Snapshot } from '../engine/types.js';
+import { INTEGRATIONS } from '../integrations/registry.js';
+import type { IntegrationDefinition } from '../integrations/types.js';
 import type { ConnectionStats } from './connections.js';
 import type { ApiContext } from './context.js';
 
@@ -24,6 +26,7 @@ export class ApiMetrics {
     this.#sourceMetrics();
     this.#stateMetrics();
     this.#actionMetrics();
+    this.#integrationMetrics();
     if (connections) this.#apiConnectionMetrics(connections);
   }
 
@@ -152,6 +155,17 @@ export class ApiMetrics {
     this.#counter('floodwatch_action_retries_total', 'Attempts that failed and were tried again', ['action'], perAction((c) => c.retries));
     this.#counter('floodwatch_action_dropped_total', 'Events refused because too many were waiting', ['action'], perAction((c) => c.dropped));
     this.#gauge('floodwatch_action_pending', 'Events waiting or in progress', ['action'], perAction((c) => c.pending));
+  }
+
+  /** Each integration's own metrics, as its definition declares them; none while it is off. */
+  #integrationMetrics(): void {
+    for (const integration of INTEGRATIONS as readonly IntegrationDefinition[]) {
+      for (const metric of integration.metrics ?? []) {
+        const read = (): Sample[] => this.#context.integrationMetrics?.()[metric.name] ?? [];
+        if (metric.type === 'counter') this.#counter(metric.name, metric.help, [...metric.labels], read);
+        else this.#gauge(metric.name, metric.help, [...metric.labels], read);
+      }
+    }
   }
 
   #apiConnectionMetrics(connections: ConnectionStats): void {

@@ -5,14 +5,14 @@
 // thrown. Other changes (detection's, expiry) go on in memory and reach the actions when the disk
 // fails; the store holds the bans and writes them once it recovers.
 import type { Logger } from 'pino';
-import type { ActionEvent } from '../actions/types.js';
+import { banEvent, type IntegrationEvent } from '../integrations/types.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
 import type { Direction } from '../engine/types.js';
 import type { StateStore } from '../state/store.js';
 
-/** Where ban changes go: the action dispatcher, with the hostgroup's actions. */
-export interface BanEventSink {
-  dispatch(event: ActionEvent): void;
+/** Where events go: the integrations' dispatcher, with the hostgroup's actions. */
+export interface EventSink {
+  dispatch(event: IntegrationEvent): void;
 }
 
 export interface BanRequest {
@@ -33,11 +33,11 @@ export interface ChangeOptions {
 export class BanManager {
   readonly #bans = new Map<string, Ban>();
   readonly #store: StateStore;
-  readonly #actions: BanEventSink;
+  readonly #actions: EventSink;
   readonly #log: Logger;
   readonly #now: () => number;
 
-  constructor(store: StateStore, actions: BanEventSink, log: Logger, now: () => number = Date.now) {
+  constructor(store: StateStore, actions: EventSink, log: Logger, now: () => number = Date.now) {
     this.#store = store;
     this.#actions = actions;
     this.#log = log;
@@ -59,11 +59,11 @@ export class BanManager {
     this.#save();
     for (const ban of restored) {
       this.#log.info({ ip: ban.ip, expires_at: ban.expires_at }, 'ban restored from the state directory');
-      this.#actions.dispatch({ kind: 'ban', attack: this.#attackOf(ban), ban });
+      this.#actions.dispatch(banEvent('ban', ban, this.#attackOf(ban)));
     }
     for (const ban of lifted) {
       this.#log.info({ ip: ban.ip, expired_at: ban.expires_at }, 'ban expired while floodwatch was stopped: lifting it');
-      this.#actions.dispatch({ kind: 'unban', attack: this.#attackOf(ban), ban });
+      this.#actions.dispatch(banEvent('unban', ban, this.#attackOf(ban)));
     }
     return { restored, lifted };
   }
@@ -94,7 +94,7 @@ export class BanManager {
     this.#bans.set(ban.ip, ban);
     this.#commit(options, () => this.#bans.delete(ban.ip));
     this.#log.warn({ ip: ban.ip, direction: ban.direction, attack_id: ban.attack_id, expires_at: ban.expires_at, manual: ban.manual }, 'host banned');
-    this.#actions.dispatch({ kind: 'ban', attack: request.attack, ban });
+    this.#actions.dispatch(banEvent('ban', ban, request.attack));
     return { ban, created: true };
   }
 
@@ -104,7 +104,7 @@ export class BanManager {
     this.#bans.delete(ip);
     this.#commit(options, () => this.#bans.set(ip, ban));
     this.#log.warn({ ip, reason }, 'host unbanned');
-    this.#actions.dispatch({ kind: 'unban', attack: this.#attackOf(ban), ban });
+    this.#actions.dispatch(banEvent('unban', ban, this.#attackOf(ban)));
     return ban;
   }
 
@@ -128,11 +128,10 @@ export class BanManager {
     if (extended) this.#save();
   }
 
-  /** Records the attack's details as they become known and tells the actions. */
-  attackDetails(attack: AttackRecord): void {
-    this.#store.keepAttack(attack);
+  /** The host's ban when it is banned for this attack. */
+  banFor(attack: AttackRecord): Ban | null {
     const ban = this.#bans.get(attack.ip);
-    if (ban && ban.attack_id === attack.id) this.#actions.dispatch({ kind: 'attack_details', attack, ban });
+    return ban && ban.attack_id === attack.id ? ban : null;
   }
 
   #attackOf(ban: Ban): AttackRecord | null {

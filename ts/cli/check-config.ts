@@ -3,16 +3,9 @@ import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadCheckedRunConfig, SYSTEM_CONFIG_PATH } from '../config/default-paths.js';
 import { configWarnings } from '../config/warnings.js';
-import {
-  ACTION_NAMES,
-  DIRECTIONS,
-  PROTOCOL_CLASSES,
-  type ActionName,
-  type BlackholeConfig,
-  type FloodwatchConfig,
-  type FlowspecConfig,
-  type Thresholds,
-} from '../config/schema.js';
+import { DIRECTIONS, PROTOCOL_CLASSES, type FloodwatchConfig, type Thresholds } from '../config/schema.js';
+import { INTEGRATIONS } from '../integrations/registry.js';
+import type { IntegrationDefinition } from '../integrations/types.js';
 import { onRun, runCommandLine } from './commander.js';
 
 export function checkConfigCli(): Command {
@@ -44,7 +37,10 @@ async function checkConfig(path: string | undefined): Promise<number> {
 
 function summary(config: FloodwatchConfig): string {
   const hostgroups = config.hostgroups.map((group) => group.name);
-  const actions = ACTION_NAMES.filter((name) => config.actions[name].enabled).map((name) => describeAction(config, name));
+  const actions = (INTEGRATIONS as readonly IntegrationDefinition[]).flatMap((integration) => {
+    const section = (config.actions as Record<string, { enabled: boolean }>)[integration.name]!;
+    return section.enabled ? [integration.describe(section as never)] : [];
+  });
   const ban = config.ban.enabled
     ? `on, ${config.ban.time_seconds} s${config.ban.unban_only_if_attack_finished ? ', kept while the attack goes on' : ''}`
     : 'off';
@@ -71,27 +67,6 @@ function describeApi(config: FloodwatchConfig): string {
   const tokens = count === 0 ? 'no token (changes from this machine only)' : `${count} token${count === 1 ? '' : 's'}`;
   const hosts = api.allowed_hosts.length === 0 ? '' : `, also as ${api.allowed_hosts.join(', ')}`;
   return `${api.listen}${hosts}, ${tokens}, at most ${api.max_connections} connections, idle ones closed after ${api.idle_timeout_seconds} s`;
-}
-
-function describeAction(config: FloodwatchConfig, name: ActionName): string {
-  const { script, email, gobgp, exabgp } = config.actions;
-  switch (name) {
-    case 'script':
-      return `script ${script.path}`;
-    case 'email':
-      return `email to ${email.to.join(', ')}`;
-    case 'gobgp':
-      return `gobgp at ${gobgp.api}${announces(gobgp)}`;
-    case 'exabgp':
-      return `exabgp ${exabgp.mode === 'pipe' ? `through ${exabgp.pipe}` : 'on standard output'}${announces(exabgp)}`;
-  }
-}
-
-function announces(bgp: { blackhole: BlackholeConfig; flowspec: FlowspecConfig }): string {
-  const routes = [`blackhole next hop ${bgp.blackhole.next_hop_ipv4}`];
-  if (bgp.blackhole.subnet.enabled) routes.push(`subnets /${bgp.blackhole.subnet.ipv4_length}`);
-  if (bgp.flowspec.enabled) routes.push(`flowspec ${bgp.flowspec.action}`);
-  return ` (${routes.join(', ')})`;
 }
 
 function countAndList(items: string[], shown = 4): string {

@@ -7,7 +7,7 @@ import { banCli, bansCli, unbanCli } from './bans.js';
 import { checkConfigCli } from './check-config.js';
 import { exitOk, runProgram } from './commander.js';
 import { hostCli } from './host.js';
-import { importFastnetmonCli } from './import-fastnetmon.js';
+import { importFastnetmonCli } from './import-fastnetmon/command.js';
 import { replayCli } from './replay.js';
 import { runCli } from './run.js';
 import { topCli } from './top.js';

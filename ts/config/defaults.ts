@@ -1,23 +1,15 @@
 // The embedded default of DESIGN.md, value for value the one config/floodwatch.example.yaml shows:
 // every flow port, every address monitored, FastNetMon's default thresholds (20000 pps and
 // 1000 Mbit/s banning; its 3500 flows/s threshold is off there by default, so it is left out).
-import type { FloodwatchConfig } from './schema.js';
+import { INTEGRATIONS } from '../integrations/registry.js';
+import type { IntegrationDefinition } from '../integrations/types.js';
+import type { ActionsConfig, FloodwatchConfig } from './schema.js';
 
 export const EMBEDDED_DEFAULT_SOURCE = 'embedded default';
 
-function blackholeDefault() {
-  return {
-    next_hop_ipv4: '192.0.2.1',
-    next_hop_ipv6: '100::1',
-    // BLACKHOLE, RFC 7999.
-    communities: ['65535:666'],
-    large_communities: [],
-    subnet: { enabled: false, ipv4_length: 24, ipv6_length: 64, communities: ['65535:666'], large_communities: [] },
-  };
-}
-
-function flowspecDefault() {
-  return { enabled: false, action: 'discard' as const, rate_limit_bytes_per_second: 0, blackhole_too: false };
+/** Every integration's section, switched off. */
+function integrationDefaults(): ActionsConfig {
+  return Object.fromEntries((INTEGRATIONS as readonly IntegrationDefinition[]).map((integration) => [integration.name, integration.defaults()])) as ActionsConfig;
 }
 
 const DEFAULT_CONFIG: FloodwatchConfig = {
@@ -57,34 +49,7 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
     unban_only_if_attack_finished: true,
   },
   hostgroups: [],
-  actions: {
-    script: {
-      enabled: false,
-      path: '/usr/local/bin/notify_about_attack.sh',
-      format: 'text',
-      timeout_seconds: 30,
-    },
-    email: {
-      enabled: false,
-      from: 'floodwatch@example.net',
-      to: ['noc@example.net'],
-      smtp: { host: '127.0.0.1', port: 25, secure: false, starttls: true, allow_plaintext_auth: false },
-    },
-    gobgp: {
-      enabled: false,
-      api: '127.0.0.1:50051',
-      blackhole: blackholeDefault(),
-      flowspec: flowspecDefault(),
-      resync_seconds: 10,
-    },
-    exabgp: {
-      enabled: false,
-      mode: 'pipe',
-      pipe: '/run/exabgp/floodwatch.in',
-      blackhole: blackholeDefault(),
-      flowspec: flowspecDefault(),
-    },
-  },
+  actions: integrationDefaults(),
   api: {
     enabled: true,
     listen: '127.0.0.1:7780',

@@ -2,27 +2,10 @@
 // type of a loaded configuration: the file merged over the embedded default, so every section
 // and key is present except the thresholds, where absent or null means off, and the hostgroup
 // keys that fall back to the global ones (see HostgroupSchema).
-import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
-import type { StringFormatName } from './formats.js';
-import './formats.js';
-
-const strict = { additionalProperties: false } as const;
-
-function FormattedString(format: StringFormatName) {
-  return Type.String({ format });
-}
-
-function Choice<const T extends readonly string[]>(values: T): TUnion<TLiteral<T[number]>[]> {
-  return Type.Union(values.map((value) => Type.Literal(value)));
-}
-
-function OrOff<T extends TSchema>(schema: T) {
-  return Type.Optional(Type.Union([schema, Type.Null()]));
-}
-
-const Port = Type.Integer({ minimum: 1, maximum: 65535 });
-const PositiveInteger = Type.Integer({ minimum: 1 });
-const Rate = Type.Number({ exclusiveMinimum: 0 });
+import { Type, type Static } from '@sinclair/typebox';
+import { INTEGRATIONS } from '../integrations/registry.js';
+import type { IntegrationDefinition } from '../integrations/types.js';
+import { Choice, FormattedString, OrOff, PositiveInteger, Rate, strict } from './schema-types.js';
 
 /** Bearer tokens shorter than this are refused: they could be guessed. */
 export const API_TOKEN_MIN_LENGTH = 16;
@@ -30,8 +13,8 @@ export const API_TOKEN_MIN_LENGTH = 16;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export const PROTOCOL_CLASSES = ['tcp', 'tcp_syn', 'udp', 'icmp', 'fragments'] as const;
 export const DIRECTIONS = ['incoming', 'outgoing'] as const;
-/** The actions a hostgroup can name. */
-export const ACTION_NAMES = ['script', 'email', 'gobgp', 'exabgp'] as const;
+/** The actions (integrations) a hostgroup can name: the registry's, in its order. */
+export const ACTION_NAMES = INTEGRATIONS.map((integration) => integration.name) as unknown as readonly ActionName[];
 
 export const SamplingOverrideSchema = Type.Object(
   {
@@ -149,106 +132,13 @@ export const HostgroupSchema = Type.Object(
   strict,
 );
 
-export const ScriptActionSchema = Type.Object(
-  {
-    enabled: Type.Boolean(),
-    path: Type.String({ minLength: 1 }),
-    format: Choice(['text', 'json'] as const),
-    timeout_seconds: Rate,
-  },
-  strict,
-);
+type Registered = (typeof INTEGRATIONS)[number];
 
-export const SmtpSchema = Type.Object(
-  {
-    host: Type.String({ minLength: 1 }),
-    port: Port,
-    secure: Type.Boolean(),
-    starttls: Type.Boolean(),
-    user: Type.Optional(Type.String({ minLength: 1 })),
-    password: Type.Optional(Type.String()),
-    /** Send the password with neither TLS nor STARTTLS; refused unless set. */
-    allow_plaintext_auth: Type.Boolean(),
-  },
-  strict,
-);
-
-export const EmailActionSchema = Type.Object(
-  {
-    enabled: Type.Boolean(),
-    from: FormattedString('email-address'),
-    to: Type.Array(FormattedString('email-address')),
-    smtp: SmtpSchema,
-  },
-  strict,
-);
-
-/** A BGP community "ASN:VALUE" (16-bit each) or a large community "ASN:DATA1:DATA2" (32-bit each). */
-const Community = Type.String({ pattern: '^[0-9]{1,5}:[0-9]{1,5}$' });
-const LargeCommunity = Type.String({ pattern: '^[0-9]{1,10}:[0-9]{1,10}:[0-9]{1,10}$' });
-
-/** What a ban announces: the host route, and optionally its covering subnet. */
-export const BlackholeSchema = Type.Object(
-  {
-    next_hop_ipv4: FormattedString('ip-address'),
-    next_hop_ipv6: FormattedString('ip-address'),
-    communities: Type.Array(Community),
-    large_communities: Type.Array(LargeCommunity),
-    /** Also announce the subnet that covers the host (e.g. a /24), with its own communities. */
-    subnet: Type.Object(
-      {
-        enabled: Type.Boolean(),
-        ipv4_length: Type.Integer({ minimum: 8, maximum: 32 }),
-        ipv6_length: Type.Integer({ minimum: 16, maximum: 128 }),
-        communities: Type.Array(Community),
-        large_communities: Type.Array(LargeCommunity),
-      },
-      strict,
-    ),
-  },
-  strict,
-);
-
-/** A FlowSpec rule built from the attack record instead of (or besides) the blackhole route. */
-export const FlowspecSchema = Type.Object(
-  {
-    enabled: Type.Boolean(),
-    /** discard, or rate-limit to rate_limit_bytes_per_second. */
-    action: Choice(['discard', 'rate_limit'] as const),
-    rate_limit_bytes_per_second: Type.Number({ minimum: 0 }),
-    /** Keep announcing the blackhole route too. */
-    blackhole_too: Type.Boolean(),
-  },
-  strict,
-);
-
-export const GobgpActionSchema = Type.Object(
-  {
-    enabled: Type.Boolean(),
-    /** gobgpd's gRPC API (its --api-hosts), host:port. */
-    api: Type.String({ minLength: 3 }),
-    blackhole: BlackholeSchema,
-    flowspec: FlowspecSchema,
-    /** Every active ban is checked against gobgpd's table this often, and re-announced if missing. */
-    resync_seconds: PositiveInteger,
-  },
-  strict,
-);
-
-export const ExabgpActionSchema = Type.Object(
-  {
-    enabled: Type.Boolean(),
-    /** pipe: write API commands to ExaBGP's named pipe; stdout: floodwatch runs as an ExaBGP process. */
-    mode: Choice(['pipe', 'stdout'] as const),
-    pipe: Type.String({ minLength: 1 }),
-    blackhole: BlackholeSchema,
-    flowspec: FlowspecSchema,
-  },
-  strict,
-);
-
+/** The `actions` section: one key per integration of the registry, each with its own schema. */
 export const ActionsSchema = Type.Object(
-  { script: ScriptActionSchema, email: EmailActionSchema, gobgp: GobgpActionSchema, exabgp: ExabgpActionSchema },
+  Object.fromEntries(INTEGRATIONS.map((integration: IntegrationDefinition) => [integration.name, integration.schema])) as {
+    [D in Registered as D['name']]: D['schema'];
+  },
   strict,
 );
 
@@ -307,10 +197,7 @@ export type RateThresholds = Static<typeof RateThresholdsSchema>;
 export type Hostgroup = Static<typeof HostgroupSchema>;
 export type ApiConfig = Static<typeof ApiSchema>;
 export type MirrorSource = Static<typeof MirrorSourceSchema>;
-export type GobgpActionConfig = Static<typeof GobgpActionSchema>;
-export type ExabgpActionConfig = Static<typeof ExabgpActionSchema>;
-export type BlackholeConfig = Static<typeof BlackholeSchema>;
-export type FlowspecConfig = Static<typeof FlowspecSchema>;
-export type ActionName = Static<typeof ActionNameSchema>;
+export type ActionsConfig = Static<typeof ActionsSchema>;
+export type ActionName = Registered['name'];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type ProtocolClassName = (typeof PROTOCOL_CLASSES)[number];

@@ -1,11 +1,12 @@
 // The checks a schema cannot express: uniqueness, references between sections, and settings
-// an enabled action cannot run without.
-import { isAbsolute } from 'node:path';
+// an enabled integration cannot run without (each integration checks its own section).
 import { apiExposureProblems } from './api-exposure.js';
 import type { ConfigProblem } from './errors.js';
 import { formatListenAddress, parseListenAddress } from './listen-address.js';
 import { canonicalPrefix, formatAddress, parseIpAddress } from './prefix.js';
-import type { BlackholeConfig, FloodwatchConfig } from './schema.js';
+import { INTEGRATIONS } from '../integrations/registry.js';
+import type { IntegrationDefinition } from '../integrations/types.js';
+import type { FloodwatchConfig } from './schema.js';
 
 /** Runs on a configuration the schema accepted; `env` may hold FLOODWATCH_API_TOKEN. */
 export function semanticProblems(config: FloodwatchConfig, env: NodeJS.ProcessEnv = process.env): ConfigProblem[] {
@@ -118,52 +119,9 @@ function hostgroupProblems(config: FloodwatchConfig): ConfigProblem[] {
 }
 
 function actionProblems(config: FloodwatchConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const { script, email } = config.actions;
-  if (script.enabled && !isAbsolute(script.path)) {
-    problems.push({
-      where: 'actions.script.path',
-      reason: `'${script.path}' is not an absolute path (the script runs without a shell or PATH lookup: write its full path, e.g. /usr/local/bin/notify_about_attack.sh)`,
-    });
-  }
-  if (email.enabled && email.to.length === 0) {
-    problems.push({
-      where: 'actions.email.to',
-      reason: 'is empty, but the e-mail action is enabled (add a recipient, or set actions.email.enabled: false)',
-    });
-  }
-  if (email.enabled && email.smtp.user !== undefined && email.smtp.password === undefined) {
-    problems.push({ where: 'actions.email.smtp.password', reason: 'missing: smtp.user is set, so the password is needed too' });
-  }
-  const { smtp } = email;
-  if (email.enabled && smtp.password !== undefined && !smtp.secure && !smtp.starttls && !smtp.allow_plaintext_auth) {
-    problems.push({
-      where: 'actions.email.smtp',
-      reason:
-        'the password would cross the network in clear (secure and starttls are both false): set starttls: true (or secure: true for TLS from the first byte), ' +
-        'or, if you really mean it (a server on this machine), allow_plaintext_auth: true',
-    });
-  }
-  for (const name of ['gobgp', 'exabgp'] as const) problems.push(...communityProblems(`actions.${name}.blackhole`, config.actions[name].blackhole));
-  return problems;
-}
-
-/** The schema checks the shape of a community; its parts must also fit in 16 (large: 32) bits. */
-function communityProblems(where: string, blackhole: BlackholeConfig): ConfigProblem[] {
-  const lists: [string, string[], number][] = [
-    [`${where}.communities`, blackhole.communities, 0xffff],
-    [`${where}.subnet.communities`, blackhole.subnet.communities, 0xffff],
-    [`${where}.large_communities`, blackhole.large_communities, 0xffffffff],
-  ];
-  const problems: ConfigProblem[] = [];
-  for (const [path, communities, max] of lists) {
-    communities.forEach((community, i) => {
-      if (community.split(':').some((part) => Number(part) > max)) {
-        problems.push({ where: `${path}[${i}]`, reason: `'${community}': each part must be 0 to ${max}` });
-      }
-    });
-  }
-  return problems;
+  return (INTEGRATIONS as readonly IntegrationDefinition[]).flatMap(
+    (integration) => integration.check?.((config.actions as Record<string, Record<string, unknown>>)[integration.name] as never, config) ?? [],
+  );
 }
 
 /** Each repeated entry's index, with the index of its first occurrence. */

@@ -4,10 +4,14 @@ import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { EMBEDDED_DEFAULT_SOURCE } from './defaults.js';
 import { isLoopbackListen, parseListenAddress } from './listen-address.js';
+import { INTEGRATIONS } from '../integrations/registry.js';
+import type { IntegrationDefinition } from '../integrations/types.js';
 import type { FloodwatchConfig } from './schema.js';
 
 export function configWarnings(config: FloodwatchConfig, source: string): string[] {
-  return [emptyFile(source), secretsReadableByOthers(config, source), unrestrictedExporters(config)].filter((warning): warning is string => warning !== null);
+  return [emptyFile(source), secretsReadableByOthers(config, source), unrestrictedExporters(config), ...integrationWarnings(config)].filter(
+    (warning): warning is string => warning !== null,
+  );
 }
 
 /** A file that sets nothing (empty, or comments only) is most likely not the one meant. */
@@ -26,11 +30,22 @@ function emptyFile(source: string): string | null {
   );
 }
 
+/** What each enabled integration says of its own section. */
+function integrationWarnings(config: FloodwatchConfig): string[] {
+  return (INTEGRATIONS as readonly IntegrationDefinition[]).flatMap((integration) => {
+    const section = (config.actions as Record<string, { enabled: boolean }>)[integration.name]!;
+    return section.enabled ? (integration.warnings?.(section as never) ?? []) : [];
+  });
+}
+
 /** The keys that hold a secret, as set in this configuration. */
 function secretKeys(config: FloodwatchConfig): string[] {
   const keys: string[] = [];
   if (config.api.tokens.length > 0) keys.push('api.tokens');
-  if (config.actions.email.smtp.password !== undefined) keys.push('actions.email.smtp.password');
+  for (const integration of INTEGRATIONS as readonly IntegrationDefinition[]) {
+    const section = (config.actions as Record<string, unknown>)[integration.name];
+    for (const key of integration.secretKeys?.(section as never) ?? []) keys.push(`actions.${integration.name}.${key}`);
+  }
   return keys;
 }
 

@@ -2,6 +2,7 @@
 // together until SIGINT or SIGTERM; SIGHUP reloads the policy without losing counters or bans.
 import type { Logger } from 'pino';
 import { BanManager } from '../bans/manager.js';
+import type { IntegrationEvent } from '../integrations/types.js';
 import { loadCheckedRunConfig } from '../config/default-paths.js';
 import { loadConfig, engineConfig, type FloodwatchConfig } from '../config/load.js';
 import type { ApiContext } from '../api/context.js';
@@ -16,7 +17,7 @@ import { StateStore } from '../state/store.js';
 import { FLOW_HEALTH_INTERVAL_MS, FlowHealth } from './flow-health.js';
 import { MirrorHealth } from './mirror-health.js';
 import { describeHolder, portHolders } from './port-owners.js';
-import { buildPolicy, type ReloadablePolicy } from './policy.js';
+import { buildIntegrations, buildPolicy, integrationMetricValues, type PolicyState, type ReloadablePolicy } from './policy.js';
 
 /**
  * At SIGTERM, once the state is saved, how long the actions get to deliver what they hold: an
@@ -50,6 +51,8 @@ export class Daemon {
   #api: RunningApi | null = null;
   #lock: StateLock | null = null;
   #lastTickAt: number | null = null;
+  /** Every event goes to the integrations its hostgroup lists (all of them when it lists none). */
+  readonly #events = { dispatch: (event: IntegrationEvent) => this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.hostgroup)) };
 
   private constructor(config: FloodwatchConfig, options: DaemonOptions) {
     this.#log = options.log;
@@ -57,10 +60,11 @@ export class Daemon {
     this.#config = config;
     this.store = new StateStore(config.state_dir, this.#log);
     this.engine = new FlowEngine(engineConfig(config));
-    this.#policy = buildPolicy(config, this.#log, this.#policyState());
+    // The integrations are built at start(), once the state and the ports are claimed.
+    this.#policy = buildPolicy(config, this.#log, []);
     this.#networks = new PrefixList(config.networks);
     this.engine.detection.setThresholds(this.#policy.thresholds);
-    this.bans = new BanManager(this.store, { dispatch: (event) => this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.ban.hostgroup)) }, this.#log);
+    this.bans = new BanManager(this.store, this.#events, this.#log);
     this.#detector = new Detector(this.engine.detection, this.#policy.detection, this.#attackListener(), Date.now, ({ ip, direction, stage, error }) =>
       this.#log.error({ ip, direction, stage, err: error }, 'detection failed for this host; the other hosts of the tick went on'),
     );
@@ -76,6 +80,7 @@ export class Daemon {
       daemon.#claimStateAndPorts();
       await daemon.#startApi();
       daemon.#bindSources();
+      daemon.#policy = buildPolicy(config, daemon.#log, await buildIntegrations(config, daemon.#log, daemon.#policyState()));
       // Restoring the bans is the first thing #start does: a state file it cannot read stops the start there.
       daemon.#start();
     } catch (err) {
@@ -142,6 +147,7 @@ export class Daemon {
       activeAttacks: () => this.#detector.active(),
       detectionFailures: () => this.#detector.failures,
       actionCounters: () => this.#policy.dispatcher.counters(),
+      integrationMetrics: () => integrationMetricValues(this.#policy.integrations),
       engineTick: () => ({ lastAt: this.#lastTickAt, intervalMs: this.#config.counters.tick_ms }),
       thresholdsOf: (hostgroup) => {
         const { groups } = this.#policy.thresholds;
@@ -157,16 +163,19 @@ export class Daemon {
     if (!process.env.FLOODWATCH_LOG_LEVEL) this.#log.level = this.#config.log_level;
   }
 
-  #startLongRunning(): void {
-    for (const action of this.#policy.longRunning) {
-      Promise.resolve(action.start()).catch((err: Error) => this.#log.error({ action: action.name, error: err.message }, 'action could not start; bans are retried through it'));
+  #startIntegrations(policy: ReloadablePolicy): void {
+    for (const integration of policy.integrations) {
+      Promise.resolve()
+        .then(() => integration.start?.())
+        .catch((err: Error) => this.#log.error({ action: integration.name, error: err.message }, 'integration could not start; its events are retried through it'));
     }
   }
 
-  #policyState() {
+  #policyState(): PolicyState {
     return {
       bans: () => this.bans.list(),
-      attackOf: (ban: { attack_id: string | null }) => (ban.attack_id ? this.store.loadAttack(ban.attack_id) : null),
+      attackOf: (ban) => (ban.attack_id ? this.store.loadAttack(ban.attack_id) : null),
+      engine: this.engine,
     };
   }
 
@@ -174,7 +183,7 @@ export class Daemon {
     this.#applyLogLevel();
     const { restored, lifted } = this.bans.restore();
     // After the restore: the BGP actions' first resync announces the restored bans.
-    this.#startLongRunning();
+    this.#startIntegrations(this.#policy);
     if (restored.length + lifted.length > 0) this.#log.info({ restored: restored.length, lifted: lifted.length }, 'bans restored from the state directory');
     const mirrorHealth = new MirrorHealth(this.#log);
     this.#lastTickAt = Date.now();
@@ -214,7 +223,7 @@ export class Daemon {
   }
 
   #attackListener(): AttackListener {
-    return recordingListener({ store: this.store, bans: this.bans, log: this.#log, banTimeSeconds: () => this.#policy.banTimeSeconds });
+    return recordingListener({ store: this.store, bans: this.bans, events: this.#events, log: this.#log, banTimeSeconds: () => this.#policy.banTimeSeconds });
   }
 
   /** Writes what a failing state directory could not take, once it takes it again. */
@@ -233,11 +242,11 @@ export class Daemon {
     this.#api?.reload(next.api);
     this.#config = next;
     this.#applyLogLevel();
-    this.#policy = buildPolicy(this.#config, this.#log, this.#policyState());
-    for (const action of this.#policy.longRunning) action.start();
+    this.#policy = buildPolicy(this.#config, this.#log, await buildIntegrations(this.#config, this.#log, this.#policyState()));
+    this.#startIntegrations(this.#policy);
     this.engine.detection.setThresholds(this.#policy.thresholds);
     this.#detector.setPolicy(this.#policy.detection);
-    void previous.dispatcher.drain(30_000).then(() => Promise.all(previous.longRunning.map((a) => a.stop())));
+    void previous.dispatcher.drain(30_000).then(() => this.#stopIntegrations(previous));
     this.#log.info({ config: source }, CONFIGURATION_RELOADED);
     if (needRestart.length > 0) {
       this.#log.warn({ config: source, settings: needRestart }, `changed in ${source} but in force only after a restart: ${needRestart.join(', ')}`);
@@ -258,20 +267,28 @@ export class Daemon {
       this.#log.warn(`the REST API still had requests in progress after ${SHUTDOWN_CLOSE_WAIT_MS} ms; stopping without them`);
     }
     this.#api = null;
-    const { dispatcher, longRunning } = this.#policy;
+    const { dispatcher, integrations } = this.#policy;
     if (!(await dispatcher.drain(SHUTDOWN_ACTIONS_WAIT_MS))) {
       this.#log.warn(
         { undelivered: dispatcher.undelivered().length },
         'stopping without the undelivered action events listed above; the bans still active are sent to the actions again at the next start',
       );
     }
-    const loopsStopped = Promise.all(
-      longRunning.map((a) => Promise.resolve().then(() => a.stop()).catch((err: Error) => this.#log.error({ action: a.name, error: err.message }, 'action did not stop cleanly'))),
-    );
-    if (!(await settlesWithin(loopsStopped, SHUTDOWN_CLOSE_WAIT_MS))) {
-      this.#log.warn({ actions: longRunning.map((a) => a.name) }, `the actions' loops had not stopped after ${SHUTDOWN_CLOSE_WAIT_MS} ms; stopping without them`);
+    if (!(await settlesWithin(this.#stopIntegrations(this.#policy), SHUTDOWN_CLOSE_WAIT_MS))) {
+      this.#log.warn({ actions: integrations.map((a) => a.name) }, `the integrations had not stopped after ${SHUTDOWN_CLOSE_WAIT_MS} ms; stopping without them`);
     }
     this.#lock?.release();
+  }
+
+  /** Stops the policy's integrations (connections, loops); never rejects. */
+  #stopIntegrations(policy: ReloadablePolicy): Promise<unknown> {
+    return Promise.all(
+      policy.integrations.map((integration) =>
+        Promise.resolve()
+          .then(() => integration.stop?.())
+          .catch((err: Error) => this.#log.error({ action: integration.name, error: err.message }, 'integration did not stop cleanly')),
+      ),
+    );
   }
 
   /** The bans, and the attacks under way with their latest figures, written to the state directory. */

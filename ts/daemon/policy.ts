@@ -1,13 +1,16 @@
 // The parts of the configuration that SIGHUP reloads: thresholds, hostgroups, whitelist, ban
-// settings and actions.
+// settings and the integrations (the `actions` section).
 import type { Logger } from 'pino';
-import { ActionDispatcher, createActions, isLongRunning, type BgpActionDeps, type LongRunningAction } from '../actions/index.js';
-import type { Ban } from '../attacks/types.js';
+import type { AttackRecord, Ban } from '../attacks/types.js';
 import type { FloodwatchConfig } from '../config/schema.js';
 import { compileThresholds } from '../detection/compile.js';
 import { DEFAULT_DETECTION_TIMING, type DetectionPolicy } from '../detection/detector.js';
 import { PrefixList } from '../detection/prefix-list.js';
+import type { FlowEngine } from '../engine/index.js';
 import type { CompiledThresholds } from '../engine/types.js';
+import { createIntegrations } from '../integrations/create.js';
+import { ActionDispatcher } from '../integrations/dispatcher.js';
+import type { Integration, MetricSample } from '../integrations/types.js';
 
 export interface ReloadablePolicy {
   detection: DetectionPolicy;
@@ -15,16 +18,16 @@ export interface ReloadablePolicy {
   banTimeSeconds: number;
   unbanOnlyIfAttackFinished: boolean;
   dispatcher: ActionDispatcher;
-  /** Actions with a loop of their own, started and stopped with the policy. */
-  longRunning: LongRunningAction[];
+  integrations: Integration[];
   /** The actions a hostgroup's events go to; undefined = every enabled action. */
   actionsFor(hostgroup: string): readonly string[] | undefined;
 }
 
-/** What the policy's BGP actions read of the daemon's state. */
+/** What the integrations read of the daemon's state. */
 export interface PolicyState {
   bans(): Ban[];
-  attackOf: BgpActionDeps['attackOf'];
+  attackOf(ban: Ban): AttackRecord | null;
+  engine: FlowEngine | null;
 }
 
 export function buildDetectionPolicy(config: FloodwatchConfig): DetectionPolicy {
@@ -36,23 +39,44 @@ export function buildDetectionPolicy(config: FloodwatchConfig): DetectionPolicy 
   };
 }
 
-export function buildPolicy(config: FloodwatchConfig, log: Logger, state: PolicyState): ReloadablePolicy {
+function actionsOfHostgroups(config: FloodwatchConfig): (hostgroup: string) => readonly string[] | undefined {
   const hostgroups = new Map(config.hostgroups.map((g) => [g.name, g]));
-  const actionsFor = (name: string) => hostgroups.get(name)?.actions;
-  const bgp: BgpActionDeps = {
-    activeBans: (action) => state.bans().filter((ban) => actionsFor(ban.hostgroup)?.includes(action) ?? true),
+  return (name) => hostgroups.get(name)?.actions;
+}
+
+/** The integrations the configuration enables, built (not started). */
+export function buildIntegrations(config: FloodwatchConfig, log: Logger, state: PolicyState): Promise<Integration[]> {
+  const hostgroups = new Map(config.hostgroups.map((g) => [g.name, g]));
+  const actionsFor = actionsOfHostgroups(config);
+  return createIntegrations(config, {
+    log,
+    config,
+    engine: state.engine,
+    stateDir: config.state_dir,
+    activeBans: (name) => state.bans().filter((ban) => actionsFor(ban.hostgroup)?.includes(name as never) ?? true),
     attackOf: state.attackOf,
     // A host in no hostgroup follows the action's own flowspec switch.
     flowspecFor: (name) => hostgroups.get(name)?.flowspec ?? true,
-  };
-  const actions = createActions(config.actions, log, { bgp });
+  });
+}
+
+export function buildPolicy(config: FloodwatchConfig, log: Logger, integrations: Integration[]): ReloadablePolicy {
   return {
     detection: buildDetectionPolicy(config),
     thresholds: compileThresholds(config),
     banTimeSeconds: config.ban.time_seconds,
     unbanOnlyIfAttackFinished: config.ban.unban_only_if_attack_finished,
-    dispatcher: new ActionDispatcher(actions, log),
-    longRunning: actions.filter(isLongRunning),
-    actionsFor,
+    dispatcher: new ActionDispatcher(integrations, log),
+    integrations,
+    actionsFor: actionsOfHostgroups(config),
   };
+}
+
+/** The integrations' own metrics, by metric name, all integrations together. */
+export function integrationMetricValues(integrations: readonly Integration[]): Record<string, MetricSample[]> {
+  const out: Record<string, MetricSample[]> = {};
+  for (const integration of integrations) {
+    for (const [name, samples] of Object.entries(integration.metricValues?.() ?? {})) (out[name] ??= []).push(...samples);
+  }
+  return out;
 }

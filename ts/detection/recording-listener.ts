@@ -1,10 +1,12 @@
 // What `floodwatch run` does with the attacks the detector finds: bans the host first, then
-// records the attack in the state directory. A state directory that fails (full, read-only, out
+// records the attack in the state directory, and tells the integrations of each attack's start,
+// details and end, banned or not (a monitor-only hostgroup's attacks too). A state directory that fails (full, read-only, out
 // of descriptors) stops neither: the store logs it and holds the records until it recovers.
 // An address that is no single host (broadcast, multicast...) is never banned from here.
 import type { Logger } from 'pino';
 import type { AttackRecord } from '../attacks/types.js';
-import type { BanManager } from '../bans/manager.js';
+import type { BanManager, EventSink } from '../bans/manager.js';
+import type { EventKind } from '../integrations/types.js';
 import { notAHost } from '../bans/unbannable.js';
 import type { StateStore } from '../state/store.js';
 import type { AttackListener } from './detector.js';
@@ -12,6 +14,8 @@ import type { AttackListener } from './detector.js';
 export interface RecordingListenerOptions {
   store: StateStore;
   bans: BanManager;
+  /** Where the attack events go (the ban events go there from the BanManager). */
+  events: EventSink;
   log: Logger;
   banTimeSeconds(): number;
   /** The record on disk follows the peak at most this often. */
@@ -20,13 +24,16 @@ export interface RecordingListenerOptions {
 }
 
 export function recordingListener(options: RecordingListenerOptions): AttackListener {
-  const { store, bans, log } = options;
+  const { store, bans, log, events } = options;
+  const tell = (kind: EventKind, attack: AttackRecord) =>
+    events.dispatch({ kind, ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack: structuredClone(attack), ban: bans.banFor(attack) });
   const now = options.now ?? Date.now;
   const interval = options.peakSaveIntervalMs ?? 5000;
   const savedAt = new Map<string, number>();
   return {
     started: (attack: AttackRecord, ban: boolean) => {
       log.warn({ ip: attack.ip, direction: attack.direction, type: attack.type, threshold: attack.threshold, hostgroup: attack.hostgroup, attack_id: attack.id }, 'attack detected');
+      tell('attack_started', attack);
       const notHost = ban ? notAHost(attack.ip) : null;
       if (notHost) {
         log.warn({ ip: attack.ip, attack_id: attack.id }, `attack not banned: ${attack.ip} is ${notHost}, not one host; ban it through the API with force: true if need be`);
@@ -43,7 +50,8 @@ export function recordingListener(options: RecordingListenerOptions): AttackList
           log.error({ attack_id: attack.id, error: (err as Error).message }, "the attack's capture could not be saved; its record is kept without it");
         }
       }
-      bans.attackDetails(attack);
+      store.keepAttack(attack);
+      tell('attack_details', attack);
     },
     updated: (attack) => {
       const t = now();
@@ -56,6 +64,7 @@ export function recordingListener(options: RecordingListenerOptions): AttackList
       savedAt.delete(attack.id);
       store.keepAttack(attack);
       log.info({ ip: attack.ip, direction: attack.direction, attack_id: attack.id, peak: attack.peak }, 'attack ended');
+      tell('attack_ended', attack);
     },
   };
 }

@@ -1,6 +1,14 @@
 // Every integration floodwatch has, one line each. The configuration's `actions` section, the
 // names a hostgroup may list, check-config's summary, the FastNetMon import and the dispatcher
 // all derive from this list: adding an integration is its folder and one line here.
-import type { IntegrationDefinition } from './types.js';
+import { email } from './email/index.js';
+import { exabgp } from './exabgp/index.js';
+import { gobgp } from './gobgp/index.js';
+import { script } from './script/index.js';
 
-export const INTEGRATIONS = [] as const satisfies readonly IntegrationDefinition<string, never>[];
+export const INTEGRATIONS = [
+  script,
+  email,
+  gobgp,
+  exabgp,
+] as const;

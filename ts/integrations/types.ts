@@ -5,9 +5,8 @@ import type { Static, TObject } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { AttackRecord, Ban } from '../attacks/types.js';
 import type { ConfigProblem } from '../config/errors.js';
-import type { YamlComments } from '../config/commented-yaml.js';
-import type { FastnetmonKeys } from '../config/fastnetmon-keys.js';
-import type { FloodwatchConfig } from '../config/schema.js';
+import type { YamlComments } from '../cli/import-fastnetmon/commented-yaml.js';
+import type { FastnetmonKeys } from '../cli/import-fastnetmon/keys.js';
 import type { Direction } from '../engine/types.js';
 import type { FlowEngine } from '../engine/index.js';
 
@@ -68,11 +67,22 @@ export interface IntegrationMetric {
   labels: readonly string[];
 }
 
+/**
+ * What an integration may read of the whole configuration. (Not FloodwatchConfig, whose type is
+ * derived from the registry: a running configuration is one of these.)
+ */
+export interface WholeConfig {
+  readonly state_dir: string;
+  readonly networks: readonly string[];
+  readonly hostgroups: readonly { readonly name: string; readonly prefixes: readonly string[]; readonly ban?: boolean; readonly actions?: readonly string[] }[];
+  readonly counters: { readonly tick_ms: number; readonly average_window_ms: number };
+}
+
 /** What the daemon gives an integration to work with. */
 export interface IntegrationDeps {
   log: Logger;
   /** The whole running configuration (read-only). */
-  config: FloodwatchConfig;
+  config: WholeConfig;
   /** The engine: counters, totals, top hosts; null where no engine runs (tests of events only). */
   engine: FlowEngine | null;
   /** The active bans whose hostgroup sends its events to this integration. */
@@ -92,6 +102,8 @@ export interface FastnetmonImportContext {
   out: Record<string, unknown>;
   /** The carried networks, when networks_list was read. */
   networks: string[] | undefined;
+  /** Actions carried on that FastNetMon runs for IPv4 hosts only; the import keeps IPv6 bans from them. */
+  ipv4OnlyActions: { name: string; label: string }[];
 }
 
 /** One integration, as the registry lists it: its `actions.<name>` section and what uses it. */
@@ -104,9 +116,11 @@ export interface IntegrationDefinition<N extends string = string, S extends TObj
   /** check-config's one-line description of it when enabled: "redis at 127.0.0.1:6379 (prefix fw)". */
   describe(config: Static<S>): string;
   /** Problems the schema cannot see; `where` paths start with actions.<name>. */
-  check?(config: Static<S>, whole: FloodwatchConfig): ConfigProblem[];
+  check?(config: Static<S>, whole: WholeConfig): ConfigProblem[];
   /** What check-config and the daemon's start say about a configuration allowed but risky. */
   warnings?(config: Static<S>): string[];
+  /** The keys of its section (relative: `smtp.password`) that hold a secret as set, for the file-mode warning. */
+  secretKeys?(config: Static<S>): string[];
   /** Carries its FastNetMon keys (import-fastnetmon), marking each one carried or not. */
   importFastnetmon?(context: FastnetmonImportContext): void;
   readonly metrics?: readonly IntegrationMetric[];
@@ -120,4 +134,21 @@ export interface IntegrationDefinition<N extends string = string, S extends TObj
 /** Keeps the literal name and the schema's type for the registry's derived types. */
 export function defineIntegration<const N extends string, S extends TObject>(definition: IntegrationDefinition<N, S>): IntegrationDefinition<N, S> {
   return definition;
+}
+
+/**
+ * What the ban-driven integrations (script, e-mail, GoBGP, ExaBGP) act on: a ban, an unban, or
+ * the details of the attack a host is banned for.
+ */
+export type BanEvent = Omit<IntegrationEvent, 'kind' | 'ban'> & { kind: 'ban' | 'unban' | 'attack_details'; ban: Ban };
+export type BanEventKind = BanEvent['kind'];
+
+export function isBanEvent(event: IntegrationEvent): event is BanEvent {
+  if (event.ban === null) return false;
+  return event.kind === 'ban' || event.kind === 'unban' || (event.kind === 'attack_details' && event.ban.attack_id === event.attack?.id);
+}
+
+/** A ban-driven event, its host's facts taken from the ban. */
+export function banEvent(kind: BanEventKind, ban: Ban, attack: AttackRecord | null): BanEvent {
+  return { kind, ip: ban.ip, direction: ban.direction, hostgroup: ban.hostgroup, attack, ban };
 }
