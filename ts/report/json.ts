@@ -1,11 +1,11 @@
 // The attack report as JSON: the AttackRecord itself, its keys always in the same order, so that
 // scripts (and diffs) see the same shape whatever path the record took (engine, state file, API).
 import type { AttackRecord, ProtocolBreakdown, TopEntry } from '../attacks/types.js';
-import type { ActionEvent } from '../actions/types.js';
+import type { BanEvent } from '../integrations/types.js';
 import { PROTOCOL_ORDER } from './labels.js';
 
 /** One line of JSON and a newline; `null` for a manual ban, which has no attack record. */
-export function renderJsonReport(event: ActionEvent): string {
+export function renderJsonReport(event: BanEvent): string {
   return JSON.stringify(event.attack ? canonicalAttack(event.attack) : null) + '\n';
 }
 

@@ -1,8 +1,8 @@
 // The one-line summary of an event: the e-mail subject, and the first line of the text report.
-import type { ActionEvent } from '../actions/types.js';
+import type { BanEvent } from '../integrations/types.js';
 import { attackTypeName } from './labels.js';
 
-export function eventHeadline(event: ActionEvent): string {
+export function eventHeadline(event: BanEvent): string {
   const ip = event.ban.ip;
   switch (event.kind) {
     case 'ban':
@@ -15,7 +15,7 @@ export function eventHeadline(event: ActionEvent): string {
 }
 
 /** "floodwatch: 203.0.113.10 banned (SYN flood, incoming 41234 pps)" */
-export function emailSubject(event: ActionEvent): string {
+export function emailSubject(event: BanEvent): string {
   const { attack, ban } = event;
   const detail = attack
     ? `${attackTypeName(attack.type)}, ${attack.direction} ${Math.round(attack.peak.pps)} pps`

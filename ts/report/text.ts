@@ -1,11 +1,11 @@
 // The attack report in plain text, for the notify script's standard input and the e-mail body.
 import type { AttackRecord, Ban, TopEntry } from '../attacks/types.js';
-import type { ActionEvent } from '../actions/types.js';
+import type { BanEvent } from '../integrations/types.js';
 import { attackTypeName, formatRate, PROTOCOL_ORDER, protocolName, thresholdMetricParts } from './labels.js';
 import { eventHeadline } from './subject.js';
 import { renderTable } from './table.js';
 
-export function renderTextReport(event: ActionEvent): string {
+export function renderTextReport(event: BanEvent): string {
   const lines = [`floodwatch: ${eventHeadline(event)}`, ''];
   lines.push(...fields(event.attack ? attackFields(event.attack, event.ban) : banOnlyFields(event.ban)));
   if (event.attack) lines.push(...attackDetailSections(event.attack));
