@@ -6,7 +6,7 @@ import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDefault } from '../../ts/config/defaults.js';
 import { ConfigError, engineConfig, loadConfig, parseConfig } from '../../ts/config/load.js';
-import { FloodwatchConfigSchema } from '../../ts/config/schema.js';
+import { ACTION_NAMES, FloodwatchConfigSchema } from '../../ts/config/schema.js';
 import { problemsOf } from './problems.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/floodwatch.example.yaml', import.meta.url));
@@ -226,7 +226,7 @@ describe('semantic checks', () => {
 
   it('refuse an unknown action and an action that is not enabled', () => {
     expect(problemsOf('hostgroups: [{ name: a, prefixes: ["192.0.2.0/24"], actions: [bgp_blackhole] }]\n')).toEqual([
-      "test.yaml: hostgroups[0].actions[0]: expected one of script, email, gobgp, exabgp, got 'bgp_blackhole'",
+      `test.yaml: hostgroups[0].actions[0]: expected one of ${ACTION_NAMES.join(', ')}, got 'bgp_blackhole'`,
     ]);
     expect(problemsOf('hostgroups: [{ name: a, prefixes: ["192.0.2.0/24"], actions: [email] }]\n')).toEqual([
       'test.yaml: hostgroups[0].actions[0]: the email action is not enabled (set actions.email.enabled: true, or remove email from this list)',
