@@ -1,7 +1,7 @@
 // The TypeScript face of the Rust engine: typed calls, nothing per packet.
 import { EngineDetection } from './detection.js';
 import { loadNative, type NativeEngine, type NativeReplay } from './native.js';
-import type { Direction, EngineConfig, HostCounters, Metric, MirrorState, Snapshot, Sources } from './types.js';
+import type { Direction, EngineConfig, GroupSum, Grouping, HostCounters, Metric, MirrorState, Snapshot, Sources } from './types.js';
 
 export type * from './types.js';
 export { EngineDetection } from './detection.js';
@@ -40,6 +40,11 @@ export class FlowEngine {
 
   top(direction: Direction, metric: Metric | string, limit = 20): HostCounters[] {
     return this.#native.top(direction, metric, limit) as HostCounters[];
+  }
+
+  /** Traffic summed by group of hosts (hostgroups, networks) in one pass over the host table. */
+  breakdown(groupings: Grouping[]): GroupSum[][] {
+    return this.#native.breakdown(groupings) as GroupSum[][];
   }
 
   sources(): Sources {

@@ -45,6 +45,23 @@ export interface ListenerState {
   kernel_drops: number;
 }
 
+/**
+ * One way of grouping hosts for FlowEngine.breakdown: a host counts in the group of the longest
+ * prefix containing it, or in `fallback` (left out without one).
+ */
+export interface Grouping {
+  groups: number;
+  prefixes: { prefix: string; group: number }[];
+  fallback?: number;
+}
+
+/** One group's hosts added up (crates/collector/src/breakdown.rs). */
+export interface GroupSum {
+  hosts: number;
+  incoming: DirectionCounters;
+  outgoing: DirectionCounters;
+}
+
 /** One exporter (address:port), or the `other` row summing every exporter not listed. */
 export interface ExporterState {
   exporter: string;
