@@ -152,6 +152,23 @@ describe('ActionDispatcher', () => {
     expect(dispatcher.counters().script.failures).toBe(0);
   });
 
+  it("retries an integration by its own policy: one that records keeps an event until its server is back", async () => {
+    const recorder = new TestAction('recorder', (call) => {
+      if (call <= 20) throw new Error('server away');
+    });
+    Object.assign(recorder, { retry: { attempts: Infinity, baseDelayMs: 1, maxDelayMs: 2 } });
+    const script = new TestAction('script', () => {
+      throw new Error('always failing');
+    });
+    const dispatcher = new ActionDispatcher([recorder, script], memoryLogger().logger, FAST_RETRY);
+    dispatcher.dispatch(event('ban'));
+    expect(await dispatcher.drain(10_000)).toBe(true);
+    expect(recorder.delivered).toHaveLength(1);
+    expect(recorder.calls).toHaveLength(21);
+    expect(dispatcher.counters().recorder).toMatchObject({ successes: 1, failures: 0, retries: 20 });
+    expect(dispatcher.counters().script).toMatchObject({ successes: 0, failures: 1, retries: 4 });
+  });
+
   it("does not let one host's slow event delay another host's events of the same action", async () => {
     let releaseA!: () => void;
     const aReleased = new Promise<void>((resolve) => (releaseA = resolve));

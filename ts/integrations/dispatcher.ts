@@ -48,6 +48,7 @@ interface UndeliveredEvent {
 interface Lane {
   action: Integration;
   concurrency: number;
+  retry: RetryPolicy;
   /** Per host, its events not yet delivered, oldest first; the first one may be in flight. */
   hosts: Map<string, IntegrationEvent[]>;
   /** Hosts with an event waiting for a slot, in turn; a host is here or in flight, never both. */
@@ -62,7 +63,6 @@ const UNDELIVERED_LOGGED = 50;
 
 export class ActionDispatcher {
   private readonly lanes = new Map<string, Lane>();
-  private readonly retry: RetryPolicy;
   private readonly attemptTimeoutMs: number;
   private readonly maxQueued: number;
   private readonly random: () => number;
@@ -74,13 +74,17 @@ export class ActionDispatcher {
     options: DispatcherOptions = {},
   ) {
     const defaultConcurrency = options.concurrencyPerAction ?? 8;
+    const defaultRetry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     for (const action of actions) {
       if (this.lanes.has(action.name)) throw new Error(`two actions are named ${action.name}; names must be unique`);
       const concurrency = action.concurrency ?? defaultConcurrency;
       if (!(concurrency >= 1)) throw new Error(`action ${action.name}: concurrency must be at least 1, not ${concurrency}`);
+      const retry = { ...defaultRetry, ...action.retry };
+      if (!(retry.attempts >= 1)) throw new Error(`action ${action.name}: retry attempts must be at least 1, not ${retry.attempts}`);
       this.lanes.set(action.name, {
         action,
         concurrency,
+        retry,
         hosts: new Map(),
         ready: [],
         running: 0,
@@ -88,8 +92,6 @@ export class ActionDispatcher {
         counters: { successes: 0, failures: 0, retries: 0, dropped: 0 },
       });
     }
-    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    if (!(this.retry.attempts >= 1)) throw new Error(`retry attempts must be at least 1, not ${this.retry.attempts}`);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 300_000;
     this.maxQueued = options.maxQueuedPerAction ?? 10_000;
     this.random = options.random ?? Math.random;
@@ -220,12 +222,12 @@ export class ActionDispatcher {
         if (attempt > 1) this.logger.info({ action: name, ...describe(event), attempt }, 'action succeeded on retry');
         return;
       } catch (err) {
-        if (attempt >= this.retry.attempts) {
+        if (attempt >= lane.retry.attempts) {
           lane.counters.failures++;
           this.logger.error({ action: name, ...describe(event), attempts: attempt, err }, 'action failed; giving up');
           return;
         }
-        const delayMs = backoffDelay(this.retry, attempt, this.random);
+        const delayMs = backoffDelay(lane.retry, attempt, this.random);
         lane.counters.retries++;
         this.logger.warn(
           { action: name, ...describe(event), attempt, retry_in_ms: delayMs, err },

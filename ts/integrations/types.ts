@@ -8,6 +8,7 @@ import type { ConfigProblem } from '../config/errors.js';
 import type { YamlComments } from '../cli/import-fastnetmon/commented-yaml.js';
 import type { FastnetmonKeys } from '../cli/import-fastnetmon/keys.js';
 import type { Direction } from '../engine/types.js';
+import type { RetryPolicy } from './backoff.js';
 import type { FlowEngine } from '../engine/index.js';
 
 export const EVENT_KINDS = ['attack_started', 'attack_details', 'attack_ended', 'ban', 'unban'] as const;
@@ -48,6 +49,12 @@ export interface Integration {
    * other). Without it, the dispatcher's concurrencyPerAction applies.
    */
   readonly concurrency?: number;
+  /**
+   * How it is retried; without it, the dispatcher's policy (5 attempts over about 15 s). An
+   * integration that records (a database) sets attempts: Infinity: its events then wait, within
+   * the queue's bound, for as long as the server is away.
+   */
+  readonly retry?: Partial<RetryPolicy>;
   /** Connects, starts its loops; a failure is logged and the events are retried through run(). */
   start?(): void | Promise<void>;
   /** Closes connections and loops; called once its events are delivered or given up on. */
