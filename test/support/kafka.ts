@@ -89,6 +89,11 @@ export class KafkaBroker {
     return this.#daemon?.alive ?? false;
   }
 
+  /** The JVM's process id while it runs. */
+  get pid(): number | undefined {
+    return this.alive ? this.#daemon?.pid : undefined;
+  }
+
   /** Runs it (again, with its data); resolves once it takes connections and has a controller. */
   async start(): Promise<void> {
     if (this.alive) return;

@@ -1,7 +1,7 @@
 // The TypeScript face of the Rust engine: typed calls, nothing per packet.
 import { EngineDetection } from './detection.js';
 import { loadNative, type NativeEngine, type NativeReplay } from './native.js';
-import type { Direction, EngineConfig, GroupSum, Grouping, HostCounters, Metric, MirrorState, Snapshot, Sources } from './types.js';
+import type { Direction, EngineConfig, ExportDrain, GroupSum, Grouping, HostCounters, Metric, MirrorState, Snapshot, Sources } from './types.js';
 
 export type * from './types.js';
 export { EngineDetection } from './detection.js';
@@ -54,6 +54,11 @@ export class FlowEngine {
   /** The mirror sources alone: cheap enough to read every second. */
   mirrors(): MirrorState[] {
     return this.#native.mirrors() as MirrorState[];
+  }
+
+  /** Up to `maxBatches` batches of exported records (config `export`), with the export's counts. */
+  takeExport(maxBatches: number): ExportDrain {
+    return this.#native.takeExport(maxBatches) as ExportDrain;
   }
 }
 

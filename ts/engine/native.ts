@@ -25,6 +25,7 @@ export interface NativeEngine {
   breakdown(groupings: unknown): unknown;
   sources(): unknown;
   mirrors(): unknown;
+  takeExport(maxBatches: number): unknown;
   detection(): NativeDetection;
 }
 

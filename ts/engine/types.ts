@@ -165,6 +165,32 @@ export interface EngineConfig {
   mirror?: MirrorSourceConfig[];
   fingerprint_packets?: number;
   fingerprint_snap_len?: number;
+  /** Every decoded record encoded for Kafka (crates/collector/src/export/config.rs). */
+  export?: {
+    enabled: boolean;
+    format?: 'json' | 'protobuf';
+    key?: 'destination' | 'none';
+    sample_rate?: number;
+    directions?: ('incoming' | 'outgoing' | 'internal' | 'other')[];
+    batch_bytes?: number;
+    queue_bytes?: number;
+  };
+}
+
+/** Export batches as FlowEngine.takeExport hands them over, with the counts since start. */
+export interface ExportDrain {
+  /** Each: for every message, a big-endian u16 key length, the key, a big-endian u32 value length, the value. */
+  batches: Buffer[];
+  /** Messages in each batch. */
+  records: number[];
+  queuedRecords: number;
+  queuedBatches: number;
+  queuedBytes: number;
+  /** Records and batches dropped because the queue was full. */
+  droppedRecords: number;
+  droppedBatches: number;
+  /** Batches still waiting. */
+  waiting: number;
 }
 
 /** A mirror port (crates/collector/src/config.rs MirrorConfig). */

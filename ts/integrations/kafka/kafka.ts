@@ -1,0 +1,199 @@
+// The Kafka integration at run time: one kafkajs producer; a loop that takes the engine's export
+// batches and produces each as one request, a few in flight, never waiting on one message; and
+// the attack events, one message each, through run().
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CompressionTypes, Kafka, logLevel, type Producer, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { FlowEngine } from '../../engine/index.js';
+import type { Integration, IntegrationDeps, IntegrationEvent, MetricSample } from '../types.js';
+import { batchMessages } from './batches.js';
+import { ACKS, type KafkaConfig } from './config.js';
+import { KafkaMetrics } from './metrics.js';
+
+/** How often an idle loop looks for batches: a worker hands its batch over every tick. */
+const IDLE_POLL_MS = 20;
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 10_000;
+/** A failure of the traffic export is logged at most this often, with the count since. */
+const ERROR_LOG_INTERVAL_MS = 30_000;
+
+export class KafkaIntegration implements Integration {
+  readonly name = 'kafka';
+  readonly metrics = new KafkaMetrics();
+  readonly attemptTimeoutMs: number;
+  readonly #config: KafkaConfig;
+  readonly #log: Logger;
+  readonly #engine: FlowEngine | null;
+  readonly #producer: Producer;
+  readonly #acks: number;
+  readonly #compression: CompressionTypes;
+  #stopping = false;
+  #connecting: Promise<void> | null = null;
+  #loop: Promise<void> | null = null;
+  #inFlight = new Set<Promise<void>>();
+  #failuresSinceLog = 0;
+  #lastFailureLog = 0;
+
+  constructor(config: KafkaConfig, deps: Pick<IntegrationDeps, 'log' | 'engine'>) {
+    this.#config = config;
+    this.#log = deps.log.child({ integration: 'kafka' });
+    this.#engine = deps.engine;
+    this.#acks = ACKS[config.acks];
+    this.#compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    const timeoutMs = config.timeout_seconds * 1000;
+    this.attemptTimeoutMs = timeoutMs * 2;
+    const kafka = new Kafka({
+      clientId: config.client_id,
+      brokers: config.brokers,
+      ssl: config.tls.enabled ? (config.tls.ca_file ? { ca: [readFileSync(config.tls.ca_file, 'utf8')] } : true) : false,
+      sasl: config.sasl ? ({ mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions) : undefined,
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+      // Failures are counted and logged here, once in a while; kafkajs would log every retry.
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    this.#producer = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
+    this.#producer.on(this.#producer.events.DISCONNECT, () => {
+      this.metrics.connected = false;
+    });
+  }
+
+  accepts(_event: IntegrationEvent): boolean {
+    return this.#config.events_topic !== '';
+  }
+
+  async run(event: IntegrationEvent): Promise<void> {
+    await this.#connected();
+    try {
+      await this.#producer.send({
+        topic: this.#config.events_topic,
+        acks: this.#acks,
+        compression: this.#compression,
+        timeout: this.#config.timeout_seconds * 1000,
+        messages: [{ key: event.ip, value: JSON.stringify(eventMessage(event)) }],
+      });
+    } catch (err) {
+      this.metrics.eventErrors++;
+      throw new Error(`kafka: cannot write the ${event.kind} event of ${event.ip} to topic ${this.#config.events_topic} at ${this.#config.brokers.join(', ')}: ${(err as Error).message}`);
+    }
+    this.metrics.events.set(event.kind, (this.metrics.events.get(event.kind) ?? 0) + 1);
+  }
+
+  start(): void {
+    void this.#connected().catch(() => {});
+    if (this.#engine && this.#config.traffic_topic !== '') this.#loop = this.#exportLoop(this.#engine);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#loop;
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#producer.disconnect().catch(() => {});
+    this.metrics.connected = false;
+  }
+
+  metricValues(): Record<string, MetricSample[]> {
+    return this.metrics.values();
+  }
+
+  /** Connects once; concurrent callers share the attempt; rejects with the reason. */
+  #connected(): Promise<void> {
+    if (this.metrics.connected) return Promise.resolve();
+    this.#connecting ??= this.#producer
+      .connect()
+      .then(() => {
+        this.metrics.connected = true;
+        this.#log.info({ brokers: this.#config.brokers }, 'kafka: connected');
+      })
+      .catch((err: Error) => {
+        throw new Error(`kafka: cannot connect to ${this.#config.brokers.join(', ')}: ${err.message}`);
+      })
+      .finally(() => {
+        this.#connecting = null;
+      });
+    return this.#connecting;
+  }
+
+  async #exportLoop(engine: FlowEngine): Promise<void> {
+    let backoff = RECONNECT_MIN_MS;
+    while (!this.#stopping) {
+      if (!this.metrics.connected) {
+        // Meanwhile the engine's queue holds what it can, then drops and counts.
+        this.#takeCounts(engine.takeExport(0));
+        try {
+          await this.#connected();
+          backoff = RECONNECT_MIN_MS;
+        } catch (err) {
+          this.#failure(err as Error);
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
+        }
+        continue;
+      }
+      const room = this.#config.max_in_flight - this.#inFlight.size;
+      const drain = engine.takeExport(room);
+      this.#takeCounts(drain);
+      drain.batches.forEach((batch, i) => this.#produce(batch, drain.records[i]));
+      if (this.#inFlight.size >= this.#config.max_in_flight) await Promise.race(this.#inFlight);
+      else if (drain.batches.length === 0) await sleep(IDLE_POLL_MS);
+    }
+    this.#takeCounts(engine.takeExport(0));
+  }
+
+  #takeCounts(drain: ReturnType<FlowEngine['takeExport']>): void {
+    this.metrics.droppedQueueFull = drain.droppedRecords;
+    this.metrics.queueBatches = drain.waiting;
+  }
+
+  #produce(batch: Buffer, records: number): void {
+    const sent = this.#producer
+      .send({
+        topic: this.#config.traffic_topic,
+        acks: this.#acks,
+        compression: this.#compression,
+        timeout: this.#config.timeout_seconds * 1000,
+        messages: batchMessages(batch),
+      })
+      .then(
+        () => {
+          this.metrics.exported += records;
+          this.metrics.bytes += batch.length;
+          this.metrics.batches++;
+        },
+        (err: Error) => {
+          this.metrics.trafficErrors++;
+          this.metrics.droppedSendFailed += records;
+          this.#failure(err);
+        },
+      )
+      .finally(() => this.#inFlight.delete(sent));
+    this.#inFlight.add(sent);
+  }
+
+  #failure(err: Error): void {
+    this.#failuresSinceLog++;
+    const now = Date.now();
+    if (now - this.#lastFailureLog < ERROR_LOG_INTERVAL_MS) return;
+    this.#log.warn(
+      { brokers: this.#config.brokers, topic: this.#config.traffic_topic, failures: this.#failuresSinceLog, err: err.message },
+      'kafka: traffic export failing; records are dropped and counted (floodwatch_kafka_records_dropped_total) until the brokers answer',
+    );
+    this.#lastFailureLog = now;
+    this.#failuresSinceLog = 0;
+  }
+}
+
+/** An event as its JSON message: the event's facts, the attack and the ban as the API shows them. */
+export function eventMessage(event: IntegrationEvent): Record<string, unknown> {
+  return {
+    event: event.kind,
+    ip: event.ip,
+    direction: event.direction,
+    hostgroup: event.hostgroup,
+    time: new Date().toISOString(),
+    attack: event.attack,
+    ban: event.ban,
+  };
+}
