@@ -119,8 +119,12 @@ export class MongodbIntegration implements Integration {
     if (error instanceof MongoServerSelectionError) {
       this.#setConnected(false, reason);
       advice = `: no server answered within ${this.#timeoutMs} ms; check that it runs and is reachable, and actions.mongodb.uri`;
-    } else if (error instanceof MongoServerError && error.code === AUTHENTICATION_FAILED) {
-      advice = ': check the user, password and authSource in actions.mongodb.uri';
+    } else if (error instanceof MongoServerError) {
+      if (error.code === AUTHENTICATION_FAILED) advice = ': check the user, password and authSource in actions.mongodb.uri';
+    } else {
+      // No answer from the server: the connection was refused, reset or timed out.
+      this.#setConnected(false, reason);
+      advice = ': check that the server runs and is reachable';
     }
     return new Error(`${this.#where}: ${what} failed: ${reason}${advice}`, { cause: error });
   }

@@ -1,0 +1,88 @@
+// actions.mongodb as check-config and import-fastnetmon see it.
+import { describe, expect, it } from 'vitest';
+import { YamlComments } from '../../../ts/cli/import-fastnetmon/commented-yaml.js';
+import { FastnetmonKeys } from '../../../ts/cli/import-fastnetmon/keys.js';
+import { mongodb } from '../../../ts/integrations/mongodb/index.js';
+import { mongodbDefaults, redactUri, type MongodbConfig } from '../../../ts/integrations/mongodb/config.js';
+
+const config = (overrides: Partial<MongodbConfig>): MongodbConfig => ({ ...mongodbDefaults(), enabled: true, ...overrides });
+
+describe('actions.mongodb', () => {
+  it('is off by default, writing to database floodwatch on the local server', () => {
+    expect(mongodb.defaults()).toEqual({
+      enabled: false,
+      uri: 'mongodb://127.0.0.1:27017',
+      database: 'floodwatch',
+      tls: false,
+      tls_ca_file: null,
+      tls_certificate_key_file: null,
+      timeout_ms: 5000,
+    });
+  });
+
+  it('is described by its servers and database, never its password', () => {
+    expect(mongodb.describe(config({}))).toBe('mongodb at 127.0.0.1:27017, database floodwatch');
+    expect(mongodb.describe(config({ uri: 'mongodb://fw:s3cret@db1:27017,db2:27017/?replicaSet=rs0', database: 'noc', tls: true }))).toBe(
+      'mongodb at db1:27017,db2:27017, database noc (TLS)',
+    );
+    expect(mongodb.describe(config({ uri: 'mongodb+srv://fw:s3cret@cluster0.example.net' }))).toBe(
+      'mongodb at mongodb+srv://cluster0.example.net, database floodwatch (TLS)',
+    );
+    expect(redactUri('mongodb://fw:s3cret@db1:27017/?authSource=admin')).toBe('mongodb://fw:***@db1:27017/?authSource=admin');
+  });
+
+  it('reports a connection string, a database name and TLS files it cannot use', () => {
+    const whole = undefined as never;
+    expect(mongodb.check!(config({}), whole)).toEqual([]);
+    expect(mongodb.check!(config({ uri: 'http://fw:s3cret@db1:27017', database: 'flood.watch', tls_ca_file: '/etc/ssl/ca.pem' }), whole)).toEqual([
+      {
+        where: 'actions.mongodb.uri',
+        reason: "'http://fw:***@db1:27017' is not a MongoDB connection string: write mongodb://HOST:PORT (or mongodb+srv://NAME), e.g. mongodb://127.0.0.1:27017",
+      },
+      { where: 'actions.mongodb.database', reason: "'flood.watch' has '.', which MongoDB does not allow in a database name" },
+      { where: 'actions.mongodb.tls_ca_file', reason: 'is only used with TLS: set actions.mongodb.tls: true, or remove it' },
+    ]);
+  });
+
+  it('warns of a password sent in clear to a remote server', () => {
+    expect(mongodb.warnings!(config({ uri: 'mongodb://fw:s3cret@db1.example.net:27017' }))).toEqual([
+      'actions.mongodb.uri carries a password to db1.example.net:27017 without TLS: it crosses the network in clear; set actions.mongodb.tls: true',
+    ]);
+    expect(mongodb.warnings!(config({ uri: 'mongodb://fw:s3cret@db1.example.net:27017', tls: true }))).toEqual([]);
+    expect(mongodb.warnings!(config({ uri: 'mongodb://fw:s3cret@db1.example.net:27017/?tls=true' }))).toEqual([]);
+    expect(mongodb.warnings!(config({ uri: 'mongodb://fw:s3cret@127.0.0.1:27017' }))).toEqual([]);
+    expect(mongodb.warnings!(config({ uri: 'mongodb://db1.example.net:27017' }))).toEqual([]);
+  });
+});
+
+describe('import-fastnetmon of the mongodb_ keys', () => {
+  function importKeys(values: Record<string, string>) {
+    const keys = new FastnetmonKeys(new Map(Object.entries(values)));
+    const out: Record<string, unknown> = {};
+    mongodb.importFastnetmon!({ keys, comments: new YamlComments(), out, networks: undefined });
+    return { keys, section: (out.actions as Record<string, unknown> | undefined)?.mongodb };
+  }
+
+  it('carries the server, port and database name', () => {
+    const { keys, section } = importKeys({ mongodb_enabled: 'on', mongodb_host: '10.0.0.5', mongodb_port: '27018', mongodb_database_name: 'fastnetmon' });
+    expect(section).toEqual({ ...mongodbDefaults(), enabled: true, uri: 'mongodb://10.0.0.5:27018', database: 'fastnetmon' });
+    expect([...keys.carried].sort()).toEqual(['mongodb_database_name', 'mongodb_enabled', 'mongodb_host', 'mongodb_port']);
+  });
+
+  it("takes FastNetMon's defaults for the keys left out, and brackets an IPv6 address", () => {
+    expect(importKeys({ mongodb_enabled: 'on' }).section).toMatchObject({ enabled: true, uri: 'mongodb://localhost:27017', database: 'fastnetmon' });
+    expect(importKeys({ mongodb_enabled: 'off', mongodb_host: '2001:db8::5' }).section).toMatchObject({ enabled: false, uri: 'mongodb://[2001:db8::5]:27017' });
+  });
+
+  it('switches the section off, saying why, when the server cannot be carried', () => {
+    const { keys, section } = importKeys({ mongodb_enabled: 'on', mongodb_host: 'db 1', mongodb_port: '70000' });
+    expect(section).toMatchObject({ enabled: false });
+    expect(keys.notCarried.get('mongodb_host')).toBe("'db 1' is not a host name or address");
+    expect(keys.notCarried.get('mongodb_port')).toBe('70000 is not a TCP port (1 to 65535)');
+    expect(keys.notes.join('\n')).toMatch(/mongodb_host = db 1 is not a host name or address: actions.mongodb carried switched off/);
+  });
+
+  it('writes nothing when FastNetMon has no mongodb_ key', () => {
+    expect(importKeys({ redis_enabled: 'on' }).section).toBeUndefined();
+  });
+});
