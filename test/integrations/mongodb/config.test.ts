@@ -64,25 +64,31 @@ describe('import-fastnetmon of the mongodb_ keys', () => {
   }
 
   it('carries the server, port and database name', () => {
-    const { keys, section } = importKeys({ mongodb_enabled: 'on', mongodb_host: '10.0.0.5', mongodb_port: '27018', mongodb_database_name: 'fastnetmon' });
-    expect(section).toEqual({ ...mongodbDefaults(), enabled: true, uri: 'mongodb://10.0.0.5:27018', database: 'fastnetmon' });
+    const { keys, section } = importKeys({ mongodb_enabled: 'on', mongodb_host: '10.0.0.5', mongodb_port: '27018', mongodb_database_name: 'attacks_db' });
+    expect(section).toEqual({ enabled: true, uri: 'mongodb://10.0.0.5:27018', database: 'attacks_db' });
     expect([...keys.carried].sort()).toEqual(['mongodb_database_name', 'mongodb_enabled', 'mongodb_host', 'mongodb_port']);
   });
 
   it("takes FastNetMon's defaults for the keys left out, and brackets an IPv6 address", () => {
-    expect(importKeys({ mongodb_enabled: 'on' }).section).toMatchObject({ enabled: true, uri: 'mongodb://localhost:27017', database: 'fastnetmon' });
-    expect(importKeys({ mongodb_enabled: 'off', mongodb_host: '2001:db8::5' }).section).toMatchObject({ enabled: false, uri: 'mongodb://[2001:db8::5]:27017' });
+    expect(importKeys({ mongodb_enabled: 'on' }).section).toEqual({ enabled: true, uri: 'mongodb://localhost:27017', database: 'fastnetmon' });
+    expect(importKeys({ mongodb_enabled: 'on', mongodb_host: '2001:db8::5' }).section).toMatchObject({ uri: 'mongodb://[2001:db8::5]:27017' });
   });
 
-  it('switches the section off, saying why, when the server cannot be carried', () => {
-    const { keys, section } = importKeys({ mongodb_enabled: 'on', mongodb_host: 'db 1', mongodb_port: '70000' });
-    expect(section).toMatchObject({ enabled: false });
-    expect(keys.notCarried.get('mongodb_host')).toBe("'db 1' is not a host name or address");
-    expect(keys.notCarried.get('mongodb_port')).toBe('70000 is not a TCP port (1 to 65535)');
-    expect(keys.notes.join('\n')).toMatch(/mongodb_host = db 1 is not a host name or address: actions.mongodb carried switched off/);
+  it("falls back to FastNetMon's defaults, saying why, for a server or database it cannot carry", () => {
+    const { keys, section } = importKeys({ mongodb_enabled: 'on', mongodb_host: 'db 1', mongodb_port: '70000', mongodb_database_name: 'fast.netmon' });
+    expect(section).toEqual({ enabled: true, uri: 'mongodb://localhost:27017', database: 'fastnetmon' });
+    expect(keys.notCarried.get('mongodb_host')).toMatch(/: floodwatch connects to localhost, FastNetMon's default$/);
+    expect(keys.notCarried.get('mongodb_port')).toBe("70000 is not a TCP port (1 to 65535): floodwatch connects to 27017, FastNetMon's default");
+    expect(keys.notCarried.get('mongodb_database_name')).toBe(
+      "'fast.netmon' has '.', which MongoDB does not allow in a database name: floodwatch writes to fastnetmon, FastNetMon's default",
+    );
   });
 
-  it('writes nothing when FastNetMon has no mongodb_ key', () => {
+  it('writes nothing while mongodb_enabled is off, saying so for each key', () => {
+    const { keys, section } = importKeys({ mongodb_enabled: 'off', mongodb_host: '10.0.0.5' });
+    expect(section).toBeUndefined();
+    expect(keys.notCarried.get('mongodb_enabled')).toBe("off here; floodwatch's MongoDB integration is off by default too");
+    expect(keys.notCarried.get('mongodb_host')).toBe('mongodb_enabled = off');
     expect(importKeys({ redis_enabled: 'on' }).section).toBeUndefined();
   });
 });

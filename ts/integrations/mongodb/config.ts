@@ -72,6 +72,13 @@ function usesTls(config: MongodbConfig): boolean {
 // What MongoDB refuses in a database name (on any platform).
 const DATABASE_NAME_FORBIDDEN = /[/\\. "$*<>:|?\0]/;
 
+export function databaseNameProblem(name: string): string | undefined {
+  const forbidden = DATABASE_NAME_FORBIDDEN.exec(name);
+  if (forbidden) return `'${name}' has '${forbidden[0]}', which MongoDB does not allow in a database name`;
+  if (name.length === 0 || name.length > 63) return `'${name}' is not 1 to 63 characters long, as a MongoDB database name is`;
+  return undefined;
+}
+
 export function checkMongodb(config: MongodbConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (parseMongodbUri(config.uri) === undefined) {
@@ -80,13 +87,8 @@ export function checkMongodb(config: MongodbConfig): ConfigProblem[] {
       reason: `'${redactUri(config.uri)}' is not a MongoDB connection string: write mongodb://HOST:PORT (or mongodb+srv://NAME), e.g. mongodb://127.0.0.1:27017`,
     });
   }
-  const forbidden = DATABASE_NAME_FORBIDDEN.exec(config.database);
-  if (forbidden) {
-    problems.push({
-      where: 'actions.mongodb.database',
-      reason: `'${config.database}' has '${forbidden[0]}', which MongoDB does not allow in a database name`,
-    });
-  }
+  const databaseProblem = databaseNameProblem(config.database);
+  if (databaseProblem !== undefined) problems.push({ where: 'actions.mongodb.database', reason: databaseProblem });
   for (const key of ['tls_ca_file', 'tls_certificate_key_file'] as const) {
     if (config[key] !== null && !config.tls) {
       problems.push({ where: `actions.mongodb.${key}`, reason: 'is only used with TLS: set actions.mongodb.tls: true, or remove it' });
