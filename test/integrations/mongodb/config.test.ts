@@ -53,6 +53,11 @@ describe('actions.mongodb', () => {
     expect(mongodb.warnings!(config({ uri: 'mongodb://fw:s3cret@127.0.0.1:27017' }))).toEqual([]);
     expect(mongodb.warnings!(config({ uri: 'mongodb://db1.example.net:27017' }))).toEqual([]);
   });
+
+  it('counts the uri as a secret when it carries a password', () => {
+    expect(mongodb.secretKeys!(config({ uri: 'mongodb://fw:s3cret@db1:27017' }))).toEqual(['uri']);
+    expect(mongodb.secretKeys!(config({ uri: 'mongodb://fw@db1:27017/?authMechanism=MONGODB-X509' }))).toEqual([]);
+  });
 });
 
 describe('import-fastnetmon of the mongodb_ keys', () => {

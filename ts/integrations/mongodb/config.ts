@@ -108,6 +108,11 @@ export function mongodbWarnings(config: MongodbConfig): string[] {
   ];
 }
 
+/** The uri, when it carries a password: the configuration file should then be readable by its owner only. */
+export function mongodbSecretKeys(config: MongodbConfig): string[] {
+  return parseMongodbUri(config.uri)?.hasPassword ? ['uri'] : [];
+}
+
 /** The connection string with its password replaced, fit for logs and messages. */
 export function redactUri(uri: string): string {
   return uri.replace(/^([a-z+]+:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:***@');

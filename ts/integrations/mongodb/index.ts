@@ -3,7 +3,7 @@
 import { access, constants } from 'node:fs/promises';
 import { describeReadError } from '../../config/errors.js';
 import { defineIntegration } from '../types.js';
-import { checkMongodb, describeMongodb, mongodbDefaults, MongodbSchema, mongodbWarnings } from './config.js';
+import { checkMongodb, describeMongodb, mongodbDefaults, MongodbSchema, mongodbSecretKeys, mongodbWarnings } from './config.js';
 import { importMongodb } from './fastnetmon.js';
 
 export const mongodb = defineIntegration({
@@ -13,6 +13,7 @@ export const mongodb = defineIntegration({
   describe: describeMongodb,
   check: checkMongodb,
   warnings: mongodbWarnings,
+  secretKeys: mongodbSecretKeys,
   importFastnetmon: importMongodb,
   metrics: [
     {
