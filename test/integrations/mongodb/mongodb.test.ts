@@ -83,8 +83,9 @@ async function attackDocuments(database: string) {
 }
 
 describe('MongoDB integration', () => {
-  it('accepts every event kind, monitor-only attacks included', async () => {
+  it('accepts every event kind, monitor-only attacks included, and retries them until the server is back', async () => {
     const { integration } = await open({ database: freshDatabase() });
+    expect(integration.retry).toEqual({ attempts: Infinity, maxDelayMs: 10_000 });
     for (const kind of ['attack_started', 'attack_details', 'attack_ended', 'ban', 'unban'] as const) {
       expect(integration.accepts(event(kind, detailed, null))).toBe(true);
     }

@@ -20,6 +20,8 @@ export class MongodbIntegration implements Integration {
   readonly name = 'mongodb';
   /** Two writes an event, each choosing a server, connecting and waiting for its reply. */
   readonly attemptTimeoutMs: number;
+  /** A record: its events wait (within the dispatcher's queue bound) as long as the server is away. */
+  readonly retry = { attempts: Infinity, maxDelayMs: 10_000 };
   readonly #client: MongoClient;
   readonly #db: Db;
   readonly #where: string;
