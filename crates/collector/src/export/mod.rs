@@ -6,13 +6,17 @@
 mod config;
 mod exporter;
 mod json;
+mod pack;
 mod protobuf;
 mod queue;
+mod record_batch;
 mod record;
 mod sink;
 
 pub use config::{ExportConfig, ExportFormat, ExportKey};
 pub use exporter::{now_ns, Exporter};
+pub use pack::KafkaBatch;
+pub use record_batch::{crc32c, murmur2, partition_of, record_batch, BatchCompression};
 pub use queue::{ExportBatch, ExportQueue, ExportStats};
 pub use record::{Telemetry, TrafficDirection, TrafficRecord};
 pub use sink::ExportingSink;

@@ -1,7 +1,7 @@
 //! The bounded queue between the workers that encode batches and the control plane that sends
 //! them. A worker never waits on it: a full queue drops the batch and counts its records.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use serde::Serialize;
@@ -33,6 +33,8 @@ pub struct ExportQueue {
     queued_bytes: AtomicU64,
     dropped_records: AtomicU64,
     dropped_batches: AtomicU64,
+    /// The partition the next keyless batch goes to.
+    next_keyless: AtomicU32,
 }
 
 impl ExportQueue {
@@ -46,6 +48,7 @@ impl ExportQueue {
             queued_bytes: AtomicU64::new(0),
             dropped_records: AtomicU64::new(0),
             dropped_batches: AtomicU64::new(0),
+            next_keyless: AtomicU32::new(0),
         }
     }
 
@@ -70,6 +73,12 @@ impl ExportQueue {
     /// Up to `max` batches, oldest first, without waiting.
     pub fn take(&self, max: usize) -> Vec<ExportBatch> {
         self.receiver.try_iter().take(max).collect()
+    }
+
+    /// Up to `max` batches, oldest first, as Kafka record batches for a topic of `partitions`
+    /// partitions (see `pack`).
+    pub fn take_packed(&self, max: usize, partitions: u32, compression: super::BatchCompression) -> Vec<super::KafkaBatch> {
+        super::pack::pack(&self.take(max), partitions, compression, &self.next_keyless)
     }
 
     /// Batches waiting.
