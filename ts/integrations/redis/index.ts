@@ -5,13 +5,14 @@ import { checkRedis, describeRedis, redisDefaults, redisWarnings, RedisSchema } 
 import { importRedisFromFastnetmon } from './fastnetmon.js';
 import { REDIS_METRICS } from './metrics.js';
 
-export const redisIntegration = defineIntegration({
+export const redis = defineIntegration({
   name: 'redis',
   schema: RedisSchema,
   defaults: redisDefaults,
   describe: describeRedis,
   check: (config) => checkRedis(config),
   warnings: redisWarnings,
+  secretKeys: (config) => (config.password !== undefined ? ['password'] : []),
   importFastnetmon: importRedisFromFastnetmon,
   metrics: REDIS_METRICS,
   async create(config, deps) {

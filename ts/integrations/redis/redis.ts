@@ -32,6 +32,8 @@ export class RedisIntegration implements Integration {
   readonly name = 'redis';
   /** Waiting for the connection, then the write: each bounded by timeout_seconds. */
   readonly attemptTimeoutMs: number;
+  /** It records: an event waits, within the dispatcher's queue bound, until the server is back. */
+  readonly retry = { attempts: Infinity, maxDelayMs: 10_000 };
   readonly metrics = new RedisMetrics();
   readonly #client: Redis;
   readonly #timeoutMs: number;
