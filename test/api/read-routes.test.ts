@@ -34,7 +34,7 @@ describe('GET /api/v1/hosts/{ip}', () => {
     expect(host.incoming.pps).toBeGreaterThan(0);
     expect(host.incoming.protocols.udp.packets_total).toBe(sent.packets);
     expect(host.outgoing.packets_total).toBe(fixture.traffic.outgoing.get(FLOODED)!.packets);
-    expect(Object.keys(host.incoming).sort()).toEqual(['bps', 'bytes_total', 'flows', 'flows_total', 'packets_total', 'pps', 'protocols']);
+    expect(Object.keys(host.incoming).sort()).toEqual(['approximate', 'bps', 'bytes_total', 'flows', 'flows_total', 'packets_total', 'pps', 'protocols']);
     expect(Object.keys(host.incoming.protocols).sort()).toEqual(['fragments', 'icmp', 'tcp', 'tcp_syn', 'udp']);
   });
 

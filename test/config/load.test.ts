@@ -284,6 +284,7 @@ describe('engineConfig', () => {
       average_window_ms: 500,
       idle_timeout_ms: 120000,
       max_hosts: 1000000,
+      protect_fraction: 0.5,
       max_spread_seconds: 60,
       min_evidence_datagrams: 2,
       mirror: [{ interface: 'eth1', fanout: 'lb', sampling_rate: 4 }],

@@ -68,6 +68,14 @@ export class ApiMetrics {
   #tableMetrics(): void {
     const table = () => this.#engine().table;
     this.#gauge('floodwatch_hosts', 'Hosts in the counter table', [], () => [[{}, table().hosts]]);
+    this.#gauge('floodwatch_hosts_by_tier', 'Hosts in the counter table by tier: compact (totals and speeds only) or full (protocols, flows)', ['tier'], () => [
+      [{ tier: 'compact' }, table().hosts_compact],
+      [{ tier: 'full' }, table().hosts_full],
+    ]);
+    this.#gauge('floodwatch_hosts_protected', 'Hosts at or over counters.protect_fraction of a threshold, never evicted to make room', [], () => [[{}, table().hosts_protected]]);
+    this.#gauge('floodwatch_host_table_memory_bytes', 'Heap bytes the host counter table holds', [], () => [[{}, table().memory_bytes]]);
+    this.#counter('floodwatch_host_promotions_total', 'Hosts promoted from the compact tier to full counters', [], () => [[{}, table().promotions]]);
+    this.#counter('floodwatch_hosts_refused_total', 'New hosts not counted (only in the totals) because the table was full of protected hosts', [], () => [[{}, table().hosts_refused]]);
     this.#counter('floodwatch_host_evictions_total', 'Hosts evicted from the counter table: idle, or to make room when it was full', ['reason'], () => [
       [{ reason: 'idle' }, table().evictions_idle],
       [{ reason: 'full' }, table().evictions_full],

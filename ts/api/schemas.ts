@@ -27,6 +27,12 @@ export const DirectionCountersSchema = Type.Object({
   bytes_total: Type.Integer(),
   flows_total: Type.Integer(),
   protocols: Type.Object(Object.fromEntries(PROTOCOL_CLASSES.map((p) => [p, RateAndTotalSchema])) as Record<(typeof PROTOCOL_CLASSES)[number], typeof RateAndTotalSchema>),
+  approximate: Type.Optional(
+    Type.Boolean({
+      description:
+        'the protocol figures and flows are not exact: a host that sends or receives little is counted cheaply (packets, bytes and their speeds only) until it grows; packets, bytes, pps and bps are always exact',
+    }),
+  ),
 });
 
 export const HostSchema = Type.Object({

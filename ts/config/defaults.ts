@@ -35,6 +35,7 @@ const DEFAULT_CONFIG: FloodwatchConfig = {
     average_window_ms: 1000,
     idle_timeout_ms: 120000,
     max_hosts: 1000000,
+    protect_fraction: 0.5,
     max_spread_seconds: 60,
     min_evidence_datagrams: 2,
   },

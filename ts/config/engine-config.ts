@@ -19,6 +19,7 @@ export function engineConfig(config: FloodwatchConfig): EngineConfig {
     average_window_ms: counters.average_window_ms,
     idle_timeout_ms: counters.idle_timeout_ms,
     max_hosts: counters.max_hosts,
+    protect_fraction: counters.protect_fraction,
     max_spread_seconds: counters.max_spread_seconds,
     min_evidence_datagrams: counters.min_evidence_datagrams,
     mirror: config.sources.mirror.map((m) => ({ ...m })),

@@ -73,6 +73,8 @@ export const CountersSchema = Type.Object(
     average_window_ms: PositiveInteger,
     idle_timeout_ms: PositiveInteger,
     max_hosts: PositiveInteger,
+    /** Hosts at or over this part of one of their thresholds are never evicted to make room. */
+    protect_fraction: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
     max_spread_seconds: Type.Integer({ minimum: 1, maximum: 4294967295 }),
     /** A host is reported over a threshold only once its traffic came in this many datagrams (or mirror frames) within a second or two. */
     min_evidence_datagrams: Type.Integer({ minimum: 1, maximum: 255 }),

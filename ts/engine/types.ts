@@ -15,6 +15,8 @@ export interface DirectionCounters extends RateAndTotal {
   flows: number;
   flows_total: number;
   protocols: Record<ProtocolClass, RateAndTotal>;
+  /** The protocol figures and flows are not exact (a host counted in the compact tier, or promoted from it); packets, bytes and their speeds are. */
+  approximate: boolean;
 }
 
 export interface HostCounters {
@@ -33,6 +35,18 @@ export interface TrafficTotals {
 
 export interface TableStats {
   hosts: number;
+  /** Hosts counted in the compact tier (totals and speeds only). */
+  hosts_compact: number;
+  /** Hosts with full counters (protocols, flows). */
+  hosts_full: number;
+  /** Hosts at or over counters.protect_fraction of a threshold: never evicted to make room. */
+  hosts_protected: number;
+  /** New hosts not counted (only in the totals) because every host held was protected. */
+  hosts_refused: number;
+  /** Hosts promoted from the compact tier to full counters. */
+  promotions: number;
+  /** Heap bytes the host table holds. */
+  memory_bytes: number;
   evictions_idle: number;
   evictions_full: number;
   ticks: number;
@@ -156,6 +170,7 @@ export interface EngineConfig {
   average_window_ms?: number;
   idle_timeout_ms?: number;
   max_hosts?: number;
+  protect_fraction?: number;
   max_spread_seconds?: number;
   held_data_max_ms?: number;
   max_sampling_rate?: number;

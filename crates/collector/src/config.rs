@@ -25,6 +25,8 @@ pub struct EngineConfig {
     pub average_window_ms: u64,
     pub idle_timeout_ms: u64,
     pub max_hosts: usize,
+    /// Hosts at or over this part of one of their thresholds are never evicted to make room.
+    pub protect_fraction: f64,
     pub max_spread_seconds: u32,
     pub held_data_max_ms: u64,
     /// Flow records claiming a higher sampling rate are dropped as implausible.
@@ -186,6 +188,7 @@ impl Default for EngineConfig {
             average_window_ms: 1000,
             idle_timeout_ms: 120_000,
             max_hosts: 1_000_000,
+            protect_fraction: crate::core::DEFAULT_PROTECT_FRACTION,
             max_spread_seconds: 60,
             held_data_max_ms: 2000,
             max_sampling_rate: 100_000,

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use ahash::AHashMap;
-use floodwatch_counters::{CounterConfig, DeltaBatch, Direction, HostTable};
+use floodwatch_counters::{CounterConfig, DeltaBatch, Direction, HostRef, HostTable, Promotion};
 use floodwatch_capture::pcap_file::PcapWriter;
 use floodwatch_detect::{
     check, classify, over, AttackSamples, AttackType, CapturedPacket, FingerprintConfig, FingerprintStore, RecentRecords, SampleStore, Thresholds,
@@ -23,6 +23,16 @@ const REPORT_INTERVAL_MS: u64 = 1000;
 const MAX_QUEUED_VIOLATIONS: usize = 10_000;
 /// How far back the sample of all traffic goes when a host starts being watched.
 const RECENT_KEEP_MS: u64 = 2000;
+/// A host is promoted from the compact tier to full counters at this part of the lowest
+/// threshold of any hostgroup, and at 1000 pps or 10 Mbit/s whatever the thresholds.
+const PROMOTE_FRACTION: f64 = 0.1;
+const PROMOTE_MAX: Promotion = Promotion { pps: 1000.0, bps: 10e6 };
+/// The default of `protect_fraction`.
+pub const DEFAULT_PROTECT_FRACTION: f64 = 0.5;
+/// Once this many hosts left the table, the allocator is asked to give freed pages back to the
+/// system, at most every TRIM_INTERVAL_MS: the table's memory shrinks back after a spray.
+const TRIM_AFTER_EVICTIONS: u64 = 50_000;
+const TRIM_INTERVAL_MS: u64 = 5_000;
 
 pub struct Core {
     pub table: HostTable,
@@ -36,6 +46,9 @@ pub struct Core {
     last_reported: AHashMap<(IpAddr, Direction), u64>,
     pub violations_dropped: u64,
     min_evidence: u32,
+    protect_fraction: f64,
+    /// Evictions and time at the last trim of freed memory.
+    trimmed: (u64, u64),
 }
 
 impl Core {
@@ -51,7 +64,15 @@ impl Core {
             last_reported: AHashMap::new(),
             violations_dropped: 0,
             min_evidence,
+            protect_fraction: DEFAULT_PROTECT_FRACTION,
+            trimmed: (0, 0),
         }
+    }
+
+    /// Hosts at or over this part of one of their thresholds are never evicted to make room.
+    pub fn with_protect_fraction(mut self, fraction: f64) -> Core {
+        self.protect_fraction = fraction;
+        self
     }
 
     pub fn apply(&mut self, batch: DeltaBatch, samples: &[FlowRecord], packets: Vec<CapturedPacket>, recent: RecentRecords) {
@@ -85,12 +106,20 @@ impl Core {
             }
             self.violations.push_back(violation);
         }
+        let (thresholds, fraction) = (&self.thresholds, self.protect_fraction);
+        self.table.protect_updated(|host| near_threshold(host, thresholds, fraction));
+        let evicted = self.table.evictions();
+        if evicted >= self.trimmed.0 + TRIM_AFTER_EVICTIONS && now_ms >= self.trimmed.1 + TRIM_INTERVAL_MS {
+            self.trimmed = (evicted, now_ms);
+            release_freed_memory();
+        }
         if self.last_reported.len() > MAX_QUEUED_VIOLATIONS {
             self.last_reported.retain(|_, at| now_ms < *at + REPORT_INTERVAL_MS);
         }
     }
 
     pub fn set_thresholds(&mut self, thresholds: Thresholds) {
+        self.table.set_promotion(promotion_for(&thresholds));
         self.thresholds = thresholds;
     }
 
@@ -162,5 +191,70 @@ impl Core {
 
     pub fn sampled_records(&self, ip: &IpAddr) -> Vec<FlowRecord> {
         self.samples.records(ip)
+    }
+}
+
+/// Whether `host` is at or over `fraction` of one of its group's limits.
+fn near_threshold(host: &HostRef<'_>, thresholds: &Thresholds, fraction: f64) -> bool {
+    let ip = host.ip();
+    let Some(group) = thresholds.group(thresholds.group_of(&ip).0) else { return false };
+    Direction::BOTH.into_iter().any(|direction| {
+        group
+            .limits(direction)
+            .enabled()
+            .any(|(slot, limit)| slot.in_unit(host.speed(direction, slot.metric())) >= fraction * limit)
+    })
+}
+
+/// The speeds past which a host needs full counters: a part of the lowest limit of any group
+/// (a protocol's speed and a host's flows are never more than its packets or bits per second).
+/// With every limit off, every host gets full counters.
+fn promotion_for(thresholds: &Thresholds) -> Promotion {
+    let mut lowest = Promotion { pps: f64::INFINITY, bps: f64::INFINITY };
+    let mut any = false;
+    for group in thresholds.groups() {
+        for direction in Direction::BOTH {
+            for (slot, limit) in group.limits(direction).enabled() {
+                any = true;
+                let counter_limit = limit / slot.in_unit(1.0);
+                match slot.metric() {
+                    floodwatch_counters::Metric::Bps | floodwatch_counters::Metric::ClassBps(_) => lowest.bps = lowest.bps.min(counter_limit),
+                    _ => lowest.pps = lowest.pps.min(counter_limit),
+                }
+            }
+        }
+    }
+    if !any {
+        return Promotion::default();
+    }
+    Promotion {
+        pps: (PROMOTE_FRACTION * lowest.pps).min(PROMOTE_MAX.pps),
+        bps: (PROMOTE_FRACTION * lowest.bps).min(PROMOTE_MAX.bps),
+    }
+}
+
+/// Gives the pages of freed allocations back to the system (glibc keeps them otherwise).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use floodwatch_detect::{Group, Limits, MetricSlot};
+
+    #[test]
+    fn hosts_are_promoted_at_a_tenth_of_the_lowest_limit_and_never_later_than_1000_pps() {
+        assert_eq!(promotion_for(&Thresholds::default()), Promotion::default(), "every limit off: every host full");
+        let limits = Limits::default().with(MetricSlot::Pps, 20_000.0).with(MetricSlot::Mbps, 1000.0).with(MetricSlot::TcpSynPps, 5000.0);
+        let thresholds = Thresholds::new(Group { name: "global".into(), incoming: limits, outgoing: Limits::default() });
+        assert_eq!(promotion_for(&thresholds), Promotion { pps: 500.0, bps: 10e6 });
+        let high = Limits::default().with(MetricSlot::Pps, 1e6).with(MetricSlot::UdpMbps, 50.0);
+        let thresholds = Thresholds::new(Group { name: "global".into(), incoming: Limits::default(), outgoing: high });
+        assert_eq!(promotion_for(&thresholds), Promotion { pps: 1000.0, bps: 5e6 });
     }
 }

@@ -83,7 +83,10 @@ impl Engine {
         };
         let watch = WatchList::new();
         Ok(Engine {
-            core: Arc::new(Mutex::new(Core::new(counter_config.clone(), watch.clone(), config.fingerprint(), config.min_evidence_datagrams))),
+            core: Arc::new(Mutex::new(
+                Core::new(counter_config.clone(), watch.clone(), config.fingerprint(), config.min_evidence_datagrams)
+                    .with_protect_fraction(config.protect_fraction),
+            )),
             watch,
             sources: Arc::new(Mutex::new(SourcesState::default())),
             export: config.export.enabled.then(|| Arc::new(ExportQueue::new(config.export.queue_batches()))),

@@ -82,7 +82,7 @@ impl Replay {
         Ok(Replay {
             aggregator: LocalAggregator::new(&counters),
             samples: SampleCollector::new(&watch).with_snap_len(config.fingerprint_snap_len),
-            core: Arc::new(Mutex::new(Core::new(counters, watch, config.fingerprint(), config.min_evidence_datagrams))),
+            core: Arc::new(Mutex::new(Core::new(counters, watch, config.fingerprint(), config.min_evidence_datagrams).with_protect_fraction(config.protect_fraction))),
             reader,
             parse: ParseOptions { decapsulate: options.decapsulate },
             sampling_rate: options.sampling_rate.max(1),

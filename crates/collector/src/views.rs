@@ -25,6 +25,9 @@ pub struct DirectionJson {
     pub bytes_total: u64,
     pub flows_total: u64,
     pub protocols: BTreeMap<&'static str, RateJson>,
+    /// The protocol figures and flows are not exact (a host counted in the compact tier, or
+    /// promoted from it); packets, bytes and their speeds are.
+    pub approximate: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -46,6 +49,12 @@ pub struct TotalsJson {
 #[derive(Clone, Debug, Serialize)]
 pub struct TableJson {
     pub hosts: usize,
+    pub hosts_compact: usize,
+    pub hosts_full: usize,
+    pub hosts_protected: usize,
+    pub hosts_refused: u64,
+    pub promotions: u64,
+    pub memory_bytes: usize,
     pub evictions_idle: u64,
     pub evictions_full: u64,
     pub ticks: u64,
@@ -98,6 +107,7 @@ impl From<&DirectionView> for DirectionJson {
                 .filter(|c| **c != Class::Total)
                 .map(|c| (class_name(*c), RateJson::from(d.class(*c))))
                 .collect(),
+            approximate: d.approximate,
         }
     }
 }
@@ -128,6 +138,12 @@ impl From<&TableStats> for TableJson {
     fn from(s: &TableStats) -> Self {
         TableJson {
             hosts: s.hosts,
+            hosts_compact: s.hosts_compact,
+            hosts_full: s.hosts_full,
+            hosts_protected: s.hosts_protected,
+            hosts_refused: s.hosts_refused,
+            promotions: s.promotions,
+            memory_bytes: s.memory_bytes,
             evictions_idle: s.evictions_idle,
             evictions_full: s.evictions_full,
             ticks: s.ticks,

@@ -13,7 +13,9 @@
 
 mod aggregator;
 mod class;
+mod compact;
 mod config;
+mod index;
 mod key;
 pub mod prefix;
 pub mod sketch;
@@ -29,5 +31,5 @@ pub use class::{Class, CLASS_COUNT};
 pub use config::{CounterConfig, Direction};
 pub use prefix::{Prefix, PrefixMap, PrefixParseError, PrefixSet};
 pub use sketch::{flow_hash, FlowSketch};
-pub use table::{HostRef, HostTable};
+pub use table::{HostRef, HostTable, Promotion};
 pub use view::{ClassView, DirectionView, HostView, Metric, TableStats, Totals};

@@ -26,6 +26,10 @@ struct SpreadEnd {
 }
 
 impl Spread {
+    pub(crate) fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Spread>() + self.ends.capacity() * std::mem::size_of::<SpreadEnd>()
+    }
+
     /// Spreads `counts` evenly from `start_ms` over `seconds`, the end rounded up to a second.
     pub(crate) fn add(&mut self, start_ms: u64, seconds: u32, counts: &ClassCounts<f32>) {
         let end_ms = (start_ms + seconds as u64 * 1000).div_ceil(1000) * 1000;

@@ -2,6 +2,7 @@
 
 use crate::aggregator::DirectionDelta;
 use crate::class::{ClassCounts, CLASS_COUNT};
+use crate::compact::CompactDirection;
 use crate::sketch::FlowSketch;
 use crate::smoothing::Smoothing;
 use crate::spread::Spread;
@@ -25,6 +26,9 @@ pub(crate) struct DirectionState {
     evidence: [u8; 2],
     /// Low 16 bits of the second: enough to tell this second and the last from older ones.
     evidence_second: u16,
+    /// Promoted from the compact tier with traffic already counted there: the protocol
+    /// figures and flows miss that traffic (and the protocol speeds started as an estimate).
+    approximate: bool,
 }
 
 /// Where the table's clock is, for evaluating lazily decayed speeds.
@@ -36,6 +40,32 @@ pub(crate) struct Clock {
 }
 
 impl DirectionState {
+    /// Full counters for a compact direction whose speeds are as of `now_ms`; the protocol
+    /// speeds are shared out as in `mix`, the traffic that made the host grow.
+    pub(crate) fn promoted(compact: &CompactDirection, mix: &ClassCounts<u64>, now_ms: u64) -> DirectionState {
+        let mut state = DirectionState {
+            speeds_at_ms: now_ms,
+            flows_at_second: (now_ms / 1000) as u32,
+            approximate: compact.has_traffic(),
+            ..DirectionState::default()
+        };
+        state.totals.packets[0] = compact.packets as u64;
+        state.totals.bytes[0] = compact.bytes as u64;
+        let share = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f32 / whole as f32 };
+        for class in 0..CLASS_COUNT {
+            state.speeds.packets[class] = compact.pps * share(mix.packets[class], mix.packets[0]);
+            state.speeds.bytes[class] = compact.bytes_per_second * share(mix.bytes[class], mix.bytes[0]);
+        }
+        state.speeds.packets[0] = compact.pps;
+        state.speeds.bytes[0] = compact.bytes_per_second;
+        state
+    }
+
+    /// Heap bytes held besides the state itself (long flows, flow sketch).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.window.heap_bytes() + self.spread.as_ref().map_or(0, |s| s.heap_bytes())
+    }
+
     /// Takes a delta's totals, long flows and flows; returns the counts for this tick's speed.
     pub(crate) fn absorb(&mut self, delta: &mut DirectionDelta, now_ms: u64) -> ClassCounts<f32> {
         self.totals += &delta.counts;
@@ -191,6 +221,7 @@ impl DirectionState {
             bytes_total: total.bytes_total,
             flows_total: self.flows_total,
             classes,
+            approximate: self.approximate,
         }
     }
 

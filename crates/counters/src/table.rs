@@ -1,14 +1,15 @@
 //! The host table: every monitored host's counters, fed by delta batches, ticked by one thread.
 
-use crate::aggregator::{DeltaBatch, HostDelta, SCOPE_COUNT};
+use crate::aggregator::{DeltaBatch, DirectionDelta, HostDelta, SCOPE_COUNT};
 use crate::class::ClassCounts;
+use crate::compact::CompactDirection;
 use crate::config::{CounterConfig, Direction};
+use crate::index::HostIndex;
 use crate::key::HostKey;
 use crate::smoothing::Smoothing;
 use crate::state::{Clock, DirectionState};
 use crate::top::{top_n, Ranked};
-use crate::view::{HostView, Metric, TableStats, Totals};
-use std::collections::HashMap;
+use crate::view::{DirectionView, HostView, Metric, TableStats, Totals};
 use std::net::IpAddr;
 use std::time::Instant;
 
@@ -24,12 +25,21 @@ mod flag {
     pub(super) const IN_FLOW_WINDOW: u8 = 4;
     /// In `HostTable::updated`.
     pub(super) const UPDATED: u8 = 8;
+    /// At or over `protect_fraction` of a threshold at its last update: never evicted to make room.
+    pub(super) const PROTECTED: u8 = 16;
 }
 
-/// A slot of the host slab. Directions are boxed and created on first traffic: a sprayed
-/// destination costs this entry, its index slot and one direction.
+/// How a host is counted. Every host starts compact (16 bytes a direction, inline) and is
+/// promoted to full counters, boxed per direction with traffic, when it grows.
+enum Tier {
+    Compact([CompactDirection; 2]),
+    Full([Option<Box<DirectionState>>; 2]),
+}
+
+/// A slot of the host slab: a sprayed destination costs this entry and its 4-byte index slot.
 pub(crate) struct Host {
     key: HostKey,
+    /// Also the time the compact tier's speeds are as of.
     last_seen_ms: u64,
     /// Index in `HostTable::pending`, or NO_PENDING.
     pending: u32,
@@ -37,7 +47,7 @@ pub(crate) struct Host {
     /// Bits in the host's packet total (its log2, rounded up): ranks hosts seen at the same
     /// tick for eviction without reading their directions.
     traffic_bits: u8,
-    directions: [Option<Box<DirectionState>>; 2],
+    tier: Tier,
 }
 
 impl Host {
@@ -48,7 +58,52 @@ impl Host {
             pending: NO_PENDING,
             flags: flag::OCCUPIED,
             traffic_bits: 0,
-            directions: [None, None],
+            tier: Tier::Compact(Default::default()),
+        }
+    }
+
+    fn full(&self) -> Option<&[Option<Box<DirectionState>>; 2]> {
+        match &self.tier {
+            Tier::Full(directions) => Some(directions),
+            Tier::Compact(_) => None,
+        }
+    }
+
+    fn state(&self, direction: Direction) -> Option<&DirectionState> {
+        self.full()?[direction.index()].as_deref()
+    }
+
+    fn is_full(&self) -> bool {
+        matches!(self.tier, Tier::Full(_))
+    }
+
+    fn metric(&self, direction: Direction, metric: Metric, clock: &Clock) -> f64 {
+        match &self.tier {
+            Tier::Full(directions) => directions[direction.index()]
+                .as_ref()
+                .map_or(0.0, |state| state.metric(metric, clock)),
+            Tier::Compact(compact) => {
+                compact[direction.index()].metric(metric, compact_decay(self.last_seen_ms, clock))
+            }
+        }
+    }
+
+    fn view(&self, direction: Direction, clock: &Clock) -> DirectionView {
+        match &self.tier {
+            Tier::Full(directions) => directions[direction.index()]
+                .as_ref()
+                .map(|state| state.view(clock))
+                .unwrap_or_default(),
+            Tier::Compact(compact) => {
+                compact[direction.index()].view(compact_decay(self.last_seen_ms, clock))
+            }
+        }
+    }
+
+    fn is_quiet(&self, clock: &Clock) -> bool {
+        match &self.tier {
+            Tier::Full(directions) => directions.iter().flatten().all(|state| state.is_quiet(clock)),
+            Tier::Compact(_) => Direction::BOTH.iter().all(|&d| self.metric(d, Metric::Pps, clock) < 1e-3),
         }
     }
 
@@ -64,10 +119,26 @@ impl Host {
     }
 
     fn states_mut(&mut self) -> impl Iterator<Item = &mut DirectionState> {
-        self.directions
-            .iter_mut()
-            .filter_map(|state| state.as_deref_mut())
+        let directions = match &mut self.tier {
+            Tier::Full(directions) => &mut directions[..],
+            Tier::Compact(_) => &mut [],
+        };
+        directions.iter_mut().filter_map(|state| state.as_deref_mut())
     }
+}
+
+/// What is left of a compact host's speeds, stamped when it was last seen.
+fn compact_decay(last_seen_ms: u64, clock: &Clock) -> f64 {
+    clock.smoothing.decay(clock.now_ms.saturating_sub(last_seen_ms))
+}
+
+/// Speeds under which a compact host stays compact: the lowest thresholds, or a fraction of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Promotion {
+    /// Packets per second (any class, and flows: a flow has a packet at least).
+    pub pps: f64,
+    /// Bits per second.
+    pub bps: f64,
 }
 
 /// What a host's traffic adds to the speeds at the next tick.
@@ -82,7 +153,8 @@ struct PendingTick {
 pub struct HostTable {
     config: CounterConfig,
     smoothing: Smoothing,
-    index: HashMap<HostKey, u32, ahash::RandomState>,
+    promotion: Promotion,
+    index: HostIndex,
     hosts: Vec<Host>,
     free: Vec<u32>,
     pending: Vec<PendingTick>,
@@ -97,6 +169,10 @@ pub struct HostTable {
     now_ms: u64,
     second: u64,
     started: bool,
+    full_hosts: usize,
+    /// Boxed `DirectionState`s held by full hosts.
+    full_directions: usize,
+    protected_hosts: usize,
     stats: TableStats,
 }
 
@@ -104,8 +180,9 @@ impl HostTable {
     pub fn new(config: CounterConfig) -> HostTable {
         HostTable {
             smoothing: Smoothing::new(config.average_window_ms),
+            promotion: Promotion::default(),
             config,
-            index: HashMap::default(),
+            index: HostIndex::new(),
             hosts: Vec::new(),
             free: Vec::new(),
             pending: Vec::new(),
@@ -117,6 +194,9 @@ impl HostTable {
             now_ms: 0,
             second: 0,
             started: false,
+            full_hosts: 0,
+            full_directions: 0,
+            protected_hosts: 0,
             stats: TableStats::default(),
         }
     }
@@ -130,7 +210,13 @@ impl HostTable {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.index.len() == 0
+    }
+
+    /// Hosts stay in the compact tier (totals and speeds only) while their speeds stay under
+    /// these; the default (zero) gives every host full counters at once.
+    pub fn set_promotion(&mut self, promotion: Promotion) {
+        self.promotion = promotion;
     }
 
     /// The time of the last tick.
@@ -143,16 +229,31 @@ impl HostTable {
         self.stats.batches += 1;
         self.stats.records += batch.records;
         let now_ms = self.now_ms;
+        // A compact host's speeds take a delta at once, as a tick of `tick_ms` would.
+        let interval_ms = self.config.tick_ms.max(1);
+        let weight = (self.smoothing.alpha(interval_ms) * 1000.0 / interval_ms as f64) as f32;
         for HostDelta {
             key,
             direction,
             mut delta,
         } in batch.hosts
         {
-            let at = self.slot_for(key);
+            let Some(at) = self.slot_for(key) else {
+                self.stats.hosts_refused += 1;
+                continue;
+            };
+            if self.absorb_compact(at, direction, &delta, weight) {
+                continue;
+            }
             let host = &mut self.hosts[at as usize];
             host.last_seen_ms = now_ms;
-            let state = host.directions[direction.index()].get_or_insert_with(Default::default);
+            let Tier::Full(directions) = &mut host.tier else {
+                unreachable!("absorb_compact promotes the hosts it does not absorb");
+            };
+            let state = directions[direction.index()].get_or_insert_with(|| {
+                self.full_directions += 1;
+                Default::default()
+            });
             let has_spread = !delta.spread.is_empty();
             let counts = state.absorb(&mut delta, now_ms);
             let bits = (u64::BITS - state.packets_total().leading_zeros()) as u8;
@@ -185,13 +286,61 @@ impl HostTable {
         }
     }
 
-    /// The slab index of `key`'s host, created (making room if full) when new.
-    fn slot_for(&mut self, key: HostKey) -> u32 {
-        if let Some(&at) = self.index.get(&key) {
-            return at;
+    /// Counts `delta` on a compact host and returns true; or promotes the host (when the
+    /// delta makes it grow past the promotion speeds, or carries long flows) and returns
+    /// false, for the full counters to take the delta.
+    fn absorb_compact(&mut self, at: u32, direction: Direction, delta: &DirectionDelta, weight: f32) -> bool {
+        let clock = self.clock();
+        let promotion = self.promotion;
+        let host = &mut self.hosts[at as usize];
+        let Tier::Compact(compact) = &mut host.tier else {
+            return false;
+        };
+        let decay = compact_decay(host.last_seen_ms, &clock) as f32;
+        for side in compact.iter_mut() {
+            side.decay(decay);
+        }
+        host.last_seen_ms = clock.now_ms;
+        let side = &mut compact[direction.index()];
+        let speeds = if delta.spread.is_empty() { side.projected(&delta.counts, weight) } else { None };
+        match speeds {
+            Some((pps, bytes_per_second))
+                if (pps as f64) < promotion.pps && (bytes_per_second as f64 * 8.0) < promotion.bps =>
+            {
+                side.absorb(&delta.counts, (pps, bytes_per_second));
+                let bits = (u64::BITS - (side.packets as u64).leading_zeros()) as u8;
+                host.traffic_bits = host.traffic_bits.max(bits);
+                true
+            }
+            _ => {
+                let compact = *compact;
+                let directions = Direction::BOTH.map(|d| {
+                    let side = &compact[d.index()];
+                    let mix = if d == direction { &delta.counts } else { &ClassCounts::default() };
+                    (side.has_traffic() || d == direction)
+                        .then(|| Box::new(DirectionState::promoted(side, mix, clock.now_ms)))
+                });
+                self.full_directions += directions.iter().flatten().count();
+                host.tier = Tier::Full(directions);
+                self.stats.promotions += 1;
+                self.full_hosts += 1;
+                false
+            }
+        }
+    }
+
+    /// The slab index of `key`'s host, created (making room if full) when new; None when the
+    /// table is full of protected hosts.
+    fn slot_for(&mut self, key: HostKey) -> Option<u32> {
+        let hosts = &self.hosts;
+        if let Some(at) = self.index.get(&key, |at| hosts[at as usize].key) {
+            return Some(at);
         }
         if self.index.len() >= self.config.max_hosts.max(1) {
             self.evict_least_recent();
+            if self.index.len() >= self.config.max_hosts.max(1) {
+                return None;
+            }
         }
         let host = Host::new(key, self.now_ms);
         let at = match self.free.pop() {
@@ -204,8 +353,9 @@ impl HostTable {
                 (self.hosts.len() - 1) as u32
             }
         };
-        self.index.insert(key, at);
-        at
+        let hosts = &self.hosts;
+        self.index.insert(&key, at, |at| hosts[at as usize].key);
+        Some(at)
     }
 
     /// Turns the deltas applied since the last tick into speeds; every second, closes the flow
@@ -254,8 +404,11 @@ impl HostTable {
         for &at in &self.spreading {
             let host = &mut self.hosts[at as usize];
             let mut still_spreading = false;
+            let Tier::Full(directions) = &mut host.tier else {
+                continue;
+            };
             for direction in Direction::BOTH {
-                let Some(state) = host.directions[direction.index()].as_deref_mut() else {
+                let Some(state) = directions[direction.index()].as_deref_mut() else {
                     continue;
                 };
                 let Some(share) = state.spread_share(now_ms, interval_ms) else {
@@ -289,11 +442,14 @@ impl HostTable {
         for tick in self.pending.drain(..) {
             let host = &mut self.hosts[tick.host as usize];
             host.pending = NO_PENDING;
+            let Tier::Full(directions) = &mut host.tier else {
+                continue;
+            };
             for direction in Direction::BOTH {
                 let counts = &tick.counts[direction.index()];
                 if let (false, Some(state)) = (
                     counts.is_zero(),
-                    host.directions[direction.index()].as_deref_mut(),
+                    directions[direction.index()].as_deref_mut(),
                 ) {
                     state.update_speeds(counts, now_ms, interval_ms, self.smoothing);
                 }
@@ -352,37 +508,71 @@ impl HostTable {
                 host.is(flag::OCCUPIED)
                     && host.last_seen_ms < cutoff
                     && host.pending == NO_PENDING
-                    && host
-                        .directions
-                        .iter()
-                        .flatten()
-                        .all(|state| state.is_quiet(&clock))
+                    && host.is_quiet(&clock)
             })
             .collect();
         self.stats.evictions_idle += victims.len() as u64;
         self.evict(&victims);
-        if self.index.capacity() > 4096 && self.index.capacity() > 4 * self.index.len() {
-            self.index.shrink_to(2 * self.index.len());
-        }
+        let hosts = &self.hosts;
+        self.index.shrink_if_sparse(|at| hosts[at as usize].key);
+        self.shrink_slab();
     }
 
-    /// Drops the least recently seen hosts, a twentieth of `max_hosts` at once; among hosts
-    /// seen at the same tick (a spray fills the table within one), those with the least
-    /// traffic go first.
+    /// Gives back the slab's vacant tail once most of it is vacant (after a spray left).
+    fn shrink_slab(&mut self) {
+        if self.hosts.len() < 4096 || self.index.len() * 4 > self.hosts.len() {
+            return;
+        }
+        while self.hosts.last().is_some_and(|host| !host.is(flag::OCCUPIED)) {
+            self.hosts.pop();
+        }
+        let len = self.hosts.len() as u32;
+        self.free.retain(|&at| at < len);
+        self.hosts.shrink_to(self.hosts.len().max(self.index.len() * 2));
+        self.free.shrink_to_fit();
+    }
+
+    /// Drops the least recently seen hosts, a twentieth of `max_hosts` at once: compact hosts
+    /// before full ones, and among hosts seen at the same tick (a spray fills the table within
+    /// one), those with the least traffic first. Protected hosts are never dropped. Two passes
+    /// over the slab: one counts the hosts of each rank (hosts share last-seen times, which are
+    /// tick times), one takes the lowest ranks; no copy of the whole table.
     fn evict_least_recent(&mut self) {
         let count = (self.config.max_hosts / FULL_EVICTION_FRACTION).max(1);
-        let mut by_age: Vec<(u64, u8, u32)> = (0..self.hosts.len() as u32)
-            .filter_map(|at| {
-                let host = &self.hosts[at as usize];
-                host.is(flag::OCCUPIED)
-                    .then_some((host.last_seen_ms, host.traffic_bits, at))
-            })
-            .collect();
-        if by_age.len() > count {
-            by_age.select_nth_unstable(count - 1);
-            by_age.truncate(count);
+        let rank = |host: &Host| (host.is_full(), host.last_seen_ms, host.traffic_bits);
+        let evictable = |host: &&Host| host.is(flag::OCCUPIED) && !host.is(flag::PROTECTED);
+        let mut per_rank: ahash::AHashMap<(bool, u64, u8), u32> = ahash::AHashMap::new();
+        for host in self.hosts.iter().filter(evictable) {
+            *per_rank.entry(rank(host)).or_default() += 1;
         }
-        let victims: Vec<u32> = by_age.into_iter().map(|(.., at)| at).collect();
+        let mut ranks: Vec<((bool, u64, u8), u32)> = per_rank.into_iter().collect();
+        ranks.sort_unstable();
+        // Every host of a rank below `last` goes, and `last_count` of those of rank `last`.
+        let mut left = count;
+        let mut last = None;
+        for (key, hosts) in ranks {
+            last = Some((key, left.min(hosts as usize)));
+            if hosts as usize >= left {
+                break;
+            }
+            left -= hosts as usize;
+        }
+        let Some((last, mut last_count)) = last else {
+            return;
+        };
+        let mut victims: Vec<u32> = Vec::with_capacity(count);
+        for (at, host) in self.hosts.iter().enumerate() {
+            if !evictable(&host) {
+                continue;
+            }
+            let key = rank(host);
+            if key < last || (key == last && last_count > 0) {
+                if key == last {
+                    last_count -= 1;
+                }
+                victims.push(at as u32);
+            }
+        }
         self.stats.evictions_full += victims.len() as u64;
         self.evict(&victims);
     }
@@ -392,8 +582,17 @@ impl HostTable {
             return;
         }
         for &at in victims {
+            let key = self.hosts[at as usize].key;
+            let hosts = &self.hosts;
+            self.index.remove(&key, |at| hosts[at as usize].key);
             let host = std::mem::replace(&mut self.hosts[at as usize], Host::vacant());
-            self.index.remove(&host.key);
+            if let Tier::Full(directions) = &host.tier {
+                self.full_hosts -= 1;
+                self.full_directions -= directions.iter().flatten().count();
+            }
+            if host.is(flag::PROTECTED) {
+                self.protected_hosts -= 1;
+            }
             self.free.push(at);
         }
         let hosts = &mut self.hosts;
@@ -409,23 +608,64 @@ impl HostTable {
 
     /// A host's figures as of the last tick.
     pub fn host(&self, ip: &IpAddr) -> Option<HostView> {
-        let at = *self.index.get(&HostKey::new(*ip))?;
+        let hosts = &self.hosts;
+        let at = self.index.get(&HostKey::new(*ip), |at| hosts[at as usize].key)?;
         Some(self.view_of(&self.hosts[at as usize], &self.clock()))
     }
 
     fn view_of(&self, host: &Host, clock: &Clock) -> HostView {
-        let direction = |d: Direction| {
-            host.directions[d.index()]
-                .as_ref()
-                .map(|state| state.view(clock))
-                .unwrap_or_default()
-        };
         HostView {
             ip: host.key.ip(),
-            incoming: direction(Direction::Incoming),
-            outgoing: direction(Direction::Outgoing),
+            incoming: host.view(Direction::Incoming, clock),
+            outgoing: host.view(Direction::Outgoing, clock),
             last_seen_ms: host.last_seen_ms,
         }
+    }
+
+    /// Marks each host updated by the last tick as protected from eviction when `near` says
+    /// it is at or over the part of its thresholds that `protect_fraction` names, and clears
+    /// the mark of those no longer near. Compact hosts are never near: they are promoted first.
+    pub fn protect_updated(&mut self, mut near: impl FnMut(&HostRef<'_>) -> bool) {
+        let clock = self.clock();
+        let mut changes: Vec<(u32, bool)> = Vec::new();
+        for &at in &self.updated {
+            let host = &self.hosts[at as usize];
+            let is_near = near(&HostRef { table: self, host, clock });
+            if is_near != host.is(flag::PROTECTED) {
+                changes.push((at, is_near));
+            }
+        }
+        for (at, protect) in changes {
+            let host = &mut self.hosts[at as usize];
+            if protect {
+                host.flags |= flag::PROTECTED;
+                self.protected_hosts += 1;
+            } else {
+                host.flags &= !flag::PROTECTED;
+                self.protected_hosts -= 1;
+            }
+        }
+    }
+
+    /// Heap bytes the table holds, from what it counts (not a walk over every host).
+    fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        // A boxed state and its allocator header.
+        let direction = size_of::<DirectionState>() + 16;
+        let sketches: usize = self
+            .flow_window
+            .iter()
+            .chain(&self.spreading)
+            .flat_map(|&at| self.hosts[at as usize].full().into_iter().flatten().flatten())
+            .map(|state| state.heap_bytes())
+            .sum();
+        self.hosts.capacity() * size_of::<Host>()
+            + self.index.heap_bytes()
+            + self.full_directions * direction
+            + sketches
+            + self.free.capacity() * 4
+            + self.pending.capacity() * size_of::<PendingTick>()
+            + (self.spreading.capacity() + self.flow_window.capacity() + self.updated.capacity()) * 4
     }
 
     /// The `n` hosts with the highest `metric` in `direction`, highest first; hosts at zero
@@ -433,8 +673,10 @@ impl HostTable {
     pub fn top(&self, direction: Direction, metric: Metric, n: usize) -> Vec<HostView> {
         let clock = self.clock();
         let candidates = self.hosts.iter().filter_map(|host| {
-            let state = host.directions[direction.index()].as_deref()?;
-            let value = state.metric(metric, &clock);
+            if !host.is(flag::OCCUPIED) {
+                return None;
+            }
+            let value = host.metric(direction, metric, &clock);
             (value > 0.0).then_some(Ranked {
                 value,
                 tiebreak: host.key.bits(),
@@ -459,9 +701,18 @@ impl HostTable {
         }
     }
 
+    /// Hosts evicted so far, for any reason.
+    pub fn evictions(&self) -> u64 {
+        self.stats.evictions_idle + self.stats.evictions_full
+    }
+
     pub fn stats(&self) -> TableStats {
         TableStats {
             hosts: self.len(),
+            hosts_compact: self.len() - self.full_hosts,
+            hosts_full: self.full_hosts,
+            hosts_protected: self.protected_hosts,
+            memory_bytes: self.memory_bytes(),
             spreading_hosts: self.spreading.len(),
             ..self.stats.clone()
         }
@@ -529,21 +780,22 @@ impl HostRef<'_> {
         self.host.last_seen_ms
     }
 
-    /// 0 for a direction with no traffic yet.
+    /// 0 for a direction with no traffic yet; a compact host's protocol speeds and flows are 0.
     pub fn speed(&self, direction: Direction, metric: Metric) -> f64 {
-        match &self.host.directions[direction.index()] {
-            Some(state) => state.metric(metric, &self.clock),
-            None => 0.0,
-        }
+        self.host.metric(direction, metric, &self.clock)
+    }
+
+    /// Whether the host has full counters (not the compact tier).
+    pub fn is_full(&self) -> bool {
+        self.host.is_full()
     }
 
     /// Datagrams (or mirror frames) this direction's traffic came in during the current
     /// second and the last one: how much evidence its speeds rest on.
     pub fn evidence(&self, direction: Direction) -> u32 {
-        match &self.host.directions[direction.index()] {
-            Some(state) => state.evidence(&self.clock),
-            None => 0,
-        }
+        self.host
+            .state(direction)
+            .map_or(0, |state| state.evidence(&self.clock))
     }
 
     pub fn view(&self) -> HostView {

@@ -29,6 +29,9 @@ pub struct DirectionView {
     pub flows_total: u64,
     /// Indexed by `Class::index()`; `classes[0]` is the total again.
     pub classes: [ClassView; CLASS_COUNT],
+    /// The protocol figures and flows are not exact: the host is counted in the compact tier
+    /// (totals and speeds only), or was, before it grew enough for full counters.
+    pub approximate: bool,
 }
 
 impl DirectionView {
@@ -50,6 +53,7 @@ impl DirectionView {
                     bytes_total: a.bytes_total + b.bytes_total,
                 }
             }),
+            approximate: self.approximate || other.approximate,
         }
     }
 
@@ -114,6 +118,19 @@ pub struct Totals {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TableStats {
     pub hosts: usize,
+    /// Hosts counted in the compact tier (totals and speeds only).
+    pub hosts_compact: usize,
+    /// Hosts with full counters (protocols, flows, evidence).
+    pub hosts_full: usize,
+    /// Hosts at or over `protect_fraction` of a threshold at their last update: never evicted
+    /// to make room.
+    pub hosts_protected: usize,
+    /// Hosts promoted from the compact tier to full counters.
+    pub promotions: u64,
+    /// New hosts not counted (only in the totals) because every host held was protected.
+    pub hosts_refused: u64,
+    /// Heap bytes the table holds: slab, index, full counters, sketches, per-tick lists.
+    pub memory_bytes: usize,
     /// Hosts dropped after `idle_timeout_ms` without traffic.
     pub evictions_idle: u64,
     /// Hosts dropped, least recently seen first, to stay within `max_hosts`.
