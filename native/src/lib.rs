@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use floodwatch_collector::{parse_direction, Core, CrossingJson, EngineConfig, GroupingSpec, HostJson, ReplayOptions, Thresholds, ViolationJson};
+use floodwatch_collector::{parse_direction, Core, BreakdownRequest, CrossingJson, EngineConfig, HostJson, ReplayOptions, Thresholds, ViolationJson};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -106,13 +106,13 @@ impl Engine {
         Ok(to_json(hosts))
     }
 
-    /// Traffic summed by group of hosts in one pass over the table: for each grouping
-    /// (`{ groups, prefixes: [{ prefix, group }], fallback? }`), each group's host count and
-    /// figures, a host counting in the group of its longest prefix.
+    /// One pass over the host table (`{ groupings: [{ groups, prefixes: [{ prefix, group }],
+    /// fallback? }], top }`): each group's host count and summed figures, a host counting in the
+    /// group of its longest prefix, and the `top` busiest hosts by pps and bps per direction.
     #[napi]
-    pub fn breakdown(&self, groupings: serde_json::Value) -> Result<serde_json::Value> {
-        let specs: Vec<GroupingSpec> = serde_json::from_value(groupings).map_err(invalid)?;
-        Ok(to_json(floodwatch_collector::breakdown(&self.inner, &specs).map_err(invalid)?))
+    pub fn breakdown(&self, request: serde_json::Value) -> Result<serde_json::Value> {
+        let request: BreakdownRequest = serde_json::from_value(request).map_err(invalid)?;
+        Ok(to_json(floodwatch_collector::breakdown(&self.inner, &request).map_err(invalid)?))
     }
 
     /// Listeners, exporters (the busiest listed, the others summed), agent interfaces, mirrors.

@@ -1,7 +1,7 @@
 // The TypeScript face of the Rust engine: typed calls, nothing per packet.
 import { EngineDetection } from './detection.js';
 import { loadNative, type NativeEngine, type NativeReplay } from './native.js';
-import type { Direction, EngineConfig, ExportDrain, GroupSum, Grouping, HostCounters, Metric, MirrorState, Snapshot, Sources } from './types.js';
+import type { Direction, EngineConfig, ExportDrain, Breakdown, BreakdownRequest, HostCounters, Metric, MirrorState, Snapshot, Sources } from './types.js';
 
 export type * from './types.js';
 export { EngineDetection } from './detection.js';
@@ -42,9 +42,9 @@ export class FlowEngine {
     return this.#native.top(direction, metric, limit) as HostCounters[];
   }
 
-  /** Traffic summed by group of hosts (hostgroups, networks) in one pass over the host table. */
-  breakdown(groupings: Grouping[]): GroupSum[][] {
-    return this.#native.breakdown(groupings) as GroupSum[][];
+  /** Traffic summed by group of hosts (hostgroups, networks) and the busiest hosts, in one pass over the host table. */
+  breakdown(request: BreakdownRequest): Breakdown {
+    return this.#native.breakdown(request) as Breakdown;
   }
 
   sources(): Sources {

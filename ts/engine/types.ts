@@ -76,6 +76,20 @@ export interface GroupSum {
   outgoing: DirectionCounters;
 }
 
+/** What one pass of FlowEngine.breakdown reads: groupings, and how many top hosts to rank. */
+export interface BreakdownRequest {
+  groupings: Grouping[];
+  /** Hosts ranked by pps and by bit/s in each direction; 0 for none. */
+  top: number;
+}
+
+export interface Breakdown {
+  /** Indexed like the request's groupings, then by group. */
+  groups: GroupSum[][];
+  /** The busiest hosts, best first. */
+  top: Record<Direction, { pps: HostCounters[]; bps: HostCounters[] }>;
+}
+
 /** One exporter (address:port), or the `other` row summing every exporter not listed. */
 export interface ExporterState {
   exporter: string;

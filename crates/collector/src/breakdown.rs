@@ -1,12 +1,17 @@
 //! Traffic summed by group of hosts (hostgroups, monitored networks) in one pass over the host
 //! table: each host counts in the group of the longest prefix that contains it, so that what
 //! operators graph per customer costs one lookup per host and grouping, not one series per host.
+//! The same pass ranks the busiest hosts, so that a push reads the table once.
 
-use floodwatch_counters::{Direction, DirectionView, HostTable, Prefix, PrefixMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::net::IpAddr;
+
+use floodwatch_counters::{Direction, DirectionView, HostTable, HostView, Prefix, PrefixMap};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
-use crate::views::DirectionJson;
+use crate::views::{DirectionJson, HostJson};
 
 /// One way of grouping hosts, as the control plane sends it.
 #[derive(Clone, Debug, Deserialize)]
@@ -50,7 +55,7 @@ impl Grouping {
         Ok(Grouping { prefixes, groups: spec.groups as usize, fallback })
     }
 
-    fn group_of(&self, ip: &std::net::IpAddr) -> Option<u32> {
+    fn group_of(&self, ip: &IpAddr) -> Option<u32> {
         self.prefixes.longest_match(ip).copied().or(self.fallback)
     }
 }
@@ -64,6 +69,9 @@ pub struct GroupSum {
 }
 
 fn add_into(sum: &mut DirectionView, host: &DirectionView) {
+    if host.packets_total == 0 && host.flows == 0.0 {
+        return;
+    }
     sum.pps += host.pps;
     sum.bps += host.bps;
     sum.flows += host.flows;
@@ -78,11 +86,73 @@ fn add_into(sum: &mut DirectionView, host: &DirectionView) {
     }
 }
 
-/// Every host's figures added to its group in each grouping; indexed like `groupings`, then
-/// by group.
-pub fn sum_by_group(table: &HostTable, groupings: &[Grouping]) -> Vec<Vec<GroupSum>> {
+/// What one pass over the table gives: the sums per group of each grouping (indexed like the
+/// groupings, then by group), and the busiest hosts by pps and bit/s in each direction.
+pub struct Breakdown {
+    pub groups: Vec<Vec<GroupSum>>,
+    /// `top[direction][0]` by pps, `[1]` by bit/s; best first, hosts at zero left out.
+    pub top: [[Vec<HostView>; 2]; 2],
+}
+
+/// A host ranked by one speed: larger first, then the lower address.
+struct Ranked(f64, Reverse<IpAddr>);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0).then_with(|| self.1.cmp(&other.1))
+    }
+}
+
+/// The `n` best seen so far, the worst on top of the heap.
+struct Best {
+    n: usize,
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+impl Best {
+    fn new(n: usize) -> Best {
+        Best { n, heap: BinaryHeap::with_capacity(n + 1) }
+    }
+
+    fn offer(&mut self, value: f64, ip: IpAddr) {
+        if self.n == 0 || value <= 0.0 {
+            return;
+        }
+        let candidate = Ranked(value, Reverse(ip));
+        if self.heap.len() < self.n {
+            self.heap.push(Reverse(candidate));
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if candidate > worst.0 {
+                *worst = Reverse(candidate);
+            }
+        }
+    }
+
+    fn hosts(self, table: &HostTable) -> Vec<HostView> {
+        self.heap.into_sorted_vec().into_iter().filter_map(|Reverse(Ranked(_, Reverse(ip)))| table.host(&ip)).collect()
+    }
+}
+
+/// One pass over every host: its figures added to its group in each grouping, and ranked for
+/// the top `top` hosts by pps and by bit/s in each direction.
+pub fn breakdown_pass(table: &HostTable, groupings: &[Grouping], top: usize) -> Breakdown {
     let mut sums: Vec<Vec<GroupSum>> = groupings.iter().map(|g| vec![GroupSum::default(); g.groups]).collect();
     let mut groups: Vec<Option<u32>> = vec![None; groupings.len()];
+    let mut best: [[Best; 2]; 2] = std::array::from_fn(|_| std::array::from_fn(|_| Best::new(top)));
     table.for_each_host(|host| {
         let ip = host.ip();
         let mut any = false;
@@ -90,20 +160,32 @@ pub fn sum_by_group(table: &HostTable, groupings: &[Grouping]) -> Vec<Vec<GroupS
             *slot = grouping.group_of(&ip);
             any |= slot.is_some();
         }
-        if !any {
+        if !any && top == 0 {
             return;
         }
         let view = host.view();
+        for (direction, best) in Direction::BOTH.into_iter().zip(best.iter_mut()) {
+            let figures = view.direction(direction);
+            best[0].offer(figures.pps, ip);
+            best[1].offer(figures.bps, ip);
+        }
         for (found, sums) in groups.iter().zip(sums.iter_mut()) {
             if let Some(group) = found {
                 let sum = &mut sums[*group as usize];
                 sum.hosts += 1;
-                add_into(&mut sum.incoming, view.direction(Direction::Incoming));
-                add_into(&mut sum.outgoing, view.direction(Direction::Outgoing));
+                add_into(&mut sum.incoming, &view.incoming);
+                add_into(&mut sum.outgoing, &view.outgoing);
             }
         }
     });
-    sums
+    let top = best.map(|by_metric| by_metric.map(|best| best.hosts(table)));
+    Breakdown { groups: sums, top }
+}
+
+/// Every host's figures added to its group in each grouping; indexed like `groupings`, then
+/// by group.
+pub fn sum_by_group(table: &HostTable, groupings: &[Grouping]) -> Vec<Vec<GroupSum>> {
+    breakdown_pass(table, groupings, 0).groups
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -119,12 +201,41 @@ impl From<&GroupSum> for GroupSumJson {
     }
 }
 
-/// `sum_by_group` over the engine's table, from and to the control plane's JSON shapes; the
+/// What the control plane asks of one pass.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BreakdownRequest {
+    pub groupings: Vec<GroupingSpec>,
+    /// Hosts ranked by pps and by bit/s in each direction; 0 for none.
+    #[serde(default)]
+    pub top: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RankedJson {
+    pub pps: Vec<HostJson>,
+    pub bps: Vec<HostJson>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BreakdownJson {
+    pub groups: Vec<Vec<GroupSumJson>>,
+    pub top: BTreeMap<&'static str, RankedJson>,
+}
+
+/// `breakdown_pass` over the engine's table, from and to the control plane's JSON shapes; the
 /// prefixes are compiled before the table is locked.
-pub fn breakdown(engine: &Engine, specs: &[GroupingSpec]) -> Result<Vec<Vec<GroupSumJson>>, String> {
-    let groupings = specs.iter().map(Grouping::new).collect::<Result<Vec<_>, _>>()?;
-    let sums = sum_by_group(&engine.core().table, &groupings);
-    Ok(sums.iter().map(|sums| sums.iter().map(GroupSumJson::from).collect()).collect())
+pub fn breakdown(engine: &Engine, request: &BreakdownRequest) -> Result<BreakdownJson, String> {
+    let groupings = request.groupings.iter().map(Grouping::new).collect::<Result<Vec<_>, _>>()?;
+    let pass = breakdown_pass(&engine.core().table, &groupings, request.top as usize);
+    let hosts = |hosts: &[HostView]| hosts.iter().map(HostJson::from).collect::<Vec<_>>();
+    Ok(BreakdownJson {
+        groups: pass.groups.iter().map(|sums| sums.iter().map(GroupSumJson::from).collect()).collect(),
+        top: Direction::BOTH
+            .into_iter()
+            .zip(&pass.top)
+            .map(|(direction, [pps, bps])| (direction.name(), RankedJson { pps: hosts(pps), bps: hosts(bps) }))
+            .collect(),
+    })
 }
 
 #[cfg(test)]
@@ -184,6 +295,27 @@ mod tests {
         let udp = floodwatch_counters::Class::Udp;
         assert_eq!(sums[1][0].incoming.class(udp).bytes_total, 7000);
         assert!(sums[1][0].incoming.pps > 0.0);
+    }
+
+    #[test]
+    fn the_same_pass_ranks_the_busiest_hosts_in_each_direction_as_the_table_does() {
+        let table = table_with(&[
+            ("192.0.2.1", "10.1.0.1", 10),
+            ("192.0.2.1", "10.1.0.2", 30),
+            ("192.0.2.1", "10.1.0.3", 20),
+            ("10.1.0.3", "192.0.2.1", 5),
+        ]);
+        let pass = breakdown_pass(&table, &[], 2);
+        let ips = |hosts: &[HostView]| hosts.iter().map(|h| h.ip.to_string()).collect::<Vec<_>>();
+        assert_eq!(ips(&pass.top[0][0]), ["10.1.0.2", "10.1.0.3"]);
+        assert_eq!(ips(&pass.top[0][1]), ["10.1.0.2", "10.1.0.3"]);
+        assert_eq!(ips(&pass.top[1][0]), ["10.1.0.3"]);
+        for (direction, d) in Direction::BOTH.into_iter().zip(0..) {
+            for (metric, m) in [(floodwatch_counters::Metric::Pps, 0), (floodwatch_counters::Metric::Bps, 1)] {
+                assert_eq!(pass.top[d][m], table.top(direction, metric, 2));
+            }
+        }
+        assert!(breakdown_pass(&table, &[], 0).top.iter().flatten().all(Vec::is_empty));
     }
 
     #[test]

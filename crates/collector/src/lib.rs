@@ -16,7 +16,7 @@ mod sources;
 mod views;
 mod worker;
 
-pub use breakdown::{breakdown, sum_by_group, GroupSum, GroupSumJson, Grouping, GroupingSpec};
+pub use breakdown::{breakdown, breakdown_pass, sum_by_group, Breakdown, BreakdownJson, BreakdownRequest, GroupSum, GroupSumJson, Grouping, GroupingSpec};
 pub use config::{CaptureEngine, ConfigError, EngineConfig, FanoutName, MirrorConfig, SamplingOverride, XdpModeName, ZeroCopyName};
 pub use core::Core;
 pub use mirror::FrameCounter;

@@ -2,7 +2,7 @@
 // both: totals, sums per hostgroup and per monitored network (one pass over the host table, in
 // the engine), the top hosts and the engine's health.
 import type { FlowEngine } from '../../engine/index.js';
-import type { Direction, DirectionCounters, HostCounters, TrafficTotals } from '../../engine/types.js';
+import type { Direction, DirectionCounters, GroupSum, HostCounters, TrafficTotals } from '../../engine/types.js';
 import { groupingsOf, type GroupedConfig, type Groupings } from './groupings.js';
 import { engineHealth, type EngineHealth } from './health.js';
 
@@ -63,16 +63,14 @@ export class TrafficFiguresSource {
 
   #readNow(topHosts: number, readAt: number): TrafficFigures {
     const snapshot = this.engine.snapshot(0);
-    const [hostgroups, networks] = this.engine.breakdown([this.#groupings.hostgroups.grouping, this.#groupings.networks.grouping]);
-    const named = (names: string[], sums: typeof hostgroups): GroupFigures[] => names.map((name, i) => ({ name, ...sums[i] }));
-    const ranked = (direction: Direction) =>
-      Object.fromEntries(RANKED_METRICS.map((metric) => [metric, topHosts > 0 ? this.engine.top(direction, metric, topHosts) : []])) as Record<RankedMetric, HostCounters[]>;
+    const { groups, top } = this.engine.breakdown({ groupings: [this.#groupings.hostgroups.grouping, this.#groupings.networks.grouping], top: topHosts });
+    const named = (names: string[], sums: GroupSum[]): GroupFigures[] => names.map((name, i) => ({ name, ...sums[i] }));
     return {
       readAt,
       totals: snapshot.totals,
-      hostgroups: named(this.#groupings.hostgroups.names, hostgroups),
-      networks: named(this.#groupings.networks.names, networks),
-      top: { incoming: ranked('incoming'), outgoing: ranked('outgoing') },
+      hostgroups: named(this.#groupings.hostgroups.names, groups[0]),
+      networks: named(this.#groupings.networks.names, groups[1]),
+      top,
       health: engineHealth(snapshot),
     };
   }
