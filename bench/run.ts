@@ -20,6 +20,7 @@ import { residentBytes } from './memory.js';
 import { onExit } from './processes.js';
 import { buildReplayer } from './replay.js';
 import { makeSprayDataset, measureSpray, SPRAY_NETWORK, type MemoryFigures } from './spray.js';
+import { runTrafficPushScenario } from './traffic-push.js';
 import { renderTable, type Row } from './table.js';
 
 interface Options {
@@ -141,6 +142,12 @@ async function main(): Promise<void> {
   const bgp = await measureBanToRoute(d.monitoredNetworks, o.smoke ? 2 : 10);
   results.ban_to_route = bgp;
   rows.push({ figure: 'Ban to blackhole route at the BGP peer, median (FastNetMon: bans only on detection)', unit: 'ms', fastnetmon: null, floodwatch: bgp.median_ms, better: 'lower' });
+
+  // InfluxDB and Graphite pushes every second with 100 000 active hosts (bench/traffic-push.ts).
+  console.error('traffic push: InfluxDB and Graphite every second, CPU with and without...');
+  const push = await runTrafficPushScenario({ smoke: o.smoke, seconds: o.seconds });
+  results.traffic_push = push.results;
+  rows.push(...push.rows);
 
   const table = renderTable(rows);
   console.log(table);
