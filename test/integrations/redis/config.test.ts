@@ -28,6 +28,7 @@ describe('actions.redis', () => {
     expect(
       redisIntegration.describe({ ...defaults, host: 'redis.example.net', tls: { enabled: true }, username: 'fw', password: 'x', prefix: 'mydc1', key_ttl_seconds: 86400, attack_hash: false, channel: '', stream: '' }),
     ).toBe('redis at redis.example.net:6379 database 0 over TLS, user fw (prefix mydc1; keys expire after 86400 s)');
+    expect(redisIntegration.describe({ ...defaults, password: 'x', channel: '' })).toMatch(/^redis at 127\.0\.0\.1:6379 database 0, with a password \(/);
   });
 
   it('reports a username without a password and a ca_file without TLS', () => {

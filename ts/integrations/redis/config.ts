@@ -68,7 +68,7 @@ export function describeRedis(config: RedisConfig): string {
   if (config.attack_hash) what.push('a hash per attack');
   if (config.channel !== '') what.push(`channel ${config.channel}`);
   if (config.stream !== '') what.push(`stream ${config.stream} (~${config.stream_max_length} entries)`);
-  const login = config.username !== undefined ? `, user ${config.username}` : config.password !== undefined ? ', password' : '';
+  const login = config.username !== undefined ? `, user ${config.username}` : config.password !== undefined ? ', with a password' : '';
   return `redis at ${config.host}:${config.port} database ${config.database}${config.tls.enabled ? ' over TLS' : ''}${login} (${what.join('; ')})`;
 }
 
