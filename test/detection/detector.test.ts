@@ -97,6 +97,18 @@ describe('Detector.tick', () => {
     expect(detector.active().map((a) => a.ip)).toEqual(['198.51.100.1']);
   });
 
+  it('ends every attack under way at shutdown, with the time floodwatch stopped watching, and saves it', () => {
+    const { store, engine, detector, ended } = setup();
+    engine.pending = [violation('198.51.100.1', 5000), violation('198.51.100.2', 5000)];
+    engine.over_.add('incoming 198.51.100.1').add('incoming 198.51.100.2');
+    detector.tick();
+    expect(detector.endAll()).toBe(2);
+    expect(ended.sort()).toEqual(['198.51.100.1', '198.51.100.2']);
+    expect(detector.active()).toEqual([]);
+    for (const id of store.attackIds()) expect(store.loadAttack(id)?.ended_at).toBe(new Date(1_700_000_000_000).toISOString());
+    expect(detector.endAll()).toBe(0);
+  });
+
   it('without a failure handler, handles every host and then throws the first failure', () => {
     const engine = new ScriptedEngine();
     const started: string[] = [];

@@ -13,7 +13,7 @@ import { recordingListener } from '../detection/recording-listener.js';
 import { PrefixList } from '../detection/prefix-list.js';
 import { FlowEngine } from '../engine/index.js';
 import { StateLock } from '../state/lock.js';
-import { StateStore } from '../state/store.js';
+import { StateStore, type PendingEvent } from '../state/store.js';
 import { FLOW_HEALTH_INTERVAL_MS, FlowHealth } from './flow-health.js';
 import { MirrorHealth } from './mirror-health.js';
 import { describeHolder, portHolders } from './port-owners.js';
@@ -78,9 +78,9 @@ export class Daemon {
     // restored or announced, no state written.
     try {
       daemon.#claimStateAndPorts();
+      daemon.#policy = buildPolicy(config, daemon.#log, await buildIntegrations(config, daemon.#log, daemon.#policyState()));
       await daemon.#startApi();
       daemon.#bindSources();
-      daemon.#policy = buildPolicy(config, daemon.#log, await buildIntegrations(config, daemon.#log, daemon.#policyState()));
       // Restoring the bans is the first thing #start does: a state file it cannot read stops the start there.
       daemon.#start();
     } catch (err) {
@@ -182,6 +182,7 @@ export class Daemon {
   #start(): void {
     this.#applyLogLevel();
     const { restored, lifted } = this.bans.restore();
+    this.#resendUndelivered();
     // After the restore: the BGP actions' first resync announces the restored bans.
     this.#startIntegrations(this.#policy);
     if (restored.length + lifted.length > 0) this.#log.info({ restored: restored.length, lifted: lifted.length }, 'bans restored from the state directory');
@@ -260,6 +261,10 @@ export class Daemon {
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    this.#guard('ending the attacks under way', () => {
+      const ended = this.#detector.endAll();
+      if (ended > 0) this.#log.info({ attacks: ended }, 'attacks under way ended at shutdown (floodwatch stops watching them; one still going on after a restart is a new attack)');
+    });
     this.#saveState();
     this.engine.stop();
     const apiClosed = this.#api?.close().catch((err: Error) => this.#log.error({ error: err.message }, 'the REST API did not close cleanly'));
@@ -268,16 +273,42 @@ export class Daemon {
     }
     this.#api = null;
     const { dispatcher, integrations } = this.#policy;
-    if (!(await dispatcher.drain(SHUTDOWN_ACTIONS_WAIT_MS))) {
-      this.#log.warn(
-        { undelivered: dispatcher.undelivered().length },
-        'stopping without the undelivered action events listed above; the bans still active are sent to the actions again at the next start',
-      );
-    }
+    if (!(await dispatcher.drain(SHUTDOWN_ACTIONS_WAIT_MS))) this.#saveUndelivered(dispatcher.pendingEvents());
     if (!(await settlesWithin(this.#stopIntegrations(this.#policy), SHUTDOWN_CLOSE_WAIT_MS))) {
       this.#log.warn({ actions: integrations.map((a) => a.name) }, `the integrations had not stopped after ${SHUTDOWN_CLOSE_WAIT_MS} ms; stopping without them`);
     }
     this.#lock?.release();
+  }
+
+  /**
+   * Keeps what the integrations had not delivered for the next start. A ban event of a ban still
+   * active is left out: every active ban is sent again at start anyway.
+   */
+  #saveUndelivered(pending: PendingEvent[]): void {
+    const active = new Set(this.bans.list().map((ban) => `${ban.ip} ${ban.banned_at}`));
+    const kept = pending.filter(({ event }) => !(event.kind === 'ban' && event.ban && active.has(`${event.ban.ip} ${event.ban.banned_at}`)));
+    try {
+      this.store.saveUndelivered(kept);
+      this.#log.warn(
+        { undelivered: pending.length, saved: kept.length, state_dir: this.store.dir },
+        `stopping without the ${pending.length} undelivered events listed above: the bans still active and the ${kept.length} other events are sent again at the next start`,
+      );
+    } catch (err) {
+      this.#log.error({ undelivered: pending.length, error: (err as Error).message }, 'stopping without the undelivered events listed above: they could not be saved and are lost');
+    }
+  }
+
+  /** Sends again what the integrations had not delivered when floodwatch last stopped, to the same integration. */
+  #resendUndelivered(): void {
+    const pending = this.store.takeUndelivered();
+    if (pending.length === 0) return;
+    const enabled = new Set(this.#policy.dispatcher.actionNames);
+    const resent = pending.filter(({ integration }) => enabled.has(integration));
+    for (const { integration, event } of resent) this.#policy.dispatcher.dispatch(event, [integration]);
+    this.#log.info(
+      { saved: pending.length, resent: resent.length, not_enabled_now: [...new Set(pending.filter((p) => !enabled.has(p.integration)).map((p) => p.integration))] },
+      'events undelivered at the last shutdown sent again',
+    );
   }
 
   /** Stops the policy's integrations (connections, loops); never rejects. */

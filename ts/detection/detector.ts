@@ -100,6 +100,21 @@ export class Detector {
     return [...this.#active.values()].map((a) => a.record);
   }
 
+  /**
+   * Ends every attack under way now, as floodwatch stops watching (at shutdown): a flood that
+   * goes on after a restart is detected again as a new attack. Returns how many were ended.
+   */
+  endAll(): number {
+    const ended = [...this.#active.values()];
+    this.#active.clear();
+    const at = new Date(this.#now()).toISOString();
+    for (const attack of ended) {
+      attack.record.ended_at = at;
+      this.#listener.ended(attack.record);
+    }
+    return ended.length;
+  }
+
   #key(ip: string, direction: string): string {
     return `${direction} ${ip}`;
   }
