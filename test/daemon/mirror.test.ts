@@ -61,6 +61,9 @@ describe.runIf(isRoot)('floodwatch run on a mirror port', () => {
       const [port] = daemon.logged('capturing a mirror port', { interface: interfaceName, engine });
       expect(port?.sources).toEqual([`${engine}:${interfaceName}#0`]);
       expect(port?.detail).toMatch(engine === 'af_xdp' ? /^(native|generic \(SKB\)) mode, copy, RX queue\(s\) \[0\]/ : /^1 fanout member\(s\)/);
+      // The log says how much memory the rings took; an AF_PACKET ring is sized from the veth's link speed.
+      expect(port?.detail).toMatch(engine === 'af_xdp' ? /, \d+ MiB of UMEM in all$/ : /blocks each \(sized for 10000 Mbit\/s\), \d+ MiB of rings in all$/);
+      expect(port?.ring_bytes).toBeGreaterThan(0);
 
       const apiRoot = (await daemon.apiUrl()).replace(/\/api\/v1$/, '');
       const source = { source: `${engine}:${interfaceName}#0` };

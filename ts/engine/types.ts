@@ -132,8 +132,10 @@ export interface MirrorState {
 export interface MirrorPort {
   interface: string;
   engine: 'af_packet' | 'af_xdp';
-  /** How: fanout members and ring, or XDP mode, copy or zero-copy, queues. */
+  /** How: fanout members and ring, or XDP mode, copy or zero-copy, queues; and the memory its rings took. */
   detail: string;
+  /** Bytes of rings (AF_PACKET) or UMEM (AF_XDP) mapped for the port. */
+  ring_bytes: number;
   sources: string[];
 }
 

@@ -106,7 +106,8 @@ pub struct MirrorConfig {
     pub fanout_group: u16,
     #[serde(default = "MirrorConfig::default_block_size")]
     pub block_size: u32,
-    #[serde(default = "MirrorConfig::default_block_count")]
+    /// Blocks per fanout member's ring; 0 = sized from the port's link speed and the members.
+    #[serde(default)]
     pub block_count: u32,
     #[serde(default)]
     pub promiscuous: bool,
@@ -143,9 +144,6 @@ impl MirrorConfig {
     }
     fn default_block_size() -> u32 {
         1 << 20
-    }
-    fn default_block_count() -> u32 {
-        64
     }
     fn default_sampling_rate() -> u32 {
         1

@@ -136,6 +136,7 @@ impl Engine {
                 interface: mirror.interface.clone(),
                 engine: mirror.engine.name(),
                 detail: opened.detail,
+                ring_bytes: opened.ring_bytes,
                 sources: opened.sources.iter().map(|s| s.name().to_string()).collect(),
             });
             mirror_sources.extend(opened.sources.into_iter().map(|source| (mirror, source)));

@@ -77,6 +77,8 @@ pub struct MirrorPortView {
     pub interface: String,
     pub engine: &'static str,
     pub detail: String,
+    /// Bytes of rings (AF_PACKET) or UMEM (AF_XDP) mapped for the port.
+    pub ring_bytes: u64,
     pub sources: Vec<String>,
 }
 
