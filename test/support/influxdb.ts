@@ -22,6 +22,8 @@ export class InfluxServer {
     readonly dir: string,
     readonly httpPort: number,
     readonly rpcPort: number,
+    /** An admin user, with authentication required, when set. */
+    readonly admin?: { user: string; password: string },
   ) {
     this.logPath = join(dir, 'influxd.log');
     writeFileSync(
@@ -38,6 +40,7 @@ export class InfluxServer {
         '[http]',
         `  bind-address = "127.0.0.1:${httpPort}"`,
         '  log-enabled = false',
+        `  auth-enabled = ${admin ? 'true' : 'false'}`,
         '[monitor]',
         '  store-enabled = false',
         '',
@@ -45,15 +48,17 @@ export class InfluxServer {
     );
   }
 
-  static async prepare(): Promise<InfluxServer> {
+  /** `admin`: require authentication, with this admin user (created on the first start). */
+  static async prepare(options: { admin?: { user: string; password: string } } = {}): Promise<InfluxServer> {
     requireInfluxd();
     const dir = mkdtempSync(join(tmpdir(), 'floodwatch-influxdb-'));
-    return new InfluxServer(dir, await freeTcpPort(), await freeTcpPort());
+    return new InfluxServer(dir, await freeTcpPort(), await freeTcpPort(), options.admin);
   }
 
-  static async start(): Promise<InfluxServer> {
-    const server = await InfluxServer.prepare();
+  static async start(options: { admin?: { user: string; password: string } } = {}): Promise<InfluxServer> {
+    const server = await InfluxServer.prepare(options);
     await server.start();
+    if (server.admin) await server.query(`CREATE USER "${server.admin.user}" WITH PASSWORD '${server.admin.password}' WITH ALL PRIVILEGES`);
     return server;
   }
 
@@ -96,7 +101,8 @@ export class InfluxServer {
   /** Runs InfluxQL; the series of its first statement. */
   async query(q: string, db?: string): Promise<InfluxSeries[]> {
     const params = new URLSearchParams({ q, epoch: 'ms', ...(db && { db }) });
-    const response = await fetch(`${this.url}/query`, { method: 'POST', body: params });
+    const headers: Record<string, string> = this.admin ? { Authorization: `Basic ${Buffer.from(`${this.admin.user}:${this.admin.password}`).toString('base64')}` } : {};
+    const response = await fetch(`${this.url}/query`, { method: 'POST', body: params, headers });
     const answer = (await response.json()) as { results?: { series?: InfluxSeries[]; error?: string }[]; error?: string };
     const error = answer.error ?? answer.results?.[0]?.error;
     if (!response.ok || error) throw new Error(`InfluxDB query ${q}: ${response.status} ${error ?? ''}`);
