@@ -4,6 +4,7 @@
 import { email } from './email/index.js';
 import { exabgp } from './exabgp/index.js';
 import { gobgp } from './gobgp/index.js';
+import { mongodb } from './mongodb/index.js';
 import { script } from './script/index.js';
 
 export const INTEGRATIONS = [
@@ -11,4 +12,5 @@ export const INTEGRATIONS = [
   email,
   gobgp,
   exabgp,
+  mongodb,
 ] as const;
