@@ -41,7 +41,7 @@ describe('integration registry', () => {
 describe('events', () => {
   const attack = sampleAttack();
   const ban = sampleBan();
-  const base = { ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack };
+  const base = { ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, at: attack.started_at };
 
   it('give the ban-driven integrations bans, unbans and the details of a banned attack only', () => {
     const take = (kind: IntegrationEvent['kind'], withBan: boolean) => isBanEvent({ ...base, kind, ban: withBan ? ban : null });

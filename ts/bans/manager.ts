@@ -104,7 +104,7 @@ export class BanManager {
     this.#bans.delete(ip);
     this.#commit(options, () => this.#bans.set(ip, ban));
     this.#log.warn({ ip, reason }, 'host unbanned');
-    this.#actions.dispatch(banEvent('unban', ban, this.#attackOf(ban)));
+    this.#actions.dispatch(banEvent('unban', ban, this.#attackOf(ban), new Date(this.#now()).toISOString()));
     return ban;
   }
 

@@ -25,9 +25,19 @@ export interface RecordingListenerOptions {
 
 export function recordingListener(options: RecordingListenerOptions): AttackListener {
   const { store, bans, log, events } = options;
-  const tell = (kind: EventKind, attack: AttackRecord) =>
-    events.dispatch({ kind, ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack: structuredClone(attack), ban: bans.banFor(attack) });
   const now = options.now ?? Date.now;
+  const timeOf = (kind: EventKind, attack: AttackRecord) =>
+    kind === 'attack_started' ? attack.started_at : kind === 'attack_ended' && attack.ended_at ? attack.ended_at : new Date(now()).toISOString();
+  const tell = (kind: EventKind, attack: AttackRecord) =>
+    events.dispatch({
+      kind,
+      ip: attack.ip,
+      direction: attack.direction,
+      hostgroup: attack.hostgroup,
+      attack: structuredClone(attack),
+      ban: bans.banFor(attack),
+      at: timeOf(kind, attack),
+    });
   const interval = options.peakSaveIntervalMs ?? 5000;
   const savedAt = new Map<string, number>();
   return {

@@ -5,6 +5,7 @@ import { email } from './email/index.js';
 import { exabgp } from './exabgp/index.js';
 import { gobgp } from './gobgp/index.js';
 import { mongodb } from './mongodb/index.js';
+import { redis } from './redis/index.js';
 import { script } from './script/index.js';
 
 export const INTEGRATIONS = [
@@ -12,5 +13,6 @@ export const INTEGRATIONS = [
   email,
   gobgp,
   exabgp,
+  redis,
   mongodb,
 ] as const;

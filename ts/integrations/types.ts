@@ -30,6 +30,12 @@ export interface IntegrationEvent {
    * attack; null otherwise (a monitor-only hostgroup, a host not banned).
    */
   ban: Ban | null;
+  /**
+   * When it happened (ISO 8601): the ban's time for a ban (also when it is sent again at a
+   * start), the moment of the unban, the attack's start or end, the details' time. An event
+   * delivered late (retried, saved across a restart) keeps it.
+   */
+  at: string;
 }
 
 export interface Integration {
@@ -155,7 +161,7 @@ export function isBanEvent(event: IntegrationEvent): event is BanEvent {
   return event.kind === 'ban' || event.kind === 'unban' || (event.kind === 'attack_details' && event.ban.attack_id === event.attack?.id);
 }
 
-/** A ban-driven event, its host's facts taken from the ban. */
-export function banEvent(kind: BanEventKind, ban: Ban, attack: AttackRecord | null): BanEvent {
-  return { kind, ip: ban.ip, direction: ban.direction, hostgroup: ban.hostgroup, attack, ban };
+/** A ban-driven event, its host's facts taken from the ban; `at` is the ban's time for a ban, now otherwise. */
+export function banEvent(kind: BanEventKind, ban: Ban, attack: AttackRecord | null, at?: string): BanEvent {
+  return { kind, ip: ban.ip, direction: ban.direction, hostgroup: ban.hostgroup, attack, ban, at: at ?? (kind === 'ban' ? ban.banned_at : new Date().toISOString()) };
 }

@@ -57,7 +57,7 @@ async function open(config: Partial<MongodbConfig>): Promise<{ integration: Inte
 
 function event(kind: EventKind, attack: AttackRecord | null, ban: Ban | null): IntegrationEvent {
   const host = ban ?? attack!;
-  return { kind, ip: host.ip, direction: host.direction, hostgroup: host.hostgroup, attack, ban };
+  return { kind, ip: host.ip, direction: host.direction, hostgroup: host.hostgroup, attack, ban, at: new Date().toISOString() };
 }
 
 // One attack as it evolves: detected, banned, classified, unbanned, ended.
@@ -221,7 +221,7 @@ describe('MongoDB integration', () => {
     expect(documents[0].ban.unbanned_at).toBeInstanceOf(Date);
   });
 
-  it('keeps the time of the first try of an unban when it is retried', async () => {
+  it('keeps the time of the unban when it is retried or delivered again', async () => {
     const database = freshDatabase();
     const { integration } = await open({ database });
     const unban = event('unban', detailed, ban);

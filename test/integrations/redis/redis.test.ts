@@ -138,7 +138,7 @@ describe('FastNetMon keys', () => {
   it('a manual ban writes the report with no attack behind it: figures 0, no hash', async () => {
     const redis = await open();
     const ban = sampleBan({ ip: '192.0.2.55', attack_id: null, manual: true, comment: 'abuse ticket 4711' });
-    await deliver(redis, { kind: 'ban', ip: ban.ip, direction: ban.direction, hostgroup: ban.hostgroup, attack: null, ban });
+    await deliver(redis, { kind: 'ban', ip: ban.ip, direction: ban.direction, hostgroup: ban.hostgroup, attack: null, ban, at: ban.banned_at });
     const info = await json('192.0.2.55_information');
     expect(info.attack_details).toMatchObject({ attack_uuid: '', total_incoming_pps: 0, incoming_tcp_pps: 0 });
     expect(await reader.exists('192.0.2.55_flow_dump')).toBe(0);

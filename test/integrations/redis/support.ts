@@ -17,6 +17,7 @@ export function attackEvent(kind: EventKind, overrides: Partial<IntegrationEvent
     hostgroup: attack.hostgroup,
     attack,
     ban: kind === 'attack_started' ? null : sampleBan(),
+    at: attack.started_at,
     ...overrides,
   };
 }

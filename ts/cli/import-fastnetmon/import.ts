@@ -437,7 +437,7 @@ function reportTheRest(keys: FastnetmonKeys): void {
     keys.notes.push(`${group}_* settings belong to hostgroup ${group}, which no hostgroup line defines (commented out?): nothing to carry for it`);
   }
   for (const key of FEATURES_NOT_CARRIED) {
-    if (keys.value(key) === 'on') keys.notes.push(`${key} = on in FastNetMon: ${keys.notCarried.get(key) ?? 'not carried'}`);
+    if (keys.value(key) === 'on' && !keys.carried.has(key)) keys.notes.push(`${key} = on in FastNetMon: ${keys.notCarried.get(key) ?? 'not carried'}`);
   }
 }
 

@@ -27,8 +27,6 @@ const NOT_CARRIED_KEYS: Record<string, string> = {
 const NOT_CARRIED_FAMILIES: [RegExp, string][] = [
   [/_read_packet_length_from_ip_header$/, IP_LENGTH],
   [/^logging_(local|remote)_syslog/, 'floodwatch logs JSON lines to standard output: route them to syslog with journald or your log shipper'],
-  [/^redis_/, `storing attacks in Redis ${NOT_YET}`],
-  [/^mongodb_/, `storing attacks in MongoDB ${NOT_YET}`],
   [/^influxdb/, `InfluxDB export ${NOT_YET}`],
   [/^graphite/, `Graphite export ${NOT_YET}`],
   [/^kafka_/, `Kafka traffic export ${NOT_YET}`],
@@ -39,7 +37,7 @@ const NOT_CARRIED_FAMILIES: [RegExp, string][] = [
 
 /** Features whose loss deserves more than a line among the others when FastNetMon has them on. */
 export const FEATURES_NOT_CARRIED = [
-  'mirror_netmap', 'pcap', 'redis_enabled', 'mongodb_enabled', 'influxdb', 'graphite', 'kafka_traffic_export',
+  'mirror_netmap', 'pcap', 'influxdb', 'graphite', 'kafka_traffic_export',
 ];
 
 /** Why a key with no floodwatch equivalent is not carried, if it is one of those known. */

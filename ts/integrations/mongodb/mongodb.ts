@@ -28,7 +28,6 @@ export class MongodbIntegration implements Integration {
   readonly #log: Logger;
   readonly #timeoutMs: number;
   /** When each event first reached run(): a retried unban keeps the time of the first try. */
-  readonly #firstSeen = new WeakMap<IntegrationEvent, Date>();
   #indexes: Promise<void> | null = null;
   #connected = false;
   readonly #writes: Record<CollectionName, number> = { [ATTACKS]: 0, [BANS]: 0 };
@@ -65,13 +64,8 @@ export class MongodbIntegration implements Integration {
   }
 
   async run(event: IntegrationEvent): Promise<void> {
-    let now = this.#firstSeen.get(event);
-    if (now === undefined) {
-      now = new Date();
-      this.#firstSeen.set(event, now);
-    }
     await this.#ensureIndexes();
-    for (const write of writesFor(event, now)) await this.#apply(write, event);
+    for (const write of writesFor(event, new Date(event.at))) await this.#apply(write, event);
   }
 
   async stop(): Promise<void> {
