@@ -1,6 +1,7 @@
 // SIGTERM while the e-mail action is stuck on an SMTP server that accepts connections and never
-// answers: floodwatch saves its state, stops within a few seconds, and says what it left undelivered.
-import { mkdtempSync, rmSync } from 'node:fs';
+// answers: floodwatch saves its state, stops within a few seconds, says what it left undelivered,
+// and sends it at the next start (an unban included, although its ban is gone from the state).
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,9 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttackRecord } from '../../ts/attacks/types.js';
 import { attacksOn, daemonConfig, DaemonProcess, freeUdpPort, readBans, Teardown, waitFor, writeConfig } from '../support/daemon.js';
 import { softflowd } from '../support/exporters.js';
+import { mailHeader, startSmtpServer } from '../support/smtp.js';
 import { stream, synFlood, writeCapture } from './floods.js';
 
 const FLOODED = '198.51.100.10';
+const EMAIL = { enabled: true, from: 'floodwatch@example.net', to: ['noc@example.net'], smtp: { host: '127.0.0.1', port: 25, secure: false, starttls: false } };
 const MANUAL = ['198.51.100.20', '198.51.100.21'];
 const teardown = new Teardown();
 let dir: string;
@@ -55,12 +58,7 @@ beforeAll(async () => {
   const smtp = await startSilentServer();
   teardown.defer(smtp.close);
   const port = await freeUdpPort();
-  const email = {
-    enabled: true,
-    from: 'floodwatch@example.net',
-    to: ['noc@example.net'],
-    smtp: { host: '127.0.0.1', port: smtp.port, secure: false, starttls: false },
-  };
+  const email = { ...EMAIL, smtp: { ...EMAIL.smtp, port: smtp.port } };
   const config = writeConfig(join(dir, 'floodwatch.yaml'), daemonConfig({ stateDir, port, banSeconds: 600, email }));
   daemon = await DaemonProcess.start(config);
   teardown.defer(() => daemon.kill());
@@ -78,6 +76,9 @@ beforeAll(async () => {
   }
   // Each host's ban is on its way to the server that never answers.
   await waitFor('three SMTP connections', () => smtp.accepted() >= 3);
+  // Its unban waits behind its ban.
+  const lifted = await fetch(`${api}/bans/${MANUAL[1]}`, { method: 'DELETE' });
+  expect(lifted.status, await lifted.text()).toBe(200);
   attackBefore = await getJson<AttackRecord>(`${api}/attacks/${attack.id}`);
 
   const started = Date.now();
@@ -96,7 +97,7 @@ describe('floodwatch run stopped by SIGTERM while an SMTP server does not answer
   });
 
   it('leaves every ban and the attack under way on disk', () => {
-    expect(readBans(stateDir).map((ban) => ban.ip).sort()).toEqual([FLOODED, ...MANUAL]);
+    expect(readBans(stateDir).map((ban) => ban.ip).sort()).toEqual([FLOODED, MANUAL[0]]);
     const [saved] = attacksOn(stateDir, FLOODED);
     expect(saved).toMatchObject({ id: attackBefore.id, ip: FLOODED, direction: 'incoming', type: attackBefore.type });
     expect(saved.peak.pps).toBeGreaterThanOrEqual(attackBefore.peak.pps);
@@ -107,9 +108,35 @@ describe('floodwatch run stopped by SIGTERM while an SMTP server does not answer
     const busy = daemon.logs.findIndex((line) => line.msg.startsWith('actions still busy'));
     expect(saved).toBeGreaterThanOrEqual(0);
     expect(busy).toBeGreaterThan(saved);
-    expect(daemon.logs[saved]).toMatchObject({ state_dir: stateDir, bans: 3, attacks_under_way: expect.any(Number) });
+    expect(daemon.logs[saved]).toMatchObject({ state_dir: stateDir, bans: 2, attacks_under_way: expect.any(Number) });
     const undelivered = daemon.logs[busy].undelivered as { action: string; event: string; ip: string }[];
     for (const ip of [FLOODED, ...MANUAL]) expect(undelivered).toContainEqual(expect.objectContaining({ action: 'email', event: 'ban', ip }));
-    expect(daemon.logged(/^stopping without the undelivered action events/)).toHaveLength(1);
+    expect(undelivered).toContainEqual(expect.objectContaining({ action: 'email', event: 'unban', ip: MANUAL[1] }));
+    expect(daemon.logged(/^stopping without the \d+ undelivered events/)).toHaveLength(1);
   });
+
+  it('keeps the undelivered events for the next start, but not the bans still active (every active ban is sent again anyway)', () => {
+    const { events } = JSON.parse(readFileSync(join(stateDir, 'undelivered-events.json'), 'utf8')) as { events: { integration: string; event: { kind: string; ip: string } }[] };
+    const kept = events.map(({ integration, event }) => `${integration} ${event.kind} ${event.ip}`);
+    expect(kept).toContain(`email ban ${MANUAL[1]}`);
+    expect(kept).toContain(`email unban ${MANUAL[1]}`);
+    expect(kept).not.toContain(`email ban ${MANUAL[0]}`);
+    expect(kept).not.toContain(`email ban ${FLOODED}`);
+  });
+
+  it('sends them at the next start, once the SMTP server answers: the unban of a ban lifted before the shutdown too', async () => {
+    const smtp = await startSmtpServer({ authOptional: true });
+    teardown.defer(smtp.close);
+    const config = writeConfig(
+      join(dir, 'floodwatch-restarted.yaml'),
+      daemonConfig({ stateDir, port: await freeUdpPort(), banSeconds: 600, email: { ...EMAIL, smtp: { ...EMAIL.smtp, port: smtp.port } } }),
+    );
+    const restarted = await DaemonProcess.start(config);
+    teardown.defer(() => restarted.kill());
+    const subjects = () => smtp.received.map((mail) => mailHeader(mail.raw, 'subject') ?? '');
+    await waitFor(`the unban of ${MANUAL[1]} by e-mail`, () => subjects().some((subject) => /unban/i.test(subject) && subject.includes(MANUAL[1]!)));
+    await waitFor('the bans still active by e-mail', () => [FLOODED, MANUAL[0]!].every((ip) => subjects().some((subject) => subject.includes(ip))));
+    expect(existsSync(join(stateDir, 'undelivered-events.json'))).toBe(false);
+    expect(restarted.logged(/^events undelivered at the last shutdown sent again/)[0]).toMatchObject({ resent: expect.any(Number) });
+  }, 60_000);
 });

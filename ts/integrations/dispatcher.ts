@@ -181,6 +181,15 @@ export class ActionDispatcher {
     return out;
   }
 
+  /** The events waiting or in progress, whole, with the integration each is for, in dispatch order per host. */
+  pendingEvents(): { integration: string; event: IntegrationEvent }[] {
+    const out: { integration: string; event: IntegrationEvent }[] = [];
+    for (const [integration, lane] of this.lanes) {
+      for (const queue of lane.hosts.values()) for (const event of queue) out.push({ integration, event });
+    }
+    return out;
+  }
+
   private idle(): boolean {
     for (const lane of this.lanes.values()) if (lane.pending > 0) return false;
     return true;

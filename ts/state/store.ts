@@ -1,19 +1,28 @@
-// The state directory: the bans (one file, rewritten atomically on every change) and the
-// attack records (one file each, with the fingerprint pcap beside it when there is one).
+// The state directory: the bans (one file, rewritten atomically on every change), the attack
+// records (one file each, with the fingerprint pcap beside it when there is one), and the events
+// the integrations had not delivered when floodwatch last stopped.
 //
 // Two ways to write: `save*` writes or throws (for a change that must be on disk before it is
 // acknowledged); `keep*` writes, or on failure logs it, holds what it could not write and writes
 // it again on `retryHeld()` (for detection, which must go on while the disk is full or read-only).
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { bigintAsFigure } from '../attacks/figure.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
 import { FileWriteError, writeFileAtomic } from './atomic-file.js';
 import { ownershipAdvice } from './ownership.js';
-import { attackProblems, banProblems, bansFileProblems } from './validate.js';
+import type { IntegrationEvent } from '../integrations/types.js';
+import { attackProblems, banProblems, bansFileProblems, eventsFileProblems, pendingEventProblems } from './validate.js';
+
+/** An event an integration had not delivered, kept across a restart. */
+export interface PendingEvent {
+  integration: string;
+  event: IntegrationEvent;
+}
 
 const BANS_FILE = 'bans.json';
+const UNDELIVERED_FILE = 'undelivered-events.json';
 const ATTACKS_DIR = 'attacks';
 /** Attack records held in memory at most while the state directory fails; the oldest go first. */
 const MAX_HELD_ATTACKS = 10_000;
@@ -111,6 +120,37 @@ export class StateStore {
       this.#logHeld(err, 'the bans stay in force in memory and are saved when the state directory recovers');
       return false;
     }
+  }
+
+  /** Writes the events the integrations had not delivered at shutdown, or throws a StateWriteError. */
+  saveUndelivered(events: readonly PendingEvent[]): void {
+    this.#write(join(this.dir, UNDELIVERED_FILE), JSON.stringify({ version: 1, events }, bigintAsFigure, 2) + '\n');
+  }
+
+  /**
+   * The events saved undelivered at the last shutdown, the file removed (they are dispatched
+   * again). Entries that cannot be used are logged, and the file moved aside.
+   */
+  takeUndelivered(): PendingEvent[] {
+    const path = join(this.dir, UNDELIVERED_FILE);
+    const parsed = this.#readJson(path);
+    if (parsed === undefined) return [];
+    const fileProblems = parsed.ok ? eventsFileProblems(parsed.value) : [parsed.reason];
+    if (!parsed.ok || fileProblems.length > 0) {
+      this.#moveAside(path, fileProblems, 'the events it held are not sent again');
+      return [];
+    }
+    const entries = (parsed.value as { events: unknown[] }).events;
+    const bad: string[] = [];
+    const good: PendingEvent[] = [];
+    entries.forEach((entry, index) => {
+      const problems = pendingEventProblems(entry, index);
+      if (problems.length > 0) bad.push(...problems);
+      else good.push(entry as PendingEvent);
+    });
+    if (bad.length > 0) this.#moveAside(path, bad, `only its ${good.length} good event(s) of ${entries.length} are sent again`);
+    else rmSync(path, { force: true });
+    return good;
   }
 
   /** Writes the attack record, or throws a StateWriteError naming the file. */
