@@ -1,7 +1,6 @@
 //! One worker's side of the export: keeps the records its filter and sampling select, encodes
 //! them into its batch, and hands the batch to the queue when full and on every tick.
 
-use std::io::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -12,6 +11,7 @@ use floodwatch_packet::FlowRecord;
 use super::config::{ExportConfig, ExportFormat, ExportKey};
 use super::queue::{ExportBatch, ExportQueue};
 use super::record::{Telemetry, TrafficDirection, TrafficRecord};
+use super::text::push_ip;
 use super::{json, protobuf};
 
 pub struct Exporter {
@@ -92,7 +92,7 @@ impl Exporter {
         let key_at = data.len();
         data.extend_from_slice(&[0, 0]);
         if self.key == ExportKey::Destination {
-            let _ = write!(data, "{}", record.dst);
+            push_ip(data, &record.dst);
         }
         let key_len = (data.len() - key_at - 2) as u16;
         data[key_at..key_at + 2].copy_from_slice(&key_len.to_be_bytes());

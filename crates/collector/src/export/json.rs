@@ -3,50 +3,60 @@
 //! What floodwatch does not know (ASN, country, interfaces, TTL) is 0 or empty, as FastNetMon
 //! writes it when its source does not say.
 
-use std::io::Write;
-
 use floodwatch_packet::{PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP};
 
 use super::record::TrafficRecord;
+use super::text::{push_ip, push_u64};
 
 pub fn encode(r: &TrafficRecord<'_>, out: &mut Vec<u8>) {
     let f = r.record;
-    let ip_version = if f.dst.is_ipv4() { "ipv4" } else { "ipv6" };
-    // Writing into a Vec cannot fail.
-    let _ = write!(
-        out,
-        "{{\"timestamp\":{},\"ip_version\":\"{ip_version}\",\"source_ip\":\"{}\",\"destination_ip\":\"{}\",\
-         \"source_asn\":0,\"destination_asn\":0,\"source_country\":\"\",\"destination_country\":\"\",\
-         \"input_interface\":0,\"output_interface\":0,\"source_port\":{},\"destination_port\":{},\"agent_address\":\"",
-        r.timestamp_ns / 1_000_000_000,
-        f.src,
-        f.dst,
-        f.src_port,
-        f.dst_port,
+    out.extend_from_slice(b"{\"timestamp\":");
+    push_u64(out, r.timestamp_ns / 1_000_000_000);
+    out.extend_from_slice(if f.dst.is_ipv4() { b",\"ip_version\":\"ipv4\",\"source_ip\":\"" } else { b",\"ip_version\":\"ipv6\",\"source_ip\":\"" });
+    push_ip(out, &f.src);
+    out.extend_from_slice(b"\",\"destination_ip\":\"");
+    push_ip(out, &f.dst);
+    out.extend_from_slice(
+        b"\",\"source_asn\":0,\"destination_asn\":0,\"source_country\":\"\",\"destination_country\":\"\",\
+          \"input_interface\":0,\"output_interface\":0,\"source_port\":",
     );
-    if let Some(agent) = r.agent {
-        let _ = write!(out, "{agent}");
+    push_u64(out, f.src_port as u64);
+    out.extend_from_slice(b",\"destination_port\":");
+    push_u64(out, f.dst_port as u64);
+    out.extend_from_slice(b",\"agent_address\":\"");
+    if let Some(agent) = &r.agent {
+        push_ip(out, agent);
     }
     out.extend_from_slice(b"\",\"tcp_flags\":\"");
     tcp_flags(f.tcp_flags, out);
-    let _ = write!(
-        out,
-        "\",\"forwarding_status\":\"unknown\",\"fragmentation\":{},\"packets\":{},\"length\":{},\"ip_length\":{},\"ttl\":0,\
-         \"sample_ratio\":{},\"protocol\":\"",
-        f.fragment, f.packets, r.length, f.bytes, r.sampling_rate,
-    );
+    out.extend_from_slice(if f.fragment {
+        b"\",\"forwarding_status\":\"unknown\",\"fragmentation\":true,\"packets\":"
+    } else {
+        b"\",\"forwarding_status\":\"unknown\",\"fragmentation\":false,\"packets\":"
+    });
+    push_u64(out, f.packets);
+    out.extend_from_slice(b",\"length\":");
+    push_u64(out, r.length);
+    out.extend_from_slice(b",\"ip_length\":");
+    push_u64(out, f.bytes);
+    out.extend_from_slice(b",\"ttl\":0,\"sample_ratio\":");
+    push_u64(out, r.sampling_rate as u64);
+    out.extend_from_slice(b",\"protocol\":\"");
     match f.protocol {
         PROTO_TCP => out.extend_from_slice(b"tcp"),
         PROTO_UDP => out.extend_from_slice(b"udp"),
         PROTO_ICMP => out.extend_from_slice(b"icmp"),
         PROTO_ICMPV6 => out.extend_from_slice(b"icmpv6"),
-        other => {
-            let _ = write!(out, "{other}");
-        }
+        other => push_u64(out, other as u64),
     }
-    let _ = write!(out, "\",\"traffic_direction\":\"{}\",\"telemetry_type\":\"{}\"", r.direction.name(), r.telemetry.name());
+    out.extend_from_slice(b"\",\"traffic_direction\":\"");
+    out.extend_from_slice(r.direction.name().as_bytes());
+    out.extend_from_slice(b"\",\"telemetry_type\":\"");
+    out.extend_from_slice(r.telemetry.name().as_bytes());
+    out.push(b'"');
     if let Some(vlan) = r.vlan {
-        let _ = write!(out, ",\"vlan\":{vlan}");
+        out.extend_from_slice(b",\"vlan\":");
+        push_u64(out, vlan as u64);
     }
     out.push(b'}');
 }

@@ -12,6 +12,7 @@ mod queue;
 mod record_batch;
 mod record;
 mod sink;
+mod text;
 
 pub use config::{ExportConfig, ExportFormat, ExportKey};
 pub use exporter::{now_ns, Exporter};
