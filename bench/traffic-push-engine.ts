@@ -48,13 +48,13 @@ function stats() {
   };
 }
 
-/** How long one reading of the figures takes (one table pass, totals, health), in ms. */
-function read(): { mean_ms: number; max_ms: number } {
+/** How long one reading of the figures takes (one table pass, totals, health), in ms of wall time. */
+async function read(): Promise<{ mean_ms: number; max_ms: number }> {
   const source = new TrafficFiguresSource(engine, setup.config);
   const times: number[] = [];
   for (let i = 0; i < 10; i++) {
     const started = performance.now();
-    source.read(20, Date.now() + i * 1000);
+    await source.read(20, Date.now() + i * 1000);
     times.push(performance.now() - started);
   }
   return { mean_ms: times.reduce((a, b) => a + b, 0) / times.length, max_ms: Math.max(...times) };
@@ -64,7 +64,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'stats') {
     process.stdout.write(JSON.stringify(stats()) + '\n');
   } else if (line === 'read') {
-    process.stdout.write(JSON.stringify(read()) + '\n');
+    process.stdout.write(JSON.stringify(await read()) + '\n');
   } else if (line === 'stop') {
     for (const integration of integrations) await integration.stop?.();
     engine.stop();

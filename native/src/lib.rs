@@ -8,6 +8,8 @@ use floodwatch_collector::{parse_direction, Core, BreakdownRequest, CrossingJson
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+mod breakdown;
+
 /// What `floodwatch --version` says of the engine: its version, the compiler and profile that
 /// built it, and the capture engines compiled in.
 #[napi]
@@ -107,12 +109,13 @@ impl Engine {
     }
 
     /// One pass over the host table (`{ groupings: [{ groups, prefixes: [{ prefix, group }],
-    /// fallback? }], top }`): each group's host count and summed figures, a host counting in the
-    /// group of its longest prefix, and the `top` busiest hosts by pps and bps per direction.
-    #[napi]
-    pub fn breakdown(&self, request: serde_json::Value) -> Result<serde_json::Value> {
+    /// fallback? }], top }`), off the JavaScript thread: each group's host count and summed
+    /// figures, a host counting in the group of its longest prefix, and the `top` busiest hosts
+    /// by pps and bps per direction.
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn breakdown(&self, request: serde_json::Value) -> Result<AsyncTask<breakdown::BreakdownTask>> {
         let request: BreakdownRequest = serde_json::from_value(request).map_err(invalid)?;
-        Ok(to_json(floodwatch_collector::breakdown(&self.inner, &request).map_err(invalid)?))
+        Ok(AsyncTask::new(breakdown::BreakdownTask { core: self.inner.core_handle(), request }))
     }
 
     /// Listeners, exporters (the busiest listed, the others summed), agent interfaces, mirrors.

@@ -42,9 +42,12 @@ export class FlowEngine {
     return this.#native.top(direction, metric, limit) as HostCounters[];
   }
 
-  /** Traffic summed by group of hosts (hostgroups, networks) and the busiest hosts, in one pass over the host table. */
-  breakdown(request: BreakdownRequest): Breakdown {
-    return this.#native.breakdown(request) as Breakdown;
+  /**
+   * Traffic summed by group of hosts (hostgroups, networks) and the busiest hosts, in one pass
+   * over the host table, run off the JavaScript thread.
+   */
+  breakdown(request: BreakdownRequest): Promise<Breakdown> {
+    return this.#native.breakdown(request) as Promise<Breakdown>;
   }
 
   sources(): Sources {

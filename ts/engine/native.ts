@@ -22,7 +22,7 @@ export interface NativeEngine {
   snapshot(limit: number): unknown;
   host(ip: string): unknown | null;
   top(direction: string, metric: string, limit: number): unknown;
-  breakdown(request: unknown): unknown;
+  breakdown(request: unknown): Promise<unknown>;
   sources(): unknown;
   mirrors(): unknown;
   takeExport(maxBatches: number): unknown;

@@ -6,11 +6,12 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::net::IpAddr;
+use std::sync::Mutex;
 
 use floodwatch_counters::{Direction, DirectionView, HostTable, HostView, Prefix, PrefixMap};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
+use crate::core::Core;
 use crate::views::{DirectionJson, HostJson};
 
 /// One way of grouping hosts, as the control plane sends it.
@@ -222,11 +223,15 @@ pub struct BreakdownJson {
     pub top: BTreeMap<&'static str, RankedJson>,
 }
 
-/// `breakdown_pass` over the engine's table, from and to the control plane's JSON shapes; the
-/// prefixes are compiled before the table is locked.
-pub fn breakdown(engine: &Engine, request: &BreakdownRequest) -> Result<BreakdownJson, String> {
+/// `breakdown_pass` over a core's table (`Engine::core_handle`), from and to the control
+/// plane's JSON shapes; the prefixes are compiled before the table is locked, and the lock is
+/// held for the pass alone.
+pub fn breakdown(core: &Mutex<Core>, request: &BreakdownRequest) -> Result<BreakdownJson, String> {
     let groupings = request.groupings.iter().map(Grouping::new).collect::<Result<Vec<_>, _>>()?;
-    let pass = breakdown_pass(&engine.core().table, &groupings, request.top as usize);
+    let pass = {
+        let core = core.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        breakdown_pass(&core.table, &groupings, request.top as usize)
+    };
     let hosts = |hosts: &[HostView]| hosts.iter().map(HostJson::from).collect::<Vec<_>>();
     Ok(BreakdownJson {
         groups: pass.groups.iter().map(|sums| sums.iter().map(GroupSumJson::from).collect()).collect(),

@@ -33,10 +33,13 @@ export interface TrafficFigures {
 /** Two pushes asking within this long share one reading. */
 const SHARED_READING_MS = 250;
 
-/** Reads the figures of one engine for every push that asks; two pushes at once read once. */
+/**
+ * Reads the figures of one engine for every push that asks; two pushes at once read once. The
+ * pass over the host table runs off the JavaScript thread (FlowEngine.breakdown).
+ */
 export class TrafficFiguresSource {
   #groupings: Groupings;
-  #last: { figures: TrafficFigures; topHosts: number } | null = null;
+  #last: { figures: Promise<TrafficFigures>; readAt: number; topHosts: number } | null = null;
 
   constructor(
     private readonly engine: FlowEngine,
@@ -45,11 +48,14 @@ export class TrafficFiguresSource {
     this.#groupings = groupingsOf(config);
   }
 
-  read(topHosts: number, now = Date.now()): TrafficFigures {
+  read(topHosts: number, now = Date.now()): Promise<TrafficFigures> {
     const last = this.#last;
-    if (last && last.topHosts >= topHosts && now - last.figures.readAt < SHARED_READING_MS && now >= last.figures.readAt) return last.figures;
+    if (last && last.topHosts >= topHosts && now - last.readAt < SHARED_READING_MS && now >= last.readAt) return last.figures;
     const figures = this.#readNow(topHosts, now);
-    this.#last = { figures, topHosts };
+    this.#last = { figures, readAt: now, topHosts };
+    figures.catch(() => {
+      if (this.#last?.figures === figures) this.#last = null;
+    });
     return figures;
   }
 
@@ -61,9 +67,9 @@ export class TrafficFiguresSource {
     this.#last = null;
   }
 
-  #readNow(topHosts: number, readAt: number): TrafficFigures {
+  async #readNow(topHosts: number, readAt: number): Promise<TrafficFigures> {
     const snapshot = this.engine.snapshot(0);
-    const { groups, top } = this.engine.breakdown({ groupings: [this.#groupings.hostgroups.grouping, this.#groupings.networks.grouping], top: topHosts });
+    const { groups, top } = await this.engine.breakdown({ groupings: [this.#groupings.hostgroups.grouping, this.#groupings.networks.grouping], top: topHosts });
     const named = (names: string[], sums: GroupSum[]): GroupFigures[] => names.map((name, i) => ({ name, ...sums[i] }));
     return {
       readAt,

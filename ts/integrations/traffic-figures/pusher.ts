@@ -108,7 +108,7 @@ export class TrafficPusher<B> {
   /** Reads, encodes and queues one push now; resolves once it is queued (not sent). */
   async pushNow(at = this.#alignedNow()): Promise<void> {
     const { engine, config, topHosts } = this.#options;
-    const figures = engine ? figuresSourceFor(engine, config).read(topHosts) : null;
+    const figures = engine ? await figuresSourceFor(engine, config).read(topHosts) : null;
     const underAttack = this.attacks.hostsUnderAttack();
     const hosts = figures && engine ? hostsToPush(figures, topHosts, underAttack, engine) : [];
     const batch = await this.#options.encode({ at, figures, hosts, attacks: this.attacks.take() });
