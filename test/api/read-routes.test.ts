@@ -118,6 +118,16 @@ describe('GET /api/v1/attacks', () => {
     expectProblem(await get('/api/v1/attacks?limit=-1'), 400, /limit/);
   });
 
+  it("lists one host's attacks with ip, in any spelling of its address, and refuses what is not one", async () => {
+    const ofHost = async (ip: string) => (await get(`/api/v1/attacks?ip=${encodeURIComponent(ip)}`)).json().attacks as { id: string; ip: string }[];
+    const captured = await ofHost(fixture.capturedAttack.ip);
+    expect(captured.map((a) => a.id)).toContain(fixture.capturedAttack.id);
+    expect(new Set(captured.map((a) => a.ip))).toEqual(new Set([fixture.capturedAttack.ip]));
+    expect((await ofHost(FLOODED)).map((a) => a.id)).toContain(fixture.liveAttack.id);
+    expect(await ofHost('192.0.2.254')).toEqual([]);
+    expectProblem(await get('/api/v1/attacks?ip=not-an-address'), 400, /query parameter 'ip'/);
+  });
+
   it('answers one attack by id, 404 for an unknown one, 400 for a malformed one', async () => {
     const live = await get(`/api/v1/attacks/${fixture.liveAttack.id}`);
     expect(live.statusCode).toBe(200);

@@ -13,8 +13,6 @@ import { ApiClient, ApiError, listFrom, resolveEndpoint, UsageError, withConnect
 import { onRun } from './commander.js';
 import { formatCount, formatDuration, formatMbps, formatTimestamp } from './top-screen.js';
 
-/** As many attacks as the API lists at once; the host's are picked from them. */
-const ATTACKS_LOOKED_AT = 1000;
 const ATTACKS_SHOWN = 10;
 
 interface HostAnswer {
@@ -49,9 +47,8 @@ export function hostCli(): Command {
       }),
       client.get<unknown>('/api/v1/bans').then((body) => listFrom<Ban>(body, 'bans').filter((ban) => sameAddress(ban.ip, ip))),
       client
-        .get<unknown>(`/api/v1/attacks?limit=${ATTACKS_LOOKED_AT}`)
-        .then((body) => listFrom<AttackRecord>(body, 'attacks').filter((attack) => sameAddress(attack.ip, ip)))
-        .then((list) => [...list].sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, ATTACKS_SHOWN)),
+        .get<unknown>(`/api/v1/attacks?limit=${ATTACKS_SHOWN}&ip=${encodeURIComponent(ip)}`)
+        .then((body) => [...listFrom<AttackRecord>(body, 'attacks')].sort((a, b) => b.started_at.localeCompare(a.started_at))),
     ]);
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ host: typeof host === 'string' ? null : host, bans, attacks }, null, 2)}\n`);

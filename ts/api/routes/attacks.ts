@@ -7,10 +7,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AttackRecord } from '../../attacks/types.js';
 import type { ApiContext } from '../context.js';
 import { notFound, problemResponses, ProblemError } from '../problem.js';
+import { parseHostAddress } from '../ip-address.js';
 import { AttackIdSchema, AttackSchema, described } from '../schemas.js';
+import { hostAddress } from './address-param.js';
 import type { TypeBoxTypeProvider } from '../type-provider.js';
 
 export const PCAP_CONTENT_TYPE = 'application/vnd.tcpdump.pcap';
+/** Recorded attacks read, at most, to find one host's. */
+const SCANNED_FOR_ONE_HOST = 10_000;
 
 const IdParams = Type.Object({ id: AttackIdSchema });
 
@@ -21,13 +25,23 @@ export const attackRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (
     '/attacks',
     {
       schema: {
-        summary: 'Attacks under way and recorded, newest first',
+        summary: 'Attacks under way and recorded, newest first; with ip, those on one host',
         tags: ['attacks'],
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+            ip: Type.Optional(Type.String({ description: `Only this host's attacks (among the ${SCANNED_FOR_ONE_HOST} newest recorded)`, examples: ['198.51.100.7'] })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ attacks: Type.Array(AttackSchema) }, { description: 'The attacks, newest first' }), ...problemResponses(400) },
       },
     },
-    async (request) => ({ attacks: newestAttacks(context, request.query.limit ?? 50) }),
+    async (request) => {
+      const { limit = 50, ip } = request.query;
+      const host = ip === undefined ? undefined : hostAddress(ip, "query parameter 'ip'");
+      return { attacks: newestAttacks(context, limit, host) };
+    },
   );
 
   app.get(
@@ -65,16 +79,19 @@ function findAttack(context: ApiContext, id: string): AttackRecord {
   return attack;
 }
 
-/** The active attacks (their latest figures) merged with the recorded ones, newest first. */
-function newestAttacks(context: ApiContext, limit: number): AttackRecord[] {
-  const active = context.activeAttacks();
+/** The active attacks (their latest figures) merged with the recorded ones, newest first; with `host`, that host's only. */
+function newestAttacks(context: ApiContext, limit: number, host?: string): AttackRecord[] {
+  const onHost = (attack: AttackRecord) => host === undefined || sameHost(attack.ip, host);
+  const active = context.activeAttacks().filter(onHost);
   const activeIds = new Set(active.map((a) => a.id));
   const recorded: AttackRecord[] = [];
-  for (const id of context.store.attackIds()) {
+  const ids = context.store.attackIds();
+  // Looking for one host's reads more records, but never the whole history.
+  for (const id of host === undefined ? ids : ids.slice(0, SCANNED_FOR_ONE_HOST)) {
     if (recorded.length >= limit) break;
     if (activeIds.has(id)) continue;
     const attack = context.store.loadAttack(id);
-    if (attack) recorded.push(attack);
+    if (attack && onHost(attack)) recorded.push(attack);
   }
   return [...active, ...recorded].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit);
 }
@@ -103,4 +120,11 @@ async function readCapture(stateDir: string, attack: AttackRecord): Promise<Buff
     }
     throw err;
   }
+}
+
+/** `canonical` is a parsed address; a record's is compared in canonical form too. */
+function sameHost(recorded: string, canonical: string): boolean {
+  if (recorded === canonical) return true;
+  const parsed = parseHostAddress(recorded);
+  return parsed.ok && parsed.value === canonical;
 }
