@@ -89,6 +89,17 @@ describe('Graphite push of known traffic', () => {
     expect(carbon.latest('named.total.incoming.packets_total')).toBe(known.expected.totals.incoming.packets);
   }, 30_000);
 
+  it('does not connect again for a push still being read when it stops', async () => {
+    const integration = await open(configFor(carbon, 'stopping'));
+    await eventually('a push', () => integration.pusher.batchesSent >= 1, 15_000);
+    const late = integration.pusher.pushNow();
+    await integration.stop();
+    await late;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(integration.connection.connections).toBe(1);
+    expect(integration.connection.connected).toBe(false);
+  }, 30_000);
+
   it('pushes to an IPv6 address', async () => {
     const carbon6 = await CarbonServer.start({ host: '::1' });
     try {

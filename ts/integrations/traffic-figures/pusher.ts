@@ -85,6 +85,7 @@ export class TrafficPusher<B> {
   #wakeRetry: (() => void) | null = null;
   #sending: Promise<void> | null = null;
   #stopped = false;
+  #closed = false;
   #pushed = 0;
   #batchesSent = 0;
   #dropped = { queue_full: 0, rejected: 0 };
@@ -112,7 +113,7 @@ export class TrafficPusher<B> {
     const underAttack = this.attacks.hostsUnderAttack();
     const hosts = figures && engine ? hostsToPush(figures, topHosts, underAttack, engine) : [];
     const batch = await this.#options.encode({ at, figures, hosts, attacks: this.attacks.take() });
-    if (batch.points === 0) return;
+    if (batch.points === 0 || this.#closed) return;
     this.#enqueue(batch);
   }
 
@@ -122,6 +123,8 @@ export class TrafficPusher<B> {
     this.#timer = null;
     this.#wakeRetry?.();
     if (this.#sending) await Promise.race([this.#sending, new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref())]);
+    // A push still being read when stop() came must not open the connection again.
+    this.#closed = true;
     await this.#options.transport.close();
   }
 
@@ -180,7 +183,7 @@ export class TrafficPusher<B> {
 
   async #drain(): Promise<void> {
     let delay = RETRY_FIRST_MS;
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && !this.#closed) {
       const batch = this.#queue[0];
       try {
         await this.#options.transport.send(batch.body);
