@@ -9,6 +9,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 mod breakdown;
+mod export;
 
 /// What `floodwatch --version` says of the engine: its version, the compiler and profile that
 /// built it, and the capture engines compiled in.
@@ -128,12 +129,6 @@ impl Engine {
     #[napi]
     pub fn mirrors(&self) -> serde_json::Value {
         to_json(self.inner.sources().mirrors())
-    }
-
-    /// Up to `max_batches` export batches (the Kafka integration), and the export's counts.
-    #[napi]
-    pub fn take_export(&self, max_batches: u32) -> ExportDrain {
-        ExportDrain::from(self.inner.export_queue(), max_batches as usize)
     }
 
     /// The detection side of the engine: thresholds, violations, watched hosts.
@@ -266,45 +261,5 @@ impl Replay {
     #[napi(getter)]
     pub fn truncated(&self) -> bool {
         self.inner.truncated()
-    }
-}
-
-/// Export batches as `Engine.takeExport` hands them over, with the export's counts since start.
-#[napi(object)]
-pub struct ExportDrain {
-    /// Each: for every message, a big-endian u16 key length, the key, a big-endian u32 value
-    /// length, the value.
-    pub batches: Vec<Buffer>,
-    /// Messages in each batch.
-    pub records: Vec<u32>,
-    pub queued_records: f64,
-    pub queued_batches: f64,
-    pub queued_bytes: f64,
-    /// Records and batches dropped because the queue was full.
-    pub dropped_records: f64,
-    pub dropped_batches: f64,
-    /// Batches still waiting.
-    pub waiting: u32,
-}
-
-impl ExportDrain {
-    fn from(queue: Option<&Arc<floodwatch_collector::export::ExportQueue>>, max: usize) -> ExportDrain {
-        let (taken, stats, waiting) = match queue {
-            Some(queue) => (queue.take(max), queue.stats(), queue.len()),
-            None => (Vec::new(), Default::default(), 0),
-        };
-        let records = taken.iter().map(|b| b.records).collect();
-        let batches = taken.into_iter().map(|b| Buffer::from(b.data)).collect();
-        let stats: floodwatch_collector::export::ExportStats = stats;
-        ExportDrain {
-            batches,
-            records,
-            queued_records: stats.queued_records as f64,
-            queued_batches: stats.queued_batches as f64,
-            queued_bytes: stats.queued_bytes as f64,
-            dropped_records: stats.dropped_records as f64,
-            dropped_batches: stats.dropped_batches as f64,
-            waiting: waiting as u32,
-        }
     }
 }

@@ -1,5 +1,6 @@
 // The engine's part of the configuration: the sources, networks and counters, keys unchanged.
 import type { EngineConfig } from '../engine/types.js';
+import { engineExport } from '../integrations/kafka/config.js';
 import type { FloodwatchConfig } from './schema.js';
 
 export function engineConfig(config: FloodwatchConfig): EngineConfig {
@@ -25,5 +26,6 @@ export function engineConfig(config: FloodwatchConfig): EngineConfig {
     mirror: config.sources.mirror.map((m) => ({ ...m })),
     fingerprint_packets: config.fingerprint.packets,
     fingerprint_snap_len: config.fingerprint.snap_len,
+    export: engineExport(config.actions.kafka),
   };
 }

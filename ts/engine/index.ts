@@ -1,7 +1,7 @@
 // The TypeScript face of the Rust engine: typed calls, nothing per packet.
 import { EngineDetection } from './detection.js';
 import { loadNative, type NativeEngine, type NativeReplay } from './native.js';
-import type { Direction, EngineConfig, ExportDrain, Breakdown, BreakdownRequest, HostCounters, Metric, MirrorState, Snapshot, Sources } from './types.js';
+import type { Breakdown, BreakdownRequest, Direction, EngineConfig, ExportDrain, HostCounters, Metric, MirrorState, Snapshot, Sources } from './types.js';
 
 export type * from './types.js';
 export { EngineDetection } from './detection.js';
@@ -59,9 +59,12 @@ export class FlowEngine {
     return this.#native.mirrors() as MirrorState[];
   }
 
-  /** Up to `maxBatches` batches of exported records (config `export`), with the export's counts. */
-  takeExport(maxBatches: number): ExportDrain {
-    return this.#native.takeExport(maxBatches) as ExportDrain;
+  /**
+   * Up to `maxBatches` batches of exported records (config `export`) as Kafka record batches for a
+   * topic of `partitions` partitions, packed off this thread; with the export's counts.
+   */
+  async takeExport(maxBatches: number, partitions: number, gzip: boolean): Promise<ExportDrain> {
+    return (await this.#native.takeExport(maxBatches, partitions, gzip)) as ExportDrain;
   }
 }
 

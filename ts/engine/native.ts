@@ -25,7 +25,7 @@ export interface NativeEngine {
   breakdown(request: unknown): Promise<unknown>;
   sources(): unknown;
   mirrors(): unknown;
-  takeExport(maxBatches: number): unknown;
+  takeExport(maxBatches: number, partitions: number, gzip: boolean): Promise<unknown>;
   detection(): NativeDetection;
 }
 

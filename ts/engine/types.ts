@@ -210,8 +210,10 @@ export interface EngineConfig {
 
 /** Export batches as FlowEngine.takeExport hands them over, with the counts since start. */
 export interface ExportDrain {
-  /** Each: for every message, a big-endian u16 key length, the key, a big-endian u32 value length, the value. */
+  /** Each a Kafka RecordBatch (magic 2) for one partition: what a Produce request carries. */
   batches: Buffer[];
+  /** The partition of each batch. */
+  partitions: number[];
   /** Messages in each batch. */
   records: number[];
   queuedRecords: number;

@@ -4,6 +4,7 @@
 import { email } from './email/index.js';
 import { exabgp } from './exabgp/index.js';
 import { gobgp } from './gobgp/index.js';
+import { kafkaIntegration as kafka } from './kafka/index.js';
 import { mongodb } from './mongodb/index.js';
 import { redis } from './redis/index.js';
 import { script } from './script/index.js';
@@ -15,4 +16,5 @@ export const INTEGRATIONS = [
   exabgp,
   redis,
   mongodb,
+  kafka,
 ] as const;

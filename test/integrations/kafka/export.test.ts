@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Partitioners } from 'kafkajs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowEngine, type EngineConfig } from '../../../ts/engine/index.js';
@@ -78,6 +79,10 @@ describe('Kafka export of flow records', () => {
 
     // The key is the destination: one host's records share a partition.
     for (const m of messages) expect(m.key?.toString()).toBe(json(m).destination_ip);
+    // ... the one kafkajs's (and Java's) default partitioner picks for it.
+    const partitioner = Partitioners.DefaultPartitioner();
+    const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 }));
+    for (const m of messages) expect(m.partition).toBe(partitioner({ topic: 'flows-json', partitionMetadata, message: { key: m.key, value: null } }));
     const partitions = new Set(messages.filter((m) => m.key?.toString() === '198.51.100.10').map((m) => m.partition));
     expect(partitions.size).toBe(1);
   });

@@ -1,18 +1,21 @@
-// The Kafka integration at run time: one kafkajs producer; a loop that takes the engine's export
-// batches and produces each as one request, a few in flight, never waiting on one message; and
-// the attack events, one message each, through run().
+// The Kafka integration at run time: a loop that takes the engine's record batches (packed in
+// Rust off this thread) and sends each as one Produce request, a few in flight, never one
+// message at a time (produce.ts); and the attack events, one message each, through run(), with a
+// kafkajs producer.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Kafka, logLevel, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { FlowEngine } from '../../engine/index.js';
 import type { Integration, IntegrationDeps, IntegrationEvent, MetricSample } from '../types.js';
-import { batchMessages } from './batches.js';
 import { ACKS, type KafkaConfig } from './config.js';
 import { KafkaMetrics } from './metrics.js';
+import { BatchProducer } from './produce.js';
 
 /** How often an idle loop looks for batches: a worker hands its batch over every tick. */
 const IDLE_POLL_MS = 20;
+/** Engine batches packed into record batches at the same time (libuv's pool has 4 threads). */
+const PACKERS = 2;
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
 /** A failure of the traffic export is logged at most this often, with the count since. */
@@ -26,6 +29,7 @@ export class KafkaIntegration implements Integration {
   readonly #log: Logger;
   readonly #engine: FlowEngine | null;
   readonly #producer: Producer;
+  readonly #traffic: BatchProducer;
   readonly #acks: number;
   readonly #compression: CompressionTypes;
   #stopping = false;
@@ -43,11 +47,15 @@ export class KafkaIntegration implements Integration {
     this.#compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     const timeoutMs = config.timeout_seconds * 1000;
     this.attemptTimeoutMs = timeoutMs * 2;
-    const kafka = new Kafka({
+    const connection = {
       clientId: config.client_id,
       brokers: config.brokers,
       ssl: config.tls.enabled ? (config.tls.ca_file ? { ca: [readFileSync(config.tls.ca_file, 'utf8')] } : true) : false,
       sasl: config.sasl ? ({ mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions) : undefined,
+    };
+    this.#traffic = new BatchProducer(connection, config.traffic_topic, this.#acks, timeoutMs);
+    const kafka = new Kafka({
+      ...connection,
       connectionTimeout: timeoutMs,
       requestTimeout: timeoutMs,
       // Failures are counted and logged here, once in a while; kafkajs would log every retry.
@@ -91,6 +99,7 @@ export class KafkaIntegration implements Integration {
     await this.#loop;
     await Promise.allSettled([...this.#inFlight]);
     await this.#producer.disconnect().catch(() => {});
+    await this.#traffic.disconnect().catch(() => {});
     this.metrics.connected = false;
   }
 
@@ -117,13 +126,16 @@ export class KafkaIntegration implements Integration {
   }
 
   async #exportLoop(engine: FlowEngine): Promise<void> {
+    const gzip = this.#config.compression === 'gzip';
     let backoff = RECONNECT_MIN_MS;
     while (!this.#stopping) {
-      if (!this.metrics.connected) {
+      if (this.#traffic.partitions === 0) {
         // Meanwhile the engine's queue holds what it can, then drops and counts.
-        this.#takeCounts(engine.takeExport(0));
+        this.#takeCounts(await engine.takeExport(0, 1, gzip));
         try {
-          await this.#connected();
+          await this.#traffic.connect();
+          this.metrics.connected = true;
+          this.#log.info({ brokers: this.#config.brokers, topic: this.#config.traffic_topic, partitions: this.#traffic.partitions }, 'kafka: exporting traffic');
           backoff = RECONNECT_MIN_MS;
         } catch (err) {
           this.#failure(err as Error);
@@ -133,29 +145,29 @@ export class KafkaIntegration implements Integration {
         continue;
       }
       const room = this.#config.max_in_flight - this.#inFlight.size;
-      const drain = engine.takeExport(room);
-      this.#takeCounts(drain);
-      drain.batches.forEach((batch, i) => this.#produce(batch, drain.records[i]));
+      // Packed (compressed) on PACKERS threads of libuv's pool at once.
+      const share = Math.ceil(room / PACKERS);
+      const drains = await Promise.all(Array.from({ length: PACKERS }, () => engine.takeExport(share, this.#traffic.partitions, gzip)));
+      let taken = 0;
+      for (const drain of drains) {
+        this.#takeCounts(drain);
+        drain.batches.forEach((batch, i) => this.#produce(drain.partitions[i], batch, drain.records[i]));
+        taken += drain.batches.length;
+      }
       if (this.#inFlight.size >= this.#config.max_in_flight) await Promise.race(this.#inFlight);
-      else if (drain.batches.length === 0) await sleep(IDLE_POLL_MS);
+      else if (taken === 0) await sleep(IDLE_POLL_MS);
     }
-    this.#takeCounts(engine.takeExport(0));
+    this.#takeCounts(await engine.takeExport(0, 1, gzip));
   }
 
-  #takeCounts(drain: ReturnType<FlowEngine['takeExport']>): void {
+  #takeCounts(drain: Awaited<ReturnType<FlowEngine['takeExport']>>): void {
     this.metrics.droppedQueueFull = drain.droppedRecords;
     this.metrics.queueBatches = drain.waiting;
   }
 
-  #produce(batch: Buffer, records: number): void {
-    const sent = this.#producer
-      .send({
-        topic: this.#config.traffic_topic,
-        acks: this.#acks,
-        compression: this.#compression,
-        timeout: this.#config.timeout_seconds * 1000,
-        messages: batchMessages(batch),
-      })
+  #produce(partition: number, batch: Buffer, records: number): void {
+    const sent = this.#traffic
+      .send(partition, batch)
       .then(
         () => {
           this.metrics.exported += records;

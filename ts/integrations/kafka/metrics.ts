@@ -10,7 +10,7 @@ export const KAFKA_METRICS = [
     type: 'counter',
     labels: ['reason'],
   },
-  { name: 'floodwatch_kafka_bytes_total', help: 'Bytes of the records exported (keys and values, before compression)', type: 'counter', labels: [] },
+  { name: 'floodwatch_kafka_bytes_total', help: 'Bytes of the record batches the brokers acknowledged (compressed when compression is on)', type: 'counter', labels: [] },
   { name: 'floodwatch_kafka_batches_total', help: 'Produce requests of records the brokers acknowledged', type: 'counter', labels: [] },
   { name: 'floodwatch_kafka_errors_total', help: 'Produce requests that failed, by topic kind (traffic, events)', type: 'counter', labels: ['topic'] },
   { name: 'floodwatch_kafka_queue_batches', help: "Batches of records waiting in the engine's export queue", type: 'gauge', labels: [] },

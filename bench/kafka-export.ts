@@ -1,0 +1,154 @@
+// Scenario: the Kafka export at the engine's full NetFlow v9 ingest rate. The same replay as the
+// ingest scenario into floodwatch without export, then exporting every record to a local
+// single-node broker (JSON and Protobuf, gzip): records decoded and exported per second, the
+// records dropped at the engine's bounded queue, and the CPU of floodwatch and of the broker.
+// FastNetMon's Debian build has no Kafka export: its column stays empty. Printed, never asserted.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { KafkaBroker, kafkaMissing } from '../test/support/kafka.js';
+import type { EngineConfig } from '../ts/engine/index.js';
+import { kafkaDefaults, type KafkaConfig } from '../ts/integrations/kafka/config.js';
+import { cpuSeconds } from './cpu.js';
+import { recordsInDatagrams, type DatagramDataset } from './datasets.js';
+import { sleep } from './processes.js';
+import { replay } from './replay.js';
+import type { Row } from './table.js';
+
+interface ExportStats {
+  records: number;
+  exported: number;
+  dropped_queue_full: number;
+  dropped_send_failed: number;
+  bytes: number;
+  batches: number;
+  errors: number;
+  queue_batches: number;
+}
+
+export interface KafkaExportFigures {
+  format: 'off' | 'json' | 'protobuf';
+  seconds: number;
+  recordsSent: number;
+  decodedPerSecond: number;
+  exportedPerSecond: number;
+  dropped: number;
+  sendFailed: number;
+  bytesPerRecord: number;
+  floodwatchCpuSeconds: number;
+  /** floodwatch's CPU-s per M records decoded. */
+  cpuSecondsPerMillionRecords: number;
+  brokerCpuSeconds: number | null;
+}
+
+class ExportProcess {
+  readonly #child: ChildProcess;
+  readonly #lines: AsyncIterator<string>;
+  listening: string[] = [];
+
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    this.#lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  }
+
+  static async start(engine: EngineConfig, kafka: KafkaConfig): Promise<ExportProcess> {
+    const script = fileURLToPath(new URL('./kafka-export-engine.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ engine, kafka })], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = new ExportProcess(child);
+    proc.listening = ((await proc.#next()) as { listening: string[] }).listening;
+    return proc;
+  }
+
+  async #next(): Promise<unknown> {
+    const { value, done } = await this.#lines.next();
+    if (done) throw new Error('the floodwatch export process exited; see its standard error above');
+    return JSON.parse(value);
+  }
+
+  async stats(): Promise<ExportStats> {
+    this.#child.stdin!.write('stats\n');
+    return (await this.#next()) as ExportStats;
+  }
+
+  cpuSeconds(): number {
+    return cpuSeconds(this.#child.pid!);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null) return;
+    this.#child.stdin!.write('stop\n');
+    await new Promise((resolve) => this.#child.once('exit', resolve));
+  }
+}
+
+/** Waits until the exported and dropped counts stop moving (the queue and the sends drained). */
+async function drained(p: ExportProcess, maxMs = 20_000): Promise<ExportStats> {
+  let last = await p.stats();
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    await sleep(500);
+    const now = await p.stats();
+    if (now.records === last.records && now.exported + now.dropped_send_failed === last.exported + last.dropped_send_failed && now.queue_batches === 0) return now;
+    last = now;
+  }
+  return last;
+}
+
+async function measure(dataset: DatagramDataset, networks: readonly string[], seconds: number, kafka: KafkaConfig, broker: KafkaBroker | null): Promise<KafkaExportFigures> {
+  const p = await ExportProcess.start({ listen: ['127.0.0.1:0'], networks: [...networks], workers: 0 }, kafka);
+  try {
+    await sleep(1000);
+    const port = Number(p.listening[0].split(':').pop());
+    const before = await p.stats();
+    const cpuBefore = p.cpuSeconds();
+    const brokerPid = broker?.pid;
+    const brokerBefore = brokerPid ? cpuSeconds(brokerPid) : 0;
+    const sent = await replay({ pcap: dataset.pcap, port, seconds });
+    const after = await drained(p);
+    const cpu = p.cpuSeconds() - cpuBefore;
+    const decoded = after.records - before.records;
+    const exported = after.exported - before.exported;
+    return {
+      format: kafka.enabled ? kafka.format : 'off',
+      seconds: sent.seconds,
+      recordsSent: recordsInDatagrams(dataset, sent.datagrams),
+      decodedPerSecond: decoded / sent.seconds,
+      exportedPerSecond: exported / sent.seconds,
+      dropped: after.dropped_queue_full - before.dropped_queue_full,
+      sendFailed: after.dropped_send_failed - before.dropped_send_failed,
+      bytesPerRecord: exported > 0 ? (after.bytes - before.bytes) / exported : 0,
+      floodwatchCpuSeconds: cpu,
+      cpuSecondsPerMillionRecords: decoded > 0 ? cpu / (decoded / 1e6) : Number.NaN,
+      brokerCpuSeconds: brokerPid ? cpuSeconds(brokerPid) - brokerBefore : null,
+    };
+  } finally {
+    await p.stop();
+  }
+}
+
+export async function runKafkaExportScenario(dataset: DatagramDataset, networks: readonly string[], seconds: number): Promise<{ results: unknown; rows: Row[] }> {
+  const missing = kafkaMissing();
+  if (missing) return { results: { skipped: missing }, rows: [] };
+  const broker = await KafkaBroker.start();
+  try {
+    const base = { ...kafkaDefaults(), enabled: true, brokers: [broker.address], compression: 'gzip' as const, events_topic: '' };
+    const off = await measure(dataset, networks, seconds, { ...base, enabled: false }, null);
+    const json = await measure(dataset, networks, seconds, { ...base, traffic_topic: 'bench-json', format: 'json' }, broker);
+    const protobuf = await measure(dataset, networks, seconds, { ...base, traffic_topic: 'bench-protobuf', format: 'protobuf' }, broker);
+    const rows: Row[] = [{ figure: 'NetFlow v9 full speed, export off: records decoded/s', unit: 'M/s', fastnetmon: null, floodwatch: off.decodedPerSecond, better: 'higher' }];
+    for (const f of [json, protobuf]) {
+      const label = `Kafka export ${f.format} + gzip at full NetFlow v9 ingest`;
+      rows.push(
+        { figure: `${label}: records decoded/s`, unit: 'M/s', fastnetmon: null, floodwatch: f.decodedPerSecond, better: 'higher' },
+        { figure: `${label}: records exported/s`, unit: 'M/s', fastnetmon: null, floodwatch: f.exportedPerSecond, better: 'higher' },
+        { figure: `${label}: records dropped (queue full)`, unit: 'M', fastnetmon: null, floodwatch: f.dropped / 1e6, better: 'lower' },
+        { figure: `${label}: floodwatch CPU-s per M records`, unit: 's', fastnetmon: null, floodwatch: f.cpuSecondsPerMillionRecords, better: 'lower' },
+        { figure: `${label}: broker CPU-s`, unit: 's', fastnetmon: null, floodwatch: f.brokerCpuSeconds, better: 'lower' },
+      );
+    }
+    rows.push({ figure: 'NetFlow v9 full speed, export off: CPU-s per M records', unit: 's', fastnetmon: null, floodwatch: off.cpuSecondsPerMillionRecords, better: 'lower' });
+    return { results: { off, json, protobuf }, rows };
+  } finally {
+    await broker.stop();
+  }
+}

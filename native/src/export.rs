@@ -1,0 +1,80 @@
+//! `Engine.takeExport`: the export's batches as Kafka record batches, packed (partitioned,
+//! compressed, checksummed) on a thread of libuv's pool, never on the JavaScript thread.
+
+use std::sync::Arc;
+
+use floodwatch_collector::export::{BatchCompression, ExportQueue, ExportStats, KafkaBatch};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::Engine;
+
+/// Kafka record batches as `Engine.takeExport` hands them over, with the export's counts since start.
+#[napi(object)]
+pub struct ExportDrain {
+    /// Each a Kafka RecordBatch (magic 2) for one partition, what a Produce request carries.
+    pub batches: Vec<Buffer>,
+    /// The partition of each batch.
+    pub partitions: Vec<u32>,
+    /// Messages in each batch.
+    pub records: Vec<u32>,
+    pub queued_records: f64,
+    pub queued_batches: f64,
+    pub queued_bytes: f64,
+    /// Records and batches dropped because the queue was full.
+    pub dropped_records: f64,
+    pub dropped_batches: f64,
+    /// The workers' batches still waiting.
+    pub waiting: u32,
+}
+
+pub struct TakeExport {
+    queue: Option<Arc<ExportQueue>>,
+    max: usize,
+    partitions: u32,
+    compression: BatchCompression,
+}
+
+impl Task for TakeExport {
+    type Output = (Vec<KafkaBatch>, ExportStats, usize);
+    type JsValue = ExportDrain;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(match &self.queue {
+            Some(queue) => (queue.take_packed(self.max, self.partitions, self.compression), queue.stats(), queue.len()),
+            None => (Vec::new(), ExportStats::default(), 0),
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, (packed, stats, waiting): Self::Output) -> Result<ExportDrain> {
+        let partitions = packed.iter().map(|b| b.partition).collect();
+        let records = packed.iter().map(|b| b.records).collect();
+        Ok(ExportDrain {
+            batches: packed.into_iter().map(|b| Buffer::from(b.data)).collect(),
+            partitions,
+            records,
+            queued_records: stats.queued_records as f64,
+            queued_batches: stats.queued_batches as f64,
+            queued_bytes: stats.queued_bytes as f64,
+            dropped_records: stats.dropped_records as f64,
+            dropped_batches: stats.dropped_batches as f64,
+            waiting: waiting as u32,
+        })
+    }
+}
+
+#[napi]
+impl Engine {
+    /// Up to `max_batches` of the workers' export batches, as record batches for a topic of
+    /// `partitions` partitions (gzip-compressed when `gzip`); resolves with the export's counts
+    /// too (0 batches: the counts alone).
+    #[napi]
+    pub fn take_export(&self, max_batches: u32, partitions: u32, gzip: bool) -> AsyncTask<TakeExport> {
+        AsyncTask::new(TakeExport {
+            queue: self.inner.export_queue().cloned(),
+            max: max_batches as usize,
+            partitions: partitions.max(1),
+            compression: if gzip { BatchCompression::Gzip } else { BatchCompression::None },
+        })
+    }
+}
