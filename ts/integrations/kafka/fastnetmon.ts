@@ -47,7 +47,6 @@ export function importKafkaFromFastnetmon({ keys, comments, out }: FastnetmonImp
     if (list.length > 0 && problems.length === 0) {
       kafka.brokers = list;
       keys.carry('kafka_traffic_export_brokers');
-      comments.after.push([['actions', 'kafka', 'brokers'], 'kafka_traffic_export_brokers']);
     } else {
       const reason = problems[0]?.reason ?? 'lists no broker';
       keys.skip('kafka_traffic_export_brokers', `${reason}: floodwatch connects to ${defaults.brokers.join(', ')}`);
