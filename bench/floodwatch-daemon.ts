@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { onExit, sleep, startProcess, stopProcess, type StartedProcess } from './processes.js';
 
 const MAIN = fileURLToPath(new URL('../ts/cli/main.ts', import.meta.url));
+const BUILT_MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
 export interface FloodwatchDaemonOptions {
   networks: readonly string[];
@@ -18,6 +19,8 @@ export interface FloodwatchDaemonOptions {
   api?: { listen: string; token: string };
   /** Announce bans through the gobgpd whose gRPC API listens here (default: no BGP). */
   gobgpApi?: string;
+  /** Run dist/cli/main.js as installed (build it first), not the sources through tsx: for memory figures. */
+  fromDist?: boolean;
 }
 
 export interface FloodwatchDaemon {
@@ -96,7 +99,8 @@ export async function startFloodwatchDaemon(options: FloodwatchDaemonOptions): P
   const config = join(dir, 'floodwatch.yaml');
   writeFileSync(config, configText(dir, options));
   // tsx by its resolved URL: a bare `--import tsx` is resolved from the working directory.
-  const daemon = startProcess('floodwatch run', process.execPath, ['--import', import.meta.resolve('tsx'), MAIN, 'run', '--config', config], { cwd: dir });
+  const args = options.fromDist ? [BUILT_MAIN, 'run', '--config', config] : ['--import', import.meta.resolve('tsx'), MAIN, 'run', '--config', config];
+  const daemon = startProcess('floodwatch run', process.execPath, args, { cwd: dir });
   const stop = async () => {
     await stopProcess(daemon, { signal: 'SIGTERM', graceMs: 15_000 });
     removeDir();

@@ -12,14 +12,11 @@ import { measureApiLatency } from './api-latency.js';
 import { measureBanToRoute } from './ban-to-route.js';
 import { measureFastNetMonIngest, type IngestFigures } from './fastnetmon-ingest.js';
 import { ensureFastNetMon } from './fastnetmon-install.js';
-import { startFastNetMon } from './fastnetmon.js';
-import { FloodwatchProcess } from './floodwatch.js';
 import { measureFloodwatchIngest } from './floodwatch-ingest.js';
 import { runMirrorCaptureScenario } from './mirror-capture-scenario.js';
-import { residentBytes } from './memory.js';
 import { onExit } from './processes.js';
 import { buildReplayer } from './replay.js';
-import { makeSprayDataset, measureSpray, SPRAY_NETWORK, type MemoryFigures } from './spray.js';
+import { runSprayScenario } from './spray.js';
 import { runTrafficPushScenario } from './traffic-push.js';
 import { renderTable, type Row } from './table.js';
 
@@ -58,31 +55,6 @@ async function ingest(d: DatagramDataset, networks: readonly string[], o: Option
   return { fastnetmon: f, floodwatch: w };
 }
 
-async function memory(o: Options, dir: string) {
-  const destinations = o.smoke ? 20_000 : 1_000_000;
-  const spray = await makeSprayDataset(dir, destinations);
-  const rate = 5000;
-  let fastnetmon: MemoryFigures | null = null;
-  if (!o.smoke) {
-    const fnm = await startFastNetMon({ networks: [SPRAY_NETWORK] });
-    try {
-      fastnetmon = await measureSpray(spray, fnm.netflowPort, () => residentBytes(fnm.pid), rate);
-    } finally {
-      await fnm.stop();
-    }
-  }
-  const fw = await FloodwatchProcess.start({ listen: ['127.0.0.1:0'], networks: [SPRAY_NETWORK] });
-  let floodwatch: MemoryFigures;
-  let hosts: number;
-  try {
-    floodwatch = await measureSpray(spray, Number(fw.listening[0].split(':').pop()), () => fw.residentBytes(), rate);
-    hosts = (await fw.stats()).hosts;
-  } finally {
-    await fw.stop();
-  }
-  return { destinations, records: spray.records, hosts_in_floodwatch_table: hosts, fastnetmon, floodwatch };
-}
-
 function machine() {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: +(totalmem() / 2 ** 30).toFixed(1), kernel: release(), loadavg: loadavg().map((l) => +l.toFixed(2)) };
 }
@@ -108,13 +80,10 @@ async function main(): Promise<void> {
     rows.push(...ingestRows(`${label} at ${FIXED_RATE} datagrams/s`, fixed.fastnetmon, fixed.floodwatch).slice(1));
     results[dataset.protocol] = { full_speed: full, fixed_rate: { datagrams_per_second: FIXED_RATE, ...fixed } };
   }
-  console.error('memory: spraying distinct IPv6 destinations...');
-  const mem = await memory(o, dir);
-  results.memory = mem;
-  rows.push(
-    { figure: `RSS while ${mem.destinations} IPv6 hosts are sprayed`, unit: 'MiB', fastnetmon: mem.fastnetmon?.peak ?? null, floodwatch: mem.floodwatch.peak, better: 'lower' },
-    { figure: `RSS ${mem.floodwatch.afterSeconds} s after the spray`, unit: 'MiB', fastnetmon: mem.fastnetmon?.after ?? null, floodwatch: mem.floodwatch.after, better: 'lower' },
-  );
+  console.error('memory: spraying distinct IPv6 destinations with a SYN flood mixed in...');
+  const spray = await runSprayScenario({ smoke: o.smoke });
+  results.memory = spray.results;
+  rows.push(...spray.rows);
 
   // Scenario 4: mirror capture, trafgen into a veth pair at a fixed rate (bench/mirror-capture-scenario.ts).
   console.error('mirror capture: trafgen at a fixed rate into a veth pair...');

@@ -9,6 +9,11 @@ const FIELDS: [type: number, length: number][] = [[27, 16], [28, 16], [2, 4], [1
 const RECORD_BYTES = FIELDS.reduce((n, [, length]) => n + length, 0);
 export const RECORDS_PER_DATAGRAM = 24;
 
+/** The spray comes from 4096 sources (outside any sprayed /36): none of them is a flood of its own. */
+function sprayerSource(datagram: number): string {
+  return `2001:db8:2::${(datagram % 4096).toString(16)}`;
+}
+
 /** `2001:db8:fXXX:XXXX::1`-style destinations: distinct for i < 2^28 under a /36. */
 export function sprayDestination(prefix36: string, i: number): string {
   // prefix36 like '2001:db8:f' : the first 36 bits, as the first two groups and one nibble.
@@ -111,12 +116,13 @@ export async function sendSpray(port: number, plan: SprayPlan, host = '127.0.0.1
   const send = (datagram: Buffer) => new Promise<void>((resolve, reject) => socket.send(datagram, port, host, (err) => (err ? reject(err) : resolve())));
   try {
     while (sent < total) {
-      const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * plan.rate) + 1);
+      // Never more than 20 ms of datagrams at once: a sender that fell behind sends slower, not in bursts.
+      const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * plan.rate) + 1, sent + Math.ceil(plan.rate / 50));
       const sending: Promise<void>[] = [];
       for (; sent < due; sent++) {
         const batch: SprayRecord[] = [];
         for (let i = 0; i < RECORDS_PER_DATAGRAM && next < plan.destinations; i++, next++) {
-          batch.push({ src: '2001:db8:1::1', dst: sprayDestination(plan.prefix36, next), packets: 1, bytes: 120, protocol: 17, srcPort: 53, dstPort: 1024 + (next % 60000), tcpFlags: 0 });
+          batch.push({ src: sprayerSource(sent), dst: sprayDestination(plan.prefix36, next), packets: 1, bytes: 120, protocol: 17, srcPort: 53, dstPort: 1024 + (next % 60000), tcpFlags: 0 });
         }
         if (plan.flood && sent >= floodFrom) {
           // The flood's packets for the time since its last datagram: its rate whatever the sender's.
@@ -124,7 +130,7 @@ export async function sendSpray(port: number, plan: SprayPlan, host = '127.0.0.1
           floodStartedAt ??= now;
           const packets = Math.max(1, Math.round((plan.flood.pps * (now - (lastFloodAt || now - 1000 / plan.rate))) / 1000));
           lastFloodAt = now;
-          batch.push({ src: '2001:db8:2::9', dst: plan.flood.host, packets, bytes: packets * 60, protocol: 6, srcPort: 40000 + (sent % 20000), dstPort: 443, tcpFlags: 0x02 });
+          batch.push({ src: `2001:db8:3::${(sent % 4096).toString(16)}`, dst: plan.flood.host, packets, bytes: packets * 60, protocol: 6, srcPort: 40000 + (sent % 20000), dstPort: 443, tcpFlags: 0x02 });
           floodPackets += packets;
         }
         records += batch.length;

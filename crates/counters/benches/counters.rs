@@ -201,6 +201,8 @@ fn bench_spray(total: u64, max_hosts: usize) {
     };
     let mut aggregator = LocalAggregator::new(&config);
     let mut table = HostTable::new(config);
+    // As the engine promotes with FastNetMon's default thresholds (a tenth of 3500 flows/s).
+    table.set_promotion(Promotion { pps: 350.0, bps: 10e6 });
     let mut random = Random(4);
     let mut template = record(
         "2a00::1".parse().unwrap(),
