@@ -154,7 +154,7 @@ describe('Kafka export of attack events', () => {
     const messages = await broker.read('events', (m) => m.length >= 2);
     expect(messages.map((m) => m.key?.toString())).toEqual([event.ip, event.ip]);
     const [ban, unban] = messages.map(json);
-    expect(ban).toMatchObject({ event: 'ban', ip: event.ip, direction: 'incoming', hostgroup: event.hostgroup, attack: { id: event.attack!.id }, ban: { ip: event.ip } });
+    expect(ban).toMatchObject({ event: 'ban', at: event.at, ip: event.ip, direction: 'incoming', hostgroup: event.hostgroup, attack: { id: event.attack!.id }, ban: { ip: event.ip } });
     expect(unban.event).toBe('unban');
     expect(integration.metricValues().floodwatch_kafka_events_total).toContainEqual([{ event: 'ban' }, 1]);
   });
@@ -201,6 +201,8 @@ describe('Kafka export with the broker down at start', () => {
     await eventually('the drops counted', () => integration.metrics.droppedQueueFull > 0, 10_000);
     expect(integration.metrics.connected).toBe(false);
     expect(integration.metrics.exported).toBe(0);
+    // An event is refused with the reason, for the dispatcher to retry.
+    await expect(integration.run(sampleEvent('ban'))).rejects.toThrow(`kafka: cannot connect to ${late.address}`);
 
     await late.start();
     await eventually('the producer connected', () => integration.metrics.connected, 30_000);

@@ -25,6 +25,8 @@ export class KafkaIntegration implements Integration {
   readonly name = 'kafka';
   readonly metrics = new KafkaMetrics();
   readonly attemptTimeoutMs: number;
+  /** Events are a record: they wait (within the dispatcher's queue bound) until the brokers are back. */
+  readonly retry = { attempts: Infinity, maxDelayMs: 10_000 };
   readonly #config: KafkaConfig;
   readonly #log: Logger;
   readonly #engine: FlowEngine | null;
@@ -201,10 +203,10 @@ export class KafkaIntegration implements Integration {
 export function eventMessage(event: IntegrationEvent): Record<string, unknown> {
   return {
     event: event.kind,
+    at: event.at,
     ip: event.ip,
     direction: event.direction,
     hostgroup: event.hostgroup,
-    time: new Date().toISOString(),
     attack: event.attack,
     ban: event.ban,
   };
