@@ -4,6 +4,8 @@
 import { email } from './email/index.js';
 import { exabgp } from './exabgp/index.js';
 import { gobgp } from './gobgp/index.js';
+import { graphite } from './graphite/index.js';
+import { influxdb } from './influxdb/index.js';
 import { kafkaIntegration as kafka } from './kafka/index.js';
 import { mongodb } from './mongodb/index.js';
 import { redis } from './redis/index.js';
@@ -16,5 +18,7 @@ export const INTEGRATIONS = [
   exabgp,
   redis,
   mongodb,
+  influxdb,
+  graphite,
   kafka,
 ] as const;

@@ -1,7 +1,6 @@
 // FastNetMon's keys during an import: their values, which were carried and which were not and
 // why, and the reasons for the keys floodwatch has no equivalent for.
 
-const NOT_YET = "is not in floodwatch's configuration yet";
 const IP_LENGTH = 'floodwatch always counts IP-layer bytes, the IP total length';
 const CONSOLE_CLIENT = "a setting of FastNetMon's console client: use `floodwatch top`";
 
@@ -27,9 +26,6 @@ const NOT_CARRIED_KEYS: Record<string, string> = {
 const NOT_CARRIED_FAMILIES: [RegExp, string][] = [
   [/_read_packet_length_from_ip_header$/, IP_LENGTH],
   [/^logging_(local|remote)_syslog/, 'floodwatch logs JSON lines to standard output: route them to syslog with journald or your log shipper'],
-  [/^influxdb/, `InfluxDB export ${NOT_YET}`],
-  [/^graphite/, `Graphite export ${NOT_YET}`],
-  [/^kafka_/, `Kafka traffic export ${NOT_YET}`],
   [/^netmap_/, 'a setting of netmap capture (FreeBSD), which floodwatch does not have'],
   [/^prometheus/, 'floodwatch serves Prometheus metrics at GET /metrics on its REST API'],
   [/^cli_stats_/, '`floodwatch top` and the REST API show the current traffic'],
@@ -37,7 +33,7 @@ const NOT_CARRIED_FAMILIES: [RegExp, string][] = [
 
 /** Features whose loss deserves more than a line among the others when FastNetMon has them on. */
 export const FEATURES_NOT_CARRIED = [
-  'mirror_netmap', 'pcap', 'influxdb', 'graphite', 'kafka_traffic_export',
+  'mirror_netmap', 'pcap',
 ];
 
 /** Why a key with no floodwatch equivalent is not carried, if it is one of those known. */
