@@ -92,7 +92,7 @@ export class KafkaIntegration implements Integration {
   }
 
   start(): void {
-    void this.#connected().catch(() => {});
+    if (this.#config.events_topic !== '') void this.#connected().catch(() => {});
     if (this.#engine && this.#config.traffic_topic !== '') this.#loop = this.#exportLoop(this.#engine);
   }
 
