@@ -1,7 +1,8 @@
 // The Kafka export on a real single-node broker: the engine's flow records (softflowd, IPFIX) and
 // mirror-port packets (tcpreplay through a veth) come out on the traffic topic, JSON read back
 // with kafkajs and Protobuf with protobufjs against proto/traffic_data.proto, field for field;
-// attack events on the events topic; and a broker down at start costs counted drops, not detection.
+// attack events on the events topic; and a broker down at start, or killed and started again,
+// costs counted drops, not detection.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -182,7 +183,7 @@ describe.runIf(isRoot)('Kafka export of mirror-port packets', () => {
 });
 
 describe('Kafka export with the broker down at start', () => {
-  it('keeps detecting, drops and counts what the queue cannot hold, and sends once the broker is up', async () => {
+  it('keeps detecting, drops and counts what the queue cannot hold, sends once the broker is up, and again after it is killed and restarted', async () => {
     const late = await KafkaBroker.prepare();
     cleanups.push(() => late.stop());
     const { engine, port, integration } = exporting(
@@ -213,7 +214,25 @@ describe('Kafka export with the broker down at start', () => {
     const metrics = integration.metricValues();
     expect(metrics.floodwatch_kafka_records_dropped_total).toContainEqual([{ reason: 'queue_full' }, integration.metrics.droppedQueueFull]);
     expect(integration.metrics.exported).toBeGreaterThanOrEqual(20 * 24);
-  }, 120_000);
+
+    // Killed mid-run: what cannot be sent is counted; once it is back, the export resumes.
+    await late.kill();
+    const lost = () => integration.metrics.droppedSendFailed + integration.metrics.droppedQueueFull;
+    const lostBefore = lost();
+    await sendRecords(port, 20, (d) => Array.from({ length: 24 }, (_, i) => spray(`2001:db8:4::${(d * 24 + i).toString(16)}`)));
+    await eventually('the records sent to the dead broker counted', () => lost() > lostBefore, 30_000);
+    await late.start();
+    const resumed = (m: TopicMessage) => String(json(m).destination_ip).startsWith('2001:db8:5::');
+    await eventually(
+      'the export to resume after the restart',
+      async () => {
+        await sendRecords(port, 1, () => Array.from({ length: 24 }, (_, i) => spray(`2001:db8:5::${(((Date.now() % 2000) * 24 + i) & 0xffff).toString(16)}`)));
+        return integration.metrics.exported > 20 * 24 + 1 && (await late.read('late', (m) => m.some(resumed), 5_000).catch(() => [])).some(resumed);
+      },
+      60_000,
+      1_000,
+    );
+  }, 180_000);
 });
 
 function spray(dst: string): SprayRecord {
