@@ -21,6 +21,9 @@ use crate::sources::{ListenerState, MirrorPortView, SourcesState};
 use crate::mirror::MirrorWorkerSetup;
 use crate::worker::{self, WorkerReport, WorkerSetup};
 
+/// Worker reports (one a tick each) queued for the ticker, per worker or mirror source.
+const REPORTS_QUEUED_PER_SOURCE: usize = 8;
+
 pub struct Engine {
     config: EngineConfig,
     counter_config: CounterConfig,
@@ -149,7 +152,10 @@ impl Engine {
         }
 
         let stop = Arc::new(AtomicBool::new(false));
-        let (sender, receiver) = crossbeam_channel::bounded::<WorkerReport>((workers + mirror_sources.len()) * 64);
+        // Eight ticks of reports a source at most wait for the ticker: past them the workers
+        // wait too (and the kernel drops, counted), so that a ticker held up by a spray of new
+        // hosts can neither stack up memory nor delay detection by seconds.
+        let (sender, receiver) = crossbeam_channel::bounded::<WorkerReport>((workers + mirror_sources.len()) * REPORTS_QUEUED_PER_SOURCE);
         let clock = Instant::now();
         let mut threads: Vec<(String, Box<dyn FnOnce() + Send>)> = Vec::new();
         for (index, sockets) in per_worker.into_iter().enumerate() {
