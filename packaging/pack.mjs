@@ -84,6 +84,8 @@ function packMain(platforms) {
     { stdio: 'inherit' },
   );
   if (tsc.status !== 0) fail('the TypeScript does not compile (tsc above): nothing was packed');
+  const web = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs'), '--out', join(stage, 'dist', 'web')], { stdio: 'inherit' });
+  if (web.status !== 0) fail('the web dashboard does not build (esbuild above): nothing was packed');
   const published = { ...pkg };
   // A user's install runs none of the build scripts and needs none of the development tools.
   delete published.scripts;

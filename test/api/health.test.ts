@@ -116,12 +116,12 @@ describe('GET /healthz', () => {
 });
 
 describe('GET /', () => {
-  it('sends a browser to the docs, and tells a client where everything is', async () => {
+  it('shows a browser the dashboard, and tells a client where everything is', async () => {
     const browser = await fetch(`http://${daemon.apiAddress}/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
-    expect(browser.status).toBe(302);
-    expect(browser.headers.get('location')).toBe('/docs');
+    expect(browser.status).toBe(200);
+    expect(browser.headers.get('content-type')).toMatch(/^text\/html/);
     const client = await fetch(`http://${daemon.apiAddress}/`);
     expect(client.status).toBe(200);
-    expect(await client.json()).toMatchObject({ docs: '/docs', openapi: '/api/v1/openapi.json', health: '/healthz' });
+    expect(await client.json()).toMatchObject({ dashboard: '/', docs: '/docs', openapi: '/api/v1/openapi.json', health: '/healthz' });
   });
 });

@@ -3,6 +3,7 @@
 /** The main package: the compiled JavaScript, the engine's loader, the files it reads at run time, and the docs. */
 export const MAIN_PACKAGE_FILES = [
   /^dist\/.+\.js$/,
+  /^dist\/web\/(index\.html|assets\/[\w-]+\.css)$/,
   /^native\/index\.cjs$/,
   /^config\/floodwatch\.example\.yaml$/,
   /^proto\/.+\.proto$/,
@@ -14,6 +15,7 @@ export const MAIN_PACKAGE_FILES = [
 export const MAIN_PACKAGE_NEEDS = [
   'package.json',
   'dist/cli/main.js',
+  'dist/web/index.html',
   'native/index.cjs',
   'config/floodwatch.example.yaml',
   'proto/gobgp/gobgp.proto',

@@ -12,6 +12,7 @@ import { ApiAccess } from './access.js';
 import { ConnectionLimit } from './connections.js';
 import type { ApiContext } from './context.js';
 import { connectionCap, openFilesLimit } from './descriptors.js';
+import { dashboardRoutes } from './dashboard/plugin.js';
 import { frameworkErrorHandler, installProblemHandlers } from './error-handlers.js';
 import { boundAddress, listenHost, parseApiListen } from './listen.js';
 import { installJsonBodyParser } from './json-body.js';
@@ -70,6 +71,7 @@ export async function buildApi(config: ApiConfig, context: ApiContext, log: Logg
   await app.register(attackRoutes, { prefix: API_PREFIX, context });
   await app.register(metricsRoutes, { context, connections });
   await app.register(healthRoutes, { context });
+  await app.register(dashboardRoutes, { context, connectionCap: cap });
   await app.register(docsRoutes);
   await app.ready();
   return app;

@@ -1,6 +1,5 @@
 // GET /healthz for load balancers and watchdogs: 200 with every check when all pass, 503 as a
-// problem detail naming the failing ones otherwise. And GET /, which points a browser at the
-// documentation instead of answering 404.
+// problem detail naming the failing ones otherwise. (GET / is the dashboard's: ts/api/dashboard.)
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiContext } from '../context.js';
@@ -47,8 +46,4 @@ export const healthRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (
         });
     },
   );
-  app.get('/', { schema: { hide: true } }, async (request, reply) => {
-    if (request.headers.accept?.includes('text/html')) return reply.redirect('/docs');
-    return { name: 'floodwatch', docs: '/docs', openapi: '/api/v1/openapi.json', api: '/api/v1', health: '/healthz', metrics: '/metrics' };
-  });
 };
