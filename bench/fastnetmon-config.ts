@@ -32,6 +32,7 @@ export interface FastNetMonBanOptions {
 function banSettings(ban: FastNetMonBanOptions): Record<string, string | number> {
   return {
     enable_ban: 'on',
+    enable_ban_ipv6: 'on',
     ban_time: 1900,
     unban_only_if_attack_finished: 'on',
     ban_details_records_count: 20,

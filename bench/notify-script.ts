@@ -30,6 +30,11 @@ export function writeNotifyScript(dir: string): NotifyScript {
   return { path, log };
 }
 
+/** An address as one spelling: FastNetMon writes IPv6 addresses with leading zeros (2001:0db8::0007). */
+function canonical(ip: string): string {
+  return ip.includes(':') ? new URL(`http://[${ip}]/`).hostname : ip;
+}
+
 export function notifyCalls(script: NotifyScript): NotifyCall[] {
   if (!existsSync(script.log)) return [];
   return readFileSync(script.log, 'utf8')
@@ -47,7 +52,7 @@ export function notifyCalls(script: NotifyScript): NotifyCall[] {
  */
 export async function waitForBan(script: NotifyScript, ip: string, deadline: number, failure?: () => string | undefined): Promise<NotifyCall | null> {
   while (Date.now() < deadline) {
-    const ban = notifyCalls(script).find((c) => c.action === 'ban' && c.ip === ip);
+    const ban = notifyCalls(script).find((c) => c.action === 'ban' && canonical(c.ip) === canonical(ip));
     if (ban) return ban;
     const problem = failure?.();
     if (problem) throw new Error(problem);
