@@ -25,6 +25,7 @@ mod state;
 mod table;
 mod top;
 mod view;
+pub mod wire;
 
 pub use aggregator::{DeltaBatch, LocalAggregator};
 pub use class::{Class, CLASS_COUNT};

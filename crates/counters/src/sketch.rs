@@ -10,6 +10,8 @@ use floodwatch_packet::FlowRecord;
 use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
 
+mod wire;
+
 const PRECISION: u32 = 11;
 const REGISTERS: usize = 1 << PRECISION;
 /// Bits of the hash left for the rank once the register index is taken.

@@ -1,0 +1,473 @@
+//! The cluster's wire form of delta batches. A sensor's workers' batches are split by the
+//! partition that owns each host and written compactly; a detector reads them back into a
+//! `DeltaBatch` and applies it to its own table exactly as it applies a worker's batch, so the
+//! merge of several sensors is the merge of several workers: counts add up, flow sketches are
+//! unioned, evidence (datagrams) adds up.
+//!
+//! A buffer is `VERSION` then entries. An entry starts with a tag byte:
+//! - host: bit 0 outgoing, bit 1 IPv6 (16 address bytes, else 4), then the direction's delta;
+//! - `SCOPE` | scope index (0..4) in bits 4..6: one scope of the totals, then its delta;
+//! - `RECORDS`: the records count (LEB128).
+//!
+//! A delta is: datagrams, 6 packet counts, 6 byte counts, the number of spread parts and each
+//! (seconds, 6 packet counts, 6 byte counts), all LEB128; then the flow sketch.
+
+use crate::aggregator::{DeltaBatch, DirectionDelta, HostDelta, SpreadDelta, SCOPE_COUNT};
+use crate::class::{ClassCounts, CLASS_COUNT};
+use crate::config::Direction;
+use crate::key::HostKey;
+use crate::sketch::FlowSketch;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+pub const VERSION: u8 = 1;
+const OUTGOING: u8 = 0x01;
+const IPV6: u8 = 0x02;
+const SCOPE: u8 = 0x80;
+const RECORDS: u8 = 0x40;
+
+/// Why a buffer could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireError(pub String);
+
+impl fmt::Display for WireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for WireError {}
+
+/// The partition that owns `ip` among `partitions`: the same on every sensor and version.
+pub fn partition_of(ip: IpAddr, partitions: u32) -> u32 {
+    let bits = HostKey::new(ip.to_canonical()).bits();
+    let mut x = (bits as u64) ^ ((bits >> 64) as u64).rotate_left(17);
+    // splitmix64's finalizer
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    (x % partitions.max(1) as u64) as u32
+}
+
+/// One partition's buffer as `PartitionedWriter::take` hands it over.
+#[derive(Debug)]
+pub struct PartitionBuffer {
+    pub partition: u32,
+    pub bytes: Vec<u8>,
+    /// Host-direction entries in it.
+    pub hosts: u32,
+}
+
+/// Batches written into one buffer per partition, until taken. Bounded: past `max_bytes` the
+/// batches are dropped and counted.
+pub struct PartitionedWriter {
+    buffers: Vec<Vec<u8>>,
+    hosts: Vec<u32>,
+    bytes: usize,
+    max_bytes: usize,
+    pub dropped_batches: u64,
+    pub dropped_hosts: u64,
+}
+
+impl PartitionedWriter {
+    pub fn new(partitions: u32, max_bytes: usize) -> PartitionedWriter {
+        let partitions = partitions.max(1) as usize;
+        PartitionedWriter {
+            buffers: vec![Vec::new(); partitions],
+            hosts: vec![0; partitions],
+            bytes: 0,
+            max_bytes,
+            dropped_batches: 0,
+            dropped_hosts: 0,
+        }
+    }
+
+    pub fn partitions(&self) -> u32 {
+        self.buffers.len() as u32
+    }
+
+    /// Bytes held, not yet taken.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Adds a worker's batch: each host to its partition's buffer, the totals to partition 0.
+    pub fn add(&mut self, batch: &DeltaBatch) {
+        if self.bytes >= self.max_bytes {
+            self.dropped_batches += 1;
+            self.dropped_hosts += batch.hosts.len() as u64;
+            return;
+        }
+        let partitions = self.buffers.len() as u32;
+        for host in &batch.hosts {
+            let ip = host.key.ip();
+            let at = partition_of(ip, partitions) as usize;
+            let out = &mut self.buffers[at];
+            let before = out.len();
+            if out.is_empty() {
+                out.push(VERSION);
+            }
+            let direction = if host.direction == Direction::Outgoing { OUTGOING } else { 0 };
+            match ip {
+                IpAddr::V4(v4) => {
+                    out.push(direction);
+                    out.extend_from_slice(&v4.octets());
+                }
+                IpAddr::V6(v6) => {
+                    out.push(direction | IPV6);
+                    out.extend_from_slice(&v6.octets());
+                }
+            }
+            write_delta(out, &host.delta);
+            self.hosts[at] += 1;
+            self.bytes += out.len() - before;
+        }
+        let out = &mut self.buffers[0];
+        let before = out.len();
+        for (index, scope) in batch.scopes.iter().enumerate() {
+            if scope.counts.packets[0] == 0 && scope.flows.is_empty() {
+                continue;
+            }
+            if out.is_empty() {
+                out.push(VERSION);
+            }
+            out.push(SCOPE | ((index as u8) << 4));
+            write_delta(out, scope);
+        }
+        if batch.records > 0 {
+            if out.is_empty() {
+                out.push(VERSION);
+            }
+            out.push(RECORDS);
+            put_varint(out, batch.records);
+        }
+        self.bytes += out.len() - before;
+    }
+
+    /// The buffers with something in them; the writer starts over empty.
+    pub fn take(&mut self) -> Vec<PartitionBuffer> {
+        self.bytes = 0;
+        let mut taken = Vec::new();
+        for (partition, (buffer, hosts)) in self.buffers.iter_mut().zip(&mut self.hosts).enumerate() {
+            if buffer.is_empty() {
+                continue;
+            }
+            let capacity = buffer.len();
+            taken.push(PartitionBuffer {
+                partition: partition as u32,
+                bytes: std::mem::replace(buffer, Vec::with_capacity(capacity)),
+                hosts: std::mem::take(hosts),
+            });
+        }
+        taken
+    }
+}
+
+fn write_counts(out: &mut Vec<u8>, counts: &ClassCounts<u64>) {
+    for &value in counts.packets.iter().chain(&counts.bytes) {
+        put_varint(out, value);
+    }
+}
+
+fn write_delta(out: &mut Vec<u8>, delta: &DirectionDelta) {
+    put_varint(out, delta.datagrams as u64);
+    write_counts(out, &delta.counts);
+    put_varint(out, delta.spread.len() as u64);
+    for spread in &delta.spread {
+        put_varint(out, spread.seconds as u64);
+        write_counts(out, &spread.counts);
+    }
+    delta.flows.write_wire(out);
+}
+
+/// Reads a buffer written by `PartitionedWriter` back into a batch for `HostTable::apply`.
+pub fn decode(bytes: &[u8]) -> Result<DeltaBatch, WireError> {
+    let mut reader = Reader { bytes, at: 0 };
+    let version = reader.byte()?;
+    if version != VERSION {
+        return Err(WireError(format!("aggregates of wire version {version}; this floodwatch reads version {VERSION}: run the same floodwatch version on sensors and detectors")));
+    }
+    let mut batch = DeltaBatch::default();
+    while reader.at < bytes.len() {
+        let tag = reader.byte()?;
+        if tag == RECORDS {
+            batch.records += reader.varint()?;
+        } else if tag & SCOPE != 0 {
+            let index = ((tag >> 4) & 0x07) as usize;
+            if index >= SCOPE_COUNT {
+                return Err(reader.error("scope index"));
+            }
+            let delta = reader.delta()?;
+            batch.scopes[index] = delta;
+        } else {
+            if tag & !(OUTGOING | IPV6) != 0 {
+                return Err(reader.error("entry tag"));
+            }
+            let ip = if tag & IPV6 != 0 {
+                let octets: [u8; 16] = reader.take(16)?.try_into().map_err(|_| reader.error("address"))?;
+                IpAddr::V6(Ipv6Addr::from(octets)).to_canonical()
+            } else {
+                let octets: [u8; 4] = reader.take(4)?.try_into().map_err(|_| reader.error("address"))?;
+                IpAddr::V4(Ipv4Addr::from(octets))
+            };
+            let direction = if tag & OUTGOING != 0 { Direction::Outgoing } else { Direction::Incoming };
+            let delta = reader.delta()?;
+            batch.hosts.push(HostDelta { key: HostKey::new(ip), direction, delta });
+        }
+    }
+    Ok(batch)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn error(&self, what: &str) -> WireError {
+        WireError(format!("aggregates malformed at byte {} of {}: bad {what}", self.at, self.bytes.len()))
+    }
+
+    fn byte(&mut self) -> Result<u8, WireError> {
+        let byte = *self.bytes.get(self.at).ok_or_else(|| self.error("length (truncated)"))?;
+        self.at += 1;
+        Ok(byte)
+    }
+
+    fn take(&mut self, n: usize) -> Result<&[u8], WireError> {
+        let end = self.at.checked_add(n).filter(|&end| end <= self.bytes.len()).ok_or_else(|| self.error("length (truncated)"))?;
+        let slice = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(slice)
+    }
+
+    fn varint(&mut self) -> Result<u64, WireError> {
+        let (value, used) = get_varint(&self.bytes[self.at..]).ok_or_else(|| self.error("number"))?;
+        self.at += used;
+        Ok(value)
+    }
+
+    fn counts(&mut self) -> Result<ClassCounts<u64>, WireError> {
+        let mut counts = ClassCounts::<u64>::default();
+        for class in 0..CLASS_COUNT {
+            counts.packets[class] = self.varint()?;
+        }
+        for class in 0..CLASS_COUNT {
+            counts.bytes[class] = self.varint()?;
+        }
+        Ok(counts)
+    }
+
+    fn delta(&mut self) -> Result<DirectionDelta, WireError> {
+        let mut delta = DirectionDelta::default();
+        delta.datagrams = u32::try_from(self.varint()?).map_err(|_| self.error("datagram count"))?;
+        delta.counts = self.counts()?;
+        let spreads = self.varint()?;
+        // A part per distinct length of long flows: no sender has more than max_spread_seconds.
+        if spreads > 4096 {
+            return Err(self.error("spread count"));
+        }
+        for _ in 0..spreads {
+            let seconds = u32::try_from(self.varint()?).map_err(|_| self.error("spread seconds"))?;
+            let counts = self.counts()?;
+            // The long flows' part is within the whole: immediate() subtracts it.
+            if (0..CLASS_COUNT).any(|c| counts.packets[c] > delta.counts.packets[c] || counts.bytes[c] > delta.counts.bytes[c]) {
+                return Err(self.error("spread counts (over the delta's)"));
+            }
+            delta.spread.push(SpreadDelta { seconds, counts });
+        }
+        let (flows, used) = FlowSketch::read_wire(&self.bytes[self.at..]).ok_or_else(|| self.error("flow sketch"))?;
+        self.at += used;
+        delta.flows = flows;
+        Ok(delta)
+    }
+}
+
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// A LEB128 number at the start of `input` and the bytes it took.
+pub(crate) fn get_varint(input: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, &byte) in input.iter().enumerate().take(10) {
+        value |= ((byte & 0x7f) as u64) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CounterConfig, HostTable, LocalAggregator, Prefix};
+    use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP, TCP_SYN};
+
+    fn config() -> CounterConfig {
+        let networks = ["10.0.0.0/8", "2001:db8::/32"].iter().map(|p| p.parse::<Prefix>().unwrap()).collect();
+        CounterConfig::with_networks(networks)
+    }
+
+    /// A SYN flood from many sources on 10.0.0.1, some UDP to an IPv6 host, a long flow, and
+    /// outgoing traffic.
+    fn records() -> Vec<FlowRecord> {
+        let mut records = Vec::new();
+        for i in 0..3000u32 {
+            records.push(FlowRecord {
+                src: IpAddr::V4(Ipv4Addr::from(0xc000_0200 + i)),
+                dst: "10.0.0.1".parse().unwrap(),
+                protocol: PROTO_TCP,
+                src_port: (1024 + i % 50000) as u16,
+                dst_port: 80,
+                tcp_flags: TCP_SYN,
+                fragment: false,
+                packets: 1 + (i % 3) as u64,
+                bytes: 60 * (1 + (i % 3) as u64),
+                sampling_rate: if i % 2 == 0 { 1 } else { 10 },
+                duration_ms: 0,
+            });
+        }
+        for i in 0..40u32 {
+            records.push(FlowRecord {
+                src: "2001:db9::7".parse().unwrap(),
+                dst: "2001:db8::1".parse().unwrap(),
+                protocol: PROTO_UDP,
+                src_port: 53,
+                dst_port: (2000 + i) as u16,
+                tcp_flags: 0,
+                fragment: i % 4 == 0,
+                packets: 5,
+                bytes: 5000,
+                sampling_rate: 1,
+                duration_ms: if i == 0 { 30_000 } else { 0 },
+            });
+            records.push(FlowRecord {
+                src: "10.0.0.9".parse().unwrap(),
+                dst: "198.51.100.1".parse().unwrap(),
+                ..records[records.len() - 1].clone()
+            });
+        }
+        records
+    }
+
+    fn table_fed(batches: impl IntoIterator<Item = DeltaBatch>) -> HostTable {
+        let mut table = HostTable::new(config());
+        table.tick(1000);
+        for batch in batches {
+            table.apply(batch);
+        }
+        table.tick(2000);
+        table
+    }
+
+    fn aggregate(records: &[FlowRecord]) -> DeltaBatch {
+        let mut aggregator = LocalAggregator::new(&config());
+        for (i, record) in records.iter().enumerate() {
+            if i % 10 == 0 {
+                aggregator.begin_datagram();
+            }
+            aggregator.add(record);
+        }
+        aggregator.take_batch()
+    }
+
+    fn through_wire(batch: &DeltaBatch, partitions: u32) -> Vec<DeltaBatch> {
+        let mut writer = PartitionedWriter::new(partitions, usize::MAX);
+        writer.add(batch);
+        writer.take().into_iter().map(|buffer| decode(&buffer.bytes).unwrap()).collect()
+    }
+
+    const HOSTS: [&str; 3] = ["10.0.0.1", "2001:db8::1", "10.0.0.9"];
+
+    fn assert_same(a: &HostTable, b: &HostTable) {
+        for ip in HOSTS {
+            let ip: IpAddr = ip.parse().unwrap();
+            let (a, b) = (a.host(&ip).unwrap(), b.host(&ip).unwrap());
+            for (a, b) in [(&a.incoming, &b.incoming), (&a.outgoing, &b.outgoing)] {
+                assert_eq!(a.packets_total, b.packets_total, "{ip}");
+                assert_eq!(a.bytes_total, b.bytes_total, "{ip}");
+                assert_eq!(a.classes, b.classes, "{ip}");
+                assert!((a.flows - b.flows).abs() <= 1e-9 * a.flows.max(1.0), "{ip} flows {} vs {}", a.flows, b.flows);
+            }
+        }
+        assert_eq!(a.totals(), b.totals());
+    }
+
+    #[test]
+    fn a_batch_read_back_counts_as_the_batch() {
+        let records = records();
+        let direct = table_fed([aggregate(&records)]);
+        let wired = table_fed(through_wire(&aggregate(&records), 1));
+        assert_same(&direct, &wired);
+        let host = wired.host(&"10.0.0.1".parse().unwrap()).unwrap();
+        assert!(host.incoming.flows > 1000.0, "the dense sketch crossed: {}", host.incoming.flows);
+    }
+
+    #[test]
+    fn two_halves_merged_count_as_the_whole() {
+        let records = records();
+        let (even, odd): (Vec<_>, Vec<_>) = records.iter().cloned().enumerate().partition(|(i, _)| i % 2 == 0);
+        let half = |part: Vec<(usize, FlowRecord)>| aggregate(&part.into_iter().map(|(_, r)| r).collect::<Vec<_>>());
+        let whole = table_fed([aggregate(&records)]);
+        let mut merged = through_wire(&half(even), 4);
+        merged.extend(through_wire(&half(odd), 4));
+        let merged = table_fed(merged);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let (a, b) = (whole.host(&ip).unwrap(), merged.host(&ip).unwrap());
+        assert_eq!(a.incoming.packets_total, b.incoming.packets_total);
+        assert_eq!(a.incoming.classes, b.incoming.classes);
+        // Flows: the union of two sketches is within the sketch's error of the whole's.
+        assert!((a.incoming.flows - b.incoming.flows).abs() < 0.05 * a.incoming.flows, "{} vs {}", a.incoming.flows, b.incoming.flows);
+        assert_eq!(whole.totals().incoming.packets_total, merged.totals().incoming.packets_total);
+    }
+
+    #[test]
+    fn hosts_go_to_their_partition_on_every_sensor() {
+        let mut writer = PartitionedWriter::new(8, usize::MAX);
+        writer.add(&aggregate(&records()));
+        for buffer in writer.take() {
+            for host in decode(&buffer.bytes).unwrap().hosts {
+                assert_eq!(partition_of(host.key.ip(), 8), buffer.partition);
+            }
+        }
+        let spread: std::collections::HashSet<u32> = (0..1000u32).map(|i| partition_of(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), 8)).collect();
+        assert_eq!(spread.len(), 8);
+        assert_eq!(partition_of("::ffff:10.0.0.1".parse().unwrap(), 8), partition_of("10.0.0.1".parse().unwrap(), 8));
+    }
+
+    #[test]
+    fn malformed_buffers_are_refused_not_trusted() {
+        let mut writer = PartitionedWriter::new(1, usize::MAX);
+        writer.add(&aggregate(&records()));
+        let bytes = writer.take().remove(0).bytes;
+        for cut in [2, 3, 7, bytes.len() - 1] {
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        for cut in 0..bytes.len() {
+            let _ = decode(&bytes[..cut]);
+        }
+        let mut wrong_version = bytes.clone();
+        wrong_version[0] = 9;
+        assert!(decode(&wrong_version).unwrap_err().0.contains("version 9"));
+        assert!(decode(&[VERSION, 0x33]).is_err());
+    }
+
+    #[test]
+    fn a_full_writer_drops_and_counts() {
+        let mut writer = PartitionedWriter::new(2, 10);
+        let batch = aggregate(&records());
+        writer.add(&batch);
+        writer.add(&batch);
+        assert_eq!(writer.dropped_batches, 1);
+        assert_eq!(writer.dropped_hosts, 3);
+        assert!(!writer.take().is_empty());
+        writer.add(&batch);
+        assert_eq!(writer.dropped_batches, 1, "taking frees the room");
+    }
+}
