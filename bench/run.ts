@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runDashboardStreamScenario } from './dashboard-stream.js';
 import { datasets, type DatagramDataset } from './datasets.js';
 import { runDetectionLatencyScenario } from './detection-latency-scenario.js';
 import { measureApiLatency } from './api-latency.js';
@@ -117,6 +118,12 @@ async function main(): Promise<void> {
   const push = await runTrafficPushScenario({ smoke: o.smoke, seconds: o.seconds });
   results.traffic_push = push.results;
   rows.push(...push.rows);
+
+  // The dashboard's live stream per open page, with 10 000 active hosts (bench/dashboard-stream.ts).
+  console.error('dashboard: the live stream with no page, one and ten pages open...');
+  const dashboard = await runDashboardStreamScenario({ smoke: o.smoke, seconds: o.seconds });
+  results.dashboard_stream = dashboard.results;
+  rows.push(...dashboard.rows);
 
   const table = renderTable(rows);
   console.log(table);
