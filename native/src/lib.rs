@@ -9,6 +9,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 mod breakdown;
+mod cluster;
 mod export;
 
 /// What `floodwatch --version` says of the engine: its version, the compiler and profile that

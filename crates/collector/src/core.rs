@@ -49,6 +49,8 @@ pub struct Core {
     protect_fraction: f64,
     /// Evictions and time at the last trim of freed memory.
     trimmed: (u64, u64),
+    /// A sensor's aggregates for the detectors, until taken (crate::cluster).
+    pub(crate) outbox: Option<floodwatch_counters::wire::PartitionedWriter>,
 }
 
 impl Core {
@@ -66,6 +68,7 @@ impl Core {
             min_evidence,
             protect_fraction: DEFAULT_PROTECT_FRACTION,
             trimmed: (0, 0),
+            outbox: None,
         }
     }
 
@@ -76,6 +79,9 @@ impl Core {
     }
 
     pub fn apply(&mut self, batch: DeltaBatch, samples: &[FlowRecord], packets: Vec<CapturedPacket>, recent: RecentRecords) {
+        if let Some(outbox) = &mut self.outbox {
+            outbox.add(&batch);
+        }
         self.table.apply(batch);
         if !samples.is_empty() {
             self.samples.add(samples);

@@ -1,0 +1,124 @@
+//! Scale-out roles over the core: a sensor keeps what its workers hand the ticker, per host and
+//! direction, for the detectors (one buffer per partition, taken every tick); a detector merges
+//! the sensors' buffers into its own table, where thresholds, hostgroups and classification run
+//! on the merged figures as on its own traffic.
+
+use floodwatch_counters::wire::{decode, PartitionBuffer, PartitionedWriter, WireError};
+
+use crate::core::Core;
+
+/// What `Core::take_aggregates` hands over.
+pub struct AggregatesTaken {
+    pub buffers: Vec<PartitionBuffer>,
+    /// Worker batches and host entries dropped since start because nobody took the buffers.
+    pub dropped_batches: u64,
+    pub dropped_hosts: u64,
+}
+
+impl Core {
+    /// From now on every batch applied is also kept for `take_aggregates`, split over
+    /// `partitions`, at most `max_bytes` held.
+    pub fn publish_aggregates(&mut self, partitions: u32, max_bytes: usize) {
+        match &self.outbox {
+            Some(outbox) if outbox.partitions() == partitions.max(1) => {}
+            _ => self.outbox = Some(PartitionedWriter::new(partitions, max_bytes)),
+        }
+    }
+
+    pub fn take_aggregates(&mut self) -> AggregatesTaken {
+        match &mut self.outbox {
+            Some(outbox) => AggregatesTaken { buffers: outbox.take(), dropped_batches: outbox.dropped_batches, dropped_hosts: outbox.dropped_hosts },
+            None => AggregatesTaken { buffers: Vec::new(), dropped_batches: 0, dropped_hosts: 0 },
+        }
+    }
+
+    /// Applies a sensor's buffer to the table; returns the host entries it held.
+    pub fn merge_aggregates(&mut self, bytes: &[u8]) -> Result<usize, WireError> {
+        let batch = decode(bytes)?;
+        let hosts = batch.host_deltas();
+        self.table.apply(batch);
+        Ok(hosts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use floodwatch_counters::{CounterConfig, Direction, LocalAggregator, Prefix};
+    use floodwatch_detect::{FingerprintConfig, Group, Limits, MetricSlot, RecentRecords, Thresholds, WatchList};
+    use floodwatch_packet::{FlowRecord, PROTO_TCP, TCP_SYN};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn config() -> CounterConfig {
+        CounterConfig::with_networks(["10.0.0.0/8".parse::<Prefix>().unwrap()].into_iter().collect())
+    }
+
+    fn core() -> Core {
+        let mut core = Core::new(config(), WatchList::new(), FingerprintConfig::default(), 1);
+        let limits = Limits::default().with(MetricSlot::TcpSynPps, 1000.0);
+        core.set_thresholds(Thresholds::new(Group { name: "global".into(), incoming: limits, outgoing: Limits::default() }));
+        core
+    }
+
+    /// `count` SYN records of 10 packets to 10.0.0.1, from sources starting at `first`.
+    fn syn_flood(first: u32, count: u32) -> floodwatch_counters::DeltaBatch {
+        let mut aggregator = LocalAggregator::new(&config());
+        for i in first..first + count {
+            aggregator.begin_datagram();
+            aggregator.add(&FlowRecord {
+                src: IpAddr::V4(Ipv4Addr::from(0xc633_6400 + i)),
+                dst: "10.0.0.1".parse().unwrap(),
+                protocol: PROTO_TCP,
+                src_port: 40000,
+                dst_port: 443,
+                tcp_flags: TCP_SYN,
+                fragment: false,
+                packets: 10,
+                bytes: 400,
+                sampling_rate: 1,
+                duration_ms: 0,
+            });
+        }
+        aggregator.take_batch()
+    }
+
+    #[test]
+    fn a_detector_bans_on_two_sensors_halves_that_neither_crosses_alone() {
+        // Each sensor sees 6 records of 10 SYN packets every 100 ms: 600 pps alone, 1200 together,
+        // over a threshold of 1000.
+        let mut sensors = [core(), core()];
+        for sensor in &mut sensors {
+            sensor.publish_aggregates(4, 1 << 20);
+        }
+        let mut detector = core();
+        let mut alone = Vec::new();
+        let mut crossed = Vec::new();
+        for tick in 1..=30u64 {
+            for (n, sensor) in sensors.iter_mut().enumerate() {
+                sensor.apply(syn_flood(n as u32 * 1000 + tick as u32 * 3, 6), &[], Vec::new(), RecentRecords::default());
+                sensor.tick(tick * 100);
+                alone.extend(sensor.drain_violations());
+                for buffer in sensor.take_aggregates().buffers {
+                    detector.merge_aggregates(&buffer.bytes).unwrap();
+                }
+            }
+            detector.tick(tick * 100);
+            crossed.extend(detector.drain_violations().into_iter().map(|v| (v.ip, v.direction)));
+        }
+        assert!(alone.is_empty(), "a half alone crossed: {alone:?}");
+        crossed.dedup();
+        assert_eq!(crossed, [("10.0.0.1".parse().unwrap(), Direction::Incoming)]);
+    }
+
+    #[test]
+    fn a_core_that_does_not_publish_keeps_nothing() {
+        let mut core = core();
+        core.apply(syn_flood(0, 5), &[], Vec::new(), RecentRecords::default());
+        assert!(core.take_aggregates().buffers.is_empty());
+        core.publish_aggregates(2, 1 << 20);
+        core.apply(syn_flood(0, 5), &[], Vec::new(), RecentRecords::default());
+        let taken = core.take_aggregates();
+        assert_eq!(taken.buffers.iter().map(|b| b.hosts).sum::<u32>(), 1);
+        assert!(core.merge_aggregates(&[9, 9]).unwrap_err().to_string().contains("version 9"));
+    }
+}
