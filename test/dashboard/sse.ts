@@ -1,0 +1,49 @@
+// A reader of the dashboard's live stream, as a page's EventSource reads it: the frames as they come.
+import type { LiveFrame } from '../../ts/api/dashboard/live-frame.js';
+
+export interface StreamReader {
+  status: number;
+  headers: Headers;
+  /** The next frame's JSON text (waits for it). */
+  next(): Promise<string>;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+export async function openStream(url: string, headers: Record<string, string> = {}): Promise<StreamReader> {
+  const abort = new AbortController();
+  const response = await fetch(url, { signal: abort.signal, headers });
+  const frames: string[] = [];
+  const waiting: ((frame: string) => void)[] = [];
+  let buffer = '';
+  const ended = (async () => {
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = event.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+          if (!data) continue;
+          const waiter = waiting.shift();
+          if (waiter) waiter(data);
+          else frames.push(data);
+        }
+      }
+    } catch {
+      // Aborted by close().
+    }
+  })();
+  return {
+    status: response.status,
+    headers: response.headers,
+    next: () => (frames.length > 0 ? Promise.resolve(frames.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+    ended,
+    close: () => abort.abort(),
+  };
+}
+
+export const parseFrame = (text: string) => JSON.parse(text) as LiveFrame;
