@@ -14,6 +14,7 @@ import { measureBanToRoute } from './ban-to-route.js';
 import { measureFastNetMonIngest, type IngestFigures } from './fastnetmon-ingest.js';
 import { ensureFastNetMon } from './fastnetmon-install.js';
 import { measureFloodwatchIngest } from './floodwatch-ingest.js';
+import { runKafkaExportScenario } from './kafka-export.js';
 import { runMirrorCaptureScenario } from './mirror-capture-scenario.js';
 import { onExit } from './processes.js';
 import { buildReplayer } from './replay.js';
@@ -106,6 +107,12 @@ async function main(): Promise<void> {
     { figure: 'API host lookup p99 under ingest (FastNetMon: no REST API)', unit: 'ms', fastnetmon: null, floodwatch: api.host_lookup.p99_ms, better: 'lower' },
     { figure: 'API ban + unban p99 under ingest (state fsync\'d)', unit: 'ms', fastnetmon: null, floodwatch: api.ban_and_unban.p99_ms, better: 'lower' },
   );
+
+  // Kafka export at full NetFlow v9 ingest, to a local broker (bench/kafka-export.ts).
+  console.error(`Kafka: NetFlow v9 at full speed for ${o.seconds} s, without export, then exporting JSON and Protobuf...`);
+  const kafka = await runKafkaExportScenario(d.netflowV9, d.monitoredNetworks, o.seconds);
+  results.kafka_export = kafka.results;
+  rows.push(...kafka.rows);
 
   // Scenario 7 (BGP): ban decision to the route at gobgpd's peer (bench/ban-to-route.ts).
   console.error('BGP: ban to route at the peer through gobgpd...');
