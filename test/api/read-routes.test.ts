@@ -73,6 +73,15 @@ describe('GET /api/v1/hosts', () => {
     expect(pps).toEqual([...pps].sort((a, b) => b - a));
   });
 
+  it('says how big the host table is, its tiers, memory and evictions', async () => {
+    const { table } = (await get('/api/v1/hosts')).json();
+    expect(table.hosts).toBeGreaterThanOrEqual(fixture.traffic.incoming.size);
+    expect(table.hosts_compact + table.hosts_full).toBe(table.hosts);
+    expect(table.memory_bytes).toBeGreaterThan(0);
+    expect(table.evictions).toEqual({ idle: expect.any(Number), full: expect.any(Number) });
+    expect(Object.keys(table).sort()).toEqual(['evictions', 'hosts', 'hosts_compact', 'hosts_full', 'hosts_protected', 'hosts_refused', 'memory_bytes', 'promotions']);
+  });
+
   it('sorts by a protocol metric, in either direction, with a limit', async () => {
     const icmp = (await get('/api/v1/hosts?direction=incoming&sort=icmp_pps&limit=1')).json();
     expect(icmp.hosts.map((h: { ip: string }) => h.ip)).toEqual(['198.51.100.30']);

@@ -42,6 +42,20 @@ export const HostSchema = Type.Object({
   outgoing: DirectionCountersSchema,
 });
 
+export const HostTableSchema = Type.Object(
+  {
+    hosts: Type.Integer({ description: 'hosts in the table (at most counters.max_hosts)' }),
+    hosts_compact: Type.Integer({ description: 'hosts counted cheaply, totals and speeds only (their figures are approximate)' }),
+    hosts_full: Type.Integer({ description: 'hosts with full counters: per protocol, flows' }),
+    hosts_protected: Type.Integer({ description: 'hosts at or over counters.protect_fraction of a threshold, never evicted to make room' }),
+    memory_bytes: Type.Integer({ description: 'heap bytes the table holds' }),
+    evictions: Type.Object({ idle: Type.Integer(), full: Type.Integer() }, { description: 'hosts evicted since start: idle, or to make room when the table was full' }),
+    promotions: Type.Integer({ description: 'hosts promoted from compact to full counters since start' }),
+    hosts_refused: Type.Integer({ description: 'new hosts counted only in the totals because every host held was protected' }),
+  },
+  { description: 'The host table: its size, memory, tiers and evictions' },
+);
+
 export const TrafficSchema = Type.Object({
   incoming: DirectionCountersSchema,
   outgoing: DirectionCountersSchema,

@@ -5,7 +5,7 @@ import { PROTOCOL_CLASSES } from '../../config/schema.js';
 import type { HostCounters } from '../../engine/types.js';
 import type { ApiContext } from '../context.js';
 import { notFound, problemResponses } from '../problem.js';
-import { DirectionSchema, HostSchema, IpAddressSchema } from '../schemas.js';
+import { DirectionSchema, HostSchema, HostTableSchema, IpAddressSchema } from '../schemas.js';
 import type { TypeBoxTypeProvider } from '../type-provider.js';
 import { hostAddress } from './address-param.js';
 
@@ -72,14 +72,32 @@ export const hostRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (fa
         tags: ['hosts'],
         querystring: TopQuery,
         response: {
-          200: Type.Object({ direction: DirectionSchema, sort: Type.String(), hosts: Type.Array(HostSchema) }, { description: 'The top hosts, highest first' }),
+          200: Type.Object(
+            { direction: DirectionSchema, sort: Type.String(), hosts: Type.Array(HostSchema), table: HostTableSchema },
+            { description: 'The top hosts, highest first, and the host table they come from' },
+          ),
           ...problemResponses(400),
         },
       },
     },
     async (request) => {
       const { direction = 'incoming', sort = 'pps', limit = 20 } = request.query;
-      return { direction, sort, hosts: context.engine.top(direction, sort, limit).map(withGroup) };
+      const table = context.engine.snapshot(0).table;
+      return {
+        direction,
+        sort,
+        hosts: context.engine.top(direction, sort, limit).map(withGroup),
+        table: {
+          hosts: table.hosts,
+          hosts_compact: table.hosts_compact,
+          hosts_full: table.hosts_full,
+          hosts_protected: table.hosts_protected,
+          memory_bytes: table.memory_bytes,
+          evictions: { idle: table.evictions_idle, full: table.evictions_full },
+          promotions: table.promotions,
+          hosts_refused: table.hosts_refused,
+        },
+      };
     },
   );
 };
