@@ -15,7 +15,7 @@ export interface ImportReportInput {
   values: Map<string, string>;
 }
 
-/** The switches of the features floodwatch has no equivalent for, by the prefix of their keys. */
+/** The switches of features whose other keys count as "off" while the switch is off, by the prefix of their keys. */
 const FEATURE_SWITCHES: [RegExp, string][] = [
   [/^redis_/, 'redis_enabled'],
   [/^mongodb_/, 'mongodb_enabled'],
