@@ -57,12 +57,15 @@ export class TimeChart {
   #build(): void {
     const width = Math.floor(this.element.clientWidth);
     if (width === 0) return;
-    const height = Math.max(160, Math.min(360, Math.round(width * 0.32)));
+    const height = Math.max(160, Math.min(Math.round(window.innerHeight * 0.4), Math.round(width * 0.32)));
+    // The axes' type follows the page's (it grows on a wall screen).
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    const font = `${Math.round(rem * 0.75)}px system-ui, sans-serif`;
     this.#plot?.destroy();
     const fg = cssVar('--muted');
     const grid = cssVar('--grid');
     const format = this.format;
-    const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const axis = { stroke: fg, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     this.#plot = new uPlot(
       {
         title: this.title,
@@ -71,8 +74,8 @@ export class TimeChart {
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         // Whole seconds at least on the time axis, however few points there are yet.
-        axes: [{ ...axis, incrs: TIME_STEPS }, { ...axis, size: 86, values: (_u, ticks) => ticks.map((v) => format(v)) }],
-        series: [{}, ...this.series.map((s, i) => ({ label: s.label, stroke: seriesColor(i), width: i === 0 ? 2 : 1.5, value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)) }))],
+        axes: [{ ...axis, incrs: TIME_STEPS }, { ...axis, size: Math.round(rem * 5.5), values: (_u, ticks) => ticks.map((v) => format(v)) }],
+        series: [{}, ...this.series.map((s, i) => ({ label: s.label, stroke: seriesColor(i), width: i === 0 ? 2 : 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)) }))],
       },
       this.#data as uPlot.AlignedData,
       this.element,

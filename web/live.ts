@@ -18,6 +18,8 @@ export class Live {
   #retryMs = RETRY_MIN_MS;
   #retry: number | undefined;
   latest: LiveFrame | null = null;
+  /** The frame before the latest, for rates from counters. */
+  previous: LiveFrame | null = null;
 
   constructor(private readonly url = '/api/v1/stream') {
     window.setInterval(() => {
@@ -33,6 +35,7 @@ export class Live {
       this.#lastFrameAt = Date.now();
       this.#retryMs = RETRY_MIN_MS;
       const frame = JSON.parse(event.data as string) as LiveFrame;
+      this.previous = this.latest;
       this.latest = frame;
       this.#emitState('live');
       for (const listener of this.#listeners) listener(frame);

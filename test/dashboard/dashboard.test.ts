@@ -20,7 +20,7 @@ const BUILD_WEB = fileURLToPath(new URL('../../scripts/build-web.mjs', import.me
 const SYN_FLOODED = '198.51.100.10';
 const STEADY = '198.51.100.20';
 const TOKEN = 'dashboard-test-token-0123456789';
-const SECONDS = 24;
+const SECONDS = 26;
 const SYN_PPS = 3000;
 const STEADY_PPS = 1500;
 /** IP bytes of each steady packet (udpTraffic). */
@@ -28,10 +28,10 @@ const STEADY_BYTES = 200;
 
 /** Seconds into the replay after which the rates shown have settled. */
 const SETTLE_MS = 8000;
-const TOLERANCE = 0.2;
+const TOLERANCE = 0.25;
 
 const near = (value: number, expected: number) => Math.abs(value - expected) <= expected * TOLERANCE;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 const teardown = new Teardown();
 let replayStartedAt: number;
@@ -95,20 +95,20 @@ describe('the dashboard at /', () => {
     const steadyRow = page.locator('#top-incoming tbody tr', { hasText: STEADY });
     await steadyRow.waitFor({ timeout: 20_000 });
     expect(await steadyRow.locator('td').nth(1).innerText()).toBe('global');
-    // Once the rates have settled (softflowd exports every second), what the page shows for a
-    // few seconds: its median against what was sent.
+    // Once the rates have settled, what the page shows over ten seconds (softflowd's exports land
+    // in one second or the next: a second alone is off by half): its mean against what was sent.
     await new Promise((r) => setTimeout(r, Math.max(0, replayStartedAt + SETTLE_MS - Date.now())));
     const samples = { total: [] as number[], steadyPps: [] as number[], steadyBps: [] as number[] };
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 10; i++) {
       samples.total.push(readFigure(await text('#stat-incoming-pps')));
       samples.steadyPps.push(readFigure(await steadyRow.locator('td').nth(2).innerText()));
       samples.steadyBps.push(readFigure(await steadyRow.locator('td').nth(3).innerText()));
       await new Promise((r) => setTimeout(r, 1000));
     }
-    expect(near(median(samples.total), SYN_PPS + STEADY_PPS), `incoming pps shown ${samples.total.join(', ')}`).toBe(true);
-    expect(near(median(samples.steadyPps), STEADY_PPS), `${STEADY}'s pps shown ${samples.steadyPps.join(', ')}`).toBe(true);
+    expect(near(mean(samples.total), SYN_PPS + STEADY_PPS), `incoming pps shown ${samples.total.join(', ')}`).toBe(true);
+    expect(near(mean(samples.steadyPps), STEADY_PPS), `${STEADY}'s pps shown ${samples.steadyPps.join(', ')}`).toBe(true);
     // Its IP bytes, 8 bits each.
-    expect(near(median(samples.steadyBps), STEADY_PPS * STEADY_BYTES * 8), `${STEADY}'s bit/s shown ${samples.steadyBps.join(', ')}`).toBe(true);
+    expect(near(mean(samples.steadyBps), STEADY_PPS * STEADY_BYTES * 8), `${STEADY}'s bit/s shown ${samples.steadyBps.join(', ')}`).toBe(true);
     // Sorted by bit/s on request.
     await page.locator('#top-incoming').locator('xpath=..').getByRole('button', { name: 'by bit/s' }).click();
     await expect.poll(() => page.locator('#top-incoming').locator('xpath=..').getByRole('button', { name: 'by bit/s' }).getAttribute('aria-pressed')).toBe('true');
@@ -118,7 +118,27 @@ describe('the dashboard at /', () => {
     await page.setViewportSize({ width: 2560, height: 1440 });
     await screenshot(page, 'traffic-wall-screen');
     await page.setViewportSize({ width: 1366, height: 768 });
+    // Light on request (auto, dark, light), whatever the system says.
+    await page.locator('#theme').click();
+    await page.locator('#theme').click();
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('light');
+    await screenshot(page, 'traffic-light');
+    await page.locator('#theme').click();
   }, 60_000);
+
+  it('is reachable from the keyboard', async () => {
+    await page.goto(`${base}/#/overview`);
+    await page.reload();
+    const focused: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      focused.push(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
+    }
+    expect(focused.slice(0, 3)).toEqual(['Skip to content', 'floodwatch', 'Traffic']);
+    expect(focused[3]).toMatch(/^Attacks/);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/attacks$/);
+  });
 
   it('shows the SYN flood as an attack with its type, and its ban', async () => {
     await page.goto(`${base}/#/attacks`);
@@ -134,6 +154,14 @@ describe('the dashboard at /', () => {
     await page.locator('#bans tbody tr', { hasText: SYN_FLOODED }).waitFor({ timeout: 20_000 });
     expect(await text('#ban-count')).toBe('1');
     await screenshot(page, 'bans');
+    await page.goto(`${base}/#/sources`);
+    await page.locator('#exporters tbody tr', { hasText: '127.0.0.1' }).waitFor({ timeout: 10_000 });
+    await screenshot(page, 'sources');
+    await page.goto(`${base}/#/host/${STEADY}`);
+    await page.locator('#host-figures tbody tr', { hasText: 'incoming' }).waitFor({ timeout: 10_000 });
+    await screenshot(page, 'host');
+    await page.goto(`${base}/#/bans`);
+    await page.locator('#bans tbody tr', { hasText: SYN_FLOODED }).waitFor();
   }, 60_000);
 
   it('unbans from the page with the token it asks for, refusing a wrong one with the reason, and the API agrees', async () => {

@@ -22,7 +22,7 @@ export const sourcesView: View = (main, app) => {
     h('section', { class: 'panel' }, hosts.table),
     h('p', { class: 'note' }, 'Thresholds and hostgroups: a host’s page shows the thresholds that apply to it; the configuration itself is read with floodwatch check-config.'),
   );
-  let previous: LiveFrame | null = null;
+  let previous: LiveFrame | null = app.live.previous;
   const draw = (frame: LiveFrame) => {
     const seconds = previous ? (frame.at - previous.at) / 1000 : 0;
     const before = new Map(previous?.sources.exporters.map((e) => [e.exporter, e]));
