@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MirrorHealth } from '../../ts/daemon/mirror-health.js';
 import type { MirrorState } from '../../ts/engine/types.js';
-import { memoryLogger } from '../actions/support.js';
+import { memoryLogger } from '../integrations/support.js';
 
 const SOURCE = 'af_packet:eth1#0';
 const DOWN = 'eth1 went down or was removed';

@@ -2,6 +2,7 @@
 // so that "configuration reloaded" never hides a setting still waiting for a restart.
 import { isDeepStrictEqual } from 'node:util';
 import { apiExposureProblems } from './api-exposure.js';
+import { engineConfig } from './engine-config.js';
 import { ConfigError } from './errors.js';
 import type { FloodwatchConfig } from './schema.js';
 
@@ -35,9 +36,15 @@ function mergeReloaded(running: FloodwatchConfig, loaded: FloodwatchConfig): Flo
   return next;
 }
 
-/** The key paths (`api.listen`, `sources.flow.listen`, ...) that differ and that a reload does not take. */
+/**
+ * The key paths (`api.listen`, `sources.flow.listen`, ...) that differ and that a reload does not
+ * take, the integrations' settings the engine reads at start included (the Kafka export's).
+ */
 export function settingsNeedingRestart(running: FloodwatchConfig, loaded: FloodwatchConfig): string[] {
-  return changedPaths(mergeReloaded(running, loaded), loaded, '', 3);
+  const paths = changedPaths(mergeReloaded(running, loaded), loaded, '', 3);
+  const [before, after] = [engineConfig(running).export, engineConfig(loaded).export];
+  if (!isDeepStrictEqual(before, after)) paths.push('actions.kafka (enabled, traffic_topic, format, key, sample_rate, directions, queue_mb: read by the engine at start)');
+  return paths;
 }
 
 function changedPaths(a: unknown, b: unknown, prefix: string, depth: number): string[] {

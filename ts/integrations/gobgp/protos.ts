@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 
-/** proto/gobgp/ at the root of the package: three levels up from ts/actions/gobgp/ and dist/actions/gobgp/. */
+/** proto/gobgp/ at the root of the package: three levels up from ts/integrations/gobgp/ and dist/integrations/gobgp/. */
 export const PROTO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'proto', 'gobgp');
 export const PROTO_FILES = ['gobgp.proto', 'attribute.proto'];
 /** The proto package of GoBGP 3.x; GoBGP 2.x said gobgpapi. */
