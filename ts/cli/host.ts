@@ -15,7 +15,7 @@ import { formatCount, formatDuration, formatMbps, formatTimestamp } from './top-
 
 const ATTACKS_SHOWN = 10;
 
-interface HostAnswer {
+export interface HostAnswer {
   ip: string;
   hostgroup: string;
   incoming: DirectionCounters;
@@ -60,7 +60,7 @@ export function hostCli(): Command {
 }
 
 /** `host` is the API's answer, or why it has no counters for the host. */
-function renderHost(ip: string, host: HostAnswer | string, bans: Ban[], attacks: AttackRecord[], now: number): string[] {
+export function renderHost(ip: string, host: HostAnswer | string, bans: Ban[], attacks: AttackRecord[], now: number): string[] {
   const lines: string[] = [];
   if (typeof host === 'string') {
     lines.push(ip, `counters: none (${host})`);
@@ -70,6 +70,12 @@ function renderHost(ip: string, host: HostAnswer | string, bans: Ban[], attacks:
     lines.push(
       ...renderTable(['', 'pps', 'Mbit/s', 'flows/s', 'packets total', 'bytes total'], [row('in', host.incoming), row('out', host.outgoing)], ['left', 'right', 'right', 'right', 'right', 'right'], ''),
     );
+    const approximate = (['incoming', 'outgoing'] as const).filter((direction) => host[direction].approximate);
+    if (approximate.length > 0) {
+      lines.push(
+        `flows/s ${approximate.map((d) => (d === 'incoming' ? 'in' : 'out')).join(' and ')} approximate: counted cheaply until the host grows (packets, bytes and their speeds are exact)`,
+      );
+    }
     if (host.thresholds) lines.push('', `thresholds: ${describeThresholds(host.thresholds)}`);
   }
   lines.push('');
