@@ -221,8 +221,8 @@ export class DaemonProcess {
   }
 
   /** Starts the daemon and waits until it listens; `env` is added to the test's environment. */
-  static async start(configPath: string, env: Record<string, string> = {}): Promise<DaemonProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'run', '--config', configPath], {
+  static async start(configPath: string, env: Record<string, string> = {}, args: string[] = []): Promise<DaemonProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'run', '--config', configPath, ...args], {
       cwd: REPO,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

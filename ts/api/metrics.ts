@@ -7,6 +7,7 @@ import { INTEGRATIONS } from '../integrations/registry.js';
 import type { IntegrationDefinition } from '../integrations/types.js';
 import type { ConnectionStats } from './connections.js';
 import type { ApiContext } from './context.js';
+import { CLUSTER_METRICS } from '../cluster/metrics.js';
 
 type Labels = Record<string, string>;
 type Sample = [labels: Labels, value: number];
@@ -165,10 +166,10 @@ export class ApiMetrics {
     this.#gauge('floodwatch_action_pending', 'Events waiting or in progress', ['action'], perAction((c) => c.pending));
   }
 
-  /** Each integration's own metrics, as its definition declares them; none while it is off. */
+  /** Each integration's own metrics, as its definition declares them (none while it is off), and the cluster role's. */
   #integrationMetrics(): void {
-    for (const integration of INTEGRATIONS as readonly IntegrationDefinition[]) {
-      for (const metric of integration.metrics ?? []) {
+    for (const metrics of [...(INTEGRATIONS as readonly IntegrationDefinition[]).map((i) => i.metrics ?? []), CLUSTER_METRICS]) {
+      for (const metric of metrics) {
         const read = (): Sample[] => this.#context.integrationMetrics?.()[metric.name] ?? [];
         if (metric.type === 'counter') this.#counter(metric.name, metric.help, [...metric.labels], read);
         else this.#gauge(metric.name, metric.help, [...metric.labels], read);

@@ -1,5 +1,6 @@
 // `floodwatch check-config [--config FILE]`: validates a configuration without starting anything.
 import { Command } from 'commander';
+import { describeCluster } from '../cluster/config.js';
 import { ConfigError, formatProblem } from '../config/errors.js';
 import { loadCheckedRunConfig, SYSTEM_CONFIG_PATH } from '../config/default-paths.js';
 import { configWarnings } from '../config/warnings.js';
@@ -54,6 +55,7 @@ function summary(config: FloodwatchConfig): string {
     `listening: ${config.sources.flow.listen.length === 0 ? 'nowhere' : config.sources.flow.listen.join(', ')}`,
     `api: ${describeApi(config)}`,
   ];
+  if (config.cluster) lines.push(describeCluster(config.cluster));
   if (config.sources.mirror.length > 0) {
     lines.push(`mirror ports: ${config.sources.mirror.map((m) => `${m.interface} (${m.engine ?? 'af_packet'})`).join(', ')}`);
   }

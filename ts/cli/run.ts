@@ -1,5 +1,6 @@
 // `floodwatch run [--config FILE]`: the daemon, until SIGINT or SIGTERM; SIGHUP reloads.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { ROLES, type Role } from '../cluster/config.js';
 import { logOpenFilesLimit } from '../api/descriptors.js';
 import { loadCheckedRunConfig, SYSTEM_CONFIG_PATH } from '../config/default-paths.js';
 import { ConfigError } from '../config/load.js';
@@ -12,12 +13,18 @@ export function runCli(version: string): Command {
   const command = new Command('run')
     .summary('start the collector and detector')
     .description('Starts the collector and detector, until SIGINT or SIGTERM; SIGHUP reloads the configuration.')
-    .usage('[--config FILE]')
-    .option('--config <FILE>', `the configuration (default: ${SYSTEM_CONFIG_PATH} when present, else the embedded default, which says so in its first log lines)`);
-  return onRun(command, () => runDaemon(command.opts<{ config?: string }>().config, version));
+    .usage('[--config FILE] [--role sensor|detector]')
+    .option('--config <FILE>', `the configuration (default: ${SYSTEM_CONFIG_PATH} when present, else the embedded default, which says so in its first log lines)`)
+    .addOption(
+      new Option('--role <ROLE>', 'scale-out over Kafka (the cluster section): a sensor publishes per-host aggregates, detectors detect on all the sensors\' figures; without it one process does everything').choices(ROLES),
+    );
+  return onRun(command, () => {
+    const { config, role } = command.opts<{ config?: string; role?: Role }>();
+    return runDaemon(config, version, role);
+  });
 }
 
-async function runDaemon(configPath: string | undefined, version: string): Promise<number> {
+async function runDaemon(configPath: string | undefined, version: string, role?: Role): Promise<number> {
   let loaded;
   try {
     ({ configPath, loaded } = await loadCheckedRunConfig(configPath));
@@ -31,10 +38,18 @@ async function runDaemon(configPath: string | undefined, version: string): Promi
   const { exabgp } = loaded.config.actions;
   // Run as an ExaBGP process, floodwatch's standard output carries ExaBGP API commands.
   const log = createLogger({ toStderr: exabgp.enabled && exabgp.mode === 'stdout' });
-  log.info({ version }, 'floodwatch starting');
+  log.info({ version, ...(role && { role }) }, 'floodwatch starting');
   for (const warning of configWarnings(loaded.config, loaded.source)) log.warn({ config: loaded.source }, warning);
   logOpenFilesLimit(log);
-  const daemon = await Daemon.start({ configPath, log, loaded });
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({ configPath, log, loaded, role });
+  } catch (err) {
+    // The cluster section a --role needs.
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
   process.on('SIGHUP', () => {
     daemon.reload().catch((err: Error) => log.error({ error: err.message }, 'reload refused: the running configuration stays in force'));
   });

@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { INTEGRATIONS } from '../integrations/registry.js';
 import type { IntegrationDefinition } from '../integrations/types.js';
+import { ClusterSchema } from '../cluster/config.js';
 import { Choice, FormattedString, OrOff, PositiveInteger, Rate, strict } from './schema-types.js';
 
 /** Bearer tokens shorter than this are refused: they could be guessed. */
@@ -188,6 +189,8 @@ export const FloodwatchConfigSchema = Type.Object(
     hostgroups: Type.Array(HostgroupSchema),
     actions: ActionsSchema,
     api: ApiSchema,
+    /** floodwatch run --role sensor|detector: ts/cluster/config.ts. */
+    cluster: Type.Optional(ClusterSchema),
   },
   strict,
 );

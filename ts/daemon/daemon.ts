@@ -2,6 +2,8 @@
 // together until SIGINT or SIGTERM; SIGHUP reloads the policy without losing counters or bans.
 import type { Logger } from 'pino';
 import { BanManager } from '../bans/manager.js';
+import type { Role } from '../cluster/config.js';
+import { clusterRole, type ClusterRole } from '../cluster/role.js';
 import type { IntegrationEvent } from '../integrations/types.js';
 import { loadCheckedRunConfig } from '../config/default-paths.js';
 import { loadConfig, engineConfig, type FloodwatchConfig } from '../config/load.js';
@@ -32,6 +34,8 @@ export interface DaemonOptions {
   log: Logger;
   /** The configuration, when the caller has loaded it already. */
   loaded?: { config: FloodwatchConfig; source: string };
+  /** Scale-out (ts/cluster): a sensor publishes its aggregates, a detector detects on the sensors'; none: both, alone. */
+  role?: Role;
 }
 
 export class Daemon {
@@ -51,6 +55,7 @@ export class Daemon {
   #api: RunningApi | null = null;
   #lock: StateLock | null = null;
   #lastTickAt: number | null = null;
+  #cluster: ClusterRole | null = null;
   /** Every event goes to the integrations its hostgroup lists (all of them when it lists none). */
   readonly #events = { dispatch: (event: IntegrationEvent) => this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.hostgroup)) };
 
@@ -59,7 +64,10 @@ export class Daemon {
     this.#configPath = options.configPath;
     this.#config = config;
     this.store = new StateStore(config.state_dir, this.#log);
-    this.engine = new FlowEngine(engineConfig(config));
+    const engine = engineConfig(config);
+    // The engine ticks only while it has a source: a detector fed by the sensors alone gets an idle loopback one.
+    if (options.role === 'detector' && !engine.listen?.length && !engine.mirror?.length) engine.listen = ['127.0.0.1:0'];
+    this.engine = new FlowEngine(engine);
     // The integrations are built at start(), once the state and the ports are claimed.
     this.#policy = buildPolicy(config, this.#log, []);
     this.#networks = new PrefixList(config.networks);
@@ -74,6 +82,7 @@ export class Daemon {
     const { config, source } = options.loaded ?? (await loadConfig(options.configPath));
     options.log.info({ config: source }, source === 'embedded default' ? 'no config file given: starting on the embedded default configuration' : 'configuration loaded');
     const daemon = new Daemon(config, options);
+    if (options.role) daemon.#cluster = clusterRole(options.role, config.cluster, source, daemon.engine, options.log, config.counters.tick_ms);
     // Everything that can refuse comes first, so that a refused start changes nothing: no ban
     // restored or announced, no state written.
     try {
@@ -147,7 +156,7 @@ export class Daemon {
       activeAttacks: () => this.#detector.active(),
       detectionFailures: () => this.#detector.failures,
       actionCounters: () => this.#policy.dispatcher.counters(),
-      integrationMetrics: () => integrationMetricValues(this.#policy.integrations),
+      integrationMetrics: () => ({ ...integrationMetricValues(this.#policy.integrations), ...this.#cluster?.metricValues() }),
       engineTick: () => ({ lastAt: this.#lastTickAt, intervalMs: this.#config.counters.tick_ms }),
       thresholdsOf: (hostgroup) => {
         const { groups } = this.#policy.thresholds;
@@ -192,7 +201,9 @@ export class Daemon {
       setInterval(
         () =>
           this.#guard('detection', () => {
-            this.#detector.tick();
+            // A sensor's hosts are detected on the detectors, on all the sensors' figures.
+            if (this.#cluster?.role === 'sensor') this.engine.detection.drainViolations();
+            else this.#detector.tick();
             this.#lastTickAt = Date.now();
           }),
         this.#config.counters.tick_ms,
@@ -205,6 +216,7 @@ export class Daemon {
         this.#guard('mirror health', () => mirrorHealth.update(this.engine.mirrors()));
       }, 1000),
     );
+    this.#cluster?.start();
     const flowState = () => this.engine.snapshot(0).sources.flow;
     const flowHealth = new FlowHealth(this.#log, flowState());
     this.#timers.push(setInterval(() => this.#guard('flow health', () => flowHealth.update(flowState())), FLOW_HEALTH_INTERVAL_MS));
@@ -266,6 +278,7 @@ export class Daemon {
       if (ended > 0) this.#log.info({ attacks: ended }, 'attacks under way ended at shutdown (floodwatch stops watching them; one still going on after a restart is a new attack)');
     });
     this.#saveState();
+    await this.#cluster?.stop();
     this.engine.stop();
     const apiClosed = this.#api?.close().catch((err: Error) => this.#log.error({ error: err.message }, 'the REST API did not close cleanly'));
     if (apiClosed && !(await settlesWithin(apiClosed, SHUTDOWN_CLOSE_WAIT_MS))) {

@@ -66,6 +66,30 @@ export class FlowEngine {
   async takeExport(maxBatches: number, partitions: number, gzip: boolean): Promise<ExportDrain> {
     return (await this.#native.takeExport(maxBatches, partitions, gzip)) as ExportDrain;
   }
+
+  /** Scale-out sensor: from now on keeps each tick's host aggregates for `takeAggregates`, split over `partitions`. */
+  publishAggregates(partitions: number, maxBytes: number): void {
+    this.#native.publishAggregates(partitions, maxBytes);
+  }
+
+  /** Scale-out sensor: the host aggregates since the last call, one buffer per partition. */
+  takeAggregates(): AggregatesDrain {
+    return this.#native.takeAggregates();
+  }
+
+  /** Scale-out detector: adds a sensor's buffer to the counters; returns its host entries; throws on a malformed one. */
+  mergeAggregates(buffer: Buffer): number {
+    return this.#native.mergeAggregates(buffer);
+  }
+}
+
+/** What `takeAggregates` returns (native/src/cluster.rs). */
+export interface AggregatesDrain {
+  buffers: Buffer[];
+  partitions: number[];
+  hosts: number[];
+  droppedBatches: number;
+  droppedHosts: number;
 }
 
 /** A capture file replayed through the engine at full speed, its timestamps as the clock. */

@@ -26,6 +26,9 @@ export interface NativeEngine {
   sources(): unknown;
   mirrors(): unknown;
   takeExport(maxBatches: number, partitions: number, gzip: boolean): Promise<unknown>;
+  publishAggregates(partitions: number, maxBytes: number): void;
+  takeAggregates(): { buffers: Buffer[]; partitions: number[]; hosts: number[]; droppedBatches: number; droppedHosts: number };
+  mergeAggregates(buffer: Buffer): number;
   detection(): NativeDetection;
 }
 
