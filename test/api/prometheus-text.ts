@@ -31,7 +31,8 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     const sample = SAMPLE.exec(line);
     if (!sample) throw new Error(`line ${i + 1} is not Prometheus text: ${line}`);
     const value = Number(sample[3]);
-    if (Number.isNaN(value) && sample[3] !== 'NaN') throw new Error(`line ${i + 1}: '${sample[3]}' is not a number`);
+    // prom-client writes NaN as 'Nan' (an event loop lag with no sample yet); Prometheus reads it case-insensitively too.
+    if (Number.isNaN(value) && !/^nan$/i.test(sample[3]!)) throw new Error(`line ${i + 1}: '${sample[3]}' is not a number`);
     family(sample[1]!).samples.push({ labels: parseLabels(sample[2] ?? '', i + 1), value });
   });
   return families;
