@@ -8,7 +8,7 @@ const SILENCE_MS = 5000;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10_000;
 
-export type ConnectionState = 'connecting' | 'live' | 'lost';
+export type ConnectionState = 'connecting' | 'live' | 'lost' | 'paused';
 
 export class Live {
   #source: EventSource | null = null;
@@ -27,7 +27,27 @@ export class Live {
     }, 1000);
   }
 
+  /** A page hidden this long closes its stream (the daemon builds no frame for nobody) until shown again. */
+  closeWhenHidden(afterMs = 60_000): void {
+    let timer: number | undefined;
+    document.addEventListener('visibilitychange', () => {
+      window.clearTimeout(timer);
+      if (document.visibilityState === 'hidden') {
+        timer = window.setTimeout(() => {
+          window.clearTimeout(this.#retry);
+          this.#source?.close();
+          this.#source = null;
+          this.#emitState('paused');
+        }, afterMs);
+      } else if (!this.#source) {
+        this.start();
+      }
+    });
+  }
+
   start(): void {
+    window.clearTimeout(this.#retry);
+    this.#source?.close();
     this.#emitState('connecting');
     const source = new EventSource(this.url);
     this.#source = source;

@@ -13,7 +13,7 @@ import { overviewView } from './views/overview.js';
 import { sourcesView } from './views/sources.js';
 
 const VIEWS: Record<string, View> = { overview: overviewView, attacks: attacksView, attack: attackView, bans: bansView, sources: sourcesView, host: hostView };
-const CONNECTION_TEXT = { connecting: 'connecting…', live: 'live', lost: 'disconnected: reconnecting…' };
+const CONNECTION_TEXT = { connecting: 'connecting…', live: 'live', lost: 'disconnected: reconnecting…', paused: 'paused while hidden' };
 
 const live = new Live();
 const history = new History();
@@ -66,3 +66,4 @@ setupTheme(document.getElementById('theme') as HTMLButtonElement);
 window.addEventListener('hashchange', route);
 route();
 live.start();
+live.closeWhenHidden();

@@ -180,6 +180,11 @@ describe('the dashboard at /', () => {
     await page.locator('#bans tbody tr', { hasText: SYN_FLOODED }).waitFor({ state: 'detached', timeout: 10_000 });
     expect(await text('#message')).toContain(`${SYN_FLOODED} is unbanned`);
     expect((await bans()).map((b) => b.ip)).not.toContain(SYN_FLOODED);
+    // A refusal shows the server's reason (the token is kept for the tab: not asked again).
+    await page.locator('#ban-ip').fill('192.0.2.99');
+    await page.getByRole('button', { name: 'Ban', exact: true }).click();
+    await expect.poll(() => text('#message')).toContain('192.0.2.99 is outside the monitored networks');
+    expect(await dialog.isVisible()).toBe(false);
   }, 60_000);
 
   it('comes back by itself after the daemon restarts on the same port', async () => {

@@ -77,6 +77,19 @@ describe('GET /api/v1/stream', () => {
     (await again).close();
   });
 
+  it('outlives api.idle_timeout_seconds: a stream is never idle', async () => {
+    const quick = await startApi(apiConfig({ idle_timeout_seconds: 1 }), fixture.context, silentLog);
+    const stream = await openStream(`http://${quick.address}/api/v1/stream`);
+    try {
+      const frames = [];
+      for (let i = 0; i < 4; i++) frames.push(parseFrame(await stream.next()));
+      expect(frames[3]!.at - frames[0]!.at).toBeGreaterThanOrEqual(2500);
+    } finally {
+      stream.close();
+      await quick.server.close();
+    }
+  });
+
   it('refuses a page of another host name (DNS rebinding)', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const request = get(`${base}/api/v1/stream`, { headers: { host: 'attacker.example:7780' } }, (response) => {

@@ -15,8 +15,9 @@ export async function openStream(url: string, headers: Record<string, string> = 
   const abort = new AbortController();
   const response = await fetch(url, { signal: abort.signal, headers });
   const frames: string[] = [];
-  const waiting: ((frame: string) => void)[] = [];
+  const waiting: { resolve: (frame: string) => void; reject: (err: Error) => void }[] = [];
   let buffer = '';
+  let done = false;
   const ended = (async () => {
     if (!response.body) return;
     const decoder = new TextDecoder();
@@ -29,18 +30,24 @@ export async function openStream(url: string, headers: Record<string, string> = 
           const data = event.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
           if (!data) continue;
           const waiter = waiting.shift();
-          if (waiter) waiter(data);
+          if (waiter) waiter.resolve(data);
           else frames.push(data);
         }
       }
     } catch {
       // Aborted by close().
     }
+    done = true;
+    for (const waiter of waiting.splice(0)) waiter.reject(new Error('the server ended the stream'));
   })();
   return {
     status: response.status,
     headers: response.headers,
-    next: () => (frames.length > 0 ? Promise.resolve(frames.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+    next: () => {
+      if (frames.length > 0) return Promise.resolve(frames.shift()!);
+      if (done) return Promise.reject(new Error('the server ended the stream'));
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
     ended,
     close: () => abort.abort(),
   };

@@ -65,6 +65,9 @@ export class LiveStream {
       'x-content-type-options': 'nosniff',
       'x-accel-buffering': 'no',
     });
+    // Written to every second, never idle: api.idle_timeout_seconds (as short as 1 s) must not
+    // cut it between two frames. A page gone silent is dropped by #send once it stops reading.
+    res.socket?.setTimeout(0);
     res.write(`retry: ${RETRY_MS}\n\n`);
     this.#clients.add(res);
     res.once('close', () => this.#detach(res));
