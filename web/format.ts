@@ -45,3 +45,11 @@ export function time(iso: string | null): string {
 }
 
 export const attackType = (type: string) => type.replace(/_/g, ' ');
+
+/** {pps: 5000, tcp_syn: {pps: 1000}} → "pps 5000, tcp_syn pps 1000"; "none" when empty. */
+export function limits(config: object, prefix = ''): string {
+  const parts = Object.entries(config).flatMap(([key, value]) =>
+    value !== null && typeof value === 'object' ? [limits(value as object, `${prefix}${key} `)] : [`${prefix}${key} ${String(value)}`],
+  );
+  return parts.filter((p) => p && p !== 'none').join(', ') || 'none';
+}

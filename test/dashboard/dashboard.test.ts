@@ -156,6 +156,7 @@ describe('the dashboard at /', () => {
     await screenshot(page, 'bans');
     await page.goto(`${base}/#/sources`);
     await page.locator('#exporters tbody tr', { hasText: '127.0.0.1' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#thresholds tbody tr', { hasText: 'global' }).innerText()).toContain('tcp_syn pps 1000');
     await screenshot(page, 'sources');
     await page.goto(`${base}/#/host/${STEADY}`);
     await page.locator('#host-figures tbody tr', { hasText: 'incoming' }).waitFor({ timeout: 10_000 });

@@ -4,7 +4,7 @@ import { ApiError, change, get } from '../api.js';
 import type { View } from '../app.js';
 import { TimeChart } from '../chart.js';
 import { h, table, updateRows } from '../dom.js';
-import { attackType, bps, flows, pps, time } from '../format.js';
+import { attackType, bps, flows, limits, pps, time } from '../format.js';
 import type { AttackRecord, Ban, DirectionCounters } from '../types.js';
 import { act } from './bans.js';
 
@@ -94,11 +94,3 @@ export const hostView: View = (main, app, ip = '') => {
     chart.destroy();
   };
 };
-
-/** {pps: 5000, tcp_syn: {pps: 1000}} → "pps 5000, tcp_syn pps 1000"; "none" when empty. */
-function limits(config: Record<string, unknown>, prefix = ''): string {
-  const parts = Object.entries(config).flatMap(([key, value]) =>
-    value !== null && typeof value === 'object' ? [limits(value as Record<string, unknown>, `${prefix}${key} `)] : [`${prefix}${key} ${String(value)}`],
-  );
-  return parts.filter((p) => p && p !== 'none').join(', ') || 'none';
-}

@@ -2,7 +2,7 @@
 // mirror ports, and the host table.
 import type { View } from '../app.js';
 import { h, table, updateRows } from '../dom.js';
-import { si } from '../format.js';
+import { limits, si } from '../format.js';
 import type { LiveFrame } from '../types.js';
 
 const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
@@ -13,14 +13,16 @@ export const sourcesView: View = (main, app) => {
   const exporters = table('Flow exporters', ['Exporter', 'Format', 'Datagrams', 'Records', 'Dropped', 'Templates', 'Sampling'], { id: 'exporters' });
   const listeners = table('Flow listeners', ['Address', 'Worker', 'Kernel drops']);
   const mirrors = table('Mirror ports', ['Source', 'Packets', 'Kernel drops', 'Ring full', 'Errors', 'Last error']);
+  const thresholds = table('Thresholds (read-only): the global ones, and those of the hostgroups seen now', ['Hostgroup', 'Incoming', 'Outgoing'], { id: 'thresholds' });
   const hosts = table('Host table', ['Hosts', 'Full', 'Compact', 'Protected', 'Refused', 'Memory', 'Evicted idle', 'Evicted full', 'Tick']);
   main.append(
     h('h2', {}, 'Sources'),
     h('section', { class: 'panel' }, checks.table),
     h('section', { class: 'panel' }, exporters.table),
     h('div', { class: 'grid2' }, h('section', { class: 'panel' }, listeners.table), h('section', { class: 'panel' }, mirrors.table)),
+    h('section', { class: 'panel' }, thresholds.table),
     h('section', { class: 'panel' }, hosts.table),
-    h('p', { class: 'note' }, 'Thresholds and hostgroups: a host’s page shows the thresholds that apply to it; the configuration itself is read with floodwatch check-config.'),
+    h('p', { class: 'note' }, 'The configuration is changed in its file and reloaded (SIGHUP); floodwatch check-config validates it.'),
   );
   let previous: LiveFrame | null = app.live.previous;
   const draw = (frame: LiveFrame) => {
@@ -42,6 +44,7 @@ export const sourcesView: View = (main, app) => {
       frame.sources.mirrors.map((m) => [m.name, perSecond(m.packets, mirrorsBefore.get(m.name)?.packets, seconds).replace('/s', ' pps'), String(m.kernel_drops), String(m.ring_full), String(m.errors), m.last_error ?? '–']),
       'no mirror port',
     );
+    updateRows(thresholds.body, frame.thresholds.map((t) => [t.hostgroup, limits(t.incoming), limits(t.outgoing)]), 'not reported');
     const t = frame.table;
     updateRows(hosts.body, [[String(t.hosts), String(t.hosts_full), String(t.hosts_compact), String(t.hosts_protected), String(t.hosts_refused), `${si(t.memory_bytes)}B`, String(t.evictions_idle), String(t.evictions_full), `${t.last_tick_duration_us} µs`]]);
     previous = frame;

@@ -1,7 +1,7 @@
 // One frame of the dashboard's live stream: what the page redraws every second. Built once per
 // tick from one engine snapshot and sent, as the same JSON text, to every open page.
 import type { AttackRecord, Ban } from '../../attacks/types.js';
-import type { Direction, DirectionCounters, HostCounters, Metric, ProtocolClass, Sources, TableStats } from '../../engine/types.js';
+import type { Direction, DirectionCounters, DirectionLimits, HostCounters, Metric, ProtocolClass, Sources, TableStats } from '../../engine/types.js';
 import type { ApiContext } from '../context.js';
 import type { HealthCheck, HealthReport } from '../health.js';
 
@@ -38,6 +38,8 @@ export interface LiveFrame {
   sources: Omit<Sources, 'agents'>;
   table: TableStats;
   health: HealthReport;
+  /** The thresholds of the global hostgroup and of those the frame names (read-only). */
+  thresholds: { hostgroup: string; incoming: DirectionLimits; outgoing: DirectionLimits }[];
 }
 
 export function buildFrame(context: ApiContext, health: HealthCheck, now = Date.now()): LiveFrame {
@@ -50,15 +52,21 @@ export function buildFrame(context: ApiContext, health: HealthCheck, now = Date.
     DIRECTIONS.map((direction) => [direction, Object.fromEntries(METRICS.map((metric) => [metric, rows(snapshot.top[direction][metric], direction)]))]),
   ) as LiveFrame['top'];
   const { totals } = snapshot;
+  const attacks = context.activeAttacks();
+  const hostgroups = new Set(['global']);
+  for (const row of Object.values(top).flatMap((byMetric) => Object.values(byMetric).flat())) hostgroups.add(row.hostgroup);
+  for (const named of [...attacks, ...bans]) hostgroups.add(named.hostgroup);
+  const thresholdsOf = context.thresholdsOf;
   return {
     at: now,
     totals: { incoming: rates(totals.incoming), outgoing: rates(totals.outgoing), internal: rates(totals.internal), other: rates(totals.other) },
     top,
-    attacks: context.activeAttacks(),
+    attacks,
     bans: { count: bans.length, list: bans.slice(0, FRAME_BANS) },
     sources,
     table: snapshot.table,
     health: health.report(),
+    thresholds: thresholdsOf ? [...hostgroups].sort().map((hostgroup) => ({ hostgroup, ...thresholdsOf(hostgroup) })) : [],
   };
 }
 
