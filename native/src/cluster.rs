@@ -48,3 +48,9 @@ impl Engine {
         Ok(hosts as u32)
     }
 }
+
+/// The partition of the aggregates topic that owns `ip` among `partitions`, as the sensors split them.
+#[napi]
+pub fn aggregates_partition(ip: String, partitions: u32) -> Result<u32> {
+    Ok(floodwatch_collector::aggregates_partition(crate::parse_ip(&ip)?, partitions))
+}

@@ -1,21 +1,21 @@
 // floodwatch run --role sensor / --role detector on a real Kafka broker: two sensors each see half
 // of a SYN flood's flows (softflowd on a veth of its own feeding each), neither half over the
 // threshold; the detector, fed the aggregates of both, bans the host; the sensors ban nothing,
-// and the detector's /metrics names both sensors.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// the detector's /metrics names both sensors, a ban made through a sensor's API reaches the
+// detector, and a sensor that stops is reported.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stream, synFlood, writeCapture } from '../daemon/floods.js';
-import { startLiveNetFlow } from '../daemon/live.js';
-import { attacksOn, daemonConfig, DaemonProcess, freeUdpPort, isBanned, readBans, Teardown, waitFor, writeConfig } from '../support/daemon.js';
+import { attacksOn, DaemonProcess, isBanned, readBans, Teardown, waitFor } from '../support/daemon.js';
 import { KafkaBroker } from '../support/kafka.js';
+import { AGGREGATES_TOPIC, feed, metrics, PARTITIONS_LOG, startMember } from './support.js';
 
 const FLOODED = '198.51.100.30';
 /** Each half is sent at 1400 pps, the whole at 2800: the threshold lies between. */
 const HALF_PPS = 1400;
 const THRESHOLD_PPS = 2100;
-const TOPIC = 'aggregates';
 
 const teardown = new Teardown();
 let broker: KafkaBroker;
@@ -25,25 +25,8 @@ let detector: DaemonProcess;
 /** The highest incoming pps of the flooded host each sensor showed while the flood ran. */
 const sensorPeaks = [0, 0];
 
-async function member(name: string, role: 'sensor' | 'detector'): Promise<{ daemon: DaemonProcess; port: number; stateDir: string }> {
-  const port = await freeUdpPort();
-  const stateDir = join(dir, `${name}-state`);
-  const config = daemonConfig({ stateDir, port, banSeconds: 60, thresholds: { incoming: { pps: THRESHOLD_PPS } } });
-  // Smoothed over 3 s, a flow export once a second reads as the steady rate it carries.
-  config.counters = { average_window_ms: 3000 };
-  config.cluster = { brokers: [broker.address], aggregates_topic: TOPIC, group: 'detectors', name, tick_wait_ms: 3000, silent_after_seconds: 3 };
-  const daemon = await DaemonProcess.start(writeConfig(join(dir, `${name}.yaml`), config), {}, ['--role', role]);
-  teardown.defer(() => daemon.kill());
-  return { daemon, port, stateDir };
-}
-
 let detectorState: string;
-let sensorStates: string[] = [];
-
-async function metrics(daemon: DaemonProcess): Promise<string> {
-  const base = (await daemon.apiUrl()).replace(/\/api\/v1$/, '');
-  return (await fetch(`${base}/metrics`)).text();
-}
+const sensorStates: string[] = [];
 
 describe('two sensors and a detector over Kafka', () => {
   beforeAll(async () => {
@@ -51,16 +34,16 @@ describe('two sensors and a detector over Kafka', () => {
     teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
     broker = await KafkaBroker.start();
     teardown.defer(() => broker.stop());
-    await broker.createTopic(TOPIC, 2);
+    await broker.createTopic(AGGREGATES_TOPIC, 2);
 
-    const d = await member('detector-1', 'detector');
+    const options = { thresholdPps: THRESHOLD_PPS, banSeconds: 60 };
+    const d = await startMember(dir, teardown, broker, 'detector-1', 'detector', options);
     detector = d.daemon;
     detectorState = d.stateDir;
-    await detector.waitForLog('the detector to own partitions', (l) => l.msg === 'detecting for the hosts of these partitions of the aggregates topic' && (l.partitions as number[]).length === 2, 30_000);
+    await detector.waitForLog('the detector to own partitions', (l) => l.msg === PARTITIONS_LOG && (l.partitions as number[]).length === 2, 30_000);
     const ports: number[] = [];
     for (const name of ['sensor-a', 'sensor-b']) {
-      const s = await member(name, 'sensor');
-      await s.daemon.waitForLog('the sensor to publish', (l) => l.msg === 'publishing per-host aggregates every tick', 30_000);
+      const s = await startMember(dir, teardown, broker, name, 'sensor', options);
       sensors.push(s.daemon);
       sensorStates.push(s.stateDir);
       ports.push(s.port);
@@ -69,14 +52,7 @@ describe('two sensors and a detector over Kafka', () => {
     // Every other flow of one flood to each sensor: half its sources' ports each.
     const flood = synFlood(FLOODED);
     const halves = [0, 1].map((half) => writeCapture(join(dir, `half-${half}.pcap`), stream(HALF_PPS, 10, (i) => flood(2 * i + half))));
-    const replays: Promise<unknown>[] = [];
-    for (const [n, port] of ports.entries()) {
-      const liveDir = join(dir, `live-${n}`);
-      mkdirSync(liveDir);
-      const live = await startLiveNetFlow(liveDir, port);
-      teardown.defer(() => live.close());
-      replays.push(live.replay(halves[n]!));
-    }
+    const replays = ports.map((port, n) => feed(dir, teardown, port, halves[n]!));
     const watching = (async () => {
       let done = false;
       void Promise.all(replays).finally(() => (done = true));
@@ -113,6 +89,18 @@ describe('two sensors and a detector over Kafka', () => {
     const sensorText = await metrics(sensors[0]!);
     expect(sensorText).toMatch(/^floodwatch_cluster_aggregates_published_total [1-9]/m);
     expect(sensorText).toMatch(/^floodwatch_cluster_connected\{role="sensor"\} 1$/m);
+  });
+
+  it("carries a ban and an unban made through a sensor's API to the detector that owns the host", async () => {
+    const manual = '198.51.100.77';
+    const api = await sensors[0]!.apiUrl();
+    const banned = await fetch(`${api}/bans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ip: manual, ttl_seconds: 600, comment: 'by hand' }) });
+    expect(banned.status).toBe(201);
+    await waitFor(`the ban of ${manual} on the detector`, () => isBanned(detectorState, manual), 15_000);
+    expect(readBans(detectorState).find((ban) => ban.ip === manual)).toMatchObject({ manual: true, comment: 'by hand' });
+    expect((await fetch(`${api}/bans/${manual}`, { method: 'DELETE' })).status).toBe(200);
+    await waitFor(`the unban of ${manual} on the detector`, () => !isBanned(detectorState, manual), 15_000);
+    expect(detector.logged('host unbanned', { ip: manual, reason: 'unbanned on sensor-a' })).toHaveLength(1);
   });
 
   it('reports a sensor that stops as silent', async () => {

@@ -98,6 +98,20 @@ export class BanManager {
     return { ban, created: true };
   }
 
+  /**
+   * Takes over a ban another floodwatch made (a detector whose hosts this one now owns): kept as
+   * it was, with its time and attack, and handed to the actions as a restored ban is. False when
+   * the host is banned here already or the ban's time is up.
+   */
+  adopt(ban: Ban, from: string): boolean {
+    if (this.#bans.has(ban.ip) || Date.parse(ban.expires_at) <= this.#now()) return false;
+    this.#bans.set(ban.ip, { ...ban });
+    this.#save();
+    this.#log.warn({ ip: ban.ip, banned_at: ban.banned_at, expires_at: ban.expires_at, from }, 'ban taken over from another floodwatch');
+    this.#actions.dispatch(banEvent('ban', ban, this.#attackOf(ban)));
+    return true;
+  }
+
   unban(ip: string, reason: string, options: ChangeOptions = {}): Ban | null {
     const ban = this.#bans.get(ip);
     if (!ban) return null;

@@ -15,6 +15,8 @@ export const ClusterSchema = Type.Object(
     brokers: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     /** Every sensor's per-host aggregates, one message per partition and tick; its partitions split the hosts between the detectors. */
     aggregates_topic: Type.Optional(Topic),
+    /** Every active ban, log-compacted (one partition), so that a detector taking over hosts knows their bans. */
+    bans_topic: Type.Optional(Topic),
     /** The detectors' Kafka consumer group. */
     group: Type.Optional(Type.String({ minLength: 1 })),
     /** This process in the detectors' logs and /metrics (default: the host name). */
@@ -36,6 +38,7 @@ export type ClusterSettings = Required<ClusterConfig>;
 
 export const CLUSTER_DEFAULTS = {
   aggregates_topic: 'floodwatch-aggregates',
+  bans_topic: 'floodwatch-bans',
   group: 'floodwatch-detectors',
   tick_wait_ms: 1000,
   silent_after_seconds: 5,

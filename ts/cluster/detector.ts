@@ -7,6 +7,7 @@
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { FlowEngine } from '../engine/index.js';
+import { loadNative } from '../engine/native.js';
 import type { ClusterSettings } from './config.js';
 import type { ClusterMetricValues } from './metrics.js';
 import { SENSOR_HEADER, TICK_AT_HEADER } from './sensor.js';
@@ -32,6 +33,9 @@ export class AggregatesDetector {
   #connected = false;
   #stopping = false;
   #partitions: number[] = [];
+  #partitionCount = 0;
+  #kafka: Kafka;
+  #assigned: (() => void) | null = null;
   #merged = 0;
   #malformed = 0;
   #timer: NodeJS.Timeout | null = null;
@@ -41,14 +45,14 @@ export class AggregatesDetector {
     this.#engine = engine;
     this.#log = log.child({ role: 'detector' });
     const timeoutMs = settings.timeout_seconds * 1000;
-    const kafka = new Kafka({
+    const kafka = (this.#kafka = new Kafka({
       clientId: `floodwatch-detector-${settings.name}`,
       brokers: settings.brokers,
       connectionTimeout: timeoutMs,
       requestTimeout: timeoutMs,
       logLevel: logLevel.NOTHING,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
-    });
+    }));
     // A detector that dies loses its partitions to the others after the session timeout.
     this.#consumer = kafka.consumer({ groupId: settings.group, sessionTimeout: 6000, heartbeatInterval: 1000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 50 });
     const { GROUP_JOIN, CONNECT, DISCONNECT, CRASH } = this.#consumer.events;
@@ -57,6 +61,7 @@ export class AggregatesDetector {
     this.#consumer.on(GROUP_JOIN, ({ payload }) => {
       this.#partitions = (payload.memberAssignment[settings.aggregates_topic] ?? []).slice().sort((a, b) => a - b);
       this.#log.info({ group: settings.group, topic: settings.aggregates_topic, partitions: this.#partitions }, 'detecting for the hosts of these partitions of the aggregates topic');
+      this.#assigned?.();
     });
     this.#consumer.on(CRASH, ({ payload }) => {
       this.#connected = false;
@@ -73,6 +78,16 @@ export class AggregatesDetector {
     this.#stopping = true;
     if (this.#timer) clearInterval(this.#timer);
     await this.#consumer.disconnect().catch(() => {});
+  }
+
+  /** Called each time the group gives this detector its partitions. */
+  onAssigned(listener: () => void): void {
+    this.#assigned = listener;
+  }
+
+  /** Whether the host is in one of this detector's partitions now. */
+  owns(ip: string): boolean {
+    return this.#partitionCount > 0 && this.#partitions.includes(loadNative().aggregatesPartition(ip, this.#partitionCount));
   }
 
   /** The partitions this detector owns now. */
@@ -101,6 +116,7 @@ export class AggregatesDetector {
   async #run(): Promise<void> {
     while (!this.#stopping) {
       try {
+        this.#partitionCount = await this.#topicPartitions();
         await this.#consumer.connect();
         // A detector that (re)joins starts at the newest aggregates: older ones would be late.
         await this.#consumer.subscribe({ topic: this.#settings.aggregates_topic, fromBeginning: false });
@@ -112,6 +128,19 @@ export class AggregatesDetector {
         await this.#consumer.disconnect().catch(() => {});
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
       }
+    }
+  }
+
+  async #topicPartitions(): Promise<number> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [this.#settings.aggregates_topic] });
+      const count = metadata.topics[0]?.partitions.length ?? 0;
+      if (count === 0) throw new Error(`topic ${this.#settings.aggregates_topic} (cluster.aggregates_topic) has no partitions`);
+      return count;
+    } finally {
+      await admin.disconnect();
     }
   }
 

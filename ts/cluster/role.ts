@@ -1,7 +1,10 @@
 // `floodwatch run --role sensor|detector`: what the role adds to the daemon, from the cluster section.
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
+import type { BanManager } from '../bans/manager.js';
 import type { FlowEngine } from '../engine/index.js';
+import type { IntegrationEvent } from '../integrations/types.js';
+import { BanLedger } from './bans.js';
 import { clusterSettings, type ClusterConfig, type Role } from './config.js';
 import { AggregatesDetector } from './detector.js';
 import type { ClusterMetricValues } from './metrics.js';
@@ -12,17 +15,43 @@ export interface ClusterRole {
   start(): void;
   stop(): Promise<void>;
   metricValues(): ClusterMetricValues;
+  /** Every ban and unban of this member, for the bans topic. */
+  record(event: IntegrationEvent): void;
 }
 
+/** How often a detector looks for bans of its hosts it does not hold (a takeover, a ban made through another member). */
+const ADOPT_INTERVAL_MS = 1000;
+
 /** The role's Kafka side; throws, naming the file and key, when the cluster section is missing. */
-export function clusterRole(role: Role, config: ClusterConfig | undefined, source: string, engine: FlowEngine, log: Logger, tickMs: number): ClusterRole {
+export function clusterRole(role: Role, config: ClusterConfig | undefined, source: string, engine: FlowEngine, bans: BanManager, log: Logger, tickMs: number): ClusterRole {
   if (!config) throw new ConfigError(source, [{ where: 'cluster', reason: `floodwatch run --role ${role} needs this section, with cluster.brokers at least (see config/floodwatch.example.yaml)` }]);
   const settings = clusterSettings(config);
-  const member = role === 'sensor' ? new AggregatesSensor(settings, engine, log, tickMs) : new AggregatesDetector(settings, engine, log);
+  const ledger = new BanLedger(settings, log);
+  ledger.onLifted({ lifted: (ip, by) => bans.unban(ip, `unbanned on ${by}`) });
+  const sensor = role === 'sensor' ? new AggregatesSensor(settings, engine, log, tickMs) : null;
+  const detector = role === 'detector' ? new AggregatesDetector(settings, engine, log) : null;
+  let timer: NodeJS.Timeout | null = null;
+  const adopt = () => {
+    if (!detector || !ledger.connected) return;
+    for (const { ban, by } of ledger.entries()) if (detector.owns(ban.ip)) bans.adopt(ban, by);
+  };
   return {
     role,
-    start: () => member.start(),
-    stop: () => member.stop(),
-    metricValues: () => member.metricValues(),
+    start: () => {
+      ledger.start().catch((err: Error) => log.error({ brokers: settings.brokers, topic: settings.bans_topic, error: err.message }, 'cannot read the bans topic: bans are not shared with the other members'));
+      sensor?.start();
+      if (detector) {
+        detector.onAssigned(adopt);
+        detector.start();
+        timer = setInterval(adopt, ADOPT_INTERVAL_MS);
+      }
+    },
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      await Promise.all([sensor?.stop(), detector?.stop()]);
+      await ledger.stop();
+    },
+    metricValues: () => (sensor ?? detector)!.metricValues(),
+    record: (event) => ledger.record(event),
   };
 }

@@ -57,7 +57,12 @@ export class Daemon {
   #lastTickAt: number | null = null;
   #cluster: ClusterRole | null = null;
   /** Every event goes to the integrations its hostgroup lists (all of them when it lists none). */
-  readonly #events = { dispatch: (event: IntegrationEvent) => this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.hostgroup)) };
+  readonly #events = {
+    dispatch: (event: IntegrationEvent) => {
+      this.#cluster?.record(event);
+      this.#policy.dispatcher.dispatch(event, this.#policy.actionsFor(event.hostgroup));
+    },
+  };
 
   private constructor(config: FloodwatchConfig, options: DaemonOptions) {
     this.#log = options.log;
@@ -82,7 +87,7 @@ export class Daemon {
     const { config, source } = options.loaded ?? (await loadConfig(options.configPath));
     options.log.info({ config: source }, source === 'embedded default' ? 'no config file given: starting on the embedded default configuration' : 'configuration loaded');
     const daemon = new Daemon(config, options);
-    if (options.role) daemon.#cluster = clusterRole(options.role, config.cluster, source, daemon.engine, options.log, config.counters.tick_ms);
+    if (options.role) daemon.#cluster = clusterRole(options.role, config.cluster, source, daemon.engine, daemon.bans, options.log, config.counters.tick_ms);
     // Everything that can refuse comes first, so that a refused start changes nothing: no ban
     // restored or announced, no state written.
     try {

@@ -45,6 +45,8 @@ interface NativeModule {
   buildInfo?: () => string;
   Engine: new (config: unknown) => NativeEngine;
   Replay: new (path: string, config: unknown, samplingRate: number, decapsulate: boolean) => NativeReplay;
+  /** The partition of the cluster's aggregates topic that owns the host (ts/cluster). */
+  aggregatesPartition(ip: string, partitions: number): number;
 }
 
 const require = createRequire(import.meta.url);

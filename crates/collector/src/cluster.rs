@@ -3,9 +3,16 @@
 //! the sensors' buffers into its own table, where thresholds, hostgroups and classification run
 //! on the merged figures as on its own traffic.
 
-use floodwatch_counters::wire::{decode, PartitionBuffer, PartitionedWriter, WireError};
+use std::net::IpAddr;
+
+use floodwatch_counters::wire::{decode, partition_of, PartitionBuffer, PartitionedWriter, WireError};
 
 use crate::core::Core;
+
+/// The partition that owns `ip` among `partitions`, as every sensor splits its aggregates.
+pub fn aggregates_partition(ip: IpAddr, partitions: u32) -> u32 {
+    partition_of(ip, partitions)
+}
 
 /// What `Core::take_aggregates` hands over.
 pub struct AggregatesTaken {

@@ -18,7 +18,7 @@ mod views;
 mod worker;
 
 pub use breakdown::{breakdown, breakdown_pass, sum_by_group, Breakdown, BreakdownJson, BreakdownRequest, GroupSum, GroupSumJson, Grouping, GroupingSpec};
-pub use cluster::AggregatesTaken;
+pub use cluster::{aggregates_partition, AggregatesTaken};
 pub use config::{CaptureEngine, ConfigError, EngineConfig, FanoutName, MirrorConfig, SamplingOverride, XdpModeName, ZeroCopyName};
 pub use core::Core;
 pub use mirror::FrameCounter;

@@ -1,0 +1,124 @@
+// The cluster's bans in a log-compacted topic, keyed by address: each ban as JSON when it is made
+// or taken over, a tombstone when it is lifted. Every member reads the whole topic, so it knows
+// every active ban; a detector that is given a dead detector's partitions takes over the bans of
+// their hosts with their time and attack (BanManager.adopt): none lost, none made twice, and
+// their expiry goes on. A host unbanned anywhere is unbanned wherever it is held.
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Ban } from '../attacks/types.js';
+import type { IntegrationEvent } from '../integrations/types.js';
+import type { ClusterSettings } from './config.js';
+
+interface LedgerEntry {
+  ban: Ban;
+  /** The member that wrote it. */
+  by: string;
+}
+
+export interface LedgerListener {
+  /** A ban was lifted by another member. */
+  lifted(ip: string, by: string): void;
+}
+
+export class BanLedger {
+  readonly #settings: ClusterSettings;
+  readonly #log: Logger;
+  readonly #kafka: Kafka;
+  readonly #producer: Producer;
+  readonly #consumer: Consumer;
+  readonly #entries = new Map<string, LedgerEntry>();
+  #writes: Promise<void> = Promise.resolve();
+  #connected = false;
+  #listener: LedgerListener | null = null;
+
+  constructor(settings: ClusterSettings, log: Logger) {
+    this.#settings = settings;
+    this.#log = log;
+    const timeoutMs = settings.timeout_seconds * 1000;
+    this.#kafka = new Kafka({
+      clientId: `floodwatch-bans-${settings.name}`,
+      brokers: settings.brokers,
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
+    this.#producer = this.#kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+    // A group of its own: every member reads every partition, from the start.
+    this.#consumer = this.#kafka.consumer({ groupId: `floodwatch-bans-${settings.name}-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 100 });
+  }
+
+  onLifted(listener: LedgerListener): void {
+    this.#listener = listener;
+  }
+
+  async start(): Promise<void> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      const topic = this.#settings.bans_topic;
+      if (!(await admin.listTopics()).includes(topic)) {
+        await admin
+          .createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true })
+          .catch((err: { type?: string }) => {
+            if (err.type !== 'TOPIC_ALREADY_EXISTS') throw err;
+          });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    await this.#producer.connect();
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({ topic: this.#settings.bans_topic, fromBeginning: true });
+    await this.#consumer.run({
+      eachMessage: async ({ message }) => {
+        const ip = message.key?.toString();
+        if (!ip) return;
+        if (message.value === null || message.value.length === 0) {
+          const held = this.#entries.get(ip);
+          this.#entries.delete(ip);
+          const by = message.headers?.by?.toString() ?? 'unknown';
+          if (held && by !== this.#settings.name) this.#listener?.lifted(ip, by);
+          return;
+        }
+        try {
+          this.#entries.set(ip, JSON.parse(message.value.toString()) as LedgerEntry);
+        } catch {
+          this.#log.warn({ topic: this.#settings.bans_topic, ip }, 'a ban in the bans topic is not JSON: ignored');
+        }
+      },
+    });
+    this.#connected = true;
+  }
+
+  async stop(): Promise<void> {
+    await this.#writes;
+    await this.#consumer.disconnect().catch(() => {});
+    await this.#producer.disconnect().catch(() => {});
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** The active bans the topic holds. */
+  entries(): LedgerEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  /** Writes a ban or unban of this member, in order. */
+  record(event: IntegrationEvent): void {
+    if ((event.kind !== 'ban' && event.kind !== 'unban') || !event.ban) return;
+    const { ban } = event;
+    const by = this.#settings.name;
+    const value = event.kind === 'ban' ? JSON.stringify({ ban, by } satisfies LedgerEntry) : null;
+    // At once in this member's view: a ban just lifted here must not look active until the topic says so.
+    if (event.kind === 'ban') this.#entries.set(ban.ip, { ban, by });
+    else this.#entries.delete(ban.ip);
+    this.#writes = this.#writes
+      .then(() => this.#producer.send({ topic: this.#settings.bans_topic, acks: -1, messages: [{ key: ban.ip, value, headers: { by } }] }))
+      .then(() => undefined)
+      .catch((err: Error) => this.#log.error({ ip: ban.ip, event: event.kind, topic: this.#settings.bans_topic, error: err.message }, 'the ban could not be written to the bans topic: another detector taking over this host will not know it'));
+  }
+}
