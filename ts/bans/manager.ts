@@ -100,16 +100,31 @@ export class BanManager {
 
   /**
    * Takes over a ban another floodwatch made (a detector whose hosts this one now owns): kept as
-   * it was, with its time and attack, and handed to the actions as a restored ban is. False when
-   * the host is banned here already or the ban's time is up.
+   * it was, with its time and attack, and handed to the actions as a restored ban is; one whose
+   * time is up is lifted (or extended) by the next expiry pass, as it would have been there.
+   * False when the host is banned here already.
    */
   adopt(ban: Ban, from: string): boolean {
-    if (this.#bans.has(ban.ip) || Date.parse(ban.expires_at) <= this.#now()) return false;
+    if (this.#bans.has(ban.ip)) return false;
     this.#bans.set(ban.ip, { ...ban });
     this.#save();
     this.#log.warn({ ip: ban.ip, banned_at: ban.banned_at, expires_at: ban.expires_at, from }, 'ban taken over from another floodwatch');
     this.#actions.dispatch(banEvent('ban', ban, this.#attackOf(ban)));
     return true;
+  }
+
+  /**
+   * Hands a ban over to the floodwatch that owns its host now: lifted here, for the actions (a
+   * route announced from here is withdrawn), while the ban itself goes on there.
+   */
+  handOver(ip: string, to: string): Ban | null {
+    const ban = this.#bans.get(ip);
+    if (!ban) return null;
+    this.#bans.delete(ip);
+    this.#save();
+    this.#log.warn({ ip, to }, 'ban handed over to the floodwatch that owns the host now');
+    this.#actions.dispatch(banEvent('unban', ban, this.#attackOf(ban), new Date(this.#now()).toISOString()));
+    return ban;
   }
 
   unban(ip: string, reason: string, options: ChangeOptions = {}): Ban | null {

@@ -31,9 +31,24 @@ export function clusterRole(role: Role, config: ClusterConfig | undefined, sourc
   const sensor = role === 'sensor' ? new AggregatesSensor(settings, engine, log, tickMs) : null;
   const detector = role === 'detector' ? new AggregatesDetector(settings, engine, log) : null;
   let timer: NodeJS.Timeout | null = null;
+  /** Unbans of bans handed over: not lifted in the bans topic, where the new owner holds them. */
+  const handingOver = new Set<string>();
   const adopt = () => {
     if (!detector || !ledger.connected) return;
     for (const { ban, by } of ledger.entries()) if (detector.owns(ban.ip)) bans.adopt(ban, by);
+  };
+  // A detector whose partitions moved to another hands the bans of their hosts over.
+  const handOver = () => {
+    if (!detector) return;
+    for (const ban of bans.list()) {
+      if (detector.owns(ban.ip)) continue;
+      handingOver.add(ban.ip);
+      try {
+        bans.handOver(ban.ip, 'the detector of its partition');
+      } finally {
+        handingOver.delete(ban.ip);
+      }
+    }
   };
   return {
     role,
@@ -41,7 +56,10 @@ export function clusterRole(role: Role, config: ClusterConfig | undefined, sourc
       ledger.start().catch((err: Error) => log.error({ brokers: settings.brokers, topic: settings.bans_topic, error: err.message }, 'cannot read the bans topic: bans are not shared with the other members'));
       sensor?.start();
       if (detector) {
-        detector.onAssigned(adopt);
+        detector.onAssigned(() => {
+          handOver();
+          adopt();
+        });
         detector.start();
         timer = setInterval(adopt, ADOPT_INTERVAL_MS);
       }
@@ -52,6 +70,8 @@ export function clusterRole(role: Role, config: ClusterConfig | undefined, sourc
       await ledger.stop();
     },
     metricValues: () => (sensor ?? detector)!.metricValues(),
-    record: (event) => ledger.record(event),
+    record: (event) => {
+      if (!(event.kind === 'unban' && handingOver.has(event.ip))) ledger.record(event);
+    },
   };
 }
