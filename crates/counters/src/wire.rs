@@ -470,4 +470,64 @@ mod tests {
         writer.add(&batch);
         assert_eq!(writer.dropped_batches, 1, "taking frees the room");
     }
+
+    /// The cost model's figures (README, Scale-out): bytes and time per host entry written and
+    /// read back, for hosts of a few flows a tick and for a flooded host.
+    /// `cargo test --release -p floodwatch-counters wire::tests::measure -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn measure() {
+        use std::time::Instant;
+        for flows_per_host in [1u32, 4, 16, 64] {
+            let hosts = 100_000u32;
+            let mut aggregator = LocalAggregator::new(&config());
+            for h in 0..hosts {
+                for f in 0..flows_per_host {
+                    aggregator.add(&FlowRecord {
+                        src: IpAddr::V4(Ipv4Addr::from(0xc000_0200 + f)),
+                        dst: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + h)),
+                        protocol: PROTO_TCP,
+                        src_port: 40000,
+                        dst_port: 443,
+                        tcp_flags: 0x18,
+                        fragment: false,
+                        packets: 10,
+                        bytes: 8000,
+                        sampling_rate: 1000,
+                        duration_ms: 0,
+                    });
+                }
+            }
+            let batch = aggregator.take_batch();
+            let mut writer = PartitionedWriter::new(16, usize::MAX);
+            let started = Instant::now();
+            writer.add(&batch);
+            let buffers = writer.take();
+            let encode = started.elapsed();
+            let bytes: usize = buffers.iter().map(|b| b.bytes.len()).sum();
+            let mut table = HostTable::new(config());
+            table.tick(100);
+            let mut merge = Vec::new();
+            // First the hosts are new to the table, then they are in it (a detector's steady state).
+            for round in 0..2u64 {
+                let started = Instant::now();
+                for buffer in &buffers {
+                    table.apply(decode(&buffer.bytes).unwrap());
+                }
+                merge.push(started.elapsed().as_nanos() as f64 / hosts as f64);
+                table.tick(200 + 100 * round);
+            }
+            println!(
+                "{flows_per_host} flows a host: {:.1} bytes a host entry, encode {:.0} ns, decode and merge {:.0} ns a host entry new to the table, {:.0} ns known",
+                bytes as f64 / hosts as f64,
+                encode.as_nanos() as f64 / hosts as f64,
+                merge[0],
+                merge[1]
+            );
+        }
+        let mut writer = PartitionedWriter::new(1, usize::MAX);
+        writer.add(&aggregate(&records()));
+        let flooded = writer.take().remove(0).bytes.len();
+        println!("a SYN flood of 3000 flows a tick on one host, and 2 small hosts: {flooded} bytes");
+    }
 }
