@@ -112,6 +112,14 @@ export async function startFixture(): Promise<ApiFixture> {
       banTimeSeconds: () => BAN_TIME_SECONDS,
       activeAttacks: () => detector.active(),
       actionCounters: () => dispatcher.counters(),
+      thresholdsOf: (hostgroup) => {
+        const group = THRESHOLDS.groups.find((g) => g.name === hostgroup) ?? THRESHOLDS.groups[0]!;
+        return { incoming: group.incoming, outgoing: group.outgoing };
+      },
+      hostgroups: () => [
+        { name: 'global', prefixes: [], ban: true },
+        { name: HOSTGROUP, prefixes: ['198.51.100.0/28'], ban: true },
+      ],
       log: silentLog,
     };
     const notifyLog = join(dir, 'notify.log');

@@ -53,6 +53,12 @@ describe('GET /api/v1/stream', () => {
       expect(second.sources.listeners.length).toBe(1);
       expect(second.sources.exporters.reduce((n, e) => n + e.records, 0)).toBeGreaterThan(0);
       expect(second.health.checks.sources.state).toBe('receiving');
+      // Every configured hostgroup, with or without traffic now, and its thresholds.
+      expect(second.thresholds.map((t) => [t.hostgroup, t.prefixes])).toEqual([
+        ['global', []],
+        [HOSTGROUP, ['198.51.100.0/28']],
+      ]);
+      expect(second.thresholds[1]?.incoming).toMatchObject({ pps: 50 });
     } finally {
       stream.close();
       fixture.bans.unban('198.51.100.5', 'stream test over');

@@ -25,6 +25,8 @@ export interface ApiContext {
   actionCounters(): Record<string, ActionCounters>;
   /** The enabled integrations' own metrics, by metric name. */
   integrationMetrics?(): Record<string, MetricSample[]>;
+  /** The configured hostgroups (global first, with no prefixes of its own), as the running configuration has them. */
+  hostgroups?(): { name: string; prefixes: string[]; ban: boolean }[];
   /** When detection last ticked (ms since the epoch), and how often it should. */
   engineTick?(): { lastAt: number | null; intervalMs: number };
   /** The thresholds that apply to a hostgroup's hosts. */

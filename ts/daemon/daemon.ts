@@ -161,6 +161,10 @@ export class Daemon {
       activeAttacks: () => this.#detector.active(),
       detectionFailures: () => this.#detector.failures,
       actionCounters: () => this.#policy.dispatcher.counters(),
+      hostgroups: () => [
+        { name: 'global', prefixes: [], ban: this.#config.ban.enabled },
+        ...this.#config.hostgroups.map((group) => ({ name: group.name, prefixes: [...group.prefixes], ban: this.#policy.detection.bans(group.name) })),
+      ],
       integrationMetrics: () => ({ ...integrationMetricValues(this.#policy.integrations), ...this.#cluster?.metricValues() }),
       engineTick: () => ({ lastAt: this.#lastTickAt, intervalMs: this.#config.counters.tick_ms }),
       thresholdsOf: (hostgroup) => {

@@ -13,7 +13,7 @@ export const sourcesView: View = (main, app) => {
   const exporters = table('Flow exporters', ['Exporter', 'Format', 'Datagrams', 'Records', 'Dropped', 'Templates', 'Sampling'], { id: 'exporters' });
   const listeners = table('Flow listeners', ['Address', 'Worker', 'Kernel drops']);
   const mirrors = table('Mirror ports', ['Source', 'Packets', 'Kernel drops', 'Ring full', 'Errors', 'Last error']);
-  const thresholds = table('Thresholds (read-only): the global ones, and those of the hostgroups seen now', ['Hostgroup', 'Incoming', 'Outgoing'], { id: 'thresholds' });
+  const thresholds = table('Hostgroups and their thresholds (read-only)', ['Hostgroup', 'Prefixes', 'Bans', 'Incoming', 'Outgoing'], { id: 'thresholds' });
   const hosts = table('Host table', ['Hosts', 'Full', 'Compact', 'Protected', 'Refused', 'Memory', 'Evicted idle', 'Evicted full', 'Tick']);
   main.append(
     h('h2', {}, 'Sources'),
@@ -44,7 +44,11 @@ export const sourcesView: View = (main, app) => {
       frame.sources.mirrors.map((m) => [m.name, perSecond(m.packets, mirrorsBefore.get(m.name)?.packets, seconds).replace('/s', ' pps'), String(m.kernel_drops), String(m.ring_full), String(m.errors), m.last_error ?? '–']),
       'no mirror port',
     );
-    updateRows(thresholds.body, frame.thresholds.map((t) => [t.hostgroup, limits(t.incoming), limits(t.outgoing)]), 'not reported');
+    updateRows(
+      thresholds.body,
+      frame.thresholds.map((t) => [t.hostgroup, t.prefixes.length === 0 ? 'every other host' : t.prefixes.join(', '), t.ban === null ? '' : t.ban ? 'on' : 'off (monitor only)', limits(t.incoming), limits(t.outgoing)]),
+      'not reported',
+    );
     const t = frame.table;
     updateRows(hosts.body, [[String(t.hosts), String(t.hosts_full), String(t.hosts_compact), String(t.hosts_protected), String(t.hosts_refused), `${si(t.memory_bytes)}B`, String(t.evictions_idle), String(t.evictions_full), `${t.last_tick_duration_us} µs`]]);
     previous = frame;

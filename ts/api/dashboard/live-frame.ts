@@ -38,8 +38,8 @@ export interface LiveFrame {
   sources: Omit<Sources, 'agents'>;
   table: TableStats;
   health: HealthReport;
-  /** The thresholds of the global hostgroup and of those the frame names (read-only). */
-  thresholds: { hostgroup: string; incoming: DirectionLimits; outgoing: DirectionLimits }[];
+  /** Every configured hostgroup (global first) with its prefixes, ban switch and thresholds (read-only). */
+  thresholds: { hostgroup: string; prefixes: string[]; ban: boolean | null; incoming: DirectionLimits; outgoing: DirectionLimits }[];
 }
 
 export function buildFrame(context: ApiContext, health: HealthCheck, now = Date.now()): LiveFrame {
@@ -53,9 +53,7 @@ export function buildFrame(context: ApiContext, health: HealthCheck, now = Date.
   ) as LiveFrame['top'];
   const { totals } = snapshot;
   const attacks = context.activeAttacks();
-  const hostgroups = new Set(['global']);
-  for (const row of Object.values(top).flatMap((byMetric) => Object.values(byMetric).flat())) hostgroups.add(row.hostgroup);
-  for (const named of [...attacks, ...bans]) hostgroups.add(named.hostgroup);
+  const configured = context.hostgroups?.() ?? [{ name: 'global', prefixes: [], ban: null }];
   const thresholdsOf = context.thresholdsOf;
   return {
     at: now,
@@ -66,7 +64,7 @@ export function buildFrame(context: ApiContext, health: HealthCheck, now = Date.
     sources,
     table: snapshot.table,
     health: health.report(),
-    thresholds: thresholdsOf ? [...hostgroups].sort().map((hostgroup) => ({ hostgroup, ...thresholdsOf(hostgroup) })) : [],
+    thresholds: thresholdsOf ? configured.map(({ name, prefixes, ban }) => ({ hostgroup: name, prefixes, ban, ...thresholdsOf(name) })) : [],
   };
 }
 
