@@ -10,6 +10,9 @@ import type { Ban } from '../attacks/types.js';
 import type { IntegrationEvent } from '../integrations/types.js';
 import type { ClusterSettings } from './config.js';
 
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 10_000;
+
 interface LedgerEntry {
   ban: Ban;
   /** The member that wrote it. */
@@ -31,6 +34,7 @@ export class BanLedger {
   #writes: Promise<void> = Promise.resolve();
   #connected = false;
   #listener: LedgerListener | null = null;
+  #stopping = false;
 
   constructor(settings: ClusterSettings, log: Logger) {
     this.#settings = settings;
@@ -53,7 +57,23 @@ export class BanLedger {
     this.#listener = listener;
   }
 
+  /** Connects and reads the topic, trying again until it can (or until stop()). */
   async start(): Promise<void> {
+    let delay = RETRY_MIN_MS;
+    while (!this.#stopping) {
+      try {
+        await this.#connect();
+        return;
+      } catch (err) {
+        this.#log.warn({ brokers: this.#settings.brokers, topic: this.#settings.bans_topic, error: (err as Error).message, retry_ms: delay }, 'cannot read the bans topic yet: bans are not shared with the other members until it can; trying again');
+        await this.#consumer.disconnect().catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  async #connect(): Promise<void> {
     const admin = this.#kafka.admin();
     await admin.connect();
     try {
@@ -93,6 +113,7 @@ export class BanLedger {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     await this.#writes;
     await this.#consumer.disconnect().catch(() => {});
     await this.#producer.disconnect().catch(() => {});

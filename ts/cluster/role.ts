@@ -53,7 +53,7 @@ export function clusterRole(role: Role, config: ClusterConfig | undefined, sourc
   return {
     role,
     start: () => {
-      ledger.start().catch((err: Error) => log.error({ brokers: settings.brokers, topic: settings.bans_topic, error: err.message }, 'cannot read the bans topic: bans are not shared with the other members'));
+      void ledger.start();
       sensor?.start();
       if (detector) {
         detector.onAssigned(() => {
