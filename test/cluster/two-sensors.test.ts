@@ -72,7 +72,14 @@ describe('two sensors and a detector over Kafka', () => {
     expect(sensorPeaks[1]).toBeGreaterThan(HALF_PPS / 2);
     expect(Math.max(...sensorPeaks)).toBeLessThan(THRESHOLD_PPS);
     expect(readBans(detectorState).filter((ban) => ban.ip === FLOODED)).toHaveLength(1);
-    expect(attacksOn(detectorState, FLOODED)[0]?.direction).toBe('incoming');
+    // Who attacked and how, from the sensors' samples of records.
+    const [attack] = await waitFor('the attack record with its top sources', () => {
+      const attacks = attacksOn(detectorState, FLOODED);
+      return attacks[0]?.top_sources.length && attacks;
+    });
+    expect(attack).toMatchObject({ direction: 'incoming', type: 'syn_flood', top_estimated: true });
+    expect(attack!.top_sources[0]!.key).toMatch(/^203\.0\.113\.\d+$/);
+    expect(attack!.top_destination_ports[0]!.key).toBe('tcp/443');
   });
 
   it('bans nothing on the sensors', () => {

@@ -5,7 +5,8 @@
 
 use std::net::IpAddr;
 
-use floodwatch_counters::wire::{decode, partition_of, PartitionBuffer, PartitionedWriter, WireError};
+use floodwatch_counters::wire::{decode, partition_of, Decoded, PartitionBuffer, PartitionedWriter, WireError};
+use floodwatch_detect::RecentRecords;
 
 use crate::core::Core;
 
@@ -39,11 +40,13 @@ impl Core {
         }
     }
 
-    /// Applies a sensor's buffer to the table; returns the host entries it held.
+    /// Applies a sensor's buffer to the table, its sample of records to the last seconds' sample
+    /// (what a host's attack record starts from when it is watched); returns the host entries.
     pub fn merge_aggregates(&mut self, bytes: &[u8]) -> Result<usize, WireError> {
-        let batch = decode(bytes)?;
+        let Decoded { batch, sample, sample_seen } = decode(bytes)?;
         let hosts = batch.host_deltas();
-        self.table.apply(batch);
+        let recent = RecentRecords { records: sample, seen: sample_seen };
+        self.apply(batch, &[], Vec::new(), recent);
         Ok(hosts)
     }
 }
@@ -115,6 +118,42 @@ mod tests {
         assert!(alone.is_empty(), "a half alone crossed: {alone:?}");
         crossed.dedup();
         assert_eq!(crossed, [("10.0.0.1".parse().unwrap(), Direction::Incoming)]);
+    }
+
+    #[test]
+    fn a_detector_tells_an_attack_by_the_sensors_sample_of_records() {
+        let victim: IpAddr = "10.0.0.2".parse().unwrap();
+        let reflected: Vec<FlowRecord> = (0..200u32)
+            .map(|i| FlowRecord {
+                src: IpAddr::V4(Ipv4Addr::from(0xc000_0200 + i % 40)),
+                dst: victim,
+                protocol: floodwatch_packet::PROTO_UDP,
+                src_port: 123,
+                dst_port: 30000 + (i % 20) as u16,
+                tcp_flags: 0,
+                fragment: false,
+                packets: 20,
+                bytes: 9600,
+                sampling_rate: 1,
+                duration_ms: 0,
+            })
+            .collect();
+        let mut sensor = core();
+        sensor.publish_aggregates(4, 1 << 20);
+        let mut aggregator = LocalAggregator::new(&config());
+        reflected.iter().for_each(|r| aggregator.add(r));
+        sensor.apply(aggregator.take_batch(), &[], Vec::new(), RecentRecords { records: reflected.iter().step_by(4).cloned().collect(), seen: 200 });
+        let mut detector = core();
+        detector.tick(100);
+        for buffer in sensor.take_aggregates().buffers {
+            detector.merge_aggregates(&buffer.bytes).unwrap();
+        }
+        detector.tick(200);
+        assert_eq!(detector.classify(&victim, Direction::Incoming), "udp_flood", "by the counters alone, before the host is watched");
+        detector.watch(victim);
+        assert_eq!(detector.classify(&victim, Direction::Incoming), "ntp_amplification");
+        let samples = detector.samples(&victim).unwrap();
+        assert!(samples.estimated);
     }
 
     #[test]

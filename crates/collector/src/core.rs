@@ -81,6 +81,7 @@ impl Core {
     pub fn apply(&mut self, batch: DeltaBatch, samples: &[FlowRecord], packets: Vec<CapturedPacket>, recent: RecentRecords) {
         if let Some(outbox) = &mut self.outbox {
             outbox.add(&batch);
+            outbox.add_sample(&recent.records, recent.seen);
         }
         self.table.apply(batch);
         if !samples.is_empty() {

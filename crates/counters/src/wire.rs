@@ -7,7 +7,11 @@
 //! A buffer is `VERSION` then entries. An entry starts with a tag byte:
 //! - host: bit 0 outgoing, bit 1 IPv6 (16 address bytes, else 4), then the direction's delta;
 //! - `SCOPE` | scope index (0..4) in bits 4..6: one scope of the totals, then its delta;
-//! - `RECORDS`: the records count (LEB128).
+//! - `RECORDS`: the records count (LEB128);
+//! - `SAMPLE`: a sample of the tick's flow records, for a detector to tell who attacked and how:
+//!   the records offered (LEB128), the count, then each record (flags: bit 0 IPv6, bit 1
+//!   fragment; addresses; protocol; ports and TCP flags; packets, bytes, sampling rate and
+//!   duration as LEB128). A record goes to the partitions of both its addresses.
 //!
 //! A delta is: datagrams, 6 packet counts, 6 byte counts, the number of spread parts and each
 //! (seconds, 6 packet counts, 6 byte counts), all LEB128; then the flow sketch.
@@ -17,6 +21,7 @@ use crate::class::{ClassCounts, CLASS_COUNT};
 use crate::config::Direction;
 use crate::key::HostKey;
 use crate::sketch::FlowSketch;
+use floodwatch_packet::FlowRecord;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -25,6 +30,7 @@ const OUTGOING: u8 = 0x01;
 const IPV6: u8 = 0x02;
 const SCOPE: u8 = 0x80;
 const RECORDS: u8 = 0x40;
+const SAMPLE: u8 = 0x20;
 
 /// Why a buffer could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +150,41 @@ impl PartitionedWriter {
         self.bytes += out.len() - before;
     }
 
+    /// Adds a sample of flow records (`seen` records offered, of which `records` is a uniform
+    /// sample): each to the partitions of its source and destination, with `seen` split in
+    /// proportion so that a record stands for as many there as here.
+    pub fn add_sample(&mut self, records: &[FlowRecord], seen: u64) {
+        if records.is_empty() || self.bytes >= self.max_bytes {
+            return;
+        }
+        let partitions = self.buffers.len() as u32;
+        let mut per_partition: Vec<Vec<&FlowRecord>> = vec![Vec::new(); partitions as usize];
+        for record in records {
+            let (src, dst) = (partition_of(record.src, partitions), partition_of(record.dst, partitions));
+            per_partition[dst as usize].push(record);
+            if src != dst {
+                per_partition[src as usize].push(record);
+            }
+        }
+        for (at, kept) in per_partition.into_iter().enumerate() {
+            if kept.is_empty() {
+                continue;
+            }
+            let out = &mut self.buffers[at];
+            let before = out.len();
+            if out.is_empty() {
+                out.push(VERSION);
+            }
+            out.push(SAMPLE);
+            put_varint(out, (seen as u128 * kept.len() as u128).div_ceil(records.len() as u128) as u64);
+            put_varint(out, kept.len() as u64);
+            for record in kept {
+                write_record(out, record);
+            }
+            self.bytes += out.len() - before;
+        }
+    }
+
     /// The buffers with something in them; the writer starts over empty.
     pub fn take(&mut self) -> Vec<PartitionBuffer> {
         self.bytes = 0;
@@ -163,6 +204,27 @@ impl PartitionedWriter {
     }
 }
 
+fn write_record(out: &mut Vec<u8>, record: &FlowRecord) {
+    let (src, dst) = (record.src.to_canonical(), record.dst.to_canonical());
+    let v6 = src.is_ipv6() || dst.is_ipv6();
+    out.push(u8::from(v6) | (u8::from(record.fragment) << 1));
+    for ip in [src, dst] {
+        match ip {
+            IpAddr::V4(v4) if !v6 => out.extend_from_slice(&v4.octets()),
+            IpAddr::V4(v4) => out.extend_from_slice(&v4.to_ipv6_mapped().octets()),
+            IpAddr::V6(v6) => out.extend_from_slice(&v6.octets()),
+        }
+    }
+    out.push(record.protocol);
+    out.extend_from_slice(&record.src_port.to_be_bytes());
+    out.extend_from_slice(&record.dst_port.to_be_bytes());
+    out.push(record.tcp_flags);
+    put_varint(out, record.packets);
+    put_varint(out, record.bytes);
+    put_varint(out, record.sampling_rate as u64);
+    put_varint(out, record.duration_ms as u64);
+}
+
 fn write_counts(out: &mut Vec<u8>, counts: &ClassCounts<u64>) {
     for &value in counts.packets.iter().chain(&counts.bytes) {
         put_varint(out, value);
@@ -180,18 +242,39 @@ fn write_delta(out: &mut Vec<u8>, delta: &DirectionDelta) {
     delta.flows.write_wire(out);
 }
 
-/// Reads a buffer written by `PartitionedWriter` back into a batch for `HostTable::apply`.
-pub fn decode(bytes: &[u8]) -> Result<DeltaBatch, WireError> {
+/// A buffer read back: the counters' batch, and the sample of flow records.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub batch: DeltaBatch,
+    pub sample: Vec<FlowRecord>,
+    /// Records offered, of which `sample` is a uniform sample.
+    pub sample_seen: u64,
+}
+
+/// Reads a buffer written by `PartitionedWriter` back into a batch for `HostTable::apply` and
+/// its sample of records.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, WireError> {
     let mut reader = Reader { bytes, at: 0 };
     let version = reader.byte()?;
     if version != VERSION {
         return Err(WireError(format!("aggregates of wire version {version}; this floodwatch reads version {VERSION}: run the same floodwatch version on sensors and detectors")));
     }
-    let mut batch = DeltaBatch::default();
+    let mut decoded = Decoded::default();
+    let batch = &mut decoded.batch;
     while reader.at < bytes.len() {
         let tag = reader.byte()?;
         if tag == RECORDS {
             batch.records += reader.varint()?;
+        } else if tag == SAMPLE {
+            decoded.sample_seen += reader.varint()?;
+            let count = reader.varint()?;
+            // No sender keeps more than a few hundred records a tick.
+            if count > 1 << 16 {
+                return Err(reader.error("sample size"));
+            }
+            for _ in 0..count {
+                decoded.sample.push(reader.record()?);
+            }
         } else if tag & SCOPE != 0 {
             let index = ((tag >> 4) & 0x07) as usize;
             if index >= SCOPE_COUNT {
@@ -215,7 +298,7 @@ pub fn decode(bytes: &[u8]) -> Result<DeltaBatch, WireError> {
             batch.hosts.push(HostDelta { key: HostKey::new(ip), direction, delta });
         }
     }
-    Ok(batch)
+    Ok(decoded)
 }
 
 struct Reader<'a> {
@@ -245,6 +328,41 @@ impl Reader<'_> {
         let (value, used) = get_varint(&self.bytes[self.at..]).ok_or_else(|| self.error("number"))?;
         self.at += used;
         Ok(value)
+    }
+
+    fn address(&mut self, v6: bool) -> Result<IpAddr, WireError> {
+        Ok(if v6 {
+            let octets: [u8; 16] = self.take(16)?.try_into().map_err(|_| self.error("address"))?;
+            IpAddr::V6(Ipv6Addr::from(octets)).to_canonical()
+        } else {
+            let octets: [u8; 4] = self.take(4)?.try_into().map_err(|_| self.error("address"))?;
+            IpAddr::V4(Ipv4Addr::from(octets))
+        })
+    }
+
+    fn record(&mut self) -> Result<FlowRecord, WireError> {
+        let flags = self.byte()?;
+        if flags & !0x03 != 0 {
+            return Err(self.error("record flags"));
+        }
+        let v6 = flags & 1 != 0;
+        let src = self.address(v6)?;
+        let dst = self.address(v6)?;
+        let fixed = self.take(6)?;
+        let (protocol, src_port, dst_port, tcp_flags) = (fixed[0], u16::from_be_bytes([fixed[1], fixed[2]]), u16::from_be_bytes([fixed[3], fixed[4]]), fixed[5]);
+        Ok(FlowRecord {
+            src,
+            dst,
+            protocol,
+            src_port,
+            dst_port,
+            tcp_flags,
+            fragment: flags & 2 != 0,
+            packets: self.varint()?,
+            bytes: self.varint()?,
+            sampling_rate: u32::try_from(self.varint()?).map_err(|_| self.error("sampling rate"))?,
+            duration_ms: u32::try_from(self.varint()?).map_err(|_| self.error("duration"))?,
+        })
     }
 
     fn counts(&mut self) -> Result<ClassCounts<u64>, WireError> {
@@ -307,7 +425,7 @@ pub(crate) fn get_varint(input: &[u8]) -> Option<(u64, usize)> {
 mod tests {
     use super::*;
     use crate::{CounterConfig, HostTable, LocalAggregator, Prefix};
-    use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP, TCP_SYN};
+    use floodwatch_packet::{PROTO_TCP, PROTO_UDP, TCP_SYN};
 
     fn config() -> CounterConfig {
         let networks = ["10.0.0.0/8", "2001:db8::/32"].iter().map(|p| p.parse::<Prefix>().unwrap()).collect();
@@ -380,7 +498,7 @@ mod tests {
     fn through_wire(batch: &DeltaBatch, partitions: u32) -> Vec<DeltaBatch> {
         let mut writer = PartitionedWriter::new(partitions, usize::MAX);
         writer.add(batch);
-        writer.take().into_iter().map(|buffer| decode(&buffer.bytes).unwrap()).collect()
+        writer.take().into_iter().map(|buffer| decode(&buffer.bytes).unwrap().batch).collect()
     }
 
     const HOSTS: [&str; 3] = ["10.0.0.1", "2001:db8::1", "10.0.0.9"];
@@ -428,11 +546,36 @@ mod tests {
     }
 
     #[test]
+    fn a_sample_of_records_goes_to_the_partitions_of_both_its_addresses() {
+        let records = records();
+        let sample: Vec<FlowRecord> = records.iter().step_by(100).cloned().collect();
+        let mut writer = PartitionedWriter::new(4, usize::MAX);
+        writer.add_sample(&sample, records.len() as u64);
+        let mut seen = 0;
+        let mut read = Vec::new();
+        for buffer in writer.take() {
+            let decoded = decode(&buffer.bytes).unwrap();
+            for record in &decoded.sample {
+                assert!([partition_of(record.src, 4), partition_of(record.dst, 4)].contains(&buffer.partition));
+            }
+            // Each record stands for as many records in its partition as in the whole sample.
+            let weight = decoded.sample_seen as f64 / decoded.sample.len() as f64;
+            assert!((weight - records.len() as f64 / sample.len() as f64).abs() < 1.0, "{weight}");
+            seen += decoded.sample_seen;
+            read.extend(decoded.sample);
+        }
+        assert!(seen >= records.len() as u64);
+        for record in &sample {
+            assert!(read.contains(record), "{record:?} read back as it was");
+        }
+    }
+
+    #[test]
     fn hosts_go_to_their_partition_on_every_sensor() {
         let mut writer = PartitionedWriter::new(8, usize::MAX);
         writer.add(&aggregate(&records()));
         for buffer in writer.take() {
-            for host in decode(&buffer.bytes).unwrap().hosts {
+            for host in decode(&buffer.bytes).unwrap().batch.hosts {
                 assert_eq!(partition_of(host.key.ip(), 8), buffer.partition);
             }
         }
@@ -512,7 +655,7 @@ mod tests {
             for round in 0..2u64 {
                 let started = Instant::now();
                 for buffer in &buffers {
-                    table.apply(decode(&buffer.bytes).unwrap());
+                    table.apply(decode(&buffer.bytes).unwrap().batch);
                 }
                 merge.push(started.elapsed().as_nanos() as f64 / hosts as f64);
                 table.tick(200 + 100 * round);
