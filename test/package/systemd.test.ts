@@ -13,7 +13,11 @@ describe('packaging/floodwatch.service', () => {
   it('passes systemd-analyze verify without a warning', () => {
     const result = spawnSync('systemd-analyze', ['verify', '--man=no', UNIT], { encoding: 'utf8' });
     expect(result.error).toBeUndefined();
-    expect(result.stderr).toBe('');
+    // verify also loads the units installed on this machine (Debian's carbon-cache.service warns
+    // about its own settings): only what concerns floodwatch's unit counts.
+    const installedUnit = /^\/(usr\/)?lib\/systemd\/system\/(?!floodwatch)[^:]+:\d+: /;
+    const lines = result.stderr.split('\n').filter((line) => line !== '' && !installedUnit.test(line));
+    expect(lines).toEqual([]);
     expect(result.status).toBe(0);
   });
 

@@ -99,8 +99,10 @@ export class KafkaBroker {
     if (this.alive) return;
     const classpath = `${KAFKA_LIBS}/*`;
     if (!this.#formatted) {
-      // A cluster id as Kafka writes one: 16 random bytes, URL-safe base64 without padding.
-      const clusterId = randomBytes(16).toString('base64url');
+      // A cluster id as Kafka writes one: 16 random bytes, URL-safe base64 without padding, never
+      // starting with '-' (the storage tool would read it as an option, as Kafka's own ids avoid).
+      let clusterId = randomBytes(16).toString('base64url');
+      while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
       execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', this.#properties], {
         stdio: ['ignore', 'ignore', 'pipe'],
         timeout: 60_000,
