@@ -10,4 +10,5 @@ export const CONTRACT: Record<string, string[]> = {
   '/api/v1/attacks/{id}/pcap': ['get'],
   '/metrics': ['get'],
   '/healthz': ['get'],
+  '/api/v1/stream': ['get'],
 };

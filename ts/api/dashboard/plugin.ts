@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiContext } from '../context.js';
 import { HealthCheck } from '../health.js';
-import { notFound, ProblemError } from '../problem.js';
+import { notFound, ProblemError, problemResponses } from '../problem.js';
 import { loadAssets, WEB_DIR } from './assets.js';
 import { buildFrame } from './live-frame.js';
 import { LiveStream, liveStreamCap } from './live-stream.js';
@@ -47,8 +47,25 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
     return reply.type(asset.type).header('cache-control', 'public, max-age=31536000, immutable').send(asset.body);
   });
 
-  app.get('/api/v1/stream', { schema: { hide: true } }, async (_request, reply) => {
-    stream.attach(reply);
-    return reply;
-  });
+  app.get(
+    '/api/v1/stream',
+    {
+      schema: {
+        summary: 'Live frames for dashboards: server-sent events, one frame a second',
+        description:
+          'Each `data:` line is one JSON frame: totals per direction and protocol class, the top 20 talkers in and out by pps, bit/s and flows with their hostgroup, ' +
+          'the attacks under way, the bans (the first 200 and their count), the sources, the health checks and the hostgroups with their thresholds. ' +
+          'Every open stream gets the same frame; at most a quarter of api.max_connections streams are open at once (503 past it), and a client that does not read is dropped.',
+        tags: ['live'],
+        response: {
+          200: { description: 'A stream of frames', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          ...problemResponses(503),
+        },
+      },
+    },
+    async (_request, reply) => {
+      stream.attach(reply);
+      return reply;
+    },
+  );
 };
