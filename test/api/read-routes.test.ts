@@ -123,6 +123,8 @@ describe('GET /api/v1/attacks', () => {
     const ids = answer.json().attacks.map((a: { id: string }) => a.id);
     expect(ids).toEqual([fixture.liveAttack.id, fixture.capturedAttack.id]);
     expect(answer.json().attacks[0]).toMatchObject({ ip: FLOODED, hostgroup: HOSTGROUP, ended_at: null, type: 'udp_flood' });
+    // The host's rate from the detection on, for the chart around the attack's start.
+    expect(answer.json().attacks[0].series[0]).toMatchObject({ at: Date.parse(fixture.liveAttack.started_at), pps: expect.any(Number) });
     expect((await get('/api/v1/attacks?limit=1')).json().attacks.map((a: { id: string }) => a.id)).toEqual([fixture.liveAttack.id]);
     expectProblem(await get('/api/v1/attacks?limit=-1'), 400, /limit/);
   });

@@ -98,6 +98,11 @@ export const AttackSchema = Type.Object({
     Type.Boolean({ description: 'the top lists are partly estimated from a sample of the traffic seen before the host was watched' }),
   ),
   pcap: Nullable(Type.String({ description: 'the capture, relative to the state directory; null for flow sources' })),
+  series: Type.Optional(
+    Type.Array(Type.Object({ at: Type.Number({ description: 'milliseconds since the epoch' }), pps: Type.Number(), mbps: Type.Number() }), {
+      description: "the host's rate in the attack's direction from its detection on, about a point a second (thinned past 600 points to keep the whole span)",
+    }),
+  ),
 });
 
 export const AttackIdSchema = Type.String({

@@ -71,6 +71,19 @@ export interface AttackRecord {
   top_estimated?: boolean;
   /** Where the fingerprint pcap is kept, relative to the state directory, when the source gave packets. */
   pcap: string | null;
+  /**
+   * The host's rate in the attack's direction from its detection on, about one point a second
+   * (every other point is dropped when it grows past SERIES_MAX_POINTS, so it always spans the
+   * whole attack). Absent in records written before floodwatch kept it.
+   */
+  series?: RatePoint[];
+}
+
+export interface RatePoint {
+  /** Milliseconds since the epoch. */
+  at: number;
+  pps: number;
+  mbps: number;
 }
 
 export interface Ban {

@@ -30,7 +30,21 @@ export function newAttackRecord(id: string, v: Violation, type: AttackType, now:
     top_source_ports: [],
     top_destination_ports: [],
     pcap: null,
+    series: [{ at: now, pps: figure(d.pps), mbps: mbps(d.bps) }],
   };
+}
+
+/** Points an attack's series keeps at most; past it, every other one goes (the series keeps its span). */
+export const SERIES_MAX_POINTS = 600;
+
+/** Adds the host's current rate to the record's series, at most one point a second. */
+export function recordRate(record: AttackRecord, host: HostCounters, now: number): void {
+  const series = (record.series ??= []);
+  const last = series[series.length - 1];
+  if (last && now - last.at < 1000) return;
+  const d = host[record.direction];
+  series.push({ at: now, pps: figure(d.pps), mbps: mbps(d.bps) });
+  if (series.length > SERIES_MAX_POINTS) record.series = series.filter((_, i) => i % 2 === 0 || i === series.length - 1);
 }
 
 /** Raises the record's peak figures (and the breakdown taken at the peak) from the host's current view. */

@@ -5,7 +5,7 @@
 import type { AttackRecord } from '../attacks/types.js';
 import type { Violation } from '../engine/types.js';
 import { newAttackId } from './attack-id.js';
-import { applySamples, newAttackRecord, updatePeak } from './attack-record.js';
+import { applySamples, newAttackRecord, recordRate, updatePeak } from './attack-record.js';
 import type { DetectionEngine } from './engine.js';
 import type { PrefixList } from './prefix-list.js';
 
@@ -140,6 +140,7 @@ export class Detector {
   #follow(attack: ActiveAttack, now: number): void {
     const { record } = attack;
     const host = this.#engine.host(record.ip);
+    if (host) recordRate(record, host, now);
     if (host && updatePeak(record, host)) this.#listener.updated(record);
     if (!attack.detailed) {
       const samples = this.#engine.samples(record.ip);
