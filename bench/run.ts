@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runDashboardStreamScenario } from './dashboard-stream.js';
 import { datasets, type DatagramDataset } from './datasets.js';
+import { runClusterLatencyScenario } from './cluster-latency.js';
 import { runDetectionLatencyScenario } from './detection-latency-scenario.js';
 import { measureApiLatency } from './api-latency.js';
 import { measureBanToRoute } from './ban-to-route.js';
@@ -98,6 +99,12 @@ async function main(): Promise<void> {
   const latency = await runDetectionLatencyScenario({ smoke: o.smoke });
   results.detection_latency = latency.results;
   rows.push(...latency.rows);
+
+  // The same at 2x through two sensors, Kafka and a detector, and the cluster's costs (bench/cluster-latency.ts).
+  console.error('cluster: detection latency through sensors, Kafka and a detector, and the cost per record and per host entry...');
+  const cluster = await runClusterLatencyScenario({ smoke: o.smoke, costDataset: d.netflowV9, costNetworks: d.monitoredNetworks });
+  results.cluster_latency = cluster.results;
+  rows.push(...cluster.rows);
 
   // Scenario 7: REST API latency under full-speed ingest (bench/api-latency.ts).
   console.error(`API: host lookups and bans for ${o.seconds} s each while NetFlow v9 is ingested at full speed...`);
