@@ -108,8 +108,11 @@ async function startCluster(networks: readonly string[], thresholdPps: number): 
 
 const failure = (c: Cluster) => () => [c.detector, ...c.sensors].map((m) => m.failure()).find((f) => f !== undefined);
 
-/** One flood, half to each sensor; then the ban is lifted and the notify log emptied for the next. */
+const ATTACK_ENDED_LOG = 'attack ended';
+
+/** One flood, half to each sensor; then the ban is lifted, the attack ends and the notify log is emptied for the next. */
 async function measureClusterOnce(c: Cluster, dataset: SynFloodDataset, thresholdPps: number, floodSeconds: number): Promise<ClusterLatencyRun> {
+  const attacksEnded = c.detector.logCount(ATTACK_ENDED_LOG);
   const phaseMs = Math.round(Math.random() * 1000);
   await sleep(1000 + phaseMs);
   const rate = datagramRateFor(dataset, MULTIPLE * thresholdPps) / c.sensors.length;
@@ -123,8 +126,10 @@ async function measureClusterOnce(c: Cluster, dataset: SynFloodDataset, threshol
   } finally {
     await floods.catch(() => undefined);
     await fetch(`${c.detector.api}/bans/${dataset.target}`, { method: 'DELETE' }).catch(() => undefined);
-    // The flood's rate fades from the counters and the unban's call reaches the log before it is emptied.
-    await sleep(3000);
+    // A flood while the last attack goes on would be the same attack, banned no more.
+    const deadline = Date.now() + 30_000;
+    while (c.detector.logCount(ATTACK_ENDED_LOG) === attacksEnded && Date.now() < deadline) await sleep(100);
+    await sleep(500); // the unban's call reaches the log before it is emptied
     rmSync(c.script.log, { force: true });
   }
 }

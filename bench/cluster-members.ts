@@ -38,6 +38,8 @@ export interface ClusterMember {
   /** Why it cannot go on (it exited), or undefined. */
   failure(): string | undefined;
   logTail(lines?: number): string;
+  /** How many of its log lines have this message. */
+  logCount(msg: string): number;
   /** Sum over its labels of each series of /metrics whose name is asked for. */
   metrics(names: readonly string[]): Promise<Record<string, number>>;
   stop(): Promise<void>;
@@ -111,6 +113,7 @@ export async function startClusterMember(o: ClusterMemberOptions): Promise<Clust
     api,
     failure: () => (p.hasExited() ? `${name} exited; its log ends with:\n${logTail(15)}` : undefined),
     logTail,
+    logCount: (msg) => p.output().stdout.split(`"msg":${JSON.stringify(msg)}`).length - 1,
     async metrics(names) {
       const response = await fetch(`http://127.0.0.1:${apiPort}/metrics`);
       if (!response.ok) throw new Error(`GET /metrics of ${name}: ${response.status} ${await response.text()}`);
