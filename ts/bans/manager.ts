@@ -36,6 +36,7 @@ export class BanManager {
   readonly #actions: EventSink;
   readonly #log: Logger;
   readonly #now: () => number;
+  #onExtended: ((ban: Ban) => void) | null = null;
 
   constructor(store: StateStore, actions: EventSink, log: Logger, now: () => number = Date.now) {
     this.#store = store;
@@ -66,6 +67,11 @@ export class BanManager {
       this.#actions.dispatch(banEvent('unban', ban, this.#attackOf(ban)));
     }
     return { restored, lifted };
+  }
+
+  /** Told of every ban extended by the expiry pass (the cluster's bans topic keeps the new time). */
+  onExtended(listener: (ban: Ban) => void): void {
+    this.#onExtended = listener;
   }
 
   get(ip: string): Ban | undefined {
@@ -144,17 +150,20 @@ export class BanManager {
   expire(stillAttacked: ((ban: Ban) => boolean) | null, extendSeconds: number): void {
     const now = this.#now();
     let extended = false;
+    const extendedBans: Ban[] = [];
     for (const ban of [...this.#bans.values()]) {
       if (Date.parse(ban.expires_at) > now) continue;
       if (!ban.manual && stillAttacked?.(ban)) {
         ban.expires_at = new Date(now + extendSeconds * 1000).toISOString();
         extended = true;
+        extendedBans.push(ban);
         this.#log.info({ ip: ban.ip, expires_at: ban.expires_at }, 'ban time is up but the attack goes on: ban extended');
         continue;
       }
       this.unban(ban.ip, 'ban time is up');
     }
     if (extended) this.#save();
+    for (const ban of extendedBans) this.#onExtended?.(ban);
   }
 
   /** The host's ban when it is banned for this attack. */

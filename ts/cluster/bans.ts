@@ -131,15 +131,24 @@ export class BanLedger {
   /** Writes a ban or unban of this member, in order. */
   record(event: IntegrationEvent): void {
     if ((event.kind !== 'ban' && event.kind !== 'unban') || !event.ban) return;
-    const { ban } = event;
+    this.#write(event.ban, event.kind);
+  }
+
+  /** Writes the new time of a ban of this member that was extended. */
+  extended(ban: Ban): void {
+    this.#write(ban, 'extension');
+  }
+
+  #write(ban: Ban, change: 'ban' | 'unban' | 'extension'): void {
     const by = this.#settings.name;
-    const value = event.kind === 'ban' ? JSON.stringify({ ban, by } satisfies LedgerEntry) : null;
+    const entry: LedgerEntry = { ban: { ...ban }, by };
+    const value = change === 'unban' ? null : JSON.stringify(entry);
     // At once in this member's view: a ban just lifted here must not look active until the topic says so.
-    if (event.kind === 'ban') this.#entries.set(ban.ip, { ban, by });
-    else this.#entries.delete(ban.ip);
+    if (change === 'unban') this.#entries.delete(ban.ip);
+    else this.#entries.set(ban.ip, entry);
     this.#writes = this.#writes
       .then(() => this.#producer.send({ topic: this.#settings.bans_topic, acks: -1, messages: [{ key: ban.ip, value, headers: { by } }] }))
       .then(() => undefined)
-      .catch((err: Error) => this.#log.error({ ip: ban.ip, event: event.kind, topic: this.#settings.bans_topic, error: err.message }, 'the ban could not be written to the bans topic: another detector taking over this host will not know it'));
+      .catch((err: Error) => this.#log.error({ ip: ban.ip, event: change, topic: this.#settings.bans_topic, error: err.message }, 'the ban could not be written to the bans topic: another detector taking over this host will not know it'));
   }
 }

@@ -28,6 +28,7 @@ export function clusterRole(role: Role, config: ClusterConfig | undefined, sourc
   const settings = clusterSettings(config);
   const ledger = new BanLedger(settings, log);
   ledger.onLifted({ lifted: (ip, by) => bans.unban(ip, `unbanned on ${by}`) });
+  bans.onExtended((ban) => ledger.extended(ban));
   const sensor = role === 'sensor' ? new AggregatesSensor(settings, engine, log, tickMs) : null;
   const detector = role === 'detector' ? new AggregatesDetector(settings, engine, log) : null;
   let timer: NodeJS.Timeout | null = null;
