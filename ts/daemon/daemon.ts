@@ -69,10 +69,7 @@ export class Daemon {
     this.#configPath = options.configPath;
     this.#config = config;
     this.store = new StateStore(config.state_dir, this.#log);
-    const engine = engineConfig(config);
-    // The engine ticks only while it has a source: a detector fed by the sensors alone gets an idle loopback one.
-    if (options.role === 'detector' && !engine.listen?.length && !engine.mirror?.length) engine.listen = ['127.0.0.1:0'];
-    this.engine = new FlowEngine(engine);
+    this.engine = new FlowEngine(engineConfig(config));
     // The integrations are built at start(), once the state and the ports are claimed.
     this.#policy = buildPolicy(config, this.#log, []);
     this.#networks = new PrefixList(config.networks);

@@ -208,9 +208,10 @@ impl Engine {
         let core = self.core.clone();
         let sources = self.sources.clone();
         let tick_ms = self.config.tick_ms;
+        let ticker_stop = stop.clone();
         let ticker = match std::thread::Builder::new()
             .name("fw-ticker".into())
-            .spawn(move || run_ticker(receiver, core, sources, clock, tick_ms))
+            .spawn(move || run_ticker(receiver, core, sources, clock, tick_ms, ticker_stop))
         {
             Ok(ticker) => ticker,
             Err(e) => {
@@ -276,6 +277,7 @@ fn run_ticker(
     sources: Arc<Mutex<SourcesState>>,
     clock: Instant,
     tick_ms: u64,
+    stop: Arc<AtomicBool>,
 ) {
     let mut next_tick = Duration::from_millis(tick_ms);
     let mut next_drops = Duration::from_secs(1);
@@ -300,7 +302,10 @@ fn run_ticker(
                     }
                 }
                 Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => return,
+                // Every source has ended (or there was none: a detector fed by the sensors
+                // alone, whose merged aggregates still need ticks): tick on until stopped.
+                Err(TryRecvError::Disconnected) if stop.load(Ordering::Relaxed) => return,
+                Err(TryRecvError::Disconnected) => break,
             }
         }
         let elapsed = clock.elapsed();

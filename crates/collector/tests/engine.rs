@@ -242,3 +242,36 @@ fn a_spray_of_agent_interfaces_keeps_a_bounded_table() {
     // Every interface reported is kept, or counted as forgotten for lack of room.
     assert_eq!(view.flow.agent_interfaces + view.flow.agent_interface_evictions, decoded * PER_DATAGRAM as u64, "{:?}", view.flow);
 }
+
+#[test]
+fn an_engine_with_no_source_still_ticks_what_it_is_given() {
+    // A detector fed by the sensors alone: no listener, no mirror port, aggregates merged in.
+    let config = EngineConfig { listen: Vec::new(), tick_ms: 20, networks: vec!["10.0.0.0/8".into()], ..EngineConfig::default() };
+    let mut engine = Engine::new(config).unwrap();
+    assert!(engine.start().unwrap().is_empty());
+    let counters = floodwatch_counters::CounterConfig::with_networks(["10.0.0.0/8".parse::<floodwatch_counters::Prefix>().unwrap()].into_iter().collect());
+    let mut aggregator = floodwatch_counters::LocalAggregator::new(&counters);
+    let ip: IpAddr = "10.0.0.1".parse().unwrap();
+    let pps = |engine: &Engine| engine.host(&ip).map(|h| h.incoming.pps).unwrap_or(0.0);
+    let ticked = wait_for(|| {
+        aggregator.begin_datagram();
+        aggregator.add(&floodwatch_packet::FlowRecord {
+            src: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+            dst: ip,
+            protocol: floodwatch_packet::PROTO_TCP,
+            src_port: 40000,
+            dst_port: 443,
+            tcp_flags: floodwatch_packet::TCP_SYN,
+            fragment: false,
+            packets: 10,
+            bytes: 400,
+            sampling_rate: 1,
+            duration_ms: 0,
+        });
+        let recent = floodwatch_detect::RecentRecords { records: Vec::new(), seen: 0 };
+        engine.core().apply(aggregator.take_batch(), &[], Vec::new(), recent);
+        pps(&engine) > 0.0
+    });
+    assert!(ticked, "no tick turned the merged packets into a rate: the ticker stopped for want of a source");
+    engine.stop();
+}
