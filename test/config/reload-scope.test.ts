@@ -25,4 +25,16 @@ describe('settingsNeedingRestart', () => {
     brokers.actions.kafka.brokers = ['192.0.2.9:9092'];
     expect(settingsNeedingRestart(running, brokers)).toEqual([]);
   });
+
+  it('names the cluster settings, which the sensor and detector roles read at start', () => {
+    const running = embeddedDefault();
+    running.cluster = { brokers: ['192.0.2.1:9092'] };
+    const brokers = embeddedDefault();
+    brokers.cluster = { brokers: ['192.0.2.9:9092'] };
+    expect(settingsNeedingRestart(running, brokers)).toEqual(['cluster.brokers']);
+    const added = embeddedDefault();
+    added.cluster = { brokers: ['192.0.2.1:9092'], group: 'detectors-2', tick_wait_ms: 500 };
+    expect(settingsNeedingRestart(running, added)).toEqual(['cluster.group', 'cluster.tick_wait_ms']);
+    expect(settingsNeedingRestart(embeddedDefault(), running)).toEqual(['cluster']);
+  });
 });
