@@ -25,6 +25,19 @@ export interface BanRequest {
   comment: string | null;
 }
 
+/**
+ * The member of a cluster that holds a host's bans (ts/cluster/role.ts): a ban or unban of a host
+ * another member owns is written for it to take, and neither held nor acted on here.
+ */
+export interface BanOwners {
+  /** Whether this floodwatch holds the host's bans. */
+  owns(ip: string): boolean;
+  /** The ban the owner holds, as the cluster's bans topic has it. */
+  held(ip: string): Ban | undefined;
+  /** Hands a ban or unban to the owner; resolves once the cluster has it. */
+  send(ban: Ban, kind: 'ban' | 'unban'): Promise<void>;
+}
+
 export interface ChangeOptions {
   /** Throw, and leave everything as it was, when the change cannot be saved. */
   mustSave?: boolean;
@@ -37,6 +50,8 @@ export class BanManager {
   readonly #log: Logger;
   readonly #now: () => number;
   #onExtended: ((ban: Ban) => void) | null = null;
+  #owners: BanOwners | null = null;
+  readonly #sent = new Map<string, Promise<void>>();
 
   constructor(store: StateStore, actions: EventSink, log: Logger, now: () => number = Date.now) {
     this.#store = store;
@@ -74,6 +89,16 @@ export class BanManager {
     this.#onExtended = listener;
   }
 
+  /** In a cluster: the member that owns each host, to which the bans of hosts not owned here go. */
+  setOwners(owners: BanOwners): void {
+    this.#owners = owners;
+  }
+
+  /** Resolves once the last ban or unban of `ip` handed to its owner is in the cluster; rejects when it could not be. */
+  async delivered(ip: string): Promise<void> {
+    await this.#sent.get(ip);
+  }
+
   get(ip: string): Ban | undefined {
     return this.#bans.get(ip);
   }
@@ -84,7 +109,8 @@ export class BanManager {
 
   /** Bans `ip`, or returns its ban unchanged when it has one already. */
   ban(request: BanRequest, options: ChangeOptions = {}): { ban: Ban; created: boolean } {
-    const existing = this.#bans.get(request.ip);
+    const remote = this.#elsewhere(request.ip);
+    const existing = remote ? this.#owners!.held(request.ip) : this.#bans.get(request.ip);
     if (existing) return { ban: existing, created: false };
     const now = this.#now();
     const ban: Ban = {
@@ -97,6 +123,10 @@ export class BanManager {
       manual: request.manual,
       comment: request.comment,
     };
+    if (remote) {
+      this.#send(ban, 'ban');
+      return { ban, created: true };
+    }
     this.#bans.set(ban.ip, ban);
     this.#commit(options, () => this.#bans.delete(ban.ip));
     this.#log.warn({ ip: ban.ip, direction: ban.direction, attack_id: ban.attack_id, expires_at: ban.expires_at, manual: ban.manual }, 'host banned');
@@ -134,6 +164,11 @@ export class BanManager {
   }
 
   unban(ip: string, reason: string, options: ChangeOptions = {}): Ban | null {
+    if (this.#elsewhere(ip)) {
+      const held = this.#owners!.held(ip);
+      if (held) this.#send(held, 'unban');
+      return held ?? null;
+    }
     const ban = this.#bans.get(ip);
     if (!ban) return null;
     this.#bans.delete(ip);
@@ -170,6 +205,21 @@ export class BanManager {
   banFor(attack: AttackRecord): Ban | null {
     const ban = this.#bans.get(attack.ip);
     return ban && ban.attack_id === attack.id ? ban : null;
+  }
+
+  /** Whether the host's bans are held by another member of the cluster (and not here). */
+  #elsewhere(ip: string): boolean {
+    return this.#owners !== null && !this.#bans.has(ip) && !this.#owners.owns(ip);
+  }
+
+  #send(ban: Ban, kind: 'ban' | 'unban'): void {
+    this.#log.info({ ip: ban.ip, event: kind }, 'the host is owned by another member of the cluster: the change is handed to it');
+    const sent = this.#owners!.send(ban, kind);
+    this.#sent.set(ban.ip, sent);
+    const forget = () => {
+      if (this.#sent.get(ban.ip) === sent) this.#sent.delete(ban.ip);
+    };
+    sent.then(forget, forget);
   }
 
   #attackOf(ban: Ban): AttackRecord | null {

@@ -131,24 +131,36 @@ export class BanLedger {
   /** Writes a ban or unban of this member, in order. */
   record(event: IntegrationEvent): void {
     if ((event.kind !== 'ban' && event.kind !== 'unban') || !event.ban) return;
-    this.#write(event.ban, event.kind);
+    void this.#write(event.ban, event.kind).catch(() => {});
   }
 
   /** Writes the new time of a ban of this member that was extended. */
   extended(ban: Ban): void {
-    this.#write(ban, 'extension');
+    void this.#write(ban, 'extension').catch(() => {});
   }
 
-  #write(ban: Ban, change: 'ban' | 'unban' | 'extension'): void {
+  /** The active ban of `ip` the topic holds. */
+  held(ip: string): Ban | undefined {
+    return this.#entries.get(ip)?.ban;
+  }
+
+  /** Writes a ban or unban made here for the member that owns the host; resolves once the topic has it. */
+  send(ban: Ban, kind: 'ban' | 'unban'): Promise<void> {
+    return this.#write(ban, kind);
+  }
+
+  /** Resolves once the topic has the change, rejects (after logging) when it cannot be written. */
+  #write(ban: Ban, change: 'ban' | 'unban' | 'extension'): Promise<void> {
     const by = this.#settings.name;
     const entry: LedgerEntry = { ban: { ...ban }, by };
     const value = change === 'unban' ? null : JSON.stringify(entry);
     // At once in this member's view: a ban just lifted here must not look active until the topic says so.
     if (change === 'unban') this.#entries.delete(ban.ip);
     else this.#entries.set(ban.ip, entry);
-    this.#writes = this.#writes
+    const written = this.#writes
       .then(() => this.#producer.send({ topic: this.#settings.bans_topic, acks: -1, messages: [{ key: ban.ip, value, headers: { by } }] }))
-      .then(() => undefined)
-      .catch((err: Error) => this.#log.error({ ip: ban.ip, event: change, topic: this.#settings.bans_topic, error: err.message }, 'the ban could not be written to the bans topic: another detector taking over this host will not know it'));
+      .then(() => undefined);
+    this.#writes = written.catch((err: Error) => this.#log.error({ ip: ban.ip, event: change, topic: this.#settings.bans_topic, error: err.message }, 'the ban could not be written to the bans topic: the member that owns this host, or takes it over, will not know it'));
+    return written;
   }
 }

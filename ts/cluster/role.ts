@@ -31,6 +31,8 @@ export function clusterRole(role: Role, config: ClusterConfig | undefined, sourc
   bans.onExtended((ban) => ledger.extended(ban));
   const sensor = role === 'sensor' ? new AggregatesSensor(settings, engine, log, tickMs) : null;
   const detector = role === 'detector' ? new AggregatesDetector(settings, engine, log) : null;
+  // A ban or unban of a host another member owns (every host, on a sensor) goes to it through the topic.
+  bans.setOwners({ owns: (ip) => detector?.owns(ip) ?? false, held: (ip) => ledger.held(ip), send: (ban, kind) => ledger.send(ban, kind) });
   let timer: NodeJS.Timeout | null = null;
   /** Unbans of bans handed over: not lifted in the bans topic, where the new owner holds them. */
   const handingOver = new Set<string>();

@@ -72,6 +72,7 @@ export const banRoutes: FastifyPluginAsync<BanRoutesOptions> = async (fastify, {
           { mustSave: true },
         ),
       );
+      await inCluster('the ban', ip, context.bans.delivered(ip));
       if (!created) {
         throw new ProblemError(409, 'already-banned', 'Already banned', `${ip} is already banned until ${ban.expires_at}; to change the ban, lift it first with DELETE /api/v1/bans/${ip}`);
       }
@@ -96,6 +97,7 @@ export const banRoutes: FastifyPluginAsync<BanRoutesOptions> = async (fastify, {
       const ip = hostAddress(request.params.ip, 'the address in the path');
       const ban = saved('the unban', ip, () => context.bans.unban(ip, 'lifted through the REST API', { mustSave: true }));
       if (!ban) throw notFound('not-banned', `${ip} is not banned; GET /api/v1/bans lists the bans`);
+      await inCluster('the unban', ip, context.bans.delivered(ip));
       request.log.info({ ip, client: request.ip }, 'ban lifted through the REST API');
       return ban;
     },
@@ -113,6 +115,20 @@ function saved<T>(what: string, ip: string, change: () => T): T {
       'internal-error',
       'State not saved',
       `${what} of ${ip} was not made: ${err.message}; the bans are as they were: retry once the state directory takes writes again`,
+    );
+  }
+}
+
+/** Waits for a change handed to the cluster member that owns the host (ts/cluster); 503 when the bans topic did not take it. */
+async function inCluster(what: string, ip: string, delivered: Promise<void>): Promise<void> {
+  try {
+    await delivered;
+  } catch (err) {
+    throw new ProblemError(
+      503,
+      'internal-error',
+      'Not handed to the cluster',
+      `${what} of ${ip} was not made: the member that owns the host could not be told (${(err as Error).message}); check cluster.brokers and cluster.bans_topic, then retry`,
     );
   }
 }
