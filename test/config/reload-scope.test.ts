@@ -19,7 +19,7 @@ describe('settingsNeedingRestart', () => {
     const format = embeddedDefault();
     format.actions.kafka.enabled = true;
     format.actions.kafka.format = 'protobuf';
-    expect(settingsNeedingRestart(running, format)).toEqual([expect.stringMatching(/^actions\.kafka \(enabled, traffic_topic, format/)]);
+    expect(settingsNeedingRestart(running, format)).toEqual([expect.stringMatching(/^actions\.kafka \(the settings its engine part reads at start\)/)]);
     const brokers = embeddedDefault();
     brokers.actions.kafka.enabled = true;
     brokers.actions.kafka.brokers = ['192.0.2.9:9092'];

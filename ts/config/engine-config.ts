@@ -1,6 +1,7 @@
 // The engine's part of the configuration: the sources, networks and counters, keys unchanged.
 import type { EngineConfig } from '../engine/types.js';
-import { engineExport } from '../integrations/kafka/config.js';
+import { INTEGRATIONS } from '../integrations/registry.js';
+import type { IntegrationDefinition } from '../integrations/types.js';
 import type { FloodwatchConfig } from './schema.js';
 
 export function engineConfig(config: FloodwatchConfig): EngineConfig {
@@ -26,6 +27,16 @@ export function engineConfig(config: FloodwatchConfig): EngineConfig {
     mirror: config.sources.mirror.map((m) => ({ ...m })),
     fingerprint_packets: config.fingerprint.packets,
     fingerprint_snap_len: config.fingerprint.snap_len,
-    export: engineExport(config.actions.kafka),
+    ...integrationEngineSettings(config),
   };
+}
+
+/** What the integrations set in the engine's configuration (the Kafka export). */
+export function integrationEngineSettings(config: FloodwatchConfig, only?: string): Partial<EngineConfig> {
+  const settings: Partial<EngineConfig> = {};
+  for (const integration of INTEGRATIONS as readonly IntegrationDefinition[]) {
+    if (only !== undefined && integration.name !== only) continue;
+    Object.assign(settings, integration.engine?.((config.actions as Record<string, unknown>)[integration.name] as never));
+  }
+  return settings;
 }

@@ -2,7 +2,9 @@
 // so that "configuration reloaded" never hides a setting still waiting for a restart.
 import { isDeepStrictEqual } from 'node:util';
 import { apiExposureProblems } from './api-exposure.js';
-import { engineConfig } from './engine-config.js';
+import { INTEGRATIONS } from '../integrations/registry.js';
+import type { IntegrationDefinition } from '../integrations/types.js';
+import { integrationEngineSettings } from './engine-config.js';
 import { ConfigError } from './errors.js';
 import type { FloodwatchConfig } from './schema.js';
 
@@ -42,8 +44,11 @@ function mergeReloaded(running: FloodwatchConfig, loaded: FloodwatchConfig): Flo
  */
 export function settingsNeedingRestart(running: FloodwatchConfig, loaded: FloodwatchConfig): string[] {
   const paths = changedPaths(mergeReloaded(running, loaded), loaded, '', 3);
-  const [before, after] = [engineConfig(running).export, engineConfig(loaded).export];
-  if (!isDeepStrictEqual(before, after)) paths.push('actions.kafka (enabled, traffic_topic, format, key, sample_rate, directions, queue_mb: read by the engine at start)');
+  for (const integration of INTEGRATIONS as readonly IntegrationDefinition[]) {
+    if (!integration.engine) continue;
+    const [before, after] = [integrationEngineSettings(running, integration.name), integrationEngineSettings(loaded, integration.name)];
+    if (!isDeepStrictEqual(before, after)) paths.push(`actions.${integration.name} (the settings its engine part reads at start)`);
+  }
   return paths;
 }
 

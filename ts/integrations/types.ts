@@ -7,7 +7,7 @@ import type { AttackRecord, Ban } from '../attacks/types.js';
 import type { ConfigProblem } from '../config/errors.js';
 import type { YamlComments } from '../cli/import-fastnetmon/commented-yaml.js';
 import type { FastnetmonKeys } from '../cli/import-fastnetmon/keys.js';
-import type { Direction } from '../engine/types.js';
+import type { Direction, EngineConfig } from '../engine/types.js';
 import type { RetryPolicy } from './backoff.js';
 import type { FlowEngine } from '../engine/index.js';
 
@@ -137,6 +137,11 @@ export interface IntegrationDefinition<N extends string = string, S extends TObj
   /** Carries its FastNetMon keys (import-fastnetmon), marking each one carried or not. */
   importFastnetmon?(context: FastnetmonImportContext): void;
   readonly metrics?: readonly IntegrationMetric[];
+  /**
+   * The part of the engine's configuration it sets (the Kafka export's `export`): read by the
+   * engine at start, so a change to it needs a restart, which a reload says.
+   */
+  engine?(config: Static<S>): Partial<EngineConfig>;
   /**
    * Builds it; the implementation is imported here, lazily, so that reading the configuration
    * never loads a client library (and the registry never imports back into the config).
