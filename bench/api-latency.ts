@@ -7,7 +7,7 @@ import type { DatagramDataset } from './datasets.js';
 import { startFloodwatchDaemon } from './floodwatch-daemon.js';
 import { writeNotifyScript } from './notify-script.js';
 import { freeTcpPort } from './ports.js';
-import { replay } from './replay.js';
+import { sendDatagrams } from './datagram-sender.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ export async function measureApiLatency(dataset: DatagramDataset, networks: read
   });
   const url = `http://127.0.0.1:${apiPort}`;
   try {
-    const ingest = replay({ pcap: dataset.pcap, port: daemon.port, seconds: 2 * seconds + 4, rate: undefined });
+    const ingest = sendDatagrams({ pcap: dataset.pcap, port: daemon.port, seconds: 2 * seconds + 4, rate: undefined });
     await new Promise((r) => setTimeout(r, 1000));
     const lookups = await autocannon({ url: `${url}/api/v1/hosts/${hostIp}`, connections: 8, duration: seconds });
     let next = 0;

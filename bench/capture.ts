@@ -1,5 +1,5 @@
 // Captures, with tshark on the loopback interface, the UDP datagrams an exporter sends to a
-// port, into a classic pcap file that floodwatch-replay can send again.
+// port, into a classic pcap file that floodwatch-datagram-sender can send again.
 import { createSocket, type Socket } from 'node:dgram';
 import { statSync } from 'node:fs';
 import { sleep, startProcess, stopProcess } from './processes.js';

@@ -16,7 +16,7 @@ import { recordsInDatagrams, type DatagramDataset } from './datasets.js';
 import { DEFAULT_THRESHOLD_PPS, measureDetectionLatency, median, type LatencyFigures } from './detection-latency.js';
 import { waitForBan, writeNotifyScript, type NotifyScript } from './notify-script.js';
 import { onExit, sleep } from './processes.js';
-import { replay } from './replay.js';
+import { sendDatagrams } from './datagram-sender.js';
 import { datagramRateFor, makeSynFloodDataset, type SynFloodDataset } from './syn-flood.js';
 import type { Row } from './table.js';
 
@@ -117,7 +117,7 @@ async function measureClusterOnce(c: Cluster, dataset: SynFloodDataset, threshol
   await sleep(1000 + phaseMs);
   const rate = datagramRateFor(dataset, MULTIPLE * thresholdPps) / c.sensors.length;
   const startedAt = Date.now();
-  const floods = Promise.all(c.sensors.map((s) => replay({ pcap: dataset.pcap, port: s.port, seconds: floodSeconds, rate })));
+  const floods = Promise.all(c.sensors.map((s) => sendDatagrams({ pcap: dataset.pcap, port: s.port, seconds: floodSeconds, rate })));
   floods.catch(() => undefined); // thrown by `await floods` below
   try {
     const ban = await waitForBan(c.script, dataset.target, startedAt + (floodSeconds + 5) * 1000, failure(c));
@@ -159,7 +159,7 @@ async function measureCost(c: Cluster, dataset: DatagramDataset, seconds: number
   const published0 = await sensorTotals(c.sensors);
   const merged0 = (await c.detector.metrics(DETECTOR_METRICS))[DETECTOR_METRICS[0]];
   const started = Date.now();
-  const reports = await Promise.all(c.sensors.map((s) => replay({ pcap: dataset.pcap, port: s.port, seconds, rate: COST_RATE })));
+  const reports = await Promise.all(c.sensors.map((s) => sendDatagrams({ pcap: dataset.pcap, port: s.port, seconds, rate: COST_RATE })));
   // The last ticks reach the detector.
   await sleep(2500);
   const elapsed = (Date.now() - started) / 1000;

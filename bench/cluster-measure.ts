@@ -3,13 +3,13 @@
 import { loadavg } from 'node:os';
 import { runClusterLatencyScenario } from './cluster-latency.js';
 import { datasets } from './datasets.js';
-import { buildReplayer } from './replay.js';
+import { buildDatagramSender } from './datagram-sender.js';
 import { parseScenarioArgs } from './scenario-args.js';
 import { renderTable } from './table.js';
 
 async function main(): Promise<void> {
   const o = parseScenarioArgs(process.argv.slice(2), 'usage: cluster-measure.ts [--smoke]', {});
-  await buildReplayer();
+  await buildDatagramSender();
   const d = await datasets(o.smoke ? { flows: 20_000, hosts: 401 } : {});
   const { rows, results } = await runClusterLatencyScenario({ smoke: o.smoke, costDataset: d.netflowV9, costNetworks: d.monitoredNetworks });
   console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -1,6 +1,6 @@
 // The benchmark's input datasets, made once per run in a temp dir: a pcap of many flows, and
 // the same traffic as NetFlow v9 and IPFIX (softflowd) and sFlow v5 (pmacctd) datagrams,
-// captured as they were sent, ready for floodwatch-replay.
+// captured as they were sent, ready for floodwatch-datagram-sender.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ export type DatasetProtocol = 'netflow-v9' | 'ipfix' | 'sflow';
 /** A pcap of exporter datagrams and what one pass of it holds. */
 export interface DatagramDataset {
   protocol: DatasetProtocol;
-  /** Classic pcap of the datagrams, as captured on lo; replay it with floodwatch-replay. */
+  /** Classic pcap of the datagrams, as captured on lo; replay it with floodwatch-datagram-sender. */
   pcap: string;
   /** The UDP port the datagrams were captured on (for tshark's `-d udp.port==PORT,...`). */
   capturePort: number;

@@ -8,7 +8,7 @@ import { startFastNetMon } from './fastnetmon.js';
 import { startFloodwatchDaemon } from './floodwatch-daemon.js';
 import { waitForBan, writeNotifyScript, type NotifyScript } from './notify-script.js';
 import { sleep } from './processes.js';
-import { replay, type ReplayReport } from './replay.js';
+import { sendDatagrams, type SendReport } from './datagram-sender.js';
 import { datagramRateFor, type SynFloodDataset } from './syn-flood.js';
 import { udpSocketDrops } from './udp-socket.js';
 
@@ -101,7 +101,7 @@ export async function measureOnce(
   const dir = mkdtempSync(join(tmpdir(), 'floodwatch-bench-latency-'));
   const script = writeNotifyScript(dir);
   const rate = datagramRateFor(dataset, multiple * options.thresholdPps);
-  let flood: Promise<{ report: ReplayReport; endedAt: number }> | undefined;
+  let flood: Promise<{ report: SendReport; endedAt: number }> | undefined;
   let system: DetectorUnderTest | undefined;
   try {
     system = await startDetector(detector, dataset, script, options.thresholdPps);
@@ -109,7 +109,7 @@ export async function measureOnce(
     await sleep(options.settleMs + phaseMs);
     const dropsBefore = udpSocketDrops(system.sflowPort) ?? 0;
     const startedAt = Date.now();
-    flood = replay({ pcap: dataset.pcap, port: system.sflowPort, seconds: options.floodSeconds, rate }).then((report) => ({ report, endedAt: Date.now() }));
+    flood = sendDatagrams({ pcap: dataset.pcap, port: system.sflowPort, seconds: options.floodSeconds, rate }).then((report) => ({ report, endedAt: Date.now() }));
     flood.catch(() => undefined); // a replayer failure is thrown by `await flood` below, not as unhandled
     const deadline = startedAt + (options.floodSeconds + 5) * 1000;
     const ban = await waitForBan(script, dataset.target, deadline, system.failure);

@@ -3,7 +3,7 @@
 import { recordsInDatagrams, type DatagramDataset, type DatasetProtocol } from './datasets.js';
 import { FASTNETMON_COUNTERS, startFastNetMon, type FastNetMon } from './fastnetmon.js';
 import { sleep } from './processes.js';
-import { replay } from './replay.js';
+import { sendDatagrams } from './datagram-sender.js';
 
 /** The counter that says how many records of each protocol FastNetMon 1.2.4 decoded. */
 export const DECODED_COUNTER: Record<DatasetProtocol, string> = {
@@ -57,7 +57,7 @@ export async function measureIngest(
   const cpuBefore = fnm.cpuSeconds();
   const dropsBefore = fnm.kernelDrops();
   const port = dataset.protocol === 'sflow' ? fnm.sflowPort : fnm.netflowPort;
-  const sent = await replay({ pcap: dataset.pcap, port, seconds: options.seconds ?? 10, rate: options.rate });
+  const sent = await sendDatagrams({ pcap: dataset.pcap, port, seconds: options.seconds ?? 10, rate: options.rate });
   const after = await settled(fnm, counter);
   const cpu = fnm.cpuSeconds() - cpuBefore;
   const dropsAfter = fnm.kernelDrops();

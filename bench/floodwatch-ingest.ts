@@ -4,7 +4,7 @@ import { recordsInDatagrams, type DatagramDataset } from './datasets.js';
 import type { IngestFigures } from './fastnetmon-ingest.js';
 import { FloodwatchProcess } from './floodwatch.js';
 import { sleep } from './processes.js';
-import { replay } from './replay.js';
+import { sendDatagrams } from './datagram-sender.js';
 
 async function settled(fw: FloodwatchProcess, maxMs = 5000) {
   let last = await fw.stats();
@@ -29,7 +29,7 @@ export async function measureFloodwatchIngest(
     const port = Number(fw.listening[0].split(':').pop());
     const before = await fw.stats();
     const cpuBefore = fw.cpuSeconds();
-    const sent = await replay({ pcap: dataset.pcap, port, seconds: options.seconds ?? 10, rate: options.rate });
+    const sent = await sendDatagrams({ pcap: dataset.pcap, port, seconds: options.seconds ?? 10, rate: options.rate });
     const after = await settled(fw);
     const cpu = fw.cpuSeconds() - cpuBefore;
     const decoded = after.records - before.records;

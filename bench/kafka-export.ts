@@ -12,7 +12,7 @@ import { kafkaDefaults, type KafkaConfig } from '../ts/integrations/kafka/config
 import { cpuSeconds } from './cpu.js';
 import { recordsInDatagrams, type DatagramDataset } from './datasets.js';
 import { sleep } from './processes.js';
-import { replay } from './replay.js';
+import { sendDatagrams } from './datagram-sender.js';
 import type { Row } from './table.js';
 
 interface ExportStats {
@@ -103,7 +103,7 @@ async function measure(dataset: DatagramDataset, networks: readonly string[], se
     const cpuBefore = p.cpuSeconds();
     const brokerPid = broker?.pid;
     const brokerBefore = brokerPid ? cpuSeconds(brokerPid) : 0;
-    const sent = await replay({ pcap: dataset.pcap, port, seconds });
+    const sent = await sendDatagrams({ pcap: dataset.pcap, port, seconds });
     const after = await drained(p);
     const cpu = p.cpuSeconds() - cpuBefore;
     const decoded = after.records - before.records;

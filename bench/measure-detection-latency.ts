@@ -4,7 +4,7 @@ import { loadavg } from 'node:os';
 import { runDetectionLatencyScenario, type DetectionLatencyScenarioOptions } from './detection-latency-scenario.js';
 import type { LatencyFigures } from './detection-latency.js';
 import { ensureFastNetMon } from './fastnetmon-install.js';
-import { buildReplayer } from './replay.js';
+import { buildDatagramSender } from './datagram-sender.js';
 import { parseScenarioArgs } from './scenario-args.js';
 import { renderTable } from './table.js';
 
@@ -29,7 +29,7 @@ function printRuns(f: LatencyFigures): void {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const version = o.smoke ? null : await ensureFastNetMon();
-  await buildReplayer();
+  await buildDatagramSender();
   const { rows, results } = await runDetectionLatencyScenario(o);
   console.log(`FastNetMon ${version ?? '(not run)'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const m of Object.values(results.multiples)) {

@@ -4,7 +4,7 @@ import { loadavg } from 'node:os';
 import { datasets } from './datasets.js';
 import { ensureFastNetMon } from './fastnetmon-install.js';
 import { measureFastNetMonIngest, type IngestFigures } from './fastnetmon-ingest.js';
-import { buildReplayer } from './replay.js';
+import { buildDatagramSender } from './datagram-sender.js';
 
 function parseArgs(argv: string[]): { seconds: number; rate?: number; flows?: number } {
   const out: { seconds: number; rate?: number; flows?: number } = { seconds: 10 };
@@ -43,7 +43,7 @@ function printTable(rows: IngestFigures[]): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const version = await ensureFastNetMon();
-  await buildReplayer();
+  await buildDatagramSender();
   console.error('making the datasets (softflowd, pmacctd, tshark)...');
   const d = await datasets({ flows: args.flows });
   console.error(

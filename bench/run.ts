@@ -18,7 +18,7 @@ import { measureFloodwatchIngest } from './floodwatch-ingest.js';
 import { runKafkaExportScenario } from './kafka-export.js';
 import { runMirrorCaptureScenario } from './mirror-capture-scenario.js';
 import { onExit } from './processes.js';
-import { buildReplayer } from './replay.js';
+import { buildDatagramSender } from './datagram-sender.js';
 import { runSprayScenario } from './spray.js';
 import { runTrafficPushScenario } from './traffic-push.js';
 import { renderTable, type Row } from './table.js';
@@ -65,7 +65,7 @@ function machine() {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const fastnetmonVersion = o.smoke ? null : await ensureFastNetMon();
-  await buildReplayer();
+  await buildDatagramSender();
   const dir = mkdtempSync(join(tmpdir(), 'floodwatch-bench-'));
   onExit(() => rmSync(dir, { recursive: true, force: true }));
   console.error(`making the datasets${o.smoke ? ' (smoke)' : ''}...`);

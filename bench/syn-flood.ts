@@ -1,6 +1,6 @@
 // The detection-latency scenario's input: a SYN flood towards one monitored host, as sFlow v5
 // datagrams with 1-in-1 sampling (every flow sample is one packet), made once with pmacctd's
-// sfprobe and captured as sent, ready for floodwatch-replay at a chosen packet rate.
+// sfprobe and captured as sent, ready for floodwatch-datagram-sender at a chosen packet rate.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ export const SYN_FLOOD_NETWORK = '198.51.100.0/24';
 export const SYN_FLOOD_TARGET = '198.51.100.10';
 
 export interface SynFloodDataset {
-  /** Classic pcap of the sFlow datagrams, for floodwatch-replay. */
+  /** Classic pcap of the sFlow datagrams, for floodwatch-datagram-sender. */
   pcap: string;
   target: string;
   monitoredNetworks: readonly string[];

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use floodwatch_collector::{BreakdownRequest, Core};
+use floodwatch_engine::{BreakdownRequest, Core};
 use napi::bindgen_prelude::*;
 use napi::sys;
 
@@ -36,7 +36,7 @@ impl Task for BreakdownTask {
     type JsValue = BreakdownValue;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let json = floodwatch_collector::breakdown(&self.core, &self.request).map_err(super::invalid)?;
+        let json = floodwatch_engine::breakdown(&self.core, &self.request).map_err(super::invalid)?;
         Ok(super::to_json(json))
     }
 

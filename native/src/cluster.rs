@@ -52,5 +52,5 @@ impl Engine {
 /// The partition of the aggregates topic that owns `ip` among `partitions`, as the sensors split them.
 #[napi]
 pub fn aggregates_partition(ip: String, partitions: u32) -> Result<u32> {
-    Ok(floodwatch_collector::aggregates_partition(crate::parse_ip(&ip)?, partitions))
+    Ok(floodwatch_engine::aggregates_partition(crate::parse_ip(&ip)?, partitions))
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use floodwatch_collector::export::{BatchCompression, ExportQueue, ExportStats, KafkaBatch};
+use floodwatch_engine::export::{BatchCompression, ExportQueue, ExportStats, KafkaBatch};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 

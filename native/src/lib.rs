@@ -1,10 +1,10 @@
-//! The napi-rs binding: one `Engine` class over `floodwatch_collector::Engine`. No logic here;
+//! The napi-rs binding: one `Engine` class over `floodwatch_engine::Engine`. No logic here;
 //! views are serialized by the collector crate and cross as plain objects.
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use floodwatch_collector::{parse_direction, Core, BreakdownRequest, CrossingJson, EngineConfig, HostJson, ReplayOptions, Thresholds, ViolationJson};
+use floodwatch_engine::{parse_direction, Core, BreakdownRequest, CrossingJson, EngineConfig, HostJson, ReplayOptions, Thresholds, ViolationJson};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -61,7 +61,7 @@ fn as_js_numbers(value: &mut serde_json::Value) {
 
 #[napi]
 pub struct Engine {
-    inner: floodwatch_collector::Engine,
+    inner: floodwatch_engine::Engine,
 }
 
 #[napi]
@@ -69,8 +69,8 @@ impl Engine {
     /// `config` is the engine section of the floodwatch configuration (see ts/engine/types.ts).
     #[napi(constructor)]
     pub fn new(config: serde_json::Value) -> Result<Self> {
-        let config: floodwatch_collector::EngineConfig = serde_json::from_value(config).map_err(invalid)?;
-        let inner = floodwatch_collector::Engine::new(config).map_err(invalid)?;
+        let config: floodwatch_engine::EngineConfig = serde_json::from_value(config).map_err(invalid)?;
+        let inner = floodwatch_engine::Engine::new(config).map_err(invalid)?;
         Ok(Engine { inner })
     }
 
@@ -94,7 +94,7 @@ impl Engine {
     /// Totals, the top `limit` hosts per direction and metric, the sources and the table's stats.
     #[napi]
     pub fn snapshot(&self, limit: u32) -> serde_json::Value {
-        to_json(floodwatch_collector::snapshot(&self.inner, limit as usize))
+        to_json(floodwatch_engine::snapshot(&self.inner, limit as usize))
     }
 
     /// One host's counters, or null when the engine has not seen it.
@@ -106,7 +106,7 @@ impl Engine {
     /// Top `limit` hosts for one direction ("incoming" | "outgoing") and metric.
     #[napi]
     pub fn top(&self, direction: String, metric: String, limit: u32) -> Result<serde_json::Value> {
-        let hosts = floodwatch_collector::top(&self.inner, &direction, &metric, limit as usize).map_err(invalid)?;
+        let hosts = floodwatch_engine::top(&self.inner, &direction, &metric, limit as usize).map_err(invalid)?;
         Ok(to_json(hosts))
     }
 
@@ -217,7 +217,7 @@ impl Detection {
 /// `floodwatch replay`: a capture file read at full speed, its timestamps as the clock.
 #[napi]
 pub struct Replay {
-    inner: floodwatch_collector::Replay,
+    inner: floodwatch_engine::Replay,
 }
 
 #[napi(object)]
@@ -233,7 +233,7 @@ impl Replay {
     pub fn new(path: String, config: serde_json::Value, sampling_rate: u32, decapsulate: bool) -> Result<Self> {
         let config: EngineConfig = serde_json::from_value(config).map_err(invalid)?;
         let options = ReplayOptions { sampling_rate, decapsulate };
-        let inner = floodwatch_collector::Replay::open(&path, &config, options).map_err(invalid)?;
+        let inner = floodwatch_engine::Replay::open(&path, &config, options).map_err(invalid)?;
         Ok(Replay { inner })
     }
 

@@ -15,7 +15,7 @@ import { BanManager } from '../../ts/bans/manager.js';
 import { embeddedDefault } from '../../ts/config/defaults.js';
 import type { ApiConfig } from '../../ts/config/schema.js';
 import { Detector, type AttackListener, type DetectionPolicy } from '../../ts/detection/detector.js';
-import { PrefixList } from '../../ts/detection/prefix-list.js';
+import { PrefixSet } from '../../ts/detection/prefix-set.js';
 import { FlowEngine, ReplayEngine, type CompiledThresholds } from '../../ts/engine/index.js';
 import { StateStore } from '../../ts/state/store.js';
 import { waitFor } from '../support/daemon.js';
@@ -100,8 +100,8 @@ export async function startFixture(): Promise<ApiFixture> {
     await softflowd(pcap, exporterPort, 10);
     await settle(engine);
     const liveAttack = await waitFor('the attack on the flooded host', () => detector.active().find((a) => a.ip === FLOODED));
-    const networks = new PrefixList(MONITORED);
-    const whitelist = new PrefixList([`${WHITELISTED}/32`]);
+    const networks = new PrefixSet(MONITORED);
+    const whitelist = new PrefixSet([`${WHITELISTED}/32`]);
     const context: ApiContext = {
       engine,
       bans,
@@ -133,7 +133,7 @@ export async function startFixture(): Promise<ApiFixture> {
 
 function detectionPolicy(): DetectionPolicy {
   // Attacks stay under way for the whole test file.
-  return { whitelist: new PrefixList([`${WHITELISTED}/32`]), bans: () => false, detailsAfterMs: 200, detailsAfterRecords: 50, endAfterMs: 600_000 };
+  return { whitelist: new PrefixSet([`${WHITELISTED}/32`]), bans: () => false, detailsAfterMs: 200, detailsAfterRecords: 50, endAfterMs: 600_000 };
 }
 
 function storingListener(store: StateStore): AttackListener {

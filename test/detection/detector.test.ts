@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AttackRecord } from '../../ts/attacks/types.js';
 import { Detector, type AttackListener, type DetectionFailure, type DetectionPolicy } from '../../ts/detection/detector.js';
-import { PrefixList } from '../../ts/detection/prefix-list.js';
+import { PrefixSet } from '../../ts/detection/prefix-set.js';
 import { StateStore } from '../../ts/state/store.js';
 import { ScriptedEngine, violation } from './scripted-engine.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const policy: DetectionPolicy = { whitelist: new PrefixList([]), bans: () => true, detailsAfterMs: 0, detailsAfterRecords: 1, endAfterMs: 0 };
+const policy: DetectionPolicy = { whitelist: new PrefixSet([]), bans: () => true, detailsAfterMs: 0, detailsAfterRecords: 1, endAfterMs: 0 };
 
 function setup(listener: (store: StateStore) => Partial<AttackListener> = () => ({})) {
   const dir = mkdtempSync(join(tmpdir(), 'floodwatch-detector-'));

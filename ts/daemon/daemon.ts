@@ -12,7 +12,7 @@ import type { RunningApi } from '../api/server.js';
 import { CONFIGURATION_RELOADED, reloadedConfig, settingsNeedingRestart } from '../config/reload-scope.js';
 import { Detector, type AttackListener } from '../detection/detector.js';
 import { recordingListener } from '../detection/recording-listener.js';
-import { PrefixList } from '../detection/prefix-list.js';
+import { PrefixSet } from '../detection/prefix-set.js';
 import { FlowEngine } from '../engine/index.js';
 import { StateLock } from '../state/lock.js';
 import { StateStore, type PendingEvent } from '../state/store.js';
@@ -47,7 +47,7 @@ export class Daemon {
   #config: FloodwatchConfig;
   #policy: ReloadablePolicy;
   readonly #detector: Detector;
-  readonly #networks: PrefixList;
+  readonly #networks: PrefixSet;
   #timers: NodeJS.Timeout[] = [];
   listening: string[] = [];
   /** Where the REST API listens, when it is on. */
@@ -72,7 +72,7 @@ export class Daemon {
     this.engine = new FlowEngine(engineConfig(config));
     // The integrations are built at start(), once the state and the ports are claimed.
     this.#policy = buildPolicy(config, this.#log, []);
-    this.#networks = new PrefixList(config.networks);
+    this.#networks = new PrefixSet(config.networks);
     this.engine.detection.setThresholds(this.#policy.thresholds);
     this.bans = new BanManager(this.store, this.#events, this.#log);
     this.#detector = new Detector(this.engine.detection, this.#policy.detection, this.#attackListener(), Date.now, ({ ip, direction, stage, error }) =>

@@ -5,7 +5,7 @@ import type { AttackRecord, Ban } from '../attacks/types.js';
 import type { FloodwatchConfig } from '../config/schema.js';
 import { compileThresholds } from '../detection/compile.js';
 import { DEFAULT_DETECTION_TIMING, type DetectionPolicy } from '../detection/detector.js';
-import { PrefixList } from '../detection/prefix-list.js';
+import { PrefixSet } from '../detection/prefix-set.js';
 import type { FlowEngine } from '../engine/index.js';
 import type { CompiledThresholds } from '../engine/types.js';
 import { createIntegrations } from '../integrations/create.js';
@@ -33,7 +33,7 @@ export interface PolicyState {
 export function buildDetectionPolicy(config: FloodwatchConfig): DetectionPolicy {
   const hostgroups = new Map(config.hostgroups.map((g) => [g.name, g]));
   return {
-    whitelist: new PrefixList(config.whitelist),
+    whitelist: new PrefixSet(config.whitelist),
     bans: (name) => config.ban.enabled && (hostgroups.get(name)?.ban ?? true),
     ...DEFAULT_DETECTION_TIMING,
   };

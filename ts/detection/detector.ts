@@ -7,10 +7,10 @@ import type { Violation } from '../engine/types.js';
 import { newAttackId } from './attack-id.js';
 import { applySamples, newAttackRecord, recordRate, updatePeak } from './attack-record.js';
 import type { DetectionEngine } from './engine.js';
-import type { PrefixList } from './prefix-list.js';
+import type { PrefixSet } from './prefix-set.js';
 
 export interface DetectionPolicy {
-  whitelist: PrefixList;
+  whitelist: PrefixSet;
   /** Whether a host of this hostgroup is banned when it crosses a threshold. */
   bans(hostgroup: string): boolean;
   /** How long the engine watches an attacked host before the details are reported. */

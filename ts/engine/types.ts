@@ -1,4 +1,4 @@
-// The shapes the native engine returns (serialized by crates/collector/src/views.rs).
+// The shapes the native engine returns (serialized by crates/engine/src/views.rs).
 
 export type Direction = 'incoming' | 'outgoing';
 export type Metric = 'pps' | 'bps' | 'flows';
@@ -69,7 +69,7 @@ export interface Grouping {
   fallback?: number;
 }
 
-/** One group's hosts added up (crates/collector/src/breakdown.rs). */
+/** One group's hosts added up (crates/engine/src/breakdown.rs). */
 export interface GroupSum {
   hosts: number;
   incoming: DirectionCounters;
@@ -173,7 +173,7 @@ export interface Snapshot {
   sources: Sources;
 }
 
-/** The engine section of the configuration, as crates/collector/src/config.rs reads it. */
+/** The engine section of the configuration, as crates/engine/src/config.rs reads it. */
 export interface EngineConfig {
   listen?: string[];
   workers?: number;
@@ -196,7 +196,7 @@ export interface EngineConfig {
   mirror?: MirrorSourceConfig[];
   fingerprint_packets?: number;
   fingerprint_snap_len?: number;
-  /** Every decoded record encoded for Kafka (crates/collector/src/export/config.rs). */
+  /** Every decoded record encoded for Kafka (crates/engine/src/export/config.rs). */
   export?: {
     enabled: boolean;
     format?: 'json' | 'protobuf';
@@ -226,7 +226,7 @@ export interface ExportDrain {
   waiting: number;
 }
 
-/** A mirror port (crates/collector/src/config.rs MirrorConfig). */
+/** A mirror port (crates/engine/src/config.rs MirrorConfig). */
 export interface MirrorSourceConfig {
   interface: string;
   engine?: 'af_packet' | 'af_xdp';

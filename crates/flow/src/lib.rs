@@ -1,8 +1,8 @@
 //! NetFlow v5/v9, IPFIX and sFlow v5 decoders.
 //!
 //! One [`Decoder`] per worker thread turns UDP datagrams into [`FlowRecord`]s delivered to a
-//! [`RecordSink`]. Every decoder lives in its own module folder with its fixtures and tests;
-//! NetFlow v9 and IPFIX share the template machinery in `template`.
+//! [`RecordSink`]. Every decoder lives in its own module folder with its tests; its byte fixtures
+//! are in `testdata/<decoder>/`. NetFlow v9 and IPFIX share the template machinery in `template`.
 //!
 //! [`FlowRecord`]: floodwatch_packet::FlowRecord
 //! [`RecordSink`]: floodwatch_packet::RecordSink

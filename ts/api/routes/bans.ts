@@ -17,7 +17,7 @@ const TEN_YEARS = 10 * 365 * 24 * 3600;
 const BanRequestSchema = Type.Object(
   {
     ip: IpAddressSchema,
-    ttl_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: TEN_YEARS, description: 'how long the ban lasts; ban.ban_time_seconds when absent' })),
+    ttl_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: TEN_YEARS, description: 'how long the ban lasts; the config\'s ban.time_seconds when absent' })),
     comment: Type.Optional(Type.String({ maxLength: 1000 })),
     force: Type.Optional(
       Type.Boolean({ description: 'ban even a whitelisted host, one outside the monitored networks, or an address that is no single host (broadcast, multicast, loopback, link-local, unspecified)' }),

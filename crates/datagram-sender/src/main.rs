@@ -1,7 +1,7 @@
-//! floodwatch-replay: sends the UDP payloads of a pcap to a collector, over and over, with
+//! floodwatch-datagram-sender: sends the UDP payloads of a pcap to a collector, over and over, with
 //! sendmmsg, for a fixed time and optionally at a fixed datagram rate. Prints one JSON line.
 //!
-//! usage: floodwatch-replay --pcap FILE --target HOST:PORT [--seconds N] [--rate DATAGRAMS_PER_S]
+//! usage: floodwatch-datagram-sender --pcap FILE --target HOST:PORT [--seconds N] [--rate DATAGRAMS_PER_S]
 
 mod pcap;
 mod sender;
@@ -45,18 +45,18 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("floodwatch-replay: {e}\nusage: floodwatch-replay --pcap FILE --target HOST:PORT [--seconds N] [--rate DATAGRAMS_PER_S]");
+            eprintln!("floodwatch-datagram-sender: {e}\nusage: floodwatch-datagram-sender --pcap FILE --target HOST:PORT [--seconds N] [--rate DATAGRAMS_PER_S]");
             return ExitCode::from(2);
         }
     };
     let datagrams = match pcap::udp_payloads(&args.pcap) {
         Ok(d) if !d.is_empty() => d,
         Ok(_) => {
-            eprintln!("floodwatch-replay: {} holds no UDP datagrams", args.pcap);
+            eprintln!("floodwatch-datagram-sender: {} holds no UDP datagrams", args.pcap);
             return ExitCode::from(1);
         }
         Err(e) => {
-            eprintln!("floodwatch-replay: {}: {e}", args.pcap);
+            eprintln!("floodwatch-datagram-sender: {}: {e}", args.pcap);
             return ExitCode::from(1);
         }
     };
@@ -73,7 +73,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("floodwatch-replay: {e}");
+            eprintln!("floodwatch-datagram-sender: {e}");
             ExitCode::from(1)
         }
     }

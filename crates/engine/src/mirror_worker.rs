@@ -13,7 +13,7 @@ use floodwatch_detect::SampleCollector;
 use floodwatch_packet::{parse_ethernet_with, FlowRecord, HeaderLink, PacketHeader, ParseOptions};
 
 use crate::export::{Exporter, Telemetry};
-use crate::worker::WorkerReport;
+use crate::flow_worker::WorkerReport;
 
 pub struct MirrorWorkerSetup {
     pub index: usize,

@@ -15,7 +15,7 @@ use floodwatch_packet::InterfaceCounters;
 use serde::Serialize;
 
 use crate::socket::kernel_drops;
-use crate::mirror::MirrorReport;
+use crate::mirror_worker::MirrorReport;
 
 pub use agents::{AgentInterfaceView, AgentTable};
 pub use listener_drops::{ListenerDropTable, ListenerDrops, ListenerDropsSummary};

@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use floodwatch_collector::{Engine, EngineConfig, SourcesView};
+use floodwatch_engine::{Engine, EngineConfig, SourcesView};
 
 fn engine(workers: usize) -> (Engine, SocketAddr) {
     engine_with(EngineConfig { workers, ..EngineConfig::default() })

@@ -36,7 +36,7 @@ pub struct WorkerReport {
     /// A flow worker's sources, when due.
     pub sources: Option<FlowSourcesReport>,
     /// A mirror worker's source counters.
-    pub mirror: Option<crate::mirror::MirrorReport>,
+    pub mirror: Option<crate::mirror_worker::MirrorReport>,
 }
 
 pub struct WorkerSetup {

@@ -3,7 +3,7 @@
 //! of frames at 200 kpps; each scenario twice, frames parsed (AF_PACKET) and with the headers
 //! the source read (AF_XDP's program). Prints nanoseconds per frame; asserts nothing.
 //!
-//!     cargo bench -p floodwatch-collector --bench mirror_frames
+//!     cargo bench -p floodwatch-engine --bench mirror_frames
 
 mod bench_support;
 
@@ -13,7 +13,7 @@ use std::net::Ipv4Addr;
 use std::time::Instant;
 
 use floodwatch_capture::Frame;
-use floodwatch_collector::FrameCounter;
+use floodwatch_engine::FrameCounter;
 use floodwatch_counters::{CounterConfig, LocalAggregator, Prefix, PrefixSet};
 use floodwatch_detect::{SampleCollector, WatchList};
 use floodwatch_packet::{parse_ethernet, PacketInfo, ParseOptions};

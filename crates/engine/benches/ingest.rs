@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use floodwatch_counters::{CounterConfig, HostTable, LocalAggregator, PrefixSet};
-use floodwatch_collector::{AgentInterfaces, CountingSink};
+use floodwatch_engine::{AgentInterfaces, CountingSink};
 use floodwatch_detect::{SampleCollector, WatchList};
 use floodwatch_flow::{Decoder, DecoderConfig};
 

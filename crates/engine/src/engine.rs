@@ -18,8 +18,8 @@ use crate::core::Core;
 use crate::export::{ExportQueue, Exporter};
 use crate::socket::{open_listener, socket_inode};
 use crate::sources::{ListenerState, MirrorPortView, SourcesState};
-use crate::mirror::MirrorWorkerSetup;
-use crate::worker::{self, WorkerReport, WorkerSetup};
+use crate::mirror_worker::MirrorWorkerSetup;
+use crate::flow_worker::{self, WorkerReport, WorkerSetup};
 
 /// Worker reports (one a tick each) queued for the ticker, per worker or mirror source.
 const REPORTS_QUEUED_PER_SOURCE: usize = 8;
@@ -174,7 +174,7 @@ impl Engine {
                 reports: sender.clone(),
                 export: self.exporter(),
             };
-            threads.push((format!("fw-worker-{index}"), Box::new(move || worker::run(setup))));
+            threads.push((format!("fw-worker-{index}"), Box::new(move || flow_worker::run(setup))));
         }
         for (mirror, source) in mirror_sources {
             let index = threads.len();
@@ -191,7 +191,7 @@ impl Engine {
                 reports: sender.clone(),
                 export: self.exporter(),
             };
-            threads.push((format!("fw-mirror-{index}"), Box::new(move || crate::mirror::run(setup))));
+            threads.push((format!("fw-mirror-{index}"), Box::new(move || crate::mirror_worker::run(setup))));
         }
         let mut handles = Vec::new();
         for (name, run) in threads {

@@ -2,7 +2,7 @@
 // not needed here, only membership).
 import { BlockList, isIPv4 } from 'node:net';
 
-export class PrefixList {
+export class PrefixSet {
   readonly #list = new BlockList();
   readonly size: number;
 
