@@ -29,13 +29,14 @@ pub fn open_xdp_sockets(config: &MirrorConfig) -> io::Result<MirrorSources> {
     let mut capture = open_af_xdp(&xdp)?;
     let ring_bytes = capture.queues().len() as u64 * u64::from(xdp.frame_count) * u64::from(xdp.frame_size);
     let detail = format!(
-        "{} mode, {}, RX queue(s) {:?}, {} frames and {} ring entries per queue, {} MiB of UMEM in all",
+        "{} mode, {}{}, RX queue(s) {:?}, {} frames and {} ring entries per queue, {} MiB of UMEM in all",
         match capture.mode() {
             XdpMode::Native => "native",
             XdpMode::Generic => "generic (SKB)",
             XdpMode::Auto => "auto",
         },
         if capture.zero_copy() { "zero-copy" } else { "copy" },
+        if capture.metadata() { "" } else { ", frames stamped by the reader (this kernel refuses XDP metadata)" },
         capture.queues(),
         xdp.frame_count,
         xdp.ring_size,

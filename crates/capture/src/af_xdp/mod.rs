@@ -142,6 +142,7 @@ pub struct AfXdpCapture {
     mode: XdpMode,
     zero_copy: bool,
     program_id: u32,
+    metadata: bool,
     // Field order: the attachment goes (detaching the program) before the program and map
     // descriptors close.
     attachment: link::Attachment,
@@ -177,6 +178,12 @@ impl AfXdpCapture {
     /// Whether the sockets run in zero-copy mode.
     pub fn zero_copy(&self) -> bool {
         self.zero_copy
+    }
+
+    /// Whether the XDP program stamps each frame's arrival time and summary in its metadata
+    /// (false where the kernel refuses the metadata helper: the reader does it).
+    pub fn metadata(&self) -> bool {
+        self.metadata
     }
 
     /// The kernel's id of the program (`bpftool prog show id N`).
@@ -302,7 +309,7 @@ pub fn open_af_xdp(config: &AfXdpConfig) -> io::Result<AfXdpCapture> {
     let max_entries = all_queues.iter().chain(&queues).max().copied().unwrap_or(0) + 1;
     let map = bpf::create_xsk_map(max_entries)
         .map_err(|e| error::os("creating the XSKMAP (BPF_MAP_CREATE)", e))?;
-    let program = program::load(&map).map_err(|e| match e.error.raw_os_error() {
+    let (program, metadata) = program::load(&map).map_err(|e| match e.error.raw_os_error() {
         Some(libc::EPERM) => error::permission("loading the XDP program (BPF_PROG_LOAD)"),
         _ if !e.log.is_empty() => io::Error::new(
             io::ErrorKind::InvalidData,
@@ -368,6 +375,7 @@ pub fn open_af_xdp(config: &AfXdpConfig) -> io::Result<AfXdpCapture> {
         mode,
         zero_copy,
         program_id,
+        metadata,
         attachment,
         _program: program,
         _map: map,
@@ -432,7 +440,7 @@ pub mod testing {
     pub fn attach_with_netlink(interface: &str, mode: XdpMode) -> io::Result<NetlinkAttached> {
         let ifindex = ifindex(interface)?;
         let map = bpf::create_xsk_map(1)?;
-        let program = program::load(&map).map_err(|e| e.error)?;
+        let (program, _) = program::load(&map).map_err(|e| e.error)?;
         let program_id = bpf::prog_info(program.as_raw_fd())?.id;
         let attachment = link::attach_with_netlink(&program, ifindex, mode)?;
         Ok(NetlinkAttached {

@@ -26,6 +26,10 @@
 //! by the reader on another core. A driver without metadata support fails the adjustment and
 //! the frame goes on bare.
 //!
+//! Some kernels refuse `bpf_xdp_adjust_meta` to every XDP program (the verifier's "program of
+//! this type cannot use helper"); there the bare redirect is loaded instead, and the reader
+//! stamps and parses each frame itself, as it does for a driver without metadata support.
+//!
 //! `bpf_redirect_map` on an XSKMAP hands the frame to the AF_XDP socket stored at the frame's
 //! RX queue index; the low bits of its flags (here XDP_PASS, Linux ≥ 5.3) are the action when
 //! that slot is empty, so queues nobody listens on keep flowing to the network stack.
@@ -234,9 +238,27 @@ pub fn instructions(map_fd: i32) -> Vec<bpf_insn> {
     a.finish()
 }
 
-/// The program loaded for `map`, or the kernel's refusal with its verifier log.
-pub fn load(map: &OwnedFd) -> Result<OwnedFd, super::bpf::LoadError> {
-    super::bpf::load_xdp_program(PROGRAM_NAME, &instructions(map.as_raw_fd()))
+/// The redirect alone, for kernels that refuse the metadata helper.
+pub fn bare_instructions(map_fd: i32) -> Vec<bpf_insn> {
+    let mut a = Asm::default();
+    a.mov(CTX, R1);
+    a.load(Size::W, R2, CTX, XDP_MD_RX_QUEUE_INDEX);
+    a.load_map_fd(R1, map_fd);
+    a.mov_imm(R3, XDP_PASS).call(FUNC_REDIRECT_MAP).exit();
+    a.finish()
+}
+
+/// The program loaded for `map` and whether it writes the metadata (false: the kernel refused
+/// the metadata helper and the bare redirect runs), or the kernel's refusal with its verifier log.
+pub fn load(map: &OwnedFd) -> Result<(OwnedFd, bool), super::bpf::LoadError> {
+    match super::bpf::load_xdp_program(PROGRAM_NAME, &instructions(map.as_raw_fd())) {
+        Ok(program) => Ok((program, true)),
+        Err(refused) if refused.log.contains("cannot use helper bpf_xdp_adjust_meta") => {
+            super::bpf::load_xdp_program(PROGRAM_NAME, &bare_instructions(map.as_raw_fd()))
+                .map(|program| (program, false))
+        }
+        Err(refused) => Err(refused),
+    }
 }
 
 #[cfg(test)]
@@ -264,10 +286,21 @@ mod tests {
             return;
         }
         let map = super::super::bpf::create_xsk_map(4).expect("XSKMAP");
-        let prog = load(&map).expect("the program loads");
+        let (prog, _) = load(&map).expect("the program loads");
         let info = super::super::bpf::prog_info(prog.as_raw_fd()).unwrap();
         assert_eq!(info.name, PROGRAM_NAME);
         assert!(info.id > 0);
+    }
+
+    #[test]
+    fn the_verifier_accepts_the_bare_redirect() {
+        if !is_root() {
+            eprintln!("not root: skipping the BPF load test");
+            return;
+        }
+        let map = super::super::bpf::create_xsk_map(4).expect("XSKMAP");
+        super::super::bpf::load_xdp_program("fw_bare", &bare_instructions(map.as_raw_fd()))
+            .expect("the bare redirect loads");
     }
 
     #[test]
