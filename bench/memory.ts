@@ -11,7 +11,7 @@ export function residentBytes(pid: number): number {
 function processTree(pid: number): number[] {
   const found = [pid];
   for (let i = 0; i < found.length; i++) {
-    let tasks: string[] = [];
+    let tasks: string[];
     try {
       tasks = readdirSync(`/proc/${found[i]}/task`);
     } catch {

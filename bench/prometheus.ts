@@ -24,7 +24,7 @@ export async function scrapePrometheus(url: string, timeoutMs = 5000): Promise<M
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    throw new Error(`no answer from ${url}: ${(err as Error).message}`);
+    throw new Error(`no answer from ${url}: ${(err as Error).message}`, { cause: err });
   }
   if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
   return parsePrometheusText(await response.text());

@@ -11,7 +11,7 @@ export function parseScenarioArgs<K extends string>(argv: string[], usage: strin
   try {
     ({ values } = parseArgs({ args: argv, options: { smoke: { type: 'boolean' }, ...options }, strict: true, allowPositionals: false }));
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${usage}`);
+    throw new Error(`${(err as Error).message}\n${usage}`, { cause: err });
   }
   const out = { smoke: values.smoke === true } as { smoke: boolean } & Partial<Record<K, number>>;
   for (const [flag, key] of Object.entries(numeric)) {

@@ -48,7 +48,7 @@ export class SoakDaemon {
   #sample(): void {
     const pid = this.pid;
     if (pid === undefined) return;
-    let rss = 0;
+    let rss: number;
     try {
       rss = residentBytes(pid);
     } catch {

@@ -62,7 +62,7 @@ export async function replayRealStream(dir: string, k: number, run: number, port
     ...[...traffic.outgoing].map(([ip, want]) => ({ ip, direction: 'outgoing' as const, want })),
   ];
   const deadline = Date.now() + 10_000;
-  let wrong: string[] = [];
+  let wrong: string[];
   do {
     await sleep(300);
     wrong = [];

@@ -44,7 +44,7 @@ describe('BanManager', () => {
     const { restored, lifted } = second.bans.restore();
     expect(restored.map((b) => b.ip)).toEqual(['2001:db8::1']);
     expect(lifted.map((b) => b.ip)).toEqual(['198.51.100.1']);
-    expect(second.events.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual(['ban 2001:db8::1', 'unban 198.51.100.1']);
+    expect(second.events.map((e) => `${e.kind} ${e.ban?.ip}`)).toEqual(['ban 2001:db8::1', 'unban 198.51.100.1']);
     expect(second.bans.list().map((b) => b.ip)).toEqual(['2001:db8::1']);
   });
 
@@ -81,7 +81,7 @@ describe('BanManager', () => {
     now.t += 11_000;
     bans.expire(null, 0);
     expect(bans.list().map((b) => b.ip)).toEqual(['198.51.100.2']);
-    expect(events.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual(['ban 198.51.100.1', 'ban 198.51.100.2', 'unban 198.51.100.1']);
+    expect(events.map((e) => `${e.kind} ${e.ban?.ip}`)).toEqual(['ban 198.51.100.1', 'ban 198.51.100.2', 'unban 198.51.100.1']);
     expect(store.health()).toMatchObject({ bansHeld: true, lastFailure: { path: join(dir, 'bans.json') } });
     expect(store.retryHeld()).toBeNull();
 
@@ -99,7 +99,7 @@ describe('BanManager', () => {
     expect(() => bans.ban(request('198.51.100.2'), { mustSave: true })).toThrow(/cannot write .*bans\.json: EISDIR/);
     expect(() => bans.unban('198.51.100.1', 'test', { mustSave: true })).toThrow(/cannot write .*bans\.json/);
     expect(bans.list().map((b) => b.ip)).toEqual(['198.51.100.1']);
-    expect(events.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual(['ban 198.51.100.1']);
+    expect(events.map((e) => `${e.kind} ${e.ban?.ip}`)).toEqual(['ban 198.51.100.1']);
   });
 
   it('unban of an unknown host is a no-op', () => {

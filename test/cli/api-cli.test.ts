@@ -2,7 +2,7 @@
 // against a real daemon (`floodwatch run`) that real NetFlow reaches, with its REST API behind a
 // token. Their exit codes, their output, and their errors when the daemon is away or the token wrong.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -38,6 +38,7 @@ function counters(pps: number, mbps: number, flows: number): DirectionCounters {
     bytes_total: mbps * 1e6,
     flows_total: flows * 10,
     protocols: { tcp: rate, tcp_syn: rate, udp: rate, icmp: rate, fragments: rate },
+    approximate: false,
   };
 }
 
@@ -202,8 +203,6 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'a-test-token-of-16+chars';
 const WATCHED = '198.51.100.42';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 /** One UDP flow to WATCHED lasting 50 s: the engine spreads it, so the host stays on top for that long. */
 function steadyFlow(path: string): string {
@@ -291,7 +290,7 @@ describe('floodwatch top in a terminal', () => {
         return test(last) ? last : undefined;
       }, timeoutMs);
     } catch (error) {
-      throw new Error(`${(error as Error).message}; the screen was:\n${last}`);
+      throw new Error(`${(error as Error).message}; the screen was:\n${last}`, { cause: error });
     }
   }
 

@@ -75,7 +75,7 @@ describe('two sensors and a detector over Kafka', () => {
     // Who attacked and how, from the sensors' samples of records.
     const [attack] = await waitFor('the attack record with its top sources', () => {
       const attacks = attacksOn(detectorState, FLOODED);
-      return attacks[0]?.top_sources.length && attacks;
+      return attacks[0]?.top_sources.length ? attacks : null;
     });
     expect(attack).toMatchObject({ direction: 'incoming', type: 'syn_flood', top_estimated: true });
     expect(attack!.top_sources[0]!.key).toMatch(/^203\.0\.113\.\d+$/);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ban } from '../../ts/attacks/types.js';
-import { daemonConfig, DaemonProcess, freeUdpPort, Teardown, waitFor, writeConfig } from '../support/daemon.js';
+import { daemonConfig, DaemonProcess, freeUdpPort, Teardown, writeConfig } from '../support/daemon.js';
 import { freeTcpPort } from '../support/gobgpd.js';
 import { stream, synFlood, udpTraffic, writeCapture } from '../daemon/floods.js';
 import { startLiveNetFlow, type Replayed } from '../daemon/live.js';
@@ -76,14 +76,6 @@ beforeAll(async () => {
 afterAll(() => teardown.run());
 
 const text = (selector: string) => page.locator(selector).first().innerText();
-
-async function waitForPage(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for the page to show ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function bans(): Promise<Ban[]> {
   return ((await (await fetch(`${base}/api/v1/bans`)).json()) as { bans: Ban[] }).bans;

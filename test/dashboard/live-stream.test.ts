@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe('GET /api/v1/stream', () => {
   it('sends a frame a second with the traffic, top talkers with their hostgroup, attacks under way, bans and sources', async () => {
-    await fixture.bans.ban({ ip: '198.51.100.5', direction: 'incoming', hostgroup: HOSTGROUP, attack: null, ttlSeconds: 600, manual: true, comment: 'stream test' });
+    fixture.bans.ban({ ip: '198.51.100.5', direction: 'incoming', hostgroup: HOSTGROUP, attack: null, ttlSeconds: 600, manual: true, comment: 'stream test' });
     const stream = await openStream(`${base}/api/v1/stream`);
     try {
       expect(stream.status).toBe(200);
@@ -80,7 +80,7 @@ describe('GET /api/v1/stream', () => {
       stream.close();
       return null;
     });
-    (await again).close();
+    again.close();
   });
 
   it('outlives api.idle_timeout_seconds: a stream is never idle', async () => {

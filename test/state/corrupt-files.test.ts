@@ -59,7 +59,7 @@ describe('a damaged bans.json', () => {
     const text = JSON.stringify({ version: 1, bans: [GOOD_BAN, null, noBannedAt] });
     const { dir, store, bans, events, lines } = stateDir(text);
     expect(bans.restore().restored.map((b) => b.ip)).toEqual(['198.51.100.1']);
-    expect(events.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual(['ban 198.51.100.1']);
+    expect(events.map((e) => `${e.kind} ${e.ban?.ip}`)).toEqual(['ban 198.51.100.1']);
     expect(bans.list().map((b) => b.ip)).toEqual(['198.51.100.1']);
     const problems = lines.find((l) => l.level === 50 && l.path === join(dir, 'bans.json'))?.problems ?? [];
     expect(problems).toEqual([expect.stringMatching(/^bans\[1\]: expected .*\(null\)/), expect.stringMatching(/^bans\[2\]\.banned_at: missing/)]);

@@ -15,10 +15,10 @@ const MAIN = fileURLToPath(new URL('../../ts/cli/main.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns something other than undefined, null or false. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await sleep(100);
@@ -187,6 +187,8 @@ export const LISTENING = 'listening for NetFlow v5/v9, IPFIX and sFlow v5';
 interface DirectionView {
   pps: number;
   packets_total: number;
+  approximate: boolean;
+  protocols: Record<'tcp' | 'tcp_syn' | 'udp' | 'icmp' | 'fragments', { pps: number; packets_total: number }>;
 }
 
 export interface HostView {

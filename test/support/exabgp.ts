@@ -130,7 +130,7 @@ export class Gobgpd {
       await eventually('gobgpd to answer on its API', async () => (await gobgpd.gobgp('neighbor')) !== null, 10_000);
     } catch (err) {
       await daemon.stop();
-      throw new Error(`${(err as Error).message}\n${daemon.log()}`);
+      throw new Error(`${(err as Error).message}\n${daemon.log()}`, { cause: err });
     }
     return gobgpd;
   }

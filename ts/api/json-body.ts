@@ -15,7 +15,7 @@ export function installJsonBodyParser(app: FastifyInstance): void {
       done(badRequest('invalid-request', `the body nests arrays and objects more than ${MAX_JSON_DEPTH} deep: send a flat JSON object`), undefined);
       return;
     }
-    parse(request, body as string, done);
+    void parse(request, body as string, done);
   });
 }
 

@@ -6,7 +6,7 @@ import { renderTable } from '../report/table.js';
 import { Command } from 'commander';
 import { ApiClient, listFrom, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
 import { onRun } from './commander.js';
-import { banReason, formatDuration, formatTimestamp } from './top-screen.js';
+import { formatDuration, formatTimestamp } from './top-screen.js';
 
 export function banCli(): Command {
   const command = withConnectionOptions(

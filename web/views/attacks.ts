@@ -53,6 +53,8 @@ export const attackView: View = (main, app, id) => {
   const body = h('div', { id: 'attack' }, h('p', {}, 'loading…'));
   main.append(h('p', {}, h('a', { href: '#/attacks' }, '← all attacks')), body);
   let chart: TimeChart | null = null;
+  // Assigned once the first load is under way; load clears it when the attack has ended.
+  // eslint-disable-next-line prefer-const
   let timer: number | undefined;
   const load = async () => {
     try {

@@ -3,7 +3,7 @@
 import type { AttackRecord, Ban } from '../../../ts/attacks/types.js';
 import { banEvent, type BanEvent } from '../../../ts/integrations/types.js';
 import { embeddedDefault } from '../../../ts/config/defaults.js';
-import type { ExabgpActionConfig } from '../../../ts/config/schema.js';
+import type { ExabgpActionConfig } from '../../../ts/integrations/exabgp/config.js';
 import { sampleAttack, sampleBan } from '../support.js';
 
 export { memoryLogger, type LogRecord } from '../support.js';

@@ -1,7 +1,7 @@
 // Shared by the GoBGP action's tests: its configuration, and a ban book standing in for the ban manager.
 import type { AttackRecord, Ban } from '../../../ts/attacks/types.js';
 import { embeddedDefault } from '../../../ts/config/defaults.js';
-import type { GobgpActionConfig } from '../../../ts/config/schema.js';
+import type { GobgpActionConfig } from '../../../ts/integrations/gobgp/config.js';
 import type { GobgpActionDeps } from '../../../ts/integrations/gobgp/action.js';
 import { memoryLogger, sampleAttack, sampleBan } from '../support.js';
 

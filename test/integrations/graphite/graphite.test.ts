@@ -43,7 +43,7 @@ function configFor(server: CarbonServer, prefix: string, overrides: Partial<Grap
 async function open(config: GraphiteConfig): Promise<GraphiteIntegration> {
   const integration = (await graphite.create(config, depsFor(known.engine, known.config).deps)) as GraphiteIntegration;
   opened.push(integration);
-  await integration.start();
+  integration.start();
   return integration;
 }
 
@@ -113,7 +113,7 @@ describe('Graphite push of known traffic', () => {
   it('pushes every host under attack even when it is not among the top hosts, and each attack event as a point', async () => {
     const integration = await open(configFor(carbon, 'attacks', { top_hosts: 0 }));
     const attack = sampleAttack({ ip: '198.51.100.30', hostgroup: 'web', type: 'icmp_flood' });
-    const event = { ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ban: null };
+    const event = { ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ban: null, at: attack.started_at };
     await integration.run({ ...event, kind: 'attack_started' });
     const path = 'attacks.attacks.198_51_100_30.incoming';
     expect(await firstValueAfter(carbon, `${path}.started`, 0)).toBe(1);

@@ -14,7 +14,7 @@ import { eventually } from '../../support/gobgpd.js';
 import { InfluxServer } from '../../support/influxdb.js';
 import { MONITORED } from '../../support/traffic.js';
 import { sampleAttack } from '../support.js';
-import { depsFor, metric, sendKnownTraffic, type KnownTraffic } from './known-traffic.js';
+import { depsFor, sendKnownTraffic, type KnownTraffic } from './known-traffic.js';
 
 type InfluxdbConfig = Static<typeof InfluxdbSchema>;
 
@@ -101,7 +101,7 @@ describe('InfluxDB push of known traffic', () => {
     await server.createDatabase('attacks');
     const integration = await open(configFor('attacks', { top_hosts: 0, gzip: false }));
     const attack = sampleAttack({ ip: '198.51.100.30', hostgroup: 'web', type: 'icmp_flood' });
-    const event = { ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ban: null };
+    const event = { ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ban: null, at: attack.started_at };
     const startedAt = Date.now();
     expect(integration.accepts({ ...event, kind: 'attack_started' })).toBe(true);
     expect(integration.accepts({ ...event, kind: 'ban', attack: null })).toBe(false);

@@ -82,7 +82,7 @@ describe('Kafka export of flow records', () => {
     for (const m of messages) expect(m.key?.toString()).toBe(json(m).destination_ip);
     // ... the one kafkajs's (and Java's) default partitioner picks for it.
     const partitioner = Partitioners.DefaultPartitioner();
-    const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 }));
+    const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
     for (const m of messages) expect(m.partition).toBe(partitioner({ topic: 'flows-json', partitionMetadata, message: { key: m.key, value: null } }));
     const partitions = new Set(messages.filter((m) => m.key?.toString() === '198.51.100.10').map((m) => m.partition));
     expect(partitions.size).toBe(1);

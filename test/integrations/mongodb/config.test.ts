@@ -64,7 +64,7 @@ describe('import-fastnetmon of the mongodb_ keys', () => {
   function importKeys(values: Record<string, string>) {
     const keys = new FastnetmonKeys(new Map(Object.entries(values)));
     const out: Record<string, unknown> = {};
-    mongodb.importFastnetmon!({ keys, comments: new YamlComments(), out, networks: undefined });
+    mongodb.importFastnetmon!({ keys, comments: new YamlComments(), out, networks: undefined, ipv4OnlyActions: [] });
     return { keys, section: (out.actions as Record<string, unknown> | undefined)?.mongodb };
   }
 

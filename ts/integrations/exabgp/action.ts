@@ -122,7 +122,7 @@ export class ExabgpAction implements Integration {
   /** One look at the pipe (and a resync when due), then the next one scheduled. */
   private async probe(): Promise<void> {
     await this.inTurn(async () => {
-      let present = false;
+      let present: boolean;
       try {
         present = await this.pipe!.hasReader();
       } catch (err) {

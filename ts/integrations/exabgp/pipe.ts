@@ -114,7 +114,7 @@ export class ExabgpPipe {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw this.explain(err as NodeJS.ErrnoException);
         if (Date.now() > deadline) {
-          throw new Error(`ExaBGP is not reading ${this.path}: the pipe stayed full for ${this.writeTimeoutMs} ms`);
+          throw new Error(`ExaBGP is not reading ${this.path}: the pipe stayed full for ${this.writeTimeoutMs} ms`, { cause: err });
         }
         await sleep(5);
       }

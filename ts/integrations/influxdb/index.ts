@@ -70,7 +70,7 @@ export const influxdb = defineIntegration({
   check: (config) => (config.enabled ? problems(config) : []),
   warnings: (config) => {
     const secret = config.api === 'v1' ? config.password !== undefined : config.token !== undefined;
-    let host = '';
+    let host: string;
     try {
       const url = new URL(config.url);
       if (url.protocol === 'https:') return [];

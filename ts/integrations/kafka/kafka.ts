@@ -86,7 +86,7 @@ export class KafkaIntegration implements Integration {
       });
     } catch (err) {
       this.metrics.eventErrors++;
-      throw new Error(`kafka: cannot write the ${event.kind} event of ${event.ip} to topic ${this.#config.events_topic} at ${this.#config.brokers.join(', ')}: ${(err as Error).message}`);
+      throw new Error(`kafka: cannot write the ${event.kind} event of ${event.ip} to topic ${this.#config.events_topic} at ${this.#config.brokers.join(', ')}: ${(err as Error).message}`, { cause: err });
     }
     this.metrics.events.set(event.kind, (this.metrics.events.get(event.kind) ?? 0) + 1);
   }

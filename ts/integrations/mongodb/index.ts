@@ -42,7 +42,7 @@ export const mongodb = defineIntegration({
       try {
         await access(path, constants.R_OK);
       } catch (error) {
-        throw new Error(`actions.mongodb.${key}: ${path}: ${describeReadError(error)}`);
+        throw new Error(`actions.mongodb.${key}: ${path}: ${describeReadError(error)}`, { cause: error });
       }
     }
     const { MongodbIntegration } = await import('./mongodb.js');

@@ -71,7 +71,7 @@ export class RedisIntegration implements Integration {
     await this.#ready();
     const transaction = this.#client.multi();
     this.#queueWrites(transaction, event, writtenAt);
-    let failure: Error | null = null;
+    let failure: Error | null;
     try {
       const results = await transaction.exec();
       if (results === null) failure = new Error('the transaction was discarded');
@@ -220,7 +220,7 @@ function tlsOptions(config: RedisConfig): ConnectionOptions {
     try {
       options.ca = readFileSync(caFile);
     } catch (error) {
-      throw new Error(`actions.redis.tls.ca_file: ${caFile}: ${describeReadError(error)}`);
+      throw new Error(`actions.redis.tls.ca_file: ${caFile}: ${describeReadError(error)}`, { cause: error });
     }
   }
   return options;
