@@ -35,6 +35,7 @@ pub struct TakeExport {
     compression: BatchCompression,
 }
 
+#[napi]
 impl Task for TakeExport {
     type Output = (Vec<KafkaBatch>, ExportStats, usize);
     type JsValue = ExportDrain;

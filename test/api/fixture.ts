@@ -16,7 +16,7 @@ import { embeddedDefault } from '../../ts/config/defaults.js';
 import type { ApiConfig } from '../../ts/config/schema.js';
 import { Detector, type AttackListener, type DetectionPolicy } from '../../ts/detection/detector.js';
 import { PrefixSet } from '../../ts/detection/prefix-set.js';
-import { FlowEngine, ReplayEngine, type CompiledThresholds } from '../../ts/engine/index.js';
+import { FlowEngine, openReplay, type CompiledThresholds } from '../../ts/engine/index.js';
 import { StateStore } from '../../ts/state/store.js';
 import { waitFor } from '../support/daemon.js';
 import { settle } from '../support/engine.js';
@@ -150,10 +150,11 @@ function storingListener(store: StateStore): AttackListener {
 
 /** Replays the capture through the engine as `floodwatch replay` does, and records the attack it finds, with its packets. */
 function recordCapturedAttack(store: StateStore, pcap: string): AttackRecord {
-  const replay = new ReplayEngine(pcap, { networks: MONITORED, tick_ms: 50 });
-  replay.detection.setThresholds(THRESHOLDS);
+  const replay = openReplay(pcap, { networks: MONITORED, tick_ms: 50 });
+  const detection = replay.detection();
+  detection.setThresholds(THRESHOLDS);
   let now = 0;
-  const detector = new Detector(replay.detection, detectionPolicy(), storingListener(store), () => now);
+  const detector = new Detector(detection, detectionPolicy(), storingListener(store), () => now);
   for (let step = replay.step(); step; step = replay.step()) {
     now = step.timeMs;
     detector.tick();

@@ -1,6 +1,6 @@
 // floodwatch host's text: a host counted cheaply says which of its figures are approximate.
 import { describe, expect, it } from 'vitest';
-import type { DirectionCounters } from '../../ts/engine/types.js';
+import type { DirectionCounters } from '../../ts/engine/index.js';
 import { renderHost } from '../../ts/cli/host.js';
 
 const zero = { pps: 0, bps: 0, packets_total: 0, bytes_total: 0 };

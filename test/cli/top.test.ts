@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ban } from '../../ts/attacks/types.js';
-import type { DirectionCounters, TrafficTotals } from '../../ts/engine/types.js';
+import type { DirectionCounters, TrafficTotals } from '../../ts/engine/index.js';
 import {
   formatDuration,
   renderTopScreen,

@@ -1,7 +1,7 @@
 // The daemon's word on a failing mirror port: once when it fails, once when frames flow again.
 import { describe, expect, it } from 'vitest';
 import { MirrorHealth } from '../../ts/daemon/mirror-health.js';
-import type { MirrorState } from '../../ts/engine/types.js';
+import type { MirrorState } from '../../ts/engine/index.js';
 import { memoryLogger } from '../integrations/support.js';
 
 const SOURCE = 'af_packet:eth1#0';

@@ -1,10 +1,10 @@
-// A DetectionEngine whose violations and host figures the test writes, for faults the real engine
+// An engine for the Detector whose violations and host figures the test writes, for faults the real engine
 // cannot be made to produce on purpose (a count that reaches TypeScript as a bigint, a host whose
 // lookup throws).
 import type { AttackType } from '../../ts/attacks/types.js';
 import { PROTOCOL_CLASSES } from '../../ts/config/schema.js';
-import type { DetectionEngine } from '../../ts/detection/engine.js';
-import type { AttackSamples, Crossing, Direction, DirectionCounters, HostCounters, Violation } from '../../ts/engine/types.js';
+import type { DetectorEngine } from '../../ts/detection/detector.js';
+import type { AttackSamples, Crossing, Direction, DirectionCounters, HostCounters, Violation } from '../../ts/engine/index.js';
 
 export function counters(pps: number | bigint, bps: number | bigint = 0): DirectionCounters {
   const rate = { pps, bps, packets_total: pps, bytes_total: bps } as unknown as DirectionCounters['protocols']['udp'];
@@ -12,7 +12,8 @@ export function counters(pps: number | bigint, bps: number | bigint = 0): Direct
     ...rate,
     flows: 1,
     flows_total: 1,
-    protocols: Object.fromEntries(PROTOCOL_CLASSES.map((p) => [p, p === 'udp' ? rate : { pps: 0, bps: 0, packets_total: 0, bytes_total: 0 }])) as DirectionCounters['protocols'],
+    protocols: Object.fromEntries(PROTOCOL_CLASSES.map((p) => [p, p === 'udp' ? rate : { pps: 0, bps: 0, packets_total: 0, bytes_total: 0 }])) as unknown as DirectionCounters['protocols'],
+    approximate: false,
   };
 }
 
@@ -29,7 +30,7 @@ export function violation(ip: string, pps: number | bigint, bps: number | bigint
   };
 }
 
-export class ScriptedEngine implements DetectionEngine {
+export class ScriptedEngine implements DetectorEngine {
   /** What the next drainViolations() returns. */
   pending: Violation[] = [];
   /** Hosts over their threshold now. */
@@ -37,8 +38,6 @@ export class ScriptedEngine implements DetectionEngine {
   /** Hosts whose lookups throw, as a damaged view would. */
   readonly broken = new Set<string>();
   readonly watched = new Set<string>();
-
-  setThresholds(): void {}
 
   drainViolations(): Violation[] {
     return this.pending.splice(0);
@@ -69,10 +68,6 @@ export class ScriptedEngine implements DetectionEngine {
 
   classify(): AttackType {
     return 'udp_flood';
-  }
-
-  groupOf(): string {
-    return 'global';
   }
 
   fingerprintPcap(): Buffer | null {

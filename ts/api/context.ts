@@ -5,7 +5,7 @@ import type { MetricSample } from '../integrations/types.js';
 import type { AttackRecord } from '../attacks/types.js';
 import type { BanManager } from '../bans/manager.js';
 import type { FlowEngine } from '../engine/index.js';
-import type { DirectionLimits } from '../engine/types.js';
+import type { DirectionLimits } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 
 export interface ApiContext {

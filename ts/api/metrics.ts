@@ -2,7 +2,7 @@
 // scraped (the engine, the bans, the attacks and the actions already count; nothing here does).
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { PROTOCOL_CLASSES } from '../config/schema.js';
-import type { DirectionCounters, FlowSourcesState, MirrorState, Snapshot } from '../engine/types.js';
+import type { DirectionCounters, FlowSourcesState, MirrorState, Snapshot } from '../engine/index.js';
 import { INTEGRATIONS } from '../integrations/registry.js';
 import type { IntegrationDefinition } from '../integrations/types.js';
 import type { ConnectionStats } from './connections.js';

@@ -1,6 +1,6 @@
 // The shapes the API answers with, as TypeBox schemas: they validate nothing on the way out but
-// drive the JSON serializer and the OpenAPI document. They mirror ts/engine/types.ts and
-// ts/attacks/types.ts.
+// drive the JSON serializer and the OpenAPI document. They mirror the engine's generated types
+// (native/index.d.cts) and ts/attacks/types.ts.
 import { Type, type TSchema } from '@sinclair/typebox';
 import { DIRECTIONS, PROTOCOL_CLASSES } from '../config/schema.js';
 

@@ -1,35 +1,10 @@
 // An attack as floodwatch records, reports and acts on it.
-import type { Direction, ProtocolClass } from '../engine/types.js';
+import type { AttackType, Direction, ProtocolClass } from '../engine/index.js';
+
+export type { AttackType } from '../engine/index.js';
 
 /** What the threshold was on: a total, or one protocol class. */
 export type ThresholdMetric = 'pps' | 'mbps' | 'flows' | `${ProtocolClass}_pps` | `${ProtocolClass}_mbps`;
-
-export type AttackType =
-  | 'syn_flood'
-  | 'udp_flood'
-  | 'icmp_flood'
-  | 'ip_fragmentation'
-  | 'tcp_flood'
-  | `${AmplificationProtocol}_amplification`
-  | 'unknown';
-
-export type AmplificationProtocol =
-  | 'dns'
-  | 'ntp'
-  | 'ssdp'
-  | 'memcached'
-  | 'chargen'
-  | 'cldap'
-  | 'snmp'
-  | 'rip'
-  | 'mssql'
-  | 'netbios'
-  | 'portmap'
-  | 'qotd'
-  | 'ws_discovery'
-  | 'coap'
-  | 'ard'
-  | 'openvpn';
 
 export interface Rates {
   pps: number;

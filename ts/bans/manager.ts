@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { banEvent, type IntegrationEvent } from '../integrations/types.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
-import type { Direction } from '../engine/types.js';
+import type { Direction } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 
 /** Where events go: the integrations' dispatcher, with the hostgroup's actions. */

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { parseHostAddress } from '../api/ip-address.js';
 import type { AttackRecord, Ban } from '../attacks/types.js';
 import type { Thresholds } from '../config/schema.js';
-import type { DirectionCounters } from '../engine/types.js';
+import type { DirectionCounters } from '../engine/index.js';
 import { renderTable } from '../report/table.js';
 import { renderAttacksTable } from './attacks.js';
 import { describeThresholds } from './check-config.js';

@@ -10,7 +10,7 @@ import { ConfigError, engineConfig, loadConfig } from '../config/load.js';
 import { buildDetectionPolicy } from '../daemon/policy.js';
 import { Detector } from '../detection/detector.js';
 import { compileThresholds } from '../detection/compile.js';
-import { ReplayEngine } from '../engine/index.js';
+import { openReplay, type Replay } from '../engine/index.js';
 import { UsageError } from './client.js';
 import { onRun } from './commander.js';
 
@@ -65,21 +65,22 @@ async function replay(parsed: ReplayArgs): Promise<number> {
     }
     throw err;
   }
-  let replay: ReplayEngine;
+  let replay: Replay;
   try {
-    replay = new ReplayEngine(parsed.file, engineConfig(config), { samplingRate: parsed.samplingRate, decapsulate: parsed.decapsulate });
+    replay = openReplay(parsed.file, engineConfig(config), { samplingRate: parsed.samplingRate, decapsulate: parsed.decapsulate });
   } catch (err) {
     process.stderr.write(`floodwatch replay: ${(err as Error).message}\n`);
     return 1;
   }
-  replay.detection.setThresholds(compileThresholds(config));
+  const detection = replay.detection();
+  detection.setThresholds(compileThresholds(config));
   const policy = buildDetectionPolicy(config);
   const bans = new Map<string, boolean>();
   const print = (attack: AttackRecord) => process.stdout.write(JSON.stringify({ ...attack, ban: bans.get(attack.id) ?? false }) + '\n');
   let now = 0;
   let found = 0;
   const detector = new Detector(
-    replay.detection,
+    detection,
     policy,
     {
       started: (attack, ban) => {

@@ -1,7 +1,7 @@
 // What `floodwatch top` shows, as pure functions of the data and the terminal's size, and the
 // formats of rates, durations and times that the other CLI tables share.
 import type { Ban } from '../attacks/types.js';
-import type { DirectionCounters, HostCounters, Metric, TrafficTotals } from '../engine/types.js';
+import type { DirectionCounters, HostCounters, Metric, TrafficTotals } from '../engine/index.js';
 
 /** A top-talkers row as GET /api/v1/hosts answers it. */
 export interface HostRow extends HostCounters {

@@ -2,7 +2,7 @@
 // from the REST API. On a terminal it takes the alternate screen and gives it back on exit;
 // otherwise (or with --once) it prints one frame.
 import type { Ban } from '../attacks/types.js';
-import type { Metric, TrafficTotals } from '../engine/types.js';
+import type { Metric, TrafficTotals } from '../engine/index.js';
 import { Command } from 'commander';
 import { ApiClient, listFrom, resolveEndpoint, UsageError, withConnectionOptions, type ConnectionOptions } from './client.js';
 import { onRun, runCommandLine } from './commander.js';

@@ -1,5 +1,5 @@
 // The engine's part of the configuration: the sources, networks and counters, keys unchanged.
-import type { EngineConfig } from '../engine/types.js';
+import type { EngineConfig } from '../engine/index.js';
 import { INTEGRATIONS } from '../integrations/registry.js';
 import type { IntegrationDefinition } from '../integrations/types.js';
 import type { FloodwatchConfig } from './schema.js';

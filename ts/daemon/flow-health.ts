@@ -3,7 +3,7 @@
 // `max_exporters`) and templates evicted to stay within `template_memory_bytes`. At most one
 // line per kind and interval, with the count since the last one.
 import type { Logger } from 'pino';
-import type { FlowSourcesState } from '../engine/types.js';
+import type { FlowSourcesState } from '../engine/index.js';
 
 /** How often the decoders' evictions are looked at, and so at most how often each is logged. */
 export const FLOW_HEALTH_INTERVAL_MS = 10_000;

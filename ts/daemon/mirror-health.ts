@@ -2,7 +2,7 @@
 // flow through it again, once each: a source counts its errors; frames counted after the last
 // one say it works again.
 import type { Logger } from 'pino';
-import type { MirrorState } from '../engine/types.js';
+import type { MirrorState } from '../engine/index.js';
 
 export class MirrorHealth {
   /** Errors seen so far per source. */

@@ -7,7 +7,7 @@ import { compileThresholds } from '../detection/compile.js';
 import { DEFAULT_DETECTION_TIMING, type DetectionPolicy } from '../detection/detector.js';
 import { PrefixSet } from '../detection/prefix-set.js';
 import type { FlowEngine } from '../engine/index.js';
-import type { CompiledThresholds } from '../engine/types.js';
+import type { CompiledThresholds } from '../engine/index.js';
 import { createIntegrations } from '../integrations/create.js';
 import { ActionDispatcher } from '../integrations/dispatcher.js';
 import type { Integration, MetricSample } from '../integrations/types.js';

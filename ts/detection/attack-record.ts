@@ -1,7 +1,7 @@
 // Builds and updates attack records from what the engine reports.
 import type { AttackRecord, AttackType, ProtocolBreakdown, TopEntry } from '../attacks/types.js';
 import { figure } from '../attacks/figure.js';
-import type { AttackSamples, Direction, DirectionCounters, HostCounters, Violation } from '../engine/types.js';
+import type { AttackSamples, Direction, DirectionCounters, HostCounters, Violation } from '../engine/index.js';
 
 const TOP = 10;
 

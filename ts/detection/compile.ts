@@ -1,6 +1,6 @@
 // Turns the configuration's thresholds and hostgroups into what the engine checks per tick.
 import type { DirectionThresholds, FloodwatchConfig, Thresholds } from '../config/schema.js';
-import type { CompiledThresholds, DirectionLimits } from '../engine/types.js';
+import type { CompiledThresholds, DirectionLimits } from '../engine/index.js';
 
 const CLASSES = ['tcp', 'tcp_syn', 'udp', 'icmp', 'fragments'] as const;
 

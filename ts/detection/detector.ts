@@ -3,10 +3,9 @@
 // its details (top talkers and ports, type) follow once the engine has watched it for a moment;
 // the attack ends when its traffic has stayed under the threshold for a while.
 import type { AttackRecord } from '../attacks/types.js';
-import type { Violation } from '../engine/types.js';
+import type { Detection, Violation } from '../engine/index.js';
 import { newAttackId } from './attack-id.js';
 import { applySamples, newAttackRecord, recordRate, updatePeak } from './attack-record.js';
-import type { DetectionEngine } from './engine.js';
 import type { PrefixSet } from './prefix-set.js';
 
 export interface DetectionPolicy {
@@ -53,8 +52,11 @@ interface ActiveAttack {
   underSince: number | null;
 }
 
+/** What the detector needs of the engine's `Detection` (live or replayed). */
+export type DetectorEngine = Pick<Detection, 'drainViolations' | 'host' | 'samples' | 'over' | 'classify' | 'watch' | 'unwatch' | 'fingerprintPcap'>;
+
 export class Detector {
-  readonly #engine: DetectionEngine;
+  readonly #engine: DetectorEngine;
   #policy: DetectionPolicy;
   readonly #listener: AttackListener;
   readonly #now: () => number;
@@ -64,7 +66,7 @@ export class Detector {
   /** Violations and follow-ups that failed; each failed alone, the rest of its tick went on. */
   failures = 0;
 
-  constructor(engine: DetectionEngine, policy: DetectionPolicy, listener: AttackListener, now: () => number = Date.now, onFailure?: DetectionFailureHandler) {
+  constructor(engine: DetectorEngine, policy: DetectionPolicy, listener: AttackListener, now: () => number = Date.now, onFailure?: DetectionFailureHandler) {
     this.#engine = engine;
     this.#policy = policy;
     this.#listener = listener;

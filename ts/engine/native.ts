@@ -2,52 +2,7 @@
 // checkout, or else the prebuilt floodwatch-PLATFORM package installed beside floodwatch.
 import { createRequire } from 'node:module';
 
-export interface NativeDetection {
-  setThresholds(thresholds: unknown): void;
-  drainViolations(): unknown;
-  host(ip: string): unknown | null;
-  over(ip: string, direction: string): unknown | null;
-  watch(ip: string): void;
-  unwatch(ip: string): void;
-  samples(ip: string): unknown | null;
-  classify(ip: string, direction: string): string;
-  groupOf(ip: string): string;
-  fingerprintPcap(ip: string): Buffer | null;
-}
-
-export interface NativeEngine {
-  start(): string[];
-  stop(): void;
-  readonly running: boolean;
-  snapshot(limit: number): unknown;
-  host(ip: string): unknown | null;
-  top(direction: string, metric: string, limit: number): unknown;
-  breakdown(request: unknown): Promise<unknown>;
-  sources(): unknown;
-  mirrors(): unknown;
-  takeExport(maxBatches: number, partitions: number, gzip: boolean): Promise<unknown>;
-  publishAggregates(partitions: number, maxBytes: number): void;
-  takeAggregates(): { buffers: Buffer[]; partitions: number[]; hosts: number[]; droppedBatches: number; droppedHosts: number };
-  mergeAggregates(buffer: Buffer): number;
-  detection(): NativeDetection;
-}
-
-export interface NativeReplay {
-  detection(): NativeDetection;
-  step(): { timeMs: number; last: boolean } | null;
-  readonly packets: number;
-  readonly unparsed: number;
-  readonly truncated: boolean;
-}
-
-interface NativeModule {
-  /** The engine's build: version, rustc, profile, capture engines (absent from older builds). */
-  buildInfo?: () => string;
-  Engine: new (config: unknown) => NativeEngine;
-  Replay: new (path: string, config: unknown, samplingRate: number, decapsulate: boolean) => NativeReplay;
-  /** The partition of the cluster's aggregates topic that owns the host (ts/cluster). */
-  aggregatesPartition(ip: string, partitions: number): number;
-}
+type NativeModule = typeof import('../../native/index.cjs');
 
 const require = createRequire(import.meta.url);
 

@@ -7,7 +7,7 @@ import type { AttackRecord, Ban } from '../attacks/types.js';
 import type { ConfigProblem } from '../config/errors.js';
 import type { YamlComments } from '../cli/import-fastnetmon/commented-yaml.js';
 import type { FastnetmonKeys } from '../cli/import-fastnetmon/keys.js';
-import type { Direction, EngineConfig } from '../engine/types.js';
+import type { Direction, EngineConfig } from '../engine/index.js';
 import type { RetryPolicy } from './backoff.js';
 import type { FlowEngine } from '../engine/index.js';
 

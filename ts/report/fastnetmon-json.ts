@@ -10,7 +10,7 @@
 // floodwatch's too (FastNetMon Advanced has keys of those names). packet_dump_detailed is empty:
 // the packets of an attack are in its pcap, not in the record.
 import type { AttackRecord } from '../attacks/types.js';
-import type { Direction } from '../engine/types.js';
+import type { Direction } from '../engine/index.js';
 
 export type FastnetmonAction = 'ban' | 'unban' | 'attack_details';
 

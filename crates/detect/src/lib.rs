@@ -1,7 +1,7 @@
 //! Detection on top of the counters: the threshold check run on every tick, the samples kept
 //! for hosts under attack, and the classification of an attack.
 //!
-//! Thresholds come compiled from the control plane's JSON ([`Thresholds::from_json`]); the
+//! Thresholds come compiled from the control plane (typed by the binding, native/src/thresholds.rs); the
 //! ticker calls [`check`] after each `HostTable::tick` and gets only the hosts over a limit.
 //! Once the control plane marks a host under attack ([`WatchList::watch`]), every worker's
 //! [`SampleCollector`] keeps the records to or from it, lock-free, and the ticker folds them

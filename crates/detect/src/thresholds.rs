@@ -80,7 +80,8 @@ impl Thresholds {
         }
     }
 
-    /// Parses the control plane's compiled thresholds; see `thresholds_json` for the format.
+    /// Thresholds written as JSON, as the tests and benchmarks write them; see `thresholds_json`
+    /// for the format. (The control plane's cross typed: native/src/thresholds.rs.)
     pub fn from_json(json: &str) -> Result<Thresholds, String> {
         crate::thresholds_json::parse(json)
     }

@@ -4,28 +4,25 @@
 //! The same pass ranks the busiest hosts, so that a push reads the table once.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
 use floodwatch_counters::{Direction, DirectionView, HostTable, HostView, Prefix, PrefixMap};
-use serde::{Deserialize, Serialize};
 
 use crate::core::Core;
-use crate::views::{DirectionJson, HostJson};
 
 /// One way of grouping hosts, as the control plane sends it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct GroupingSpec {
     /// How many groups there are; `group` values below are indexes into them.
     pub groups: u32,
     pub prefixes: Vec<GroupPrefixSpec>,
     /// The group of the hosts no prefix contains; without one they are left out.
-    #[serde(default)]
     pub fallback: Option<u32>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct GroupPrefixSpec {
     pub prefix: String,
     pub group: u32,
@@ -189,84 +186,25 @@ pub fn sum_by_group(table: &HostTable, groupings: &[Grouping]) -> Vec<Vec<GroupS
     breakdown_pass(table, groupings, 0).groups
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct GroupSumJson {
-    pub hosts: u64,
-    pub incoming: DirectionJson,
-    pub outgoing: DirectionJson,
-}
-
-impl From<&GroupSum> for GroupSumJson {
-    fn from(sum: &GroupSum) -> Self {
-        GroupSumJson { hosts: sum.hosts, incoming: (&sum.incoming).into(), outgoing: (&sum.outgoing).into() }
-    }
-}
-
-/// What the control plane asks of one pass.
-#[derive(Clone, Debug, Deserialize)]
-pub struct BreakdownRequest {
-    pub groupings: Vec<GroupingSpec>,
-    /// Hosts ranked by pps and by bit/s in each direction; 0 for none.
-    #[serde(default)]
-    pub top: u32,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct RankedJson {
-    pub pps: Vec<HostJson>,
-    pub bps: Vec<HostJson>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct BreakdownJson {
-    pub groups: Vec<Vec<GroupSumJson>>,
-    pub top: BTreeMap<&'static str, RankedJson>,
-}
-
-/// `breakdown_pass` over a core's table (`Engine::core_handle`), from and to the control
-/// plane's JSON shapes; the prefixes are compiled before the table is locked, and the lock is
-/// held for the pass alone.
-pub fn breakdown(core: &Mutex<Core>, request: &BreakdownRequest) -> Result<BreakdownJson, String> {
-    let groupings = request.groupings.iter().map(Grouping::new).collect::<Result<Vec<_>, _>>()?;
-    let pass = {
-        let core = core.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        breakdown_pass(&core.table, &groupings, request.top as usize)
-    };
-    let hosts = |hosts: &[HostView]| hosts.iter().map(HostJson::from).collect::<Vec<_>>();
-    Ok(BreakdownJson {
-        groups: pass.groups.iter().map(|sums| sums.iter().map(GroupSumJson::from).collect()).collect(),
-        top: Direction::BOTH
-            .into_iter()
-            .zip(&pass.top)
-            .map(|(direction, [pps, bps])| (direction.name(), RankedJson { pps: hosts(pps), bps: hosts(bps) }))
-            .collect(),
-    })
+/// `breakdown_pass` over a core's table (`Engine::core_handle`): the lock is held for the pass
+/// alone, the groupings compiled before.
+pub fn breakdown(core: &Mutex<Core>, groupings: &[Grouping], top: usize) -> Breakdown {
+    let core = core.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    breakdown_pass(&core.table, groupings, top)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use floodwatch_counters::{CounterConfig, LocalAggregator, PrefixSet};
-    use floodwatch_packet::{FlowRecord, PROTO_UDP};
+    use floodwatch_test_support::flow;
 
     fn table_with(records: &[(&str, &str, u64)]) -> HostTable {
         let networks: PrefixSet = ["10.0.0.0/8", "2001:db8::/32"].iter().map(|p| p.parse::<Prefix>().unwrap()).collect();
         let config = CounterConfig::with_networks(networks);
         let mut aggregator = LocalAggregator::new(&config);
         for (src, dst, packets) in records {
-            aggregator.add(&FlowRecord {
-                src: src.parse().unwrap(),
-                dst: dst.parse().unwrap(),
-                protocol: PROTO_UDP,
-                src_port: 1234,
-                dst_port: 53,
-                tcp_flags: 0,
-                fragment: false,
-                packets: *packets,
-                bytes: packets * 100,
-                sampling_rate: 1,
-                duration_ms: 0,
-            });
+            aggregator.add(&flow(*src, *dst).ports(1234, 53).packets(*packets).bytes(packets * 100).build());
         }
         let mut table = HostTable::new(config);
         table.apply(aggregator.take_batch());

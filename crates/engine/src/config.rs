@@ -55,16 +55,6 @@ pub enum CaptureEngine {
     AfXdp,
 }
 
-impl CaptureEngine {
-    /// As the configuration spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            CaptureEngine::AfPacket => "af_packet",
-            CaptureEngine::AfXdp => "af_xdp",
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum FanoutName {
@@ -136,6 +126,28 @@ pub struct MirrorConfig {
 }
 
 impl MirrorConfig {
+    /// A port on `interface` with every other setting at its default.
+    pub fn new(interface: String) -> MirrorConfig {
+        MirrorConfig {
+            interface,
+            engine: Self::default_engine(),
+            workers: 0,
+            fanout: Self::default_fanout(),
+            fanout_group: 0,
+            block_size: Self::default_block_size(),
+            block_count: 0,
+            promiscuous: false,
+            snap_len: 0,
+            sampling_rate: Self::default_sampling_rate(),
+            decapsulate: false,
+            xdp_mode: Self::default_xdp_mode(),
+            zero_copy: Self::default_zero_copy(),
+            batch_wait_ms: Self::default_batch_wait_ms(),
+            xdp_frame_count: Self::default_xdp_frame_count(),
+            xdp_ring_size: Self::default_xdp_ring_size(),
+        }
+    }
+
     fn default_engine() -> CaptureEngine {
         CaptureEngine::AfPacket
     }

@@ -137,7 +137,7 @@ impl Engine {
             })?;
             mirror_ports.push(MirrorPortView {
                 interface: mirror.interface.clone(),
-                engine: mirror.engine.name(),
+                engine: mirror.engine,
                 detail: opened.detail,
                 ring_bytes: opened.ring_bytes,
                 sources: opened.sources.iter().map(|s| s.name().to_string()).collect(),

@@ -14,10 +14,9 @@ mod replay;
 mod sink;
 mod socket;
 mod sources;
-mod views;
 mod flow_worker;
 
-pub use breakdown::{breakdown, breakdown_pass, sum_by_group, Breakdown, BreakdownJson, BreakdownRequest, GroupSum, GroupSumJson, Grouping, GroupingSpec};
+pub use breakdown::{breakdown, breakdown_pass, sum_by_group, Breakdown, GroupPrefixSpec, GroupSum, Grouping, GroupingSpec};
 pub use cluster::{aggregates_partition, AggregatesTaken};
 pub use config::{CaptureEngine, ConfigError, EngineConfig, FanoutName, MirrorConfig, SamplingOverride, XdpModeName, ZeroCopyName};
 pub use core::Core;
@@ -26,5 +25,4 @@ pub use floodwatch_detect::Thresholds;
 pub use engine::Engine;
 pub use replay::{Replay, ReplayOptions, Step};
 pub use sink::{AgentInterfaces, CountingSink};
-pub use sources::{SourcesState, SourcesView};
-pub use views::*;
+pub use sources::{MirrorView, SourcesState, SourcesView};

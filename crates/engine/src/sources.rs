@@ -10,9 +10,8 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use ahash::AHashMap;
-use floodwatch_flow::{DecoderStats, DropReason, ExporterStats, ExporterSummary};
+use floodwatch_flow::{DecoderStats, DropReason, ExporterStats, ExporterSummary, Format};
 use floodwatch_packet::InterfaceCounters;
-use serde::Serialize;
 
 use crate::socket::kernel_drops;
 use crate::mirror_worker::MirrorReport;
@@ -20,11 +19,10 @@ use crate::mirror_worker::MirrorReport;
 pub use agents::{AgentInterfaceView, AgentTable};
 pub use listener_drops::{ListenerDropTable, ListenerDrops, ListenerDropsSummary};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ListenerState {
     pub address: SocketAddr,
     pub worker: usize,
-    #[serde(skip)]
     inode: Option<u64>,
     pub kernel_drops: u64,
 }
@@ -72,10 +70,10 @@ pub struct SourcesState {
 }
 
 /// A mirror port as it was opened: its engine and how, and the names of its sources.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct MirrorPortView {
     pub interface: String,
-    pub engine: &'static str,
+    pub engine: crate::config::CaptureEngine,
     pub detail: String,
     /// Bytes of rings (AF_PACKET) or UMEM (AF_XDP) mapped for the port.
     pub ring_bytes: u64,
@@ -83,7 +81,7 @@ pub struct MirrorPortView {
 }
 
 /// One live capture source (an AF_PACKET fanout member, an AF_XDP queue).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct MirrorView {
     pub name: String,
     pub packets: u64,
@@ -97,10 +95,10 @@ pub struct MirrorView {
     pub last_error: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct ExporterView {
     pub exporter: String,
-    pub format: Option<&'static str>,
+    pub format: Option<Format>,
     pub datagrams: u64,
     pub decoded: u64,
     pub records: u64,
@@ -144,7 +142,7 @@ impl ExporterView {
 }
 
 /// The flow decoders' own state, over all workers.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct FlowView {
     /// Exporters the decoders hold state for.
     pub exporters: u64,
@@ -160,7 +158,7 @@ pub struct FlowView {
     pub agent_interface_evictions: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct SourcesView {
     pub listeners: Vec<ListenerState>,
     /// At most `EXPORTERS_LISTED` exporters by address, then an `other` row when any is not listed.
@@ -257,7 +255,7 @@ impl SourcesState {
                 let row = rows.entry(*address).or_default();
                 row.add_stats(stats);
                 row.sampling_rate = stats.sampling_rate;
-                row.format = stats.last_format.map(|f| f.name()).or(row.format);
+                row.format = stats.last_format.or(row.format);
             }
             other.add_stats(&worker.exporters.others);
             other_exporters += worker.exporters.other_exporters;

@@ -1,7 +1,7 @@
 // One frame of the dashboard's live stream: what the page redraws every second. Built once per
 // tick from one engine snapshot and sent, as the same JSON text, to every open page.
 import type { AttackRecord, Ban } from '../../attacks/types.js';
-import type { Direction, DirectionCounters, DirectionLimits, HostCounters, Metric, ProtocolClass, Sources, TableStats } from '../../engine/types.js';
+import type { Direction, DirectionCounters, DirectionLimits, HostCounters, Metric, ProtocolClass, Sources, TableStats } from '../../engine/index.js';
 import type { ApiContext } from '../context.js';
 import type { HealthCheck, HealthReport } from '../health.js';
 

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { PROTOCOL_CLASSES } from '../../config/schema.js';
-import type { HostCounters } from '../../engine/types.js';
+import type { HostCounters } from '../../engine/index.js';
 import type { ApiContext } from '../context.js';
 import { notFound, problemResponses } from '../problem.js';
 import { DirectionSchema, HostSchema, HostTableSchema, IpAddressSchema } from '../schemas.js';

@@ -1,6 +1,6 @@
 // The FlowSpec rule (RFC 8955, RFC 8956 for IPv6) that matches an attack's traffic, built from its record.
 import type { AttackRecord, TopEntry } from '../../attacks/types.js';
-import type { Direction } from '../../engine/types.js';
+import type { Direction } from '../../engine/index.js';
 import { REFLECTOR_PORTS } from '../../attacks/reflectors.js';
 
 export interface FlowspecPrefix {

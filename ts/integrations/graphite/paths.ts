@@ -6,7 +6,7 @@
 // and floodwatch adds beside them: per protocol .PROTOCOL.{pps,bps} and the cumulative
 // .packets_total, .bytes_total on each of those, .flows and .hosts on networks,
 // PREFIX.hostgroups.NAME.DIRECTION..., PREFIX.attacks.IP.DIRECTION... and PREFIX.engine....
-import type { DirectionCounters, HostCounters, ProtocolClass } from '../../engine/types.js';
+import type { DirectionCounters, HostCounters, ProtocolClass } from '../../engine/index.js';
 import type { AttackPoint } from '../traffic-figures/attacks.js';
 import type { GroupFigures } from '../traffic-figures/figures.js';
 import type { PushContent } from '../traffic-figures/pusher.js';

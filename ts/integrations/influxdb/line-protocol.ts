@@ -2,7 +2,7 @@
 // (total_traffic, networks_traffic, hosts_traffic and their _ipv6 twins) so that its Grafana
 // dashboards keep working, plus hostgroups_traffic, attacks and floodwatch's own health.
 import { isIPv6 } from 'node:net';
-import type { DirectionCounters, HostCounters, ProtocolClass } from '../../engine/types.js';
+import type { DirectionCounters, HostCounters, ProtocolClass } from '../../engine/index.js';
 import type { AttackPoint } from '../traffic-figures/attacks.js';
 import type { GroupFigures } from '../traffic-figures/figures.js';
 import type { PushContent } from '../traffic-figures/pusher.js';

@@ -2,7 +2,7 @@
 // packet the engine decodes (encoded by the engine, see engineExport) and the attack events.
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 import type { ConfigProblem } from '../../config/errors.js';
-import type { EngineConfig } from '../../engine/types.js';
+import type { EngineConfig } from '../../engine/index.js';
 
 export const TRAFFIC_DIRECTIONS = ['incoming', 'outgoing', 'internal', 'other'] as const;
 export const ACKS = { all: -1, leader: 1, none: 0 } as const;

@@ -1,7 +1,7 @@
 // Attack events as the pushes send them: which hosts are under attack now (their figures are
 // pushed beside the top hosts), and each start, classification and end as one point.
 import type { AttackRecord } from '../../attacks/types.js';
-import type { Direction } from '../../engine/types.js';
+import type { Direction } from '../../engine/index.js';
 import type { IntegrationEvent } from '../types.js';
 
 export type AttackPointKind = 'started' | 'details' | 'ended';

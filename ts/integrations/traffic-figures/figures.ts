@@ -2,7 +2,7 @@
 // both: totals, sums per hostgroup and per monitored network (one pass over the host table, in
 // the engine), the top hosts and the engine's health.
 import type { FlowEngine } from '../../engine/index.js';
-import type { Direction, DirectionCounters, GroupSum, HostCounters, TrafficTotals } from '../../engine/types.js';
+import type { Direction, DirectionCounters, GroupSum, HostCounters, TrafficTotals } from '../../engine/index.js';
 import { groupingsOf, type GroupedConfig, type Groupings } from './groupings.js';
 import { engineHealth, type EngineHealth } from './health.js';
 

@@ -1,5 +1,5 @@
 // The hostgroups and monitored networks as the engine's breakdown groups hosts.
-import type { Grouping } from '../../engine/types.js';
+import type { Grouping } from '../../engine/index.js';
 
 /** Hosts in no hostgroup, as the thresholds name them. */
 export const GLOBAL_HOSTGROUP = 'global';

@@ -1,6 +1,6 @@
 // The engine's own health, as the pushes send it: what each source decoded, what was dropped
 // and why, and the host table.
-import type { Snapshot } from '../../engine/types.js';
+import type { Snapshot } from '../../engine/index.js';
 
 export interface SourceHealth {
   /** An exporter (address:port), `other` for those not listed, or a mirror source. */

@@ -4,7 +4,7 @@
 // Nothing here waits on the server: detection and bans never do.
 import type { Logger } from 'pino';
 import type { FlowEngine } from '../../engine/index.js';
-import type { HostCounters } from '../../engine/types.js';
+import type { HostCounters } from '../../engine/index.js';
 import type { IntegrationEvent, IntegrationMetric, MetricSample } from '../types.js';
 import { AttackLog, type AttackPoint } from './attacks.js';
 import { figuresSourceFor, hostsToPush, type TrafficFigures } from './figures.js';

@@ -5,14 +5,13 @@
 use std::net::IpAddr;
 
 use floodwatch_packet::InterfaceCounters;
-use serde::Serialize;
 
 use super::recent_map::RecentMap;
 
 /// Agent interfaces kept.
 pub const MAX_AGENT_INTERFACES: usize = 4096;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct AgentInterfaceView {
     pub agent: IpAddr,
     pub if_index: u32,

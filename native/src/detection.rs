@@ -1,0 +1,191 @@
+//! `Detection`: thresholds, violations and watched hosts over a core, live or replayed.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use floodwatch_detect::Thresholds;
+use floodwatch_engine::Core;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::samples::AttackSamples;
+use crate::thresholds::CompiledThresholds;
+use crate::views::{Direction, HostCounters};
+use crate::parse_ip;
+
+/// A host over one of its thresholds, as the engine's per-tick check reports it.
+#[napi(object)]
+pub struct Violation {
+    pub ip: String,
+    pub group: u32,
+    #[napi(js_name = "group_name")]
+    pub group_name: String,
+    pub direction: Direction,
+    /// The limit crossed by the most, relative to the limit: `pps`, `mbps`, `tcp_syn_pps`...
+    pub metric: String,
+    /// In the metric's unit (Mbit/s for bandwidth).
+    pub threshold: f64,
+    pub observed: f64,
+    pub host: HostCounters,
+}
+
+impl From<&floodwatch_detect::Violation> for Violation {
+    fn from(v: &floodwatch_detect::Violation) -> Self {
+        Violation {
+            ip: v.ip.to_string(),
+            group: v.group.into(),
+            group_name: v.group_name.clone(),
+            direction: v.direction.into(),
+            metric: v.metric.to_string(),
+            threshold: v.threshold,
+            observed: v.observed,
+            host: (&v.view).into(),
+        }
+    }
+}
+
+/// What kind of attack a host's traffic is (floodwatch_detect::classify).
+#[napi(string_enum = "snake_case")]
+pub enum AttackType {
+    SynFlood,
+    UdpFlood,
+    IcmpFlood,
+    IpFragmentation,
+    TcpFlood,
+    DnsAmplification,
+    NtpAmplification,
+    SsdpAmplification,
+    MemcachedAmplification,
+    ChargenAmplification,
+    CldapAmplification,
+    SnmpAmplification,
+    RipAmplification,
+    MssqlAmplification,
+    NetbiosAmplification,
+    PortmapAmplification,
+    QotdAmplification,
+    WsDiscoveryAmplification,
+    CoapAmplification,
+    ArdAmplification,
+    OpenvpnAmplification,
+    Unknown,
+}
+
+impl From<floodwatch_detect::AttackType> for AttackType {
+    fn from(name: floodwatch_detect::AttackType) -> Self {
+        match name {
+            "syn_flood" => AttackType::SynFlood,
+            "udp_flood" => AttackType::UdpFlood,
+            "icmp_flood" => AttackType::IcmpFlood,
+            "ip_fragmentation" => AttackType::IpFragmentation,
+            "tcp_flood" => AttackType::TcpFlood,
+            "dns_amplification" => AttackType::DnsAmplification,
+            "ntp_amplification" => AttackType::NtpAmplification,
+            "ssdp_amplification" => AttackType::SsdpAmplification,
+            "memcached_amplification" => AttackType::MemcachedAmplification,
+            "chargen_amplification" => AttackType::ChargenAmplification,
+            "cldap_amplification" => AttackType::CldapAmplification,
+            "snmp_amplification" => AttackType::SnmpAmplification,
+            "rip_amplification" => AttackType::RipAmplification,
+            "mssql_amplification" => AttackType::MssqlAmplification,
+            "netbios_amplification" => AttackType::NetbiosAmplification,
+            "portmap_amplification" => AttackType::PortmapAmplification,
+            "qotd_amplification" => AttackType::QotdAmplification,
+            "ws_discovery_amplification" => AttackType::WsDiscoveryAmplification,
+            "coap_amplification" => AttackType::CoapAmplification,
+            "ard_amplification" => AttackType::ArdAmplification,
+            "openvpn_amplification" => AttackType::OpenvpnAmplification,
+            _ => AttackType::Unknown,
+        }
+    }
+}
+
+/// The limit a host is over, by its hostgroup's thresholds.
+#[napi(object)]
+pub struct Crossing {
+    pub metric: String,
+    pub threshold: f64,
+    pub observed: f64,
+}
+
+fn crossing((metric, threshold, observed): (&'static str, f64, f64)) -> Crossing {
+    Crossing { metric: metric.to_string(), threshold, observed }
+}
+
+#[napi]
+pub struct Detection {
+    core: Arc<Mutex<Core>>,
+}
+
+impl Detection {
+    pub fn new(core: Arc<Mutex<Core>>) -> Detection {
+        Detection { core }
+    }
+
+    fn core(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[napi]
+impl Detection {
+    /// Replaces the thresholds checked on every tick.
+    #[napi]
+    pub fn set_thresholds(&self, thresholds: CompiledThresholds) -> Result<()> {
+        let thresholds = Thresholds::try_from(thresholds)?;
+        self.core().set_thresholds(thresholds);
+        Ok(())
+    }
+
+    /// The hosts that went over a threshold since the last call (each at most once a second).
+    #[napi]
+    pub fn drain_violations(&self) -> Vec<Violation> {
+        self.core().drain_violations().iter().map(Violation::from).collect()
+    }
+
+    /// The limit `ip` is over right now in `direction`, by its hostgroup's thresholds.
+    #[napi]
+    pub fn over(&self, ip: String, direction: Direction) -> Result<Option<Crossing>> {
+        Ok(self.core().over(&parse_ip(&ip)?, direction.into()).map(crossing))
+    }
+
+    #[napi]
+    pub fn host(&self, ip: String) -> Result<Option<HostCounters>> {
+        Ok(self.core().table.host(&parse_ip(&ip)?).map(|h| HostCounters::from(&h)))
+    }
+
+    #[napi]
+    pub fn samples(&self, ip: String) -> Result<Option<AttackSamples>> {
+        Ok(self.core().samples(&parse_ip(&ip)?).as_ref().map(AttackSamples::from))
+    }
+
+    /// Starts keeping the flow records and packets to and from `ip`.
+    #[napi]
+    pub fn watch(&self, ip: String) -> Result<()> {
+        self.core().watch(parse_ip(&ip)?);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn unwatch(&self, ip: String) -> Result<()> {
+        self.core().unwatch(&parse_ip(&ip)?);
+        Ok(())
+    }
+
+    /// What kind of attack `ip`'s traffic in `direction` is, from its counters and samples.
+    #[napi]
+    pub fn classify(&self, ip: String, direction: Direction) -> Result<AttackType> {
+        Ok(self.core().classify(&parse_ip(&ip)?, direction.into()).into())
+    }
+
+    /// The hostgroup `ip` belongs to ('global' for none).
+    #[napi]
+    pub fn group_of(&self, ip: String) -> Result<String> {
+        Ok(self.core().group_of(&parse_ip(&ip)?))
+    }
+
+    /// The packets kept of a watched host, as a pcap file; null when none was kept.
+    #[napi]
+    pub fn fingerprint_pcap(&self, ip: String) -> Result<Option<Buffer>> {
+        Ok(self.core().fingerprint_pcap(&parse_ip(&ip)?).map(Buffer::from))
+    }
+}
