@@ -22,6 +22,7 @@ use floodwatch_capture::af_xdp::{
 };
 use floodwatch_capture::PacketSource;
 use floodwatch_packet::parse_ethernet;
+use floodwatch_test_support::XorShift;
 
 // ---------------------------------------------------------------------------------------------
 // Root, interfaces
@@ -1102,19 +1103,13 @@ fn the_program_reads_headers_as_the_frame_parse_does(mode: XdpMode) {
     }
     // Then the corpus with bytes of the headers changed at random: whatever the program
     // reads must still be what the parse reads.
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut random = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut random = XorShift::new(0x2545_f491_4f6c_dd1d);
     let mutants: Vec<Vec<u8>> = (0..3000)
         .map(|i| {
             let mut frame = corpus[i % corpus.len()].1.clone();
-            for _ in 0..1 + random() % 3 {
-                let at = 12 + (random() as usize % (frame.len() - 12).min(48));
-                frame[at] = random() as u8;
+            for _ in 0..1 + random.below(3) {
+                let at = 12 + random.below((frame.len() - 12).min(48));
+                frame[at] = random.next() as u8;
             }
             frame
         })

@@ -4,47 +4,27 @@
 
 use floodwatch_counters::*;
 use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP, TCP_SYN};
+use floodwatch_test_support::{flow, XorShift};
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 ^ (self.0 >> 29)
-    }
-}
-
-fn record(src: IpAddr, dst: IpAddr, random: &mut Random) -> FlowRecord {
+fn record(src: IpAddr, dst: IpAddr, random: &mut XorShift) -> FlowRecord {
     let udp = random.next().is_multiple_of(3);
-    FlowRecord {
-        src,
-        dst,
-        protocol: if udp { PROTO_UDP } else { PROTO_TCP },
-        src_port: random.next() as u16,
-        dst_port: if udp { 53 } else { 443 },
-        tcp_flags: if random.next().is_multiple_of(8) {
-            TCP_SYN
-        } else {
-            0x10
-        },
-        fragment: false,
-        packets: 1 + random.next() % 4,
-        bytes: 1500,
-        sampling_rate: 1,
-        duration_ms: 0,
-    }
+    let (protocol, dst_port) = if udp { (PROTO_UDP, 53) } else { (PROTO_TCP, 443) };
+    flow(src, dst)
+        .protocol(protocol)
+        .ports(random.next() as u16, dst_port)
+        .tcp_flags(if random.next().is_multiple_of(8) { TCP_SYN } else { 0x10 })
+        .packets(1 + random.next() % 4)
+        .bytes(1500)
+        .build()
 }
 
 /// Records to `hosts` monitored IPv4 hosts in 10.0.0.0/16 from `peers` outside addresses
 /// (0: every record from a new one), a quarter the other way.
 fn ipv4_records(hosts: u32, peers: u32, count: usize) -> Vec<FlowRecord> {
-    let mut random = Random(1);
+    let mut random = XorShift::new(1);
     (0..count)
         .map(|_| {
             let inside = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + (random.next() as u32 % hosts)));
@@ -64,7 +44,7 @@ fn ipv4_records(hosts: u32, peers: u32, count: usize) -> Vec<FlowRecord> {
 }
 
 fn ipv6_records(hosts: u32, count: usize) -> Vec<FlowRecord> {
-    let mut random = Random(2);
+    let mut random = XorShift::new(2);
     (0..count)
         .map(|_| {
             let inside = IpAddr::V6(Ipv6Addr::from(
@@ -86,7 +66,7 @@ fn networks(prefixes: &[&str]) -> PrefixSet {
 /// Many prefixes, the monitored one among them.
 fn large_network_list(count: u32) -> PrefixSet {
     let mut set = networks(&["10.0.0.0/16", "2001:db8::/32"]);
-    let mut random = Random(3);
+    let mut random = XorShift::new(3);
     for _ in 0..count {
         let addr = Ipv4Addr::from((random.next() as u32 | 0x8000_0000) & 0xffff_ff00);
         set.insert(Prefix::new(addr.into(), 24).unwrap(), ());
@@ -203,7 +183,7 @@ fn bench_spray(total: u64, max_hosts: usize) {
     let mut table = HostTable::new(config);
     // As the engine promotes with FastNetMon's default thresholds (a tenth of 3500 flows/s).
     table.set_promotion(Promotion { pps: 350.0, bps: 10e6 });
-    let mut random = Random(4);
+    let mut random = XorShift::new(4);
     let mut template = record(
         "2a00::1".parse().unwrap(),
         "2001:db8::1".parse().unwrap(),

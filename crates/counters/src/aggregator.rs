@@ -243,23 +243,12 @@ impl LocalAggregator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use floodwatch_packet::{PROTO_TCP, PROTO_UDP, TCP_SYN};
+    use floodwatch_packet::{PROTO_TCP, TCP_SYN};
+    use floodwatch_test_support::{flow, ip};
     use std::net::IpAddr;
 
     fn record(src: &str, dst: &str) -> FlowRecord {
-        FlowRecord {
-            src: src.parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            protocol: PROTO_UDP,
-            src_port: 1234,
-            dst_port: 53,
-            tcp_flags: 0,
-            fragment: false,
-            packets: 2,
-            bytes: 200,
-            sampling_rate: 1,
-            duration_ms: 0,
-        }
+        flow(src, dst).ports(1234, 53).packets(2).bytes(200).build()
     }
 
     fn aggregator() -> LocalAggregator {
@@ -294,7 +283,6 @@ mod tests {
         agg.add(&record("2001:db8::1", "2001:db9::1")); // outgoing IPv6
         agg.add(&record("::ffff:192.0.2.9", "::ffff:10.0.0.1")); // IPv4-mapped is IPv4
         let batch = agg.take_batch();
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         assert_eq!(
             deltas(&batch),
             vec![
@@ -319,7 +307,6 @@ mod tests {
         agg.add(&record("10.1.2.3", "0.0.0.0")); // a wireless station's upstream, far end unknown
         agg.add(&record("::", "2001:db8::1"));
         let batch = agg.take_batch();
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         assert_eq!(
             deltas(&batch),
             vec![(ip("10.1.2.3"), Direction::Outgoing, 2), (ip("2001:db8::1"), Direction::Incoming, 2)]
@@ -330,7 +317,6 @@ mod tests {
     #[test]
     fn runs_to_one_host_and_switches_between_hosts_count_alike() {
         let mut agg = aggregator();
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         for dst in [
             "10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.2", "10.0.0.2",
         ] {

@@ -135,21 +135,15 @@ impl<T: SubAssign + Copy> SubAssign<&ClassCounts<T>> for ClassCounts<T> {
 mod tests {
     use super::*;
     use floodwatch_packet::{TCP_ACK, TCP_SYN};
+    use floodwatch_test_support::flow;
 
     fn record(protocol: u8, tcp_flags: u8, fragment: bool) -> FlowRecord {
-        FlowRecord {
-            src: "10.0.0.1".parse().unwrap(),
-            dst: "10.0.0.2".parse().unwrap(),
-            protocol,
-            src_port: 1,
-            dst_port: 2,
-            tcp_flags,
-            fragment,
-            packets: 1,
-            bytes: 100,
-            sampling_rate: 1,
-            duration_ms: 0,
-        }
+        flow("10.0.0.1", "10.0.0.2")
+            .protocol(protocol)
+            .ports(1, 2)
+            .tcp_flags(tcp_flags)
+            .fragment(fragment)
+            .build()
     }
 
     fn classes_of(record: &FlowRecord) -> Vec<Class> {

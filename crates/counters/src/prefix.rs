@@ -368,12 +368,9 @@ impl PrefixSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use floodwatch_test_support::{ip, XorShift};
 
     fn p(text: &str) -> Prefix {
-        text.parse().unwrap()
-    }
-
-    fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
     }
 
@@ -556,13 +553,8 @@ mod tests {
     /// Random prefixes against a linear scan for the longest containing prefix.
     #[test]
     fn agrees_with_a_linear_scan() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut random = XorShift::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || random.next();
         let mut prefixes = Vec::new();
         for _ in 0..300 {
             let len = (next() % 33) as u8;

@@ -306,22 +306,17 @@ fn tau(mut x: f64) -> f64 {
 mod tests {
     use super::*;
     use floodwatch_packet::PROTO_UDP;
+    use floodwatch_test_support::flow;
 
     fn hashes(seed: u64, count: u64) -> impl Iterator<Item = u64> {
         (0..count).map(move |i| {
-            let record = FlowRecord {
-                src: IpAddr::from([10, (seed >> 8) as u8, seed as u8, 1]),
-                dst: std::net::Ipv6Addr::from((0x2001_0db8u128 << 96) | i as u128).into(),
-                protocol: PROTO_UDP,
-                src_port: (i % 50_000) as u16,
-                dst_port: 53,
-                tcp_flags: 0,
-                fragment: false,
-                packets: 1,
-                bytes: 100,
-                sampling_rate: 1,
-                duration_ms: 0,
-            };
+            let record = flow(
+                IpAddr::from([10, (seed >> 8) as u8, seed as u8, 1]),
+                std::net::Ipv6Addr::from((0x2001_0db8u128 << 96) | i as u128),
+            )
+            .protocol(PROTO_UDP)
+            .ports((i % 50_000) as u16, 53)
+            .build();
             flow_hash(&record)
         })
     }
@@ -413,19 +408,11 @@ mod tests {
 
     #[test]
     fn flow_hash_depends_on_every_field_of_the_tuple() {
-        let base = FlowRecord {
-            src: "10.0.0.1".parse().unwrap(),
-            dst: "10.0.0.2".parse().unwrap(),
-            protocol: 6,
-            src_port: 1000,
-            dst_port: 80,
-            tcp_flags: 0,
-            fragment: false,
-            packets: 1,
-            bytes: 60,
-            sampling_rate: 1,
-            duration_ms: 0,
-        };
+        let base = flow("10.0.0.1", "10.0.0.2")
+            .protocol(6)
+            .ports(1000, 80)
+            .bytes(60)
+            .build();
         let h = flow_hash(&base);
         let variants = [
             FlowRecord {

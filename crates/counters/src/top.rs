@@ -67,14 +67,9 @@ mod tests {
 
     #[test]
     fn matches_a_full_sort() {
-        let mut seed = 12345u64;
+        let mut random = floodwatch_test_support::XorShift::new(12345);
         let values: Vec<f64> = (0..10_000)
-            .map(|_| {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((seed >> 40) % 5000) as f64 // many ties
-            })
+            .map(|_| random.below(5000) as f64) // many ties
             .collect();
         let candidates = || {
             values.iter().enumerate().map(|(i, &value)| Ranked {

@@ -426,6 +426,7 @@ mod tests {
     use super::*;
     use crate::{CounterConfig, HostTable, LocalAggregator, Prefix};
     use floodwatch_packet::{PROTO_TCP, PROTO_UDP, TCP_SYN};
+    use floodwatch_test_support::flow;
 
     fn config() -> CounterConfig {
         let networks = ["10.0.0.0/8", "2001:db8::/32"].iter().map(|p| p.parse::<Prefix>().unwrap()).collect();
@@ -437,34 +438,29 @@ mod tests {
     fn records() -> Vec<FlowRecord> {
         let mut records = Vec::new();
         for i in 0..3000u32 {
-            records.push(FlowRecord {
-                src: IpAddr::V4(Ipv4Addr::from(0xc000_0200 + i)),
-                dst: "10.0.0.1".parse().unwrap(),
-                protocol: PROTO_TCP,
-                src_port: (1024 + i % 50000) as u16,
-                dst_port: 80,
-                tcp_flags: TCP_SYN,
-                fragment: false,
-                packets: 1 + (i % 3) as u64,
-                bytes: 60 * (1 + (i % 3) as u64),
-                sampling_rate: if i % 2 == 0 { 1 } else { 10 },
-                duration_ms: 0,
-            });
+            let packets = 1 + (i % 3) as u64;
+            records.push(
+                flow(Ipv4Addr::from(0xc000_0200 + i), "10.0.0.1")
+                    .protocol(PROTO_TCP)
+                    .ports((1024 + i % 50000) as u16, 80)
+                    .tcp_flags(TCP_SYN)
+                    .packets(packets)
+                    .bytes(60 * packets)
+                    .sampling_rate(if i % 2 == 0 { 1 } else { 10 })
+                    .build(),
+            );
         }
         for i in 0..40u32 {
-            records.push(FlowRecord {
-                src: "2001:db9::7".parse().unwrap(),
-                dst: "2001:db8::1".parse().unwrap(),
-                protocol: PROTO_UDP,
-                src_port: 53,
-                dst_port: (2000 + i) as u16,
-                tcp_flags: 0,
-                fragment: i % 4 == 0,
-                packets: 5,
-                bytes: 5000,
-                sampling_rate: 1,
-                duration_ms: if i == 0 { 30_000 } else { 0 },
-            });
+            records.push(
+                flow("2001:db9::7", "2001:db8::1")
+                    .protocol(PROTO_UDP)
+                    .ports(53, (2000 + i) as u16)
+                    .fragment(i % 4 == 0)
+                    .packets(5)
+                    .bytes(5000)
+                    .duration_ms(if i == 0 { 30_000 } else { 0 })
+                    .build(),
+            );
             records.push(FlowRecord {
                 src: "10.0.0.9".parse().unwrap(),
                 dst: "198.51.100.1".parse().unwrap(),
@@ -626,19 +622,16 @@ mod tests {
             let mut aggregator = LocalAggregator::new(&config());
             for h in 0..hosts {
                 for f in 0..flows_per_host {
-                    aggregator.add(&FlowRecord {
-                        src: IpAddr::V4(Ipv4Addr::from(0xc000_0200 + f)),
-                        dst: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + h)),
-                        protocol: PROTO_TCP,
-                        src_port: 40000,
-                        dst_port: 443,
-                        tcp_flags: 0x18,
-                        fragment: false,
-                        packets: 10,
-                        bytes: 8000,
-                        sampling_rate: 1000,
-                        duration_ms: 0,
-                    });
+                    aggregator.add(
+                        &flow(Ipv4Addr::from(0xc000_0200 + f), Ipv4Addr::from(0x0a00_0000 + h))
+                            .protocol(PROTO_TCP)
+                            .ports(40000, 443)
+                            .tcp_flags(0x18)
+                            .packets(10)
+                            .bytes(8000)
+                            .sampling_rate(1000)
+                            .build(),
+                    );
                 }
             }
             let batch = aggregator.take_batch();

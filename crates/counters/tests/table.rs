@@ -2,28 +2,14 @@
 
 use floodwatch_counters::*;
 use floodwatch_packet::{FlowRecord, PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_SYN};
+use floodwatch_test_support::{flow, ip, XorShift};
 use std::net::{IpAddr, Ipv6Addr};
 
 const START_MS: u64 = 1_700_000_000_000;
 
-fn ip(text: &str) -> IpAddr {
-    text.parse().unwrap()
-}
-
+/// UDP from port 40000 to port 53.
 fn record(src: &str, dst: &str, packets: u64, bytes: u64) -> FlowRecord {
-    FlowRecord {
-        src: ip(src),
-        dst: ip(dst),
-        protocol: PROTO_UDP,
-        src_port: 40000,
-        dst_port: 53,
-        tcp_flags: 0,
-        fragment: false,
-        packets,
-        bytes,
-        sampling_rate: 1,
-        duration_ms: 0,
-    }
+    flow(src, dst).packets(packets).bytes(bytes).build()
 }
 
 /// One worker and the ticker, on a simulated clock.
@@ -246,10 +232,7 @@ fn a_long_flow_is_spread_not_a_spike() {
 }
 
 fn udp_flow(dst: &str, port: u16) -> FlowRecord {
-    FlowRecord {
-        src_port: port,
-        ..record("192.0.2.1", dst, 1, 100)
-    }
+    flow("192.0.2.1", dst).ports(port, 53).build()
 }
 
 #[test]
@@ -313,18 +296,12 @@ fn a_spray_of_random_ipv6_hosts_stays_bounded() {
         max_hosts,
         ..CounterConfig::default()
     });
-    let mut state = 0x853c_49e6_748f_ea9bu64;
-    let mut random = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        state
-    };
+    let mut random = XorShift::new(0x853c_49e6_748f_ea9b);
     let mut record = record("2001:db8::1", "2001:db8::2", 1, 80);
     record.src = ip("192.0.2.1"); // the source is monitored too: one fixed host
     for _tick in 0..20 {
         for _ in 0..100_000 {
-            record.dst = IpAddr::V6(Ipv6Addr::from((random() as u128) << 64 | random() as u128));
+            record.dst = IpAddr::V6(Ipv6Addr::from((random.next() as u128) << 64 | random.next() as u128));
             sim.add(&record);
         }
         sim.tick();
@@ -353,26 +330,20 @@ fn a_spray_of_random_ipv6_hosts_stays_bounded() {
 #[test]
 fn top_n_matches_a_full_sort() {
     let mut sim = Sim::monitoring(&["10.0.0.0/8"]);
-    let mut state = 7u64;
-    let mut random = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        state >> 33
-    };
+    let mut random = XorShift::new(7);
     for _ in 0..3 {
         for host in 0..3000u32 {
             let dst = IpAddr::from((0x0a00_0000u32 + host).to_be_bytes());
-            let packets = random() % 50; // many ties
+            let packets = random.next() % 50; // many ties
             if packets > 0 {
                 let mut r = record(
                     "192.0.2.1",
                     "10.0.0.1",
                     packets,
-                    packets * (1 + random() % 1500),
+                    packets * (1 + random.next() % 1500),
                 );
                 r.dst = dst;
-                r.protocol = if random() % 2 == 0 {
+                r.protocol = if random.next() % 2 == 0 {
                     PROTO_TCP
                 } else {
                     PROTO_UDP

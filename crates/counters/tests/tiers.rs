@@ -2,29 +2,15 @@
 //! protection and the approximate flag.
 
 use floodwatch_counters::*;
-use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP, TCP_SYN};
+use floodwatch_packet::{FlowRecord, PROTO_TCP, TCP_SYN};
+use floodwatch_test_support::{flow, ip};
 use std::net::IpAddr;
 
 const START_MS: u64 = 1_700_000_000_000;
 
-fn ip(text: &str) -> IpAddr {
-    text.parse().unwrap()
-}
-
+/// UDP from 192.0.2.1:40000 to port 53, 100 bytes a packet.
 fn record(dst: &str, packets: u64) -> FlowRecord {
-    FlowRecord {
-        src: ip("192.0.2.1"),
-        dst: ip(dst),
-        protocol: PROTO_UDP,
-        src_port: 40000,
-        dst_port: 53,
-        tcp_flags: 0,
-        fragment: false,
-        packets,
-        bytes: packets * 100,
-        sampling_rate: 1,
-        duration_ms: 0,
-    }
+    flow("192.0.2.1", dst).packets(packets).bytes(packets * 100).build()
 }
 
 struct Sim {

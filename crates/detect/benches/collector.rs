@@ -4,7 +4,8 @@
 
 use floodwatch_counters::{CounterConfig, HostTable, LocalAggregator};
 use floodwatch_detect::{check, SampleCollector, SampleStore, Thresholds, WatchList};
-use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP, TCP_SYN};
+use floodwatch_packet::{FlowRecord, PROTO_TCP, TCP_SYN};
+use floodwatch_test_support::{flow, XorShift};
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
@@ -12,22 +13,10 @@ use std::time::Instant;
 const RECORDS: usize = 200_000;
 const ROUNDS: usize = 20;
 
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 ^ (self.0 >> 29)
-    }
-}
-
 /// Records from random outside sources to `hosts` hosts of 10.0.0.0/16; every
 /// `victim_every`-th goes to 10.0.0.1 instead.
 fn records(hosts: u32, victim_every: u64) -> Vec<FlowRecord> {
-    let mut random = Random(7);
+    let mut random = XorShift::new(7);
     (0..RECORDS)
         .map(|_| {
             let dst = if random.next().is_multiple_of(victim_every) {
@@ -36,18 +25,16 @@ fn records(hosts: u32, victim_every: u64) -> Vec<FlowRecord> {
                 Ipv4Addr::from(0x0a00_0000 + 2 + (random.next() as u32 % hosts))
             };
             let udp = random.next().is_multiple_of(2);
-            FlowRecord {
-                src: IpAddr::V4(Ipv4Addr::from(0xc000_0000 | (random.next() as u32 >> 4))),
-                dst: IpAddr::V4(dst),
-                protocol: if udp { PROTO_UDP } else { PROTO_TCP },
-                src_port: if udp { 123 } else { random.next() as u16 },
-                dst_port: 80,
-                tcp_flags: if udp { 0 } else { TCP_SYN },
-                fragment: false,
-                packets: 1,
-                bytes: 60,
-                sampling_rate: 1,
-                duration_ms: 0,
+            let src = Ipv4Addr::from(0xc000_0000 | (random.next() as u32 >> 4));
+            let record = flow(src, dst).bytes(60);
+            if udp {
+                record.ports(123, 80).build()
+            } else {
+                record
+                    .protocol(PROTO_TCP)
+                    .ports(random.next() as u16, 80)
+                    .tcp_flags(TCP_SYN)
+                    .build()
             }
         })
         .collect()

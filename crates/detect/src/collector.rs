@@ -195,22 +195,11 @@ impl SampleCollector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use floodwatch_packet::PROTO_UDP;
+    use floodwatch_test_support::flow;
 
+    /// One 468-byte NTP reply.
     fn record(src: &str, dst: &str) -> FlowRecord {
-        FlowRecord {
-            src: src.parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            protocol: PROTO_UDP,
-            src_port: 123,
-            dst_port: 40000,
-            tcp_flags: 0,
-            fragment: false,
-            packets: 1,
-            bytes: 468,
-            sampling_rate: 1,
-            duration_ms: 0,
-        }
+        flow(src, dst).ports(123, 40000).bytes(468).build()
     }
 
     #[test]

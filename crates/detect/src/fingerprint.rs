@@ -98,22 +98,11 @@ impl FingerprintStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use floodwatch_packet::PROTO_UDP;
+    use floodwatch_test_support::flow;
 
+    /// One 468-byte NTP reply from 192.0.2.1.
     fn record(dst: &str) -> FlowRecord {
-        FlowRecord {
-            src: "192.0.2.1".parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            protocol: PROTO_UDP,
-            src_port: 123,
-            dst_port: 4000,
-            tcp_flags: 0,
-            fragment: false,
-            packets: 1,
-            bytes: 468,
-            sampling_rate: 1,
-            duration_ms: 0,
-        }
+        flow("192.0.2.1", dst).ports(123, 4000).bytes(468).build()
     }
 
     #[test]

@@ -301,25 +301,15 @@ impl SampleStore {
 mod tests {
     use super::*;
     use floodwatch_packet::{PROTO_ICMP, PROTO_TCP, TCP_SYN};
+    use floodwatch_test_support::{flow, ip};
 
-    fn ip(text: &str) -> IpAddr {
-        text.parse().unwrap()
-    }
-
+    /// One packet of 100 bytes; a SYN when TCP.
     fn record(src: &str, dst: &str, protocol: u8, src_port: u16, dst_port: u16) -> FlowRecord {
-        FlowRecord {
-            src: ip(src),
-            dst: ip(dst),
-            protocol,
-            src_port,
-            dst_port,
-            tcp_flags: if protocol == PROTO_TCP { TCP_SYN } else { 0 },
-            fragment: false,
-            packets: 1,
-            bytes: 100,
-            sampling_rate: 1,
-            duration_ms: 0,
-        }
+        flow(src, dst)
+            .protocol(protocol)
+            .ports(src_port, dst_port)
+            .tcp_flags(if protocol == PROTO_TCP { TCP_SYN } else { 0 })
+            .build()
     }
 
     fn store(records_per_host: usize) -> (WatchList, SampleStore) {

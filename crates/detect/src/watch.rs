@@ -157,10 +157,7 @@ impl Deref for WatchSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ip(text: &str) -> IpAddr {
-        text.parse().unwrap()
-    }
+    use floodwatch_test_support::ip;
 
     #[test]
     fn watch_and_unwatch_are_seen_by_every_handle() {

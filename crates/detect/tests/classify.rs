@@ -31,19 +31,23 @@ fn observe(
 }
 
 fn icmp(src: &str, dst: &str, packets: u64) -> FlowRecord {
-    FlowRecord {
-        protocol: PROTO_ICMP,
-        ..udp(src, dst, 0, 0, packets, packets * 84)
-    }
+    flow(src, dst)
+        .protocol(PROTO_ICMP)
+        .ports(0, 0)
+        .packets(packets)
+        .bytes(packets * 84)
+        .build()
 }
 
 /// The second and later fragments of a datagram: no ports.
 fn trailing_fragment(src: &str, dst: &str, protocol: u8, packets: u64) -> FlowRecord {
-    FlowRecord {
-        protocol,
-        fragment: true,
-        ..udp(src, dst, 0, 0, packets, packets * 1500)
-    }
+    flow(src, dst)
+        .protocol(protocol)
+        .fragment(true)
+        .ports(0, 0)
+        .packets(packets)
+        .bytes(packets * 1500)
+        .build()
 }
 
 #[test]

@@ -2,9 +2,6 @@
 //! router sends them) through the decoder into a worker's aggregator, batches applied to the
 //! host table every 100 ms worth of records. Prints records per second; asserts nothing.
 
-mod bench_support;
-
-use bench_support::Rng;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -12,6 +9,7 @@ use floodwatch_counters::{CounterConfig, HostTable, LocalAggregator, PrefixSet};
 use floodwatch_engine::{AgentInterfaces, CountingSink};
 use floodwatch_detect::{SampleCollector, WatchList};
 use floodwatch_flow::{Decoder, DecoderConfig};
+use floodwatch_test_support::XorShift;
 
 const RECORDS_PER_DATAGRAM: usize = 45;
 const TEMPLATE_ID: u16 = 256;
@@ -43,7 +41,7 @@ fn template_datagram() -> Vec<u8> {
 }
 
 /// Flows from random sources towards `hosts` destinations in 10.0.0.0/8.
-fn data_datagrams(count: usize, hosts: u32, rng: &mut Rng) -> Vec<Vec<u8>> {
+fn data_datagrams(count: usize, hosts: u32, rng: &mut XorShift) -> Vec<Vec<u8>> {
     (0..count)
         .map(|i| {
             let mut buf = Vec::new();
@@ -71,7 +69,7 @@ fn main() {
     let mut networks = PrefixSet::new();
     networks.insert("10.0.0.0/8".parse().unwrap(), ());
     let config = CounterConfig { networks, ..CounterConfig::default() };
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = XorShift::new(0x9e37_79b9_7f4a_7c15);
     for hosts in [1_000u32, 100_000] {
         let datagrams = data_datagrams(2_000, hosts, &mut rng);
         let mut decoder = Decoder::new(DecoderConfig::default());

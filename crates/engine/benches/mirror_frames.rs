@@ -5,9 +5,6 @@
 //!
 //!     cargo bench -p floodwatch-engine --bench mirror_frames
 
-mod bench_support;
-
-use bench_support::Rng;
 use std::hint::black_box;
 use std::net::Ipv4Addr;
 use std::time::Instant;
@@ -17,6 +14,7 @@ use floodwatch_engine::FrameCounter;
 use floodwatch_counters::{CounterConfig, LocalAggregator, Prefix, PrefixSet};
 use floodwatch_detect::{SampleCollector, WatchList};
 use floodwatch_packet::{parse_ethernet, PacketInfo, ParseOptions};
+use floodwatch_test_support::XorShift;
 
 const FRAMES_PER_BATCH: usize = 20_000;
 const ROUNDS: usize = 200;
@@ -65,7 +63,7 @@ fn round_robin(hosts: u32) -> Vec<Vec<u8>> {
 
 /// A SYN flood on one host from random sources, among background traffic to `hosts` hosts
 /// (one frame in 10).
-fn syn_flood(hosts: u32, count: usize, rng: &mut Rng) -> Vec<Vec<u8>> {
+fn syn_flood(hosts: u32, count: usize, rng: &mut XorShift) -> Vec<Vec<u8>> {
     (0..count)
         .map(|i| {
             let r = rng.next();
@@ -79,7 +77,7 @@ fn syn_flood(hosts: u32, count: usize, rng: &mut Rng) -> Vec<Vec<u8>> {
 }
 
 /// Every frame to one of `hosts` hosts at random.
-fn random_hosts(hosts: u32, count: usize, rng: &mut Rng) -> Vec<Vec<u8>> {
+fn random_hosts(hosts: u32, count: usize, rng: &mut XorShift) -> Vec<Vec<u8>> {
     (0..count)
         .map(|_| {
             let r = rng.next();
@@ -127,7 +125,7 @@ fn run(name: &str, frames: &[Vec<u8>], read_by_source: bool) {
 }
 
 fn main() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = XorShift::new(0x9e37_79b9_7f4a_7c15);
     let scenarios = [
         ("round robin, 300 hosts (the mirror benchmark)", round_robin(300)),
         ("SYN flood on one host, 10 % to 1 000 others", syn_flood(1000, 100_000, &mut rng)),

@@ -57,6 +57,7 @@ mod tests {
     use floodwatch_counters::{CounterConfig, Direction, LocalAggregator, Prefix};
     use floodwatch_detect::{FingerprintConfig, Group, Limits, MetricSlot, RecentRecords, Thresholds, WatchList};
     use floodwatch_packet::{FlowRecord, PROTO_TCP, TCP_SYN};
+    use floodwatch_test_support::flow;
     use std::net::{IpAddr, Ipv4Addr};
 
     fn config() -> CounterConfig {
@@ -75,19 +76,15 @@ mod tests {
         let mut aggregator = LocalAggregator::new(&config());
         for i in first..first + count {
             aggregator.begin_datagram();
-            aggregator.add(&FlowRecord {
-                src: IpAddr::V4(Ipv4Addr::from(0xc633_6400 + i)),
-                dst: "10.0.0.1".parse().unwrap(),
-                protocol: PROTO_TCP,
-                src_port: 40000,
-                dst_port: 443,
-                tcp_flags: TCP_SYN,
-                fragment: false,
-                packets: 10,
-                bytes: 400,
-                sampling_rate: 1,
-                duration_ms: 0,
-            });
+            aggregator.add(
+                &flow(Ipv4Addr::from(0xc633_6400 + i), "10.0.0.1")
+                    .protocol(PROTO_TCP)
+                    .ports(40000, 443)
+                    .tcp_flags(TCP_SYN)
+                    .packets(10)
+                    .bytes(400)
+                    .build(),
+            );
         }
         aggregator.take_batch()
     }
@@ -124,18 +121,12 @@ mod tests {
     fn a_detector_tells_an_attack_by_the_sensors_sample_of_records() {
         let victim: IpAddr = "10.0.0.2".parse().unwrap();
         let reflected: Vec<FlowRecord> = (0..200u32)
-            .map(|i| FlowRecord {
-                src: IpAddr::V4(Ipv4Addr::from(0xc000_0200 + i % 40)),
-                dst: victim,
-                protocol: floodwatch_packet::PROTO_UDP,
-                src_port: 123,
-                dst_port: 30000 + (i % 20) as u16,
-                tcp_flags: 0,
-                fragment: false,
-                packets: 20,
-                bytes: 9600,
-                sampling_rate: 1,
-                duration_ms: 0,
+            .map(|i| {
+                flow(Ipv4Addr::from(0xc000_0200 + i % 40), victim)
+                    .ports(123, 30000 + (i % 20) as u16)
+                    .packets(20)
+                    .bytes(9600)
+                    .build()
             })
             .collect();
         let mut sensor = core();

@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use floodwatch_engine::{Engine, EngineConfig, SourcesView};
+use floodwatch_test_support::flow;
 
 fn engine(workers: usize) -> (Engine, SocketAddr) {
     engine_with(EngineConfig { workers, ..EngineConfig::default() })
@@ -255,19 +256,15 @@ fn an_engine_with_no_source_still_ticks_what_it_is_given() {
     let pps = |engine: &Engine| engine.host(&ip).map(|h| h.incoming.pps).unwrap_or(0.0);
     let ticked = wait_for(|| {
         aggregator.begin_datagram();
-        aggregator.add(&floodwatch_packet::FlowRecord {
-            src: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
-            dst: ip,
-            protocol: floodwatch_packet::PROTO_TCP,
-            src_port: 40000,
-            dst_port: 443,
-            tcp_flags: floodwatch_packet::TCP_SYN,
-            fragment: false,
-            packets: 10,
-            bytes: 400,
-            sampling_rate: 1,
-            duration_ms: 0,
-        });
+        aggregator.add(
+            &flow("192.0.2.1", ip)
+                .protocol(floodwatch_packet::PROTO_TCP)
+                .ports(40000, 443)
+                .tcp_flags(floodwatch_packet::TCP_SYN)
+                .packets(10)
+                .bytes(400)
+                .build(),
+        );
         let recent = floodwatch_detect::RecentRecords { records: Vec::new(), seen: 0 };
         engine.core().apply(aggregator.take_batch(), &[], Vec::new(), recent);
         pps(&engine) > 0.0

@@ -94,9 +94,17 @@ impl<S: RecordSink> RecordSink for PlausibleSink<'_, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use floodwatch_packet::PROTO_TCP;
+    use floodwatch_test_support::flow;
 
     fn record(packets: u64, bytes: u64, sampling_rate: u32) -> FlowRecord {
-        FlowRecord { sampling_rate, ..crate::test_support::flow(packets, bytes) }
+        flow("192.0.2.1", "198.51.100.1")
+            .protocol(PROTO_TCP)
+            .ports(40000, 443)
+            .packets(packets)
+            .bytes(bytes)
+            .sampling_rate(sampling_rate)
+            .build()
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 
+use floodwatch_test_support::XorShift;
+
 use crate::test_support::*;
 use crate::{Decoder, DecoderConfig, DropReason};
 
@@ -57,7 +59,7 @@ fn unknown_versions() {
 /// counters add up afterwards.
 #[test]
 fn random_bytes_behind_every_version_header() {
-    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut rng = XorShift::new(0x9E37_79B9_7F4A_7C15);
     let mut decoder = Decoder::new(DecoderConfig {
         held_data_max_bytes: 1 << 20,
         ..DecoderConfig::default()
@@ -97,7 +99,7 @@ fn random_bytes_behind_every_version_header() {
 #[test]
 fn mutated_fixtures() {
     let fixtures = all_fixture_datagrams();
-    let mut rng = XorShift(42);
+    let mut rng = XorShift::new(42);
     let mut decoder = warm_decoder();
     for round in 0..20_000 {
         let (_, original) = &fixtures[round % fixtures.len()];

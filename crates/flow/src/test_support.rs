@@ -216,36 +216,3 @@ pub fn template_record(id: u16, fields: &[(u16, u16)]) -> Vec<u8> {
     }
     r
 }
-
-/// A TCP flow of `packets` and `bytes` from 192.0.2.1:40000 to 198.51.100.1:443, unsampled.
-pub fn flow(packets: u64, bytes: u64) -> FlowRecord {
-    FlowRecord {
-        src: [192, 0, 2, 1].into(),
-        dst: [198, 51, 100, 1].into(),
-        protocol: 6,
-        src_port: 40000,
-        dst_port: 443,
-        tcp_flags: 0,
-        fragment: false,
-        packets,
-        bytes,
-        sampling_rate: 1,
-        duration_ms: 0,
-    }
-}
-
-/// Deterministic pseudo-random bytes (xorshift64*).
-pub struct XorShift(pub u64);
-
-impl XorShift {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}

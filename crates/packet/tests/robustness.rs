@@ -5,33 +5,12 @@
 mod vectors;
 
 use floodwatch_packet::{parse_ethernet_with, parse_ip_with, PacketInfo, ParseError, ParseOptions};
+use floodwatch_test_support::XorShift;
 
 const OPTIONS: [ParseOptions; 2] = [
     ParseOptions { decapsulate: false },
     ParseOptions { decapsulate: true },
 ];
-
-/// xorshift64*: reproducible noise without a dependency.
-struct Noise(u64);
-
-impl Noise {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
-
-    fn fill(&mut self, buffer: &mut [u8]) {
-        for byte in buffer {
-            *byte = self.next() as u8;
-        }
-    }
-}
 
 fn without_transport(info: &PacketInfo) -> PacketInfo {
     PacketInfo {
@@ -87,7 +66,7 @@ fn truncated_bare_ip_packets_never_panic() {
 
 #[test]
 fn mutated_vectors_never_panic() {
-    let mut noise = Noise(0x9e37_79b9_7f4a_7c15);
+    let mut noise = XorShift::new(0x9e37_79b9_7f4a_7c15);
     let vectors = vectors::all();
     for round in 0..200_000 {
         let mut frame = vectors[round % vectors.len()].frame.clone();
@@ -105,8 +84,7 @@ fn mutated_vectors_never_panic() {
 
 #[test]
 fn random_bytes_never_panic() {
-    let mut noise = Noise(0x0123_4567_89ab_cdef);
-    let mut buffer = [0u8; 256];
+    let mut noise = XorShift::new(0x0123_4567_89ab_cdef);
     let interesting_ethertypes: [[u8; 2]; 8] = [
         [0x08, 0x00],
         [0x86, 0xdd],
@@ -118,15 +96,14 @@ fn random_bytes_never_panic() {
         [0x88, 0x64],
     ];
     for round in 0..200_000 {
-        let len = noise.below(buffer.len() + 1);
-        let frame = &mut buffer[..len];
-        noise.fill(frame);
+        let len = noise.below(257);
+        let mut frame = noise.bytes(len);
         if round % 2 == 0 && len >= 14 {
             frame[12..14].copy_from_slice(&interesting_ethertypes[noise.below(8)]);
         }
         for options in &OPTIONS {
-            let _ = parse_ethernet_with(frame, options);
-            let _ = parse_ip_with(frame, options);
+            let _ = parse_ethernet_with(&frame, options);
+            let _ = parse_ip_with(&frame, options);
         }
     }
 }

@@ -5,14 +5,10 @@
 
 use floodwatch_counters::{CounterConfig, HostTable, HostView, LocalAggregator, Prefix};
 use floodwatch_detect::{SampleCollector, SampleStore, WatchList};
-use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_SYN};
-use std::net::IpAddr;
+use floodwatch_packet::{FlowRecord, PROTO_TCP, TCP_ACK, TCP_SYN};
+pub use floodwatch_test_support::{flow, ip};
 
 pub const START_MS: u64 = 1_700_000_000_000;
-
-pub fn ip(text: &str) -> IpAddr {
-    text.parse().unwrap()
-}
 
 pub fn udp(
     src: &str,
@@ -22,27 +18,22 @@ pub fn udp(
     packets: u64,
     bytes: u64,
 ) -> FlowRecord {
-    FlowRecord {
-        src: ip(src),
-        dst: ip(dst),
-        protocol: PROTO_UDP,
-        src_port,
-        dst_port,
-        tcp_flags: 0,
-        fragment: false,
-        packets,
-        bytes,
-        sampling_rate: 1,
-        duration_ms: 0,
-    }
+    flow(src, dst)
+        .ports(src_port, dst_port)
+        .packets(packets)
+        .bytes(bytes)
+        .build()
 }
 
+/// From port 40000 to 80, 60 bytes a packet.
 pub fn tcp(src: &str, dst: &str, flags: u8, packets: u64) -> FlowRecord {
-    FlowRecord {
-        protocol: PROTO_TCP,
-        tcp_flags: flags,
-        ..udp(src, dst, 40000, 80, packets, packets * 60)
-    }
+    flow(src, dst)
+        .protocol(PROTO_TCP)
+        .tcp_flags(flags)
+        .ports(40000, 80)
+        .packets(packets)
+        .bytes(packets * 60)
+        .build()
 }
 
 pub fn syn(src: &str, dst: &str, packets: u64) -> FlowRecord {

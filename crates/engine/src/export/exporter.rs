@@ -131,21 +131,10 @@ mod tests {
     use super::*;
     use crate::export::messages;
     use floodwatch_counters::Prefix;
+    use floodwatch_test_support::flow;
 
     fn record(src: &str, dst: &str) -> FlowRecord {
-        FlowRecord {
-            src: src.parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            protocol: 17,
-            src_port: 1,
-            dst_port: 2,
-            tcp_flags: 0,
-            fragment: false,
-            packets: 1,
-            bytes: 100,
-            sampling_rate: 1,
-            duration_ms: 0,
-        }
+        flow(src, dst).ports(1, 2).build()
     }
 
     fn exporter(queue: &Arc<ExportQueue>, config: ExportConfig) -> Exporter {

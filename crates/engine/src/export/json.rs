@@ -83,19 +83,13 @@ mod tests {
     use floodwatch_packet::FlowRecord;
 
     fn flow() -> FlowRecord {
-        FlowRecord {
-            src: "192.0.2.1".parse().unwrap(),
-            dst: "10.0.0.1".parse().unwrap(),
-            protocol: PROTO_TCP,
-            src_port: 40000,
-            dst_port: 443,
-            tcp_flags: 0x12,
-            fragment: false,
-            packets: 3,
-            bytes: 180,
-            sampling_rate: 1,
-            duration_ms: 0,
-        }
+        floodwatch_test_support::flow("192.0.2.1", "10.0.0.1")
+            .protocol(PROTO_TCP)
+            .ports(40000, 443)
+            .tcp_flags(0x12)
+            .packets(3)
+            .bytes(180)
+            .build()
     }
 
     #[test]

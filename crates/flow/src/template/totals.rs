@@ -78,9 +78,16 @@ pub(crate) fn exporter_key(exporter: impl Hash) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use floodwatch_packet::PROTO_TCP;
 
     fn flow(packets: u64, bytes: u64, duration_ms: u32) -> FlowRecord {
-        FlowRecord { duration_ms, ..crate::test_support::flow(packets, bytes) }
+        floodwatch_test_support::flow("192.0.2.1", "198.51.100.1")
+            .protocol(PROTO_TCP)
+            .ports(40000, 443)
+            .packets(packets)
+            .bytes(bytes)
+            .duration_ms(duration_ms)
+            .build()
     }
 
     #[test]

@@ -95,26 +95,6 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
     fixtures
 }
 
-/// A deterministic pseudo-random sequence (xorshift64*).
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-}
-
 /// Tools that a test may use when they are installed; a test that needs a missing one
 /// says so and skips that part.
 fn tool_present(tool: &str) -> bool {

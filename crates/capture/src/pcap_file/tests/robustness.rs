@@ -3,9 +3,10 @@
 use std::io::{self, Read};
 
 use floodwatch_packet::ParseOptions;
+use floodwatch_test_support::XorShift;
 
 use super::build::{self, Order};
-use super::{fixtures, read_all, read_clean, XorShift};
+use super::{fixtures, read_all, read_clean};
 use crate::pcap_file::{linktype, packet_info, PcapError};
 
 const ALL_LINK_TYPES: [u16; 9] = [
@@ -49,7 +50,7 @@ fn every_truncation_of_every_fixture_keeps_the_packets_before_the_cut() {
 
 #[test]
 fn random_bytes_never_panic() {
-    let mut random = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut random = XorShift::new(0x9e37_79b9_7f4a_7c15);
     let order = |random: &mut XorShift| [Order::Little, Order::Big][random.below(2)];
     for _ in 0..4000 {
         let mut bytes = match random.below(4) {
@@ -74,7 +75,7 @@ fn random_bytes_never_panic() {
 
 #[test]
 fn damaged_fixtures_never_panic() {
-    let mut random = XorShift(0x2545_f491_4f6c_dd1d);
+    let mut random = XorShift::new(0x2545_f491_4f6c_dd1d);
     for (_, bytes) in fixtures() {
         for _ in 0..300 {
             let mut damaged = bytes.clone();
@@ -89,7 +90,7 @@ fn damaged_fixtures_never_panic() {
 
 #[test]
 fn packet_info_takes_any_bytes_under_any_link_type() {
-    let mut random = XorShift(7);
+    let mut random = XorShift::new(7);
     let opts = [ParseOptions::default(), ParseOptions { decapsulate: true }];
     for (_, bytes) in fixtures() {
         for packet in read_clean(bytes.as_slice()) {
