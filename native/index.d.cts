@@ -16,8 +16,8 @@ export declare class Detection {
   drainViolations(): Array<Violation>
   /** The limit `ip` is over right now in `direction`, by its hostgroup's thresholds. */
   over(ip: string, direction: Direction): Crossing | null
-  host(ip: string): HostCounters | null
-  samples(ip: string): AttackSamples | null
+  /** The attacks under way, followed up in one look at the engine (one tick's figures for all). */
+  followUp(attacks: Array<FollowUpRequest>): Array<AttackFollowUp>
   /** Starts keeping the flow records and packets to and from `ip`. */
   watch(ip: string): void
   unwatch(ip: string): void
@@ -114,6 +114,18 @@ export interface AggregatesDrain {
 
 /** The partition of the aggregates topic that owns `ip` among `partitions`, as the sensors split them. */
 export declare function aggregatesPartition(ip: string, partitions: number): number
+
+/** What the engine says of an attack under way, all read at one tick. */
+export interface AttackFollowUp {
+  /** Null once the host is no longer in the table. */
+  host: HostCounters | null
+  /** Asked for with `details`; null when none were kept. */
+  samples: AttackSamples | null
+  /** Asked for with `details`. */
+  attackType: AttackType | null
+  /** The limit the host is over now in the attack's direction; null when under all of them. */
+  over: Crossing | null
+}
 
 /** What the engine kept of a watched host's traffic since its watch started. */
 export interface AttackSamples {
@@ -333,6 +345,14 @@ export interface FlowSourcesState {
   agent_interfaces: number
   /** Agent interfaces forgotten, or never kept, for lack of room. */
   agent_interface_evictions: number
+}
+
+/** An attack under way, to follow up on this tick. */
+export interface FollowUpRequest {
+  ip: string
+  direction: Direction
+  /** Whether to report the samples and the attack type too (until the attack is detailed). */
+  details: boolean
 }
 
 /**

@@ -111,6 +111,28 @@ fn crossing((metric, threshold, observed): (&'static str, f64, f64)) -> Crossing
     Crossing { metric: metric.to_string(), threshold, observed }
 }
 
+/// An attack under way, to follow up on this tick.
+#[napi(object, object_to_js = false)]
+pub struct FollowUpRequest {
+    pub ip: String,
+    pub direction: Direction,
+    /// Whether to report the samples and the attack type too (until the attack is detailed).
+    pub details: bool,
+}
+
+/// What the engine says of an attack under way, all read at one tick.
+#[napi(object, use_nullable = true)]
+pub struct AttackFollowUp {
+    /// Null once the host is no longer in the table.
+    pub host: Option<HostCounters>,
+    /// Asked for with `details`; null when none were kept.
+    pub samples: Option<AttackSamples>,
+    /// Asked for with `details`.
+    pub attack_type: Option<AttackType>,
+    /// The limit the host is over now in the attack's direction; null when under all of them.
+    pub over: Option<Crossing>,
+}
+
 #[napi]
 pub struct Detection {
     core: Arc<Mutex<Core>>,
@@ -148,14 +170,23 @@ impl Detection {
         Ok(self.core().over(&parse_ip(&ip)?, direction.into()).map(crossing))
     }
 
+    /// The attacks under way, followed up in one look at the engine (one tick's figures for all).
     #[napi]
-    pub fn host(&self, ip: String) -> Result<Option<HostCounters>> {
-        Ok(self.core().table.host(&parse_ip(&ip)?).map(|h| HostCounters::from(&h)))
-    }
-
-    #[napi]
-    pub fn samples(&self, ip: String) -> Result<Option<AttackSamples>> {
-        Ok(self.core().samples(&parse_ip(&ip)?).as_ref().map(AttackSamples::from))
+    pub fn follow_up(&self, attacks: Vec<FollowUpRequest>) -> Result<Vec<AttackFollowUp>> {
+        let asked = attacks
+            .into_iter()
+            .map(|attack| Ok((parse_ip(&attack.ip)?, floodwatch_counters::Direction::from(attack.direction), attack.details)))
+            .collect::<Result<Vec<_>>>()?;
+        let core = self.core();
+        Ok(asked
+            .into_iter()
+            .map(|(ip, direction, details)| AttackFollowUp {
+                host: core.table.host(&ip).map(|h| HostCounters::from(&h)),
+                samples: if details { core.samples(&ip).as_ref().map(AttackSamples::from) } else { None },
+                attack_type: details.then(|| core.classify(&ip, direction).into()),
+                over: core.over(&ip, direction).map(crossing),
+            })
+            .collect())
     }
 
     /// Starts keeping the flow records and packets to and from `ip`.

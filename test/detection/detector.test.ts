@@ -97,6 +97,20 @@ describe('Detector.tick', () => {
     expect(detector.active().map((a) => a.ip)).toEqual(['198.51.100.1']);
   });
 
+  it('counts a follow-up failure for every attack under way when the engine refuses the follow-up, and keeps them', () => {
+    const { engine, detector, ended, failures } = setup();
+    engine.pending = [violation('198.51.100.1', 5000), violation('198.51.100.2', 5000)];
+    engine.followUpFails = true;
+    detector.tick();
+    expect(failures.map((f) => `${f.stage} ${f.ip} ${(f.error as Error).message}`)).toEqual([
+      'follow-up 198.51.100.1 the engine refused the follow-up',
+      'follow-up 198.51.100.2 the engine refused the follow-up',
+    ]);
+    engine.followUpFails = false;
+    detector.tick();
+    expect(ended.sort()).toEqual(['198.51.100.1', '198.51.100.2']);
+  });
+
   it('ends every attack under way at shutdown, with the time floodwatch stopped watching, and saves it', () => {
     const { store, engine, detector, ended } = setup();
     engine.pending = [violation('198.51.100.1', 5000), violation('198.51.100.2', 5000)];

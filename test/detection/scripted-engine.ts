@@ -1,10 +1,10 @@
 // An engine for the Detector whose violations and host figures the test writes, for faults the real engine
 // cannot be made to produce on purpose (a count that reaches TypeScript as a bigint, a host whose
-// lookup throws).
+// follow-up throws, a follow-up call that fails).
 import type { AttackType } from '../../ts/attacks/types.js';
 import { PROTOCOL_CLASSES } from '../../ts/config/schema.js';
 import type { DetectorEngine } from '../../ts/detection/detector.js';
-import type { AttackSamples, Crossing, Direction, DirectionCounters, HostCounters, Violation } from '../../ts/engine/index.js';
+import type { AttackFollowUp, DirectionCounters, FollowUpRequest, Violation } from '../../ts/engine/index.js';
 
 export function counters(pps: number | bigint, bps: number | bigint = 0): DirectionCounters {
   const rate = { pps, bps, packets_total: pps, bytes_total: bps } as unknown as DirectionCounters['protocols']['udp'];
@@ -35,22 +35,21 @@ export class ScriptedEngine implements DetectorEngine {
   pending: Violation[] = [];
   /** Hosts over their threshold now. */
   readonly over_ = new Set<string>();
-  /** Hosts whose lookups throw, as a damaged view would. */
+  /** Hosts whose follow-up throws when read, as a damaged view would. */
   readonly broken = new Set<string>();
+  /** Whether followUp() itself throws. */
+  followUpFails = false;
   readonly watched = new Set<string>();
 
   drainViolations(): Violation[] {
     return this.pending.splice(0);
   }
 
-  host(ip: string): HostCounters | null {
-    this.#check(ip);
-    return null;
-  }
-
-  over(ip: string, direction: Direction): Crossing | null {
-    this.#check(ip);
-    return this.over_.has(`${direction} ${ip}`) ? { metric: 'pps', threshold: 1000, observed: 2000 } : null;
+  followUp(attacks: FollowUpRequest[]): AttackFollowUp[] {
+    if (this.followUpFails) throw new Error('the engine refused the follow-up');
+    return attacks.map(({ ip, direction }) =>
+      this.broken.has(ip) ? damaged(ip) : { host: null, samples: null, attackType: null, over: this.over_.has(`${direction} ${ip}`) ? { metric: 'pps', threshold: 1000, observed: 2000 } : null },
+    );
   }
 
   watch(ip: string): void {
@@ -61,11 +60,6 @@ export class ScriptedEngine implements DetectorEngine {
     this.watched.delete(ip);
   }
 
-  samples(ip: string): AttackSamples | null {
-    this.#check(ip);
-    return null;
-  }
-
   classify(): AttackType {
     return 'udp_flood';
   }
@@ -73,8 +67,25 @@ export class ScriptedEngine implements DetectorEngine {
   fingerprintPcap(): Buffer | null {
     return null;
   }
+}
 
-  #check(ip: string): void {
-    if (this.broken.has(ip)) throw new Error(`the engine's view of ${ip} is damaged`);
-  }
+/** A follow-up whose every figure throws when read. */
+function damaged(ip: string): AttackFollowUp {
+  const fail = (): never => {
+    throw new Error(`the engine's view of ${ip} is damaged`);
+  };
+  return {
+    get host() {
+      return fail();
+    },
+    get samples() {
+      return fail();
+    },
+    get attackType() {
+      return fail();
+    },
+    get over() {
+      return fail();
+    },
+  };
 }

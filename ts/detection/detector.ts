@@ -3,7 +3,7 @@
 // its details (top talkers and ports, type) follow once the engine has watched it for a moment;
 // the attack ends when its traffic has stayed under the threshold for a while.
 import type { AttackRecord } from '../attacks/types.js';
-import type { Detection, Violation } from '../engine/index.js';
+import type { AttackFollowUp, Detection, Violation } from '../engine/index.js';
 import { newAttackId } from './attack-id.js';
 import { applySamples, newAttackRecord, recordRate, updatePeak } from './attack-record.js';
 import type { PrefixSet } from './prefix-set.js';
@@ -53,7 +53,7 @@ interface ActiveAttack {
 }
 
 /** What the detector needs of the engine's `Detection` (live or replayed). */
-export type DetectorEngine = Pick<Detection, 'drainViolations' | 'host' | 'samples' | 'over' | 'classify' | 'watch' | 'unwatch' | 'fingerprintPcap'>;
+export type DetectorEngine = Pick<Detection, 'drainViolations' | 'followUp' | 'classify' | 'watch' | 'unwatch' | 'fingerprintPcap'>;
 
 export class Detector {
   readonly #engine: DetectorEngine;
@@ -78,18 +78,32 @@ export class Detector {
   tick(): void {
     const now = this.#now();
     const failures: DetectionFailure[] = [];
+    const fail = (ip: string, direction: string, stage: DetectionFailure['stage'], error: unknown) => {
+      this.failures++;
+      const failure = { ip, direction, stage, error };
+      if (this.#onFailure) this.#onFailure(failure);
+      else failures.push(failure);
+    };
     const guarded = (ip: string, direction: string, stage: DetectionFailure['stage'], fn: () => void) => {
       try {
         fn();
       } catch (error) {
-        this.failures++;
-        const failure = { ip, direction, stage, error };
-        if (this.#onFailure) this.#onFailure(failure);
-        else failures.push(failure);
+        fail(ip, direction, stage, error);
       }
     };
     for (const violation of this.#engine.drainViolations()) guarded(violation.ip, violation.direction, 'violation', () => this.#onViolation(violation, now));
-    for (const attack of [...this.#active.values()]) guarded(attack.record.ip, attack.record.direction, 'follow-up', () => this.#follow(attack, now));
+    const attacks = [...this.#active.values()];
+    let followUps: AttackFollowUp[] = [];
+    try {
+      // One look at the engine for every attack under way: one lock of its core, one tick's figures.
+      followUps = attacks.length === 0 ? [] : this.#engine.followUp(attacks.map(({ record, detailed }) => ({ ip: record.ip, direction: record.direction, details: !detailed })));
+    } catch (error) {
+      for (const { record } of attacks) fail(record.ip, record.direction, 'follow-up', error);
+    }
+    followUps.forEach((followUp, i) => {
+      const attack = attacks[i]!;
+      guarded(attack.record.ip, attack.record.direction, 'follow-up', () => this.#follow(attack, followUp, now));
+    });
     if (failures.length > 0) throw failures[0]!.error;
   }
 
@@ -139,21 +153,19 @@ export class Detector {
     this.#listener.started(record, this.#policy.bans(v.group_name));
   }
 
-  #follow(attack: ActiveAttack, now: number): void {
+  #follow(attack: ActiveAttack, followUp: AttackFollowUp, now: number): void {
     const { record } = attack;
-    const host = this.#engine.host(record.ip);
+    const { host, samples, attackType, over } = followUp;
     if (host) recordRate(record, host, now);
     if (host && updatePeak(record, host)) this.#listener.updated(record);
     if (!attack.detailed) {
-      const samples = this.#engine.samples(record.ip);
       const enough = (samples?.[record.direction].records ?? 0) >= this.#policy.detailsAfterRecords;
       if (enough || now - attack.startedAt >= this.#policy.detailsAfterMs) {
-        if (samples) applySamples(record, samples, record.direction, this.#engine.classify(record.ip, record.direction));
+        if (samples && attackType) applySamples(record, samples, record.direction, attackType);
         attack.detailed = true;
         this.#listener.detailed(record, this.#engine.fingerprintPcap(record.ip));
       }
     }
-    const over = this.#engine.over(record.ip, record.direction);
     if (over) {
       attack.underSince = null;
       return;
