@@ -10,7 +10,10 @@ export type ProtocolClass = keyof ProtocolRates;
 
 type EngineCalls = Omit<Engine, 'detection'>;
 
-/** The live engine (native `Engine`), its detection side held as a property. */
+/**
+ * The live engine: the native `Engine`, loaded when the first one is made (so that importing this
+ * module never needs the native build), its detection side made once and held as a property.
+ */
 export class FlowEngine {
   readonly #native: Engine;
   /** Thresholds, violations and watched hosts. */
