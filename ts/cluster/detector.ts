@@ -53,8 +53,9 @@ export class AggregatesDetector {
       logLevel: logLevel.NOTHING,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
     }));
-    // A detector that dies loses its partitions to the others after the session timeout.
-    this.#consumer = kafka.consumer({ groupId: settings.group, sessionTimeout: 6000, heartbeatInterval: 1000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 50 });
+    // A detector that dies loses its partitions to the others after the session timeout. A group
+    // joined before the aggregates topic existed owns nothing until the metadata is read again.
+    this.#consumer = kafka.consumer({ groupId: settings.group, sessionTimeout: 6000, heartbeatInterval: 1000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 50, metadataMaxAge: 5_000 });
     const { GROUP_JOIN, CONNECT, DISCONNECT, CRASH } = this.#consumer.events;
     this.#consumer.on(CONNECT, () => (this.#connected = true));
     this.#consumer.on(DISCONNECT, () => (this.#connected = false));
