@@ -33,8 +33,24 @@ export async function measureBanToRoute(networks: readonly string[], repeats: nu
   let floodwatch: Awaited<ReturnType<typeof startFloodwatchDaemon>> | undefined;
   try {
     daemons.push(
-      await Gobgpd.start({ dir, name: 'speaker', address: '127.0.0.1', asn: ASN, bgpPort: speakerBgp, apiPort: speakerApi, neighbors: [{ address: '127.0.0.2', port: peerBgp, asn: ASN }] }),
-      await Gobgpd.start({ dir, name: 'peer', address: '127.0.0.2', asn: ASN, bgpPort: peerBgp, apiPort: peerApi, neighbors: [{ address: '127.0.0.1', port: speakerBgp, asn: ASN }] }),
+      await Gobgpd.start({
+        dir,
+        name: 'speaker',
+        address: '127.0.0.1',
+        asn: ASN,
+        bgpPort: speakerBgp,
+        apiPort: speakerApi,
+        neighbors: [{ address: '127.0.0.2', port: peerBgp, asn: ASN }],
+      }),
+      await Gobgpd.start({
+        dir,
+        name: 'peer',
+        address: '127.0.0.2',
+        asn: ASN,
+        bgpPort: peerBgp,
+        apiPort: peerApi,
+        neighbors: [{ address: '127.0.0.1', port: speakerBgp, asn: ASN }],
+      }),
     );
     const [, peer] = daemons;
     await eventually('the BGP session', () => peer.established('127.0.0.1'), 30_000);

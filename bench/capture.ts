@@ -8,9 +8,7 @@ import { sleep, startProcess, stopProcess } from './processes.js';
 function bindSink(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const sink = createSocket('udp4');
-    sink.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot bind the capture sink on 127.0.0.1:${port} (${err.code}): pick another port`)),
-    );
+    sink.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot bind the capture sink on 127.0.0.1:${port} (${err.code}): pick another port`)));
     sink.on('message', () => undefined);
     sink.bind(port, '127.0.0.1', () => resolve(sink));
   });

@@ -154,7 +154,10 @@ async function idleCpuRates(pids: number[], ms: number): Promise<number[]> {
 /** NetFlow v9 of many hosts to both sensors at COST_RATE datagrams/s each for `seconds`. */
 async function measureCost(c: Cluster, dataset: DatagramDataset, seconds: number): Promise<ClusterCost> {
   const members = [c.detector, ...c.sensors];
-  const idleRates = await idleCpuRates(members.map((m) => m.pid), Math.max(2000, seconds * 1000));
+  const idleRates = await idleCpuRates(
+    members.map((m) => m.pid),
+    Math.max(2000, seconds * 1000),
+  );
   const cpuBefore = members.map((m) => cpuSeconds(m.pid));
   const published0 = await sensorTotals(c.sensors);
   const merged0 = (await c.detector.metrics(DETECTOR_METRICS))[DETECTOR_METRICS[0]];
@@ -226,13 +229,24 @@ export async function runClusterLatencyScenario(o: ClusterLatencyOptions): Promi
     row(`${label}: time to ban, single floodwatch (s)`, 's', single.medianSeconds),
     row(`${label}: time to ban, 2 sensors -> Kafka -> detector (s; target < 1.5)`, 's', clusterMedian),
     row(`${label}: cluster / single floodwatch time to ban`, 'x', ratio),
-    ...cost.sensor_cpu_us_per_record.map((us, i) => row(`Cluster sensor ${i + 1}: CPU-µs per NetFlow v9 record at ${COST_RATE} datagrams/s (idle CPU subtracted)`, 'µs', us)),
+    ...cost.sensor_cpu_us_per_record.map((us, i) =>
+      row(`Cluster sensor ${i + 1}: CPU-µs per NetFlow v9 record at ${COST_RATE} datagrams/s (idle CPU subtracted)`, 'µs', us),
+    ),
     row('Cluster detector: CPU-µs per host entry merged (idle CPU subtracted)', 'µs', cost.detector_cpu_us_per_entry),
     row(`Cluster aggregates topic: bytes per host-direction entry (one per ${TICK_MS} ms tick)`, 'B', cost.bytes_per_entry),
     row('Cluster aggregates topic: active host-directions per sensor tick', '', cost.entries_per_sensor_tick),
   ];
   return {
     rows,
-    results: { threshold_pps: thresholdPps, multiple: MULTIPLE, flood_seconds: floodSeconds, repeats, single_process: single, cluster: { runs, median_seconds: clusterMedian }, ratio, cost },
+    results: {
+      threshold_pps: thresholdPps,
+      multiple: MULTIPLE,
+      flood_seconds: floodSeconds,
+      repeats,
+      single_process: single,
+      cluster: { runs, median_seconds: clusterMedian },
+      ratio,
+      cost,
+    },
   };
 }

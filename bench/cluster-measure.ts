@@ -12,7 +12,11 @@ async function main(): Promise<void> {
   await buildDatagramSender();
   const d = await datasets(o.smoke ? { flows: 20_000, hosts: 401 } : {});
   const { rows, results } = await runClusterLatencyScenario({ smoke: o.smoke, costDataset: d.netflowV9, costNetworks: d.monitoredNetworks });
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(JSON.stringify(results, null, 2));
   console.log(renderTable(rows));
 }

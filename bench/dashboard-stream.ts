@@ -101,13 +101,43 @@ export async function runDashboardStreamScenario(options: { smoke: boolean; seco
     const frame = await proc.ask<{ mean_ms: number; max_ms: number; snapshot_ms: number }>('frame');
     const firstPage = one - none;
     const perPage = (ten - none) / 10;
-    const results = { hosts: active, seconds, cpu_percent_no_page: none, cpu_percent_one_page: one, cpu_percent_ten_pages: ten, first_page_cpu_percent: firstPage, per_page_cpu_percent_of_ten: perPage, frame_bytes: frameBytes, frame_build_ms: frame };
+    const results = {
+      hosts: active,
+      seconds,
+      cpu_percent_no_page: none,
+      cpu_percent_one_page: one,
+      cpu_percent_ten_pages: ten,
+      first_page_cpu_percent: firstPage,
+      per_page_cpu_percent_of_ten: perPage,
+      frame_bytes: frameBytes,
+      frame_build_ms: frame,
+    };
     const rows: Row[] = [
-      { figure: `Dashboard live stream, ${active} active hosts: CPU of one open page (FastNetMon: no dashboard)`, unit: '% core', fastnetmon: null, floodwatch: firstPage, better: 'lower' },
-      { figure: `Dashboard live stream, ${active} active hosts: CPU per page with ten open`, unit: '% core', fastnetmon: null, floodwatch: perPage, better: 'lower' },
-      { figure: 'Dashboard live stream: one frame built (snapshot, health, JSON), shared by all pages, mean', unit: 'ms', fastnetmon: null, floodwatch: frame.mean_ms, better: 'lower' },
+      {
+        figure: `Dashboard live stream, ${active} active hosts: CPU of one open page (FastNetMon: no dashboard)`,
+        unit: '% core',
+        fastnetmon: null,
+        floodwatch: firstPage,
+        better: 'lower',
+      },
+      {
+        figure: `Dashboard live stream, ${active} active hosts: CPU per page with ten open`,
+        unit: '% core',
+        fastnetmon: null,
+        floodwatch: perPage,
+        better: 'lower',
+      },
+      {
+        figure: 'Dashboard live stream: one frame built (snapshot, health, JSON), shared by all pages, mean',
+        unit: 'ms',
+        fastnetmon: null,
+        floodwatch: frame.mean_ms,
+        better: 'lower',
+      },
     ];
-    console.error(`dashboard stream: ${active} hosts; CPU ${none.toFixed(2)} % with no page, ${one.toFixed(2)} % with one, ${ten.toFixed(2)} % with ten; frame ${frameBytes?.toFixed(0)} bytes, built in ${frame.mean_ms.toFixed(2)} ms (snapshot ${frame.snapshot_ms.toFixed(2)} ms)`);
+    console.error(
+      `dashboard stream: ${active} hosts; CPU ${none.toFixed(2)} % with no page, ${one.toFixed(2)} % with one, ${ten.toFixed(2)} % with ten; frame ${frameBytes?.toFixed(0)} bytes, built in ${frame.mean_ms.toFixed(2)} ms (snapshot ${frame.snapshot_ms.toFixed(2)} ms)`,
+    );
     return { results, rows };
   } finally {
     for (const page of pages) page.abort();

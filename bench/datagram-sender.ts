@@ -36,7 +36,9 @@ export async function buildDatagramSender(): Promise<string> {
     console.error(`warning: cargo build -p floodwatch-datagram-sender failed; using the binary built before (${DATAGRAM_SENDER})`);
     return DATAGRAM_SENDER;
   }
-  throw new Error(`cannot build floodwatch-datagram-sender: run \`cargo build --release -p floodwatch-datagram-sender\` in ${REPO} and fix what it reports\n${String(lastError)}`);
+  throw new Error(
+    `cannot build floodwatch-datagram-sender: run \`cargo build --release -p floodwatch-datagram-sender\` in ${REPO} and fix what it reports\n${String(lastError)}`,
+  );
 }
 
 /** Replays `pcap` to 127.0.0.1:`port` for `seconds`, at `rate` datagrams/s or full speed. */

@@ -52,11 +52,7 @@ export interface DatasetOptions {
   keep?: boolean;
 }
 
-async function exportAndCapture(
-  dir: string,
-  protocol: DatasetProtocol,
-  exportTo: (port: number) => Promise<void>,
-): Promise<DatagramDataset> {
+async function exportAndCapture(dir: string, protocol: DatasetProtocol, exportTo: (port: number) => Promise<void>): Promise<DatagramDataset> {
   const port = await freeUdpPort();
   const pcap = join(dir, `${protocol}.pcap`);
   await captureDatagrams(port, pcap, () => exportTo(port));

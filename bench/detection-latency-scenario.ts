@@ -28,7 +28,9 @@ export async function runDetectionLatencyScenario(o: DetectionLatencyScenarioOpt
   const repeats = o.repeats ?? (o.smoke ? 1 : 3);
   const floodSeconds = o.floodSeconds ?? (o.smoke ? 3 : 15);
   const dataset = await makeSynFloodDataset({ packets: o.smoke ? 10_000 : 50_000 });
-  console.error(`detection latency: SYN flood to ${dataset.target} as sFlow v5, ${dataset.samplesPerDatagram.toFixed(2)} samples per datagram, threshold ${thresholdPps} pps`);
+  console.error(
+    `detection latency: SYN flood to ${dataset.target} as sFlow v5, ${dataset.samplesPerDatagram.toFixed(2)} samples per datagram, threshold ${thresholdPps} pps`,
+  );
 
   const figures = new Map<string, LatencyFigures>();
   for (const detector of detectors) {
@@ -39,7 +41,13 @@ export async function runDetectionLatencyScenario(o: DetectionLatencyScenarioOpt
   }
 
   const rows: Row[] = [];
-  const results: DetectionLatencyResults = { threshold_pps: thresholdPps, sflow_samples_per_datagram: dataset.samplesPerDatagram, flood_seconds: floodSeconds, repeats, multiples: {} };
+  const results: DetectionLatencyResults = {
+    threshold_pps: thresholdPps,
+    sflow_samples_per_datagram: dataset.samplesPerDatagram,
+    flood_seconds: floodSeconds,
+    repeats,
+    multiples: {},
+  };
   for (const multiple of multiples) {
     const fastnetmon = figures.get(`fastnetmon/${multiple}`) ?? null;
     const floodwatch = figures.get(`floodwatch/${multiple}`) ?? null;

@@ -109,7 +109,10 @@ export async function measureOnce(
     await sleep(options.settleMs + phaseMs);
     const dropsBefore = udpSocketDrops(system.sflowPort) ?? 0;
     const startedAt = Date.now();
-    flood = sendDatagrams({ pcap: dataset.pcap, port: system.sflowPort, seconds: options.floodSeconds, rate }).then((report) => ({ report, endedAt: Date.now() }));
+    flood = sendDatagrams({ pcap: dataset.pcap, port: system.sflowPort, seconds: options.floodSeconds, rate }).then((report) => ({
+      report,
+      endedAt: Date.now(),
+    }));
     flood.catch(() => undefined); // a replayer failure is thrown by `await flood` below, not as unhandled
     const deadline = startedAt + (options.floodSeconds + 5) * 1000;
     const ban = await waitForBan(script, dataset.target, deadline, system.failure);

@@ -10,7 +10,18 @@ export async function softflowdExport(dir: string, pcap: string, port: number, v
   // -m above the flow count: no flow is expired early, every one is flushed at the end.
   await runCommand(
     'softflowd',
-    ['-r', pcap, '-n', `127.0.0.1:${port}`, '-v', String(version), '-m', String(Math.max(8192, Math.ceil(flows * 1.1))), '-p', join(dir, `softflowd-v${version}.pid`)],
+    [
+      '-r',
+      pcap,
+      '-n',
+      `127.0.0.1:${port}`,
+      '-v',
+      String(version),
+      '-m',
+      String(Math.max(8192, Math.ceil(flows * 1.1))),
+      '-p',
+      join(dir, `softflowd-v${version}.pid`),
+    ],
     { timeoutMs: 300_000 },
   );
 }

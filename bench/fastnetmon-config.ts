@@ -118,9 +118,11 @@ export function fastNetMonConfigText(options: FastNetMonConfigOptions): string {
     ...(options.ban ? banSettings(options.ban) : {}),
     ...(options.mirrorInterfaces ? mirrorSettings(options.mirrorInterfaces) : {}),
   };
-  return Object.entries(settings)
-    .map(([key, value]) => `${key} = ${value}`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(settings)
+      .map(([key, value]) => `${key} = ${value}`)
+      .join('\n') + '\n'
+  );
 }
 
 /** Throws on anything but ADDRESS/PREFIX: FastNetMon 1.2.4 loads a malformed line silently. */

@@ -47,11 +47,7 @@ async function settled(fnm: FastNetMon, counter: string, maxMs = 5000): Promise<
 }
 
 /** Replays `dataset` at a running FastNetMon for `seconds` (full speed unless `rate`) and measures it. */
-export async function measureIngest(
-  fnm: FastNetMon,
-  dataset: DatagramDataset,
-  options: { seconds?: number; rate?: number } = {},
-): Promise<IngestFigures> {
+export async function measureIngest(fnm: FastNetMon, dataset: DatagramDataset, options: { seconds?: number; rate?: number } = {}): Promise<IngestFigures> {
   const counter = DECODED_COUNTER[dataset.protocol];
   const before = await fnm.counters();
   const cpuBefore = fnm.cpuSeconds();

@@ -25,7 +25,8 @@ export async function ensureFastNetMon(): Promise<string> {
   } catch (err) {
     throw new Error(
       `cannot install FastNetMon (needs root and Debian's repositories; if dpkg is locked, wait for the other apt to finish): ${(err as Error).message}`,
-     { cause: err });
+      { cause: err },
+    );
   }
   const version = await installedVersion();
   if (!version) throw new Error('apt-get install -y fastnetmon ran but dpkg does not list fastnetmon as installed: run it by hand and read its output');

@@ -115,7 +115,15 @@ export async function startFastNetMon(options: FastNetMonOptions): Promise<FastN
   const netflowPort = options.netflowPort ?? (await freeUdpPort());
   const sflowPort = options.sflowPort ?? (await freeUdpPort());
   const dir = mkdtempSync(join(tmpdir(), 'floodwatch-bench-fastnetmon-'));
-  const files = writeFastNetMonConfig({ dir, netflowPort, sflowPort, networks: options.networks, prometheusPort, ban: options.ban, mirrorInterfaces: options.mirrorInterfaces });
+  const files = writeFastNetMonConfig({
+    dir,
+    netflowPort,
+    sflowPort,
+    networks: options.networks,
+    prometheusPort,
+    ban: options.ban,
+    mirrorInterfaces: options.mirrorInterfaces,
+  });
   const child = startProcess('fastnetmon', FASTNETMON_BINARY, ['--configuration_file', files.config, '--log_file', files.log, '--disable_pid_logic'], {
     cwd: dir,
   });

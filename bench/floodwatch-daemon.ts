@@ -46,9 +46,7 @@ function configText(dir: string, options: FloodwatchDaemonOptions): string {
     },
     // Off like FastNetMon's in the benchmark, and so that runs never compete for its port,
     // unless the scenario measures it; mutations unlimited so that the limit is not measured.
-    api: options.api
-      ? { enabled: true, listen: options.api.listen, tokens: [options.api.token], mutations_per_minute: 100_000_000 }
-      : { enabled: false },
+    api: options.api ? { enabled: true, listen: options.api.listen, tokens: [options.api.token], mutations_per_minute: 100_000_000 } : { enabled: false },
   });
 }
 
@@ -85,7 +83,13 @@ async function waitUntilListening(daemon: StartedProcess): Promise<string[]> {
 async function waitUntilApiAnswers(url: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(50);
   }
   throw new Error(`floodwatch's REST API did not answer at ${url} within 30 s`);

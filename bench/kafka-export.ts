@@ -88,13 +88,20 @@ async function drained(p: ExportProcess, maxMs = 20_000): Promise<ExportStats> {
   while (Date.now() < deadline) {
     await sleep(500);
     const now = await p.stats();
-    if (now.records === last.records && now.exported + now.dropped_send_failed === last.exported + last.dropped_send_failed && now.queue_batches === 0) return now;
+    if (now.records === last.records && now.exported + now.dropped_send_failed === last.exported + last.dropped_send_failed && now.queue_batches === 0)
+      return now;
     last = now;
   }
   return last;
 }
 
-async function measure(dataset: DatagramDataset, networks: readonly string[], seconds: number, kafka: KafkaConfig, broker: KafkaBroker | null): Promise<KafkaExportFigures> {
+async function measure(
+  dataset: DatagramDataset,
+  networks: readonly string[],
+  seconds: number,
+  kafka: KafkaConfig,
+  broker: KafkaBroker | null,
+): Promise<KafkaExportFigures> {
   const p = await ExportProcess.start({ listen: ['127.0.0.1:0'], networks: [...networks], workers: 0 }, kafka);
   try {
     await sleep(1000);
@@ -126,7 +133,11 @@ async function measure(dataset: DatagramDataset, networks: readonly string[], se
   }
 }
 
-export async function runKafkaExportScenario(dataset: DatagramDataset, networks: readonly string[], seconds: number): Promise<{ results: unknown; rows: Row[] }> {
+export async function runKafkaExportScenario(
+  dataset: DatagramDataset,
+  networks: readonly string[],
+  seconds: number,
+): Promise<{ results: unknown; rows: Row[] }> {
   const missing = kafkaMissing();
   if (missing) return { results: { skipped: missing }, rows: [] };
   const broker = await KafkaBroker.start();
@@ -135,7 +146,9 @@ export async function runKafkaExportScenario(dataset: DatagramDataset, networks:
     const off = await measure(dataset, networks, seconds, { ...base, enabled: false }, null);
     const json = await measure(dataset, networks, seconds, { ...base, traffic_topic: 'bench-json', format: 'json' }, broker);
     const protobuf = await measure(dataset, networks, seconds, { ...base, traffic_topic: 'bench-protobuf', format: 'protobuf' }, broker);
-    const rows: Row[] = [{ figure: 'NetFlow v9 full speed, export off: records decoded/s', unit: 'M/s', fastnetmon: null, floodwatch: off.decodedPerSecond, better: 'higher' }];
+    const rows: Row[] = [
+      { figure: 'NetFlow v9 full speed, export off: records decoded/s', unit: 'M/s', fastnetmon: null, floodwatch: off.decodedPerSecond, better: 'higher' },
+    ];
     for (const f of [json, protobuf]) {
       const label = `Kafka export ${f.format} + gzip at full NetFlow v9 ingest`;
       rows.push(
@@ -146,7 +159,13 @@ export async function runKafkaExportScenario(dataset: DatagramDataset, networks:
         { figure: `${label}: broker CPU-s`, unit: 's', fastnetmon: null, floodwatch: f.brokerCpuSeconds, better: 'lower' },
       );
     }
-    rows.push({ figure: 'NetFlow v9 full speed, export off: CPU-s per M records', unit: 's', fastnetmon: null, floodwatch: off.cpuSecondsPerMillionRecords, better: 'lower' });
+    rows.push({
+      figure: 'NetFlow v9 full speed, export off: CPU-s per M records',
+      unit: 's',
+      fastnetmon: null,
+      floodwatch: off.cpuSecondsPerMillionRecords,
+      better: 'lower',
+    });
     return { results: { off, json, protobuf }, rows };
   } finally {
     await broker.stop();

@@ -31,7 +31,11 @@ async function main(): Promise<void> {
   const version = o.smoke ? null : await ensureFastNetMon();
   await buildDatagramSender();
   const { rows, results } = await runDetectionLatencyScenario(o);
-  console.log(`FastNetMon ${version ?? '(not run)'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `FastNetMon ${version ?? '(not run)'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   for (const m of Object.values(results.multiples)) {
     for (const f of [m.fastnetmon, m.floodwatch]) if (f) printRuns(f);
   }

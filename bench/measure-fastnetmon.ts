@@ -10,7 +10,8 @@ function parseArgs(argv: string[]): { seconds: number; rate?: number; flows?: nu
   const out: { seconds: number; rate?: number; flows?: number } = { seconds: 10 };
   for (let i = 0; i < argv.length; i += 2) {
     const value = Number(argv[i + 1]);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${argv[i]} needs a positive number\nusage: measure-fastnetmon.ts [--seconds N] [--rate DATAGRAMS_PER_S] [--flows N]`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(`${argv[i]} needs a positive number\nusage: measure-fastnetmon.ts [--seconds N] [--rate DATAGRAMS_PER_S] [--flows N]`);
     if (argv[i] === '--seconds') out.seconds = value;
     else if (argv[i] === '--rate') out.rate = value;
     else if (argv[i] === '--flows') out.flows = value;
@@ -55,7 +56,11 @@ async function main(): Promise<void> {
     console.error(`${LABEL[dataset.protocol]}: replaying for ${args.seconds} s${args.rate ? ` at ${args.rate} datagrams/s` : ' at full speed'}...`);
     rows.push(await measureFastNetMonIngest(dataset, d.monitoredNetworks, { seconds: args.seconds, rate: args.rate }));
   }
-  console.log(`FastNetMon ${version}, ${args.seconds} s per scenario, ${args.rate ? `${args.rate} datagrams/s` : 'full speed'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `FastNetMon ${version}, ${args.seconds} s per scenario, ${args.rate ? `${args.rate} datagrams/s` : 'full speed'}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   printTable(rows);
 }
 

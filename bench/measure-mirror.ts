@@ -28,9 +28,13 @@ async function main(): Promise<void> {
   console.log(`FastNetMon ${version ?? '(not run)'}, load average before ${results.loadavg_before?.join(' ') ?? '-'}`);
   if (results.skipped) console.log(`skipped: ${results.skipped}`);
   const alone = results.sender_without_capture;
-  if (alone) console.log(`trafgen alone: ${alone.sender_cpu_seconds_per_million_packets.toFixed(3)} CPU-s per M, ksoftirqd ${alone.ksoftirqd_cpu_seconds_per_million_packets.toFixed(3)} per M`);
+  if (alone)
+    console.log(
+      `trafgen alone: ${alone.sender_cpu_seconds_per_million_packets.toFixed(3)} CPU-s per M, ksoftirqd ${alone.ksoftirqd_cpu_seconds_per_million_packets.toFixed(3)} per M`,
+    );
   for (const f of [results.fastnetmon_af_packet, results.floodwatch_af_packet, results.floodwatch_af_xdp]) if (f) printFigures(f);
-  if (results.rounds) console.log(`median of ${results.rounds} round(s); capture CPU-s per M each round: ${JSON.stringify(results.cpu_per_million_each_round)}`);
+  if (results.rounds)
+    console.log(`median of ${results.rounds} round(s); capture CPU-s per M each round: ${JSON.stringify(results.cpu_per_million_each_round)}`);
   if (results.xdp_left_attached) console.log(`odd: ${results.xdp_left_attached}`);
   console.log(renderTable(rows));
 }

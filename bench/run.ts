@@ -48,7 +48,13 @@ function ingestRows(label: string, f: IngestFigures | null, w: IngestFigures): R
   return [
     { figure: `${label}: records decoded/s`, unit: 'M/s', fastnetmon: f?.decodedPerSecond ?? null, floodwatch: w.decodedPerSecond, better: 'higher' },
     { figure: `${label}: loss`, unit: '%', fastnetmon: f?.loss ?? null, floodwatch: w.loss, better: 'lower' },
-    { figure: `${label}: CPU-s per M records`, unit: 's', fastnetmon: f?.cpuSecondsPerMillionRecords ?? null, floodwatch: w.cpuSecondsPerMillionRecords, better: 'lower' },
+    {
+      figure: `${label}: CPU-s per M records`,
+      unit: 's',
+      fastnetmon: f?.cpuSecondsPerMillionRecords ?? null,
+      floodwatch: w.cpuSecondsPerMillionRecords,
+      better: 'lower',
+    },
   ];
 }
 
@@ -59,7 +65,13 @@ async function ingest(d: DatagramDataset, networks: readonly string[], o: Option
 }
 
 function machine() {
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: +(totalmem() / 2 ** 30).toFixed(1), kernel: release(), loadavg: loadavg().map((l) => +l.toFixed(2)) };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memory_gib: +(totalmem() / 2 ** 30).toFixed(1),
+    kernel: release(),
+    loadavg: loadavg().map((l) => +l.toFixed(2)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -112,7 +124,7 @@ async function main(): Promise<void> {
   results.api_latency = api;
   rows.push(
     { figure: 'API host lookup p99 under ingest (FastNetMon: no REST API)', unit: 'ms', fastnetmon: null, floodwatch: api.host_lookup.p99_ms, better: 'lower' },
-    { figure: 'API ban + unban p99 under ingest (state fsync\'d)', unit: 'ms', fastnetmon: null, floodwatch: api.ban_and_unban.p99_ms, better: 'lower' },
+    { figure: "API ban + unban p99 under ingest (state fsync'd)", unit: 'ms', fastnetmon: null, floodwatch: api.ban_and_unban.p99_ms, better: 'lower' },
   );
 
   // Kafka export at full NetFlow v9 ingest, to a local broker (bench/kafka-export.ts).
@@ -125,7 +137,13 @@ async function main(): Promise<void> {
   console.error('BGP: ban to route at the peer through gobgpd...');
   const bgp = await measureBanToRoute(d.monitoredNetworks, o.smoke ? 2 : 10);
   results.ban_to_route = bgp;
-  rows.push({ figure: 'Ban to blackhole route at the BGP peer, median (FastNetMon: bans only on detection)', unit: 'ms', fastnetmon: null, floodwatch: bgp.median_ms, better: 'lower' });
+  rows.push({
+    figure: 'Ban to blackhole route at the BGP peer, median (FastNetMon: bans only on detection)',
+    unit: 'ms',
+    fastnetmon: null,
+    floodwatch: bgp.median_ms,
+    better: 'lower',
+  });
 
   // InfluxDB and Graphite pushes every second with 100 000 active hosts (bench/traffic-push.ts).
   console.error('traffic push: InfluxDB and Graphite every second, CPU with and without...');
@@ -144,7 +162,24 @@ async function main(): Promise<void> {
   const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}${o.smoke ? '-smoke' : ''}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), smoke: o.smoke, seconds: o.seconds, machine: machine(), fastnetmon_version: fastnetmonVersion, datasets: { flows: d.flows, hosts: d.hosts }, rows, results, table }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        smoke: o.smoke,
+        seconds: o.seconds,
+        machine: machine(),
+        fastnetmon_version: fastnetmonVersion,
+        datasets: { flows: d.flows, hosts: d.hosts },
+        rows,
+        results,
+        table,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.error(`results written to ${file}`);
 }
 

@@ -5,7 +5,11 @@ import { parseArgs } from 'node:util';
  * Reads `argv` with node's parseArgs: `--smoke`, and each `--FLAG N` of `numeric` (flag name to
  * option key) as a positive number. A wrong argument throws with `usage`.
  */
-export function parseScenarioArgs<K extends string>(argv: string[], usage: string, numeric: Record<string, K>): { smoke: boolean } & Partial<Record<K, number>> {
+export function parseScenarioArgs<K extends string>(
+  argv: string[],
+  usage: string,
+  numeric: Record<string, K>,
+): { smoke: boolean } & Partial<Record<K, number>> {
   const options = Object.fromEntries(Object.keys(numeric).map((flag) => [flag, { type: 'string' as const }]));
   let values: Record<string, string | boolean | undefined>;
   try {

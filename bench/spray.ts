@@ -114,11 +114,41 @@ export async function runSprayScenario(options: { smoke: boolean; destinations?:
     }
     const MiB = (b: number | undefined | null) => b ?? null;
     const rows: Row[] = [
-      { figure: `Spray of ${destinations} IPv6 hosts: RSS at start (process tree)`, unit: 'MiB', fastnetmon: MiB(fastnetmon?.startBytes), floodwatch: MiB(floodwatch.startBytes), better: 'lower' },
-      { figure: `Spray of ${destinations} IPv6 hosts: peak RSS`, unit: 'MiB', fastnetmon: MiB(fastnetmon?.peakBytes), floodwatch: MiB(floodwatch.peakBytes), better: 'lower' },
-      { figure: `Spray of ${destinations} IPv6 hosts: RSS ${SETTLE_SECONDS} s after`, unit: 'MiB', fastnetmon: MiB(fastnetmon?.settledBytes), floodwatch: MiB(floodwatch.settledBytes), better: 'lower' },
-      { figure: 'Spray: bytes per tracked host (FastNetMon: host count not exported)', unit: 'B', fastnetmon: fastnetmon?.bytesPerHost ?? null, floodwatch: floodwatch.bytesPerHost, better: 'lower' },
-      { figure: 'Spray: SYN flood at 4x threshold mixed in, time to ban (s)', unit: 's', fastnetmon: fastnetmon?.secondsToBan ?? null, floodwatch: floodwatch.secondsToBan, better: 'lower' },
+      {
+        figure: `Spray of ${destinations} IPv6 hosts: RSS at start (process tree)`,
+        unit: 'MiB',
+        fastnetmon: MiB(fastnetmon?.startBytes),
+        floodwatch: MiB(floodwatch.startBytes),
+        better: 'lower',
+      },
+      {
+        figure: `Spray of ${destinations} IPv6 hosts: peak RSS`,
+        unit: 'MiB',
+        fastnetmon: MiB(fastnetmon?.peakBytes),
+        floodwatch: MiB(floodwatch.peakBytes),
+        better: 'lower',
+      },
+      {
+        figure: `Spray of ${destinations} IPv6 hosts: RSS ${SETTLE_SECONDS} s after`,
+        unit: 'MiB',
+        fastnetmon: MiB(fastnetmon?.settledBytes),
+        floodwatch: MiB(floodwatch.settledBytes),
+        better: 'lower',
+      },
+      {
+        figure: 'Spray: bytes per tracked host (FastNetMon: host count not exported)',
+        unit: 'B',
+        fastnetmon: fastnetmon?.bytesPerHost ?? null,
+        floodwatch: floodwatch.bytesPerHost,
+        better: 'lower',
+      },
+      {
+        figure: 'Spray: SYN flood at 4x threshold mixed in, time to ban (s)',
+        unit: 's',
+        fastnetmon: fastnetmon?.secondsToBan ?? null,
+        floodwatch: floodwatch.secondsToBan,
+        better: 'lower',
+      },
     ];
     return { rows, results: { destinations, datagrams_per_second: rate, fastnetmon, floodwatch } };
   } finally {
@@ -130,7 +160,11 @@ export async function runSprayScenario(options: { smoke: boolean; destinations?:
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const value = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
-  const { rows, results } = await runSprayScenario({ smoke: args.includes('--smoke') || args.includes('--floodwatch-only'), destinations: value('--destinations'), rate: value('--rate') });
+  const { rows, results } = await runSprayScenario({
+    smoke: args.includes('--smoke') || args.includes('--floodwatch-only'),
+    destinations: value('--destinations'),
+    rate: value('--rate'),
+  });
   console.log(JSON.stringify(results, null, 2));
   console.log(renderTable(rows));
 }

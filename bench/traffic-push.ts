@@ -89,7 +89,9 @@ async function run(hosts: number, seconds: number, servers: { influx: InfluxServ
     await sleep(seconds * 1000);
     const cpu = threadCpuSeconds(proc.child.pid!) - cpuBefore;
     const elapsed = (performance.now() - started) / 1000;
-    const after = await proc.ask<{ hosts: number; influxdb_points: number; graphite_points: number; influxdb_dropped: number; graphite_dropped: number }>('stats');
+    const after = await proc.ask<{ hosts: number; influxdb_points: number; graphite_points: number; influxdb_dropped: number; graphite_dropped: number }>(
+      'stats',
+    );
     const read = servers ? await proc.ask<{ mean_ms: number; max_ms: number }>('read') : null;
     return {
       hosts: after.hosts,
@@ -116,10 +118,32 @@ export async function runTrafficPushScenario(options: { smoke: boolean; seconds:
     const off = await run(hosts, seconds, null);
     const on = await run(hosts, seconds, { influx, carbon });
     const cost = on.cpuPercent - off.cpuPercent;
-    const results = { hosts: on.hosts, seconds, cpu_percent_without_push: off.cpuPercent, cpu_percent_with_push: on.cpuPercent, push_cpu_percent: cost, figures_read_ms: on.read, influxdb_points_per_second: on.influxdbPoints, graphite_lines_per_second: on.graphitePoints, dropped: on.dropped };
+    const results = {
+      hosts: on.hosts,
+      seconds,
+      cpu_percent_without_push: off.cpuPercent,
+      cpu_percent_with_push: on.cpuPercent,
+      push_cpu_percent: cost,
+      figures_read_ms: on.read,
+      influxdb_points_per_second: on.influxdbPoints,
+      graphite_lines_per_second: on.graphitePoints,
+      dropped: on.dropped,
+    };
     const rows: Row[] = [
-      { figure: `InfluxDB + Graphite pushes every 1 s, ${on.hosts} hosts: CPU (FastNetMon: not run)`, unit: '% core', fastnetmon: null, floodwatch: cost, better: 'lower' },
-      { figure: `Figures read per push (one pass over ${on.hosts} hosts), mean`, unit: 'ms', fastnetmon: null, floodwatch: on.read?.mean_ms ?? null, better: 'lower' },
+      {
+        figure: `InfluxDB + Graphite pushes every 1 s, ${on.hosts} hosts: CPU (FastNetMon: not run)`,
+        unit: '% core',
+        fastnetmon: null,
+        floodwatch: cost,
+        better: 'lower',
+      },
+      {
+        figure: `Figures read per push (one pass over ${on.hosts} hosts), mean`,
+        unit: 'ms',
+        fastnetmon: null,
+        floodwatch: on.read?.mean_ms ?? null,
+        better: 'lower',
+      },
     ];
     return { results, rows };
   } finally {

@@ -44,7 +44,17 @@ export function manyFlows(options: { flows?: number; hosts?: number; start?: num
     const kind = i % 20;
     if (kind === 0) packets[i] = { src, dst, protocol: 'icmp', ipLength: 84, time };
     else if (kind <= 7) packets[i] = { src, dst, protocol: 'udp', srcPort, dstPort: 53 + (i % 3) * 70, ipLength: 512, time };
-    else packets[i] = { src, dst, protocol: 'tcp', srcPort, dstPort: i % 2 ? 443 : 80, tcpFlags: kind % 3 === 0 ? 0x02 : 0x18, ipLength: kind % 3 === 0 ? 40 : 60, time };
+    else
+      packets[i] = {
+        src,
+        dst,
+        protocol: 'tcp',
+        srcPort,
+        dstPort: i % 2 ? 443 : 80,
+        tcpFlags: kind % 3 === 0 ? 0x02 : 0x18,
+        ipLength: kind % 3 === 0 ? 40 : 60,
+        time,
+      };
   }
   return packets;
 }

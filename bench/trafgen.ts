@@ -29,14 +29,19 @@ function childrenCpuSeconds(times: string): number {
 
 export async function runTrafgen(o: TrafgenOptions): Promise<TrafgenRun> {
   const args = [
-    '--dev', o.device,
-    '--conf', o.config,
-    '--num', String(o.packets),
+    '--dev',
+    o.device,
+    '--conf',
+    o.config,
+    '--num',
+    String(o.packets),
     // This trafgen (0.6.8) takes pps but not kpps.
-    '--rate', `${o.packetsPerSecond}pps`,
+    '--rate',
+    `${o.packetsPerSecond}pps`,
     // One sending process; and trafgen must not retune global socket memory or IRQ affinity
     // under whatever else runs on the machine.
-    '--cpus', '1',
+    '--cpus',
+    '1',
     '--no-sock-mem',
     '--notouch-irq',
   ];

@@ -80,7 +80,17 @@ function packMain(platforms) {
   }
   const tsc = spawnSync(
     process.execPath,
-    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', join(stage, 'dist'), '--sourceMap', 'false', '--declaration', 'false'],
+    [
+      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(ROOT, 'tsconfig.json'),
+      '--outDir',
+      join(stage, 'dist'),
+      '--sourceMap',
+      'false',
+      '--declaration',
+      'false',
+    ],
     { stdio: 'inherit' },
   );
   if (tsc.status !== 0) fail('the TypeScript does not compile (tsc above): nothing was packed');

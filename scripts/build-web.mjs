@@ -32,6 +32,8 @@ const outputs = Object.keys(result.metafile.outputs).map((path) => basename(path
 const script = outputs.find((name) => name.endsWith('.js'));
 const style = outputs.find((name) => name.endsWith('.css'));
 if (!script || !style) throw new Error(`esbuild wrote ${outputs.join(', ')}: expected one .js and one .css`);
-const page = readFileSync(join(ROOT, 'web', 'index.html'), 'utf8').replace('{{script}}', `/assets/${script}`).replace('{{style}}', `/assets/${style}`);
+const page = readFileSync(join(ROOT, 'web', 'index.html'), 'utf8')
+  .replace('{{script}}', `/assets/${script}`)
+  .replace('{{style}}', `/assets/${style}`);
 writeFileSync(join(out, 'index.html'), page);
 process.stdout.write(`dashboard built in ${out}: index.html, assets/${script}, assets/${style}\n`);

@@ -74,8 +74,20 @@ export class TimeChart {
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         // Whole seconds at least on the time axis, however few points there are yet.
-        axes: [{ ...axis, incrs: TIME_STEPS }, { ...axis, size: Math.round(rem * 5.5), values: (_u, ticks) => ticks.map((v) => format(v)) }],
-        series: [{}, ...this.series.map((s, i) => ({ label: s.label, stroke: seriesColor(i), width: i === 0 ? 2 : 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)) }))],
+        axes: [
+          { ...axis, incrs: TIME_STEPS },
+          { ...axis, size: Math.round(rem * 5.5), values: (_u, ticks) => ticks.map((v) => format(v)) },
+        ],
+        series: [
+          {},
+          ...this.series.map((s, i) => ({
+            label: s.label,
+            stroke: seriesColor(i),
+            width: i === 0 ? 2 : 1.5,
+            points: { show: false },
+            value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
+          })),
+        ],
       },
       this.#data as uPlot.AlignedData,
       this.element,

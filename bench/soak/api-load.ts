@@ -17,7 +17,13 @@ export interface ApiCounts {
   serverErrors: string[];
 }
 
-export const newApiCounts = (): ApiCounts => ({ requests: 0, byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 }, byStatus: new Map(), latenciesMs: [], serverErrors: [] });
+export const newApiCounts = (): ApiCounts => ({
+  requests: 0,
+  byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 },
+  byStatus: new Map(),
+  latenciesMs: [],
+  serverErrors: [],
+});
 
 async function request(counts: ApiCounts, url: string, init: RequestInit = {}): Promise<{ status: number; body: string } | null> {
   counts.requests++;
@@ -29,7 +35,8 @@ async function request(counts: ApiCounts, url: string, init: RequestInit = {}): 
     const cls = `${Math.floor(r.status / 100)}xx` as keyof ApiCounts['byClass'];
     counts.byClass[cls] = (counts.byClass[cls] ?? 0) + 1;
     counts.byStatus.set(r.status, (counts.byStatus.get(r.status) ?? 0) + 1);
-    if (r.status >= 500 && counts.serverErrors.length < 20) counts.serverErrors.push(`${init.method ?? 'GET'} ${new URL(url).pathname}: ${r.status} ${body.slice(0, 200)}`);
+    if (r.status >= 500 && counts.serverErrors.length < 20)
+      counts.serverErrors.push(`${init.method ?? 'GET'} ${new URL(url).pathname}: ${r.status} ${body.slice(0, 200)}`);
     return { status: r.status, body };
   } catch {
     counts.byClass.none++;
@@ -38,11 +45,19 @@ async function request(counts: ApiCounts, url: string, init: RequestInit = {}): 
 }
 
 /** `workers` readers, each one request at a time with `pauseMs` between, until `deadline`. */
-export async function readers(counts: ApiCounts, apiUrl: string, hostsToRead: () => string[], workers: number, pauseMs: number, deadline: number): Promise<void> {
+export async function readers(
+  counts: ApiCounts,
+  apiUrl: string,
+  hostsToRead: () => string[],
+  workers: number,
+  pauseMs: number,
+  deadline: number,
+): Promise<void> {
   const base = apiUrl.replace(/\/api\/v1$/, '');
   const paths = [
     () => `${apiUrl}/hosts/${encodeURIComponent(hostsToRead()[randomInt(Math.max(1, hostsToRead().length))] ?? '198.18.1.10')}`,
-    () => `${apiUrl}/hosts?direction=${randomInt(2) ? 'incoming' : 'outgoing'}&sort=${['pps', 'bps', 'flows', 'tcp_syn_pps'][randomInt(4)]}&limit=${randomInt(1, 101)}`,
+    () =>
+      `${apiUrl}/hosts?direction=${randomInt(2) ? 'incoming' : 'outgoing'}&sort=${['pps', 'bps', 'flows', 'tcp_syn_pps'][randomInt(4)]}&limit=${randomInt(1, 101)}`,
     () => `${apiUrl}/traffic`,
     () => `${apiUrl}/bans`,
     () => `${base}/metrics`,
@@ -66,7 +81,11 @@ export class BanLedger {
   /** Answers that contradict an earlier acknowledged answer: a ban or an unban lost. */
   readonly contradictions: string[] = [];
 
-  constructor(private readonly counts: ApiCounts, private readonly apiUrl: string, private readonly token: string) {}
+  constructor(
+    private readonly counts: ApiCounts,
+    private readonly apiUrl: string,
+    private readonly token: string,
+  ) {}
 
   async #ban(ip: string): Promise<void> {
     const r = await request(this.counts, `${this.apiUrl}/bans`, {
@@ -129,7 +148,10 @@ export class IdleConnections {
   readonly #open = new Set<Socket>();
   opened = 0;
 
-  constructor(private readonly port: number, private readonly target: number) {}
+  constructor(
+    private readonly port: number,
+    private readonly target: number,
+  ) {}
 
   get open(): number {
     return this.#open.size;
@@ -138,23 +160,25 @@ export class IdleConnections {
   async fill(): Promise<void> {
     const missing = this.target - this.#open.size;
     await Promise.all(
-      Array.from({ length: missing }, () =>
-        new Promise<void>((resolve) => {
-          const s = connect(this.port, '127.0.0.1');
-          const giveUp = setTimeout(() => s.destroy(), 5000); // the accept queue is full: not held
-          s.once('connect', () => {
-            clearTimeout(giveUp);
-            this.#open.add(s);
-            this.opened++;
-            resolve();
-          });
-          s.once('error', () => resolve());
-          s.once('close', () => {
-            clearTimeout(giveUp);
-            this.#open.delete(s);
-            resolve();
-          });
-        }),
+      Array.from(
+        { length: missing },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = connect(this.port, '127.0.0.1');
+            const giveUp = setTimeout(() => s.destroy(), 5000); // the accept queue is full: not held
+            s.once('connect', () => {
+              clearTimeout(giveUp);
+              this.#open.add(s);
+              this.opened++;
+              resolve();
+            });
+            s.once('error', () => resolve());
+            s.once('close', () => {
+              clearTimeout(giveUp);
+              this.#open.delete(s);
+              resolve();
+            });
+          }),
       ),
     );
   }

@@ -53,7 +53,10 @@ export async function noise(counts: AttackCounts, port: number, otherPort: numbe
           return pool.send(mutate(capture[randomInt(capture.length)]), to);
         default:
           counts.mutatedDatagrams += capture.length;
-          return pool.sendAll(capture.map((d, n) => (n > 0 && randomInt(2) === 0 ? mutate(d) : d)), to);
+          return pool.sendAll(
+            capture.map((d, n) => (n > 0 && randomInt(2) === 0 ? mutate(d) : d)),
+            to,
+          );
       }
     });
   } finally {
@@ -109,26 +112,37 @@ export async function spray(counts: AttackCounts, port: number, hostsPerSecond: 
  * `sources` exporters (new source ports, one after the other), each announcing `templates`
  * templates of `fields` fields, NetFlow v9 and IPFIX in turn, at `rate` datagrams a second.
  */
-export async function templateFlood(counts: AttackCounts, port: number, options: { sources: number; templates: number; fields: number; rate: number; deadline: number }): Promise<void> {
+export async function templateFlood(
+  counts: AttackCounts,
+  port: number,
+  options: { sources: number; templates: number; fields: number; rate: number; deadline: number },
+): Promise<void> {
   // The same templates from every source: each exporter holds its own copy all the same.
   const made = { 9: templateFloodDatagrams(9, options.templates, options.fields, 1), 10: templateFloodDatagrams(10, options.templates, options.fields, 1) };
   const perSource = made[9].length;
   let source: SingleSource | undefined;
   let current = -1;
   try {
-    await paced(options.rate, options.sources * perSource, options.deadline, async (i) => {
-      const s = Math.floor(i / perSource);
-      if (s !== current) {
-        current = s;
-        source?.close();
-        source = await SingleSource.open();
-        counts.templateSources++;
-      }
-      const sent = await source!.send(made[s % 2 === 0 ? 9 : 10][i % perSource], port);
-      counts.templateDatagrams++;
-      if (i % perSource === perSource - 1) counts.templates += options.templates;
-      return sent;
-    }, () => false, 1);
+    await paced(
+      options.rate,
+      options.sources * perSource,
+      options.deadline,
+      async (i) => {
+        const s = Math.floor(i / perSource);
+        if (s !== current) {
+          current = s;
+          source?.close();
+          source = await SingleSource.open();
+          counts.templateSources++;
+        }
+        const sent = await source!.send(made[s % 2 === 0 ? 9 : 10][i % perSource], port);
+        counts.templateDatagrams++;
+        if (i % perSource === perSource - 1) counts.templates += options.templates;
+        return sent;
+      },
+      () => false,
+      1,
+    );
   } finally {
     source?.close();
   }

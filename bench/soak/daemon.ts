@@ -57,7 +57,9 @@ export class SoakDaemon {
     this.maxRss = Math.max(this.maxRss, rss);
     if (rss > this.rssLimit && !this.#restarting) {
       this.watchdogKills++;
-      console.error(`soak: floodwatch at ${(rss / 2 ** 20).toFixed(0)} MiB, over the watchdog's ${(this.rssLimit / 2 ** 20).toFixed(0)} MiB: killed, started again`);
+      console.error(
+        `soak: floodwatch at ${(rss / 2 ** 20).toFixed(0)} MiB, over the watchdog's ${(this.rssLimit / 2 ** 20).toFixed(0)} MiB: killed, started again`,
+      );
       void this.restart().catch((err) => console.error(`soak: floodwatch did not start again: ${(err as Error).message}`));
     }
   }
@@ -96,7 +98,12 @@ export class SoakDaemon {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (p.hasExited()) throw new Error(`floodwatch run exited during start-up:\n${p.output().stdout.slice(-3000)}\n${p.output().stderr.slice(-3000)}`);
-      if (await fetch(`${this.apiUrl}/bans`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)) {
+      if (
+        await fetch(`${this.apiUrl}/bans`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        )
+      ) {
         this.starts.push({ pid: p.pid, readyMs: Date.now() - startedAt });
         return;
       }

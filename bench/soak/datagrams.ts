@@ -85,7 +85,23 @@ export function randomBodyDatagram(): Buffer {
 
 /** Information elements a template flood uses, with their lengths: common, valid in v9 and IPFIX. */
 const FIELDS: [number, number][] = [
-  [1, 8], [2, 8], [4, 1], [5, 1], [6, 1], [7, 2], [8, 4], [10, 4], [11, 2], [12, 4], [14, 4], [16, 4], [17, 4], [21, 4], [22, 4], [27, 16], [28, 16],
+  [1, 8],
+  [2, 8],
+  [4, 1],
+  [5, 1],
+  [6, 1],
+  [7, 2],
+  [8, 4],
+  [10, 4],
+  [11, 2],
+  [12, 4],
+  [14, 4],
+  [16, 4],
+  [17, 4],
+  [21, 4],
+  [22, 4],
+  [27, 16],
+  [28, 16],
 ];
 
 /**
@@ -182,12 +198,32 @@ export function netflowV5(records: V5Record[], sequence: number): Buffer {
  */
 export function forgedDatagram(kind: 'sflow' | 'netflow-v5' | 'ipfix', target: string, sequence: number): Buffer {
   if (kind === 'netflow-v5') {
-    const d = netflowV5([{ src: ipv4Number('192.0.2.66'), dst: ipv4Number(target), packets: 2 ** 32 - 1, bytes: 2 ** 32 - 1, srcPort: 1024, dstPort: 80, protocol: 6, tcpFlags: 0x02 }], sequence);
+    const d = netflowV5(
+      [
+        {
+          src: ipv4Number('192.0.2.66'),
+          dst: ipv4Number(target),
+          packets: 2 ** 32 - 1,
+          bytes: 2 ** 32 - 1,
+          srcPort: 1024,
+          dstPort: 80,
+          protocol: 6,
+          tcpFlags: 0x02,
+        },
+      ],
+      sequence,
+    );
     d.writeUInt16BE(0x4000 | 0x3fff, 22); // deterministic sampling, 1 in 16383
     return d;
   }
   if (kind === 'ipfix') {
-    const fields: [number, number][] = [[8, 4], [12, 4], [2, 8], [1, 8], [4, 1]];
+    const fields: [number, number][] = [
+      [8, 4],
+      [12, 4],
+      [2, 8],
+      [1, 8],
+      [4, 1],
+    ];
     const template = Buffer.alloc(4 + 4 + 4 * fields.length);
     template.writeUInt16BE(2, 0);
     template.writeUInt16BE(template.length, 2);

@@ -38,7 +38,14 @@ export async function injectFlood(target: string, run: number, port: number, scr
   const startedAt = Date.now();
   const deadline = startedAt + FLOOD_SECONDS * 1000;
   try {
-    const sending = paced(FLOOD_PPS / RECORDS_PER_DATAGRAM, Number.MAX_SAFE_INTEGER, deadline, (i) => source.send(netflowV5(synRecords(dst), i * RECORDS_PER_DATAGRAM), port), () => banned, 16);
+    const sending = paced(
+      FLOOD_PPS / RECORDS_PER_DATAGRAM,
+      Number.MAX_SAFE_INTEGER,
+      deadline,
+      (i) => source.send(netflowV5(synRecords(dst), i * RECORDS_PER_DATAGRAM), port),
+      () => banned,
+      16,
+    );
     const ban = await waitForBan(script, target, deadline + 2000);
     banned = true;
     const datagrams = await sending;

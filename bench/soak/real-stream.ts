@@ -24,7 +24,11 @@ export interface ReplayCheck {
 function replayTraffic(k: number) {
   const traffic = mixedTraffic({ ipv6: true });
   const move = (ip: string) =>
-    ip.startsWith('198.51.100.') ? `198.18.${k}.${ip.slice('198.51.100.'.length)}` : ip.startsWith('2001:db8:1::') ? `2001:db8:5eed:${k.toString(16)}::${ip.slice('2001:db8:1::'.length)}` : ip;
+    ip.startsWith('198.51.100.')
+      ? `198.18.${k}.${ip.slice('198.51.100.'.length)}`
+      : ip.startsWith('2001:db8:1::')
+        ? `2001:db8:5eed:${k.toString(16)}::${ip.slice('2001:db8:1::'.length)}`
+        : ip;
   const want = (map: Map<string, HostTotals>) => new Map([...map].map(([ip, totals]) => [move(ip), totals]));
   return {
     packets: traffic.packets.map((p) => ({ ...p, src: move(p.src), dst: move(p.dst) })),

@@ -22,9 +22,15 @@ function table(header: string[], rows: string[][]): string {
 }
 
 export function renderFigures(figures: [string, string][]): string {
-  return table(['figure', 'value'], figures.map(([f, v]) => [f, v]));
+  return table(
+    ['figure', 'value'],
+    figures.map(([f, v]) => [f, v]),
+  );
 }
 
 export function renderChecks(checks: Check[]): string {
-  return table(['check', 'result', 'found'], checks.map((c) => [c.name, c.ok ? 'pass' : 'FAIL', c.found]));
+  return table(
+    ['check', 'result', 'found'],
+    checks.map((c) => [c.name, c.ok ? 'pass' : 'FAIL', c.found]),
+  );
 }

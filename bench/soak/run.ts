@@ -43,7 +43,11 @@ const LOAD = {
 };
 
 const uniform = (a: number, b: number) => a + Math.random() * (b - a);
-const shuffle = <T>(xs: T[]) => xs.map((x) => [Math.random(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+const shuffle = <T>(xs: T[]) =>
+  xs
+    .map((x) => [Math.random(), x] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, x]) => x);
 
 async function buildDist(): Promise<void> {
   try {
@@ -75,15 +79,20 @@ async function main(): Promise<number> {
 
   const daemon = new SoakDaemon(config, dir, apiUrl, rssCap * LOAD.watchdogFactor);
   await daemon.start();
-  console.error(`soak: ${minutes} min against floodwatch (pid ${daemon.pid}), flows on 127.0.0.1:${attackPort} (attacks) and :${realPort} (real exporter), API on :${apiPort}, state in ${dir}`);
+  console.error(
+    `soak: ${minutes} min against floodwatch (pid ${daemon.pid}), flows on 127.0.0.1:${attackPort} (attacks) and :${realPort} (real exporter), API on :${apiPort}, state in ${dir}`,
+  );
 
   const t0 = Date.now();
   const end = t0 + minutes * 60_000;
   // The last resort: whatever hangs, the soak stops 5 minutes after its planned end.
-  setTimeout(() => {
-    console.error(`soak: still running 5 minutes after its planned end; giving up. The daemon's log ends with:\n${daemon.logTail()}`);
-    process.exit(2);
-  }, end - t0 + 300_000).unref();
+  setTimeout(
+    () => {
+      console.error(`soak: still running 5 minutes after its planned end; giving up. The daemon's log ends with:\n${daemon.logTail()}`);
+      process.exit(2);
+    },
+    end - t0 + 300_000,
+  ).unref();
   const kills = [t0 + (end - t0) * uniform(0.25, 0.4), t0 + (end - t0) * uniform(0.6, 0.75)];
   const runEnds = [...kills, end];
 
@@ -97,13 +106,14 @@ async function main(): Promise<number> {
   const inBackground = (what: string, task: Promise<void>) => {
     pending.set(what, (pending.get(what) ?? 0) + 1);
     background.push(
-      task
-        .catch((err) => void harnessErrors.push(`${what}: ${(err as Error).message}`))
-        .finally(() => pending.set(what, pending.get(what)! - 1)),
+      task.catch((err) => void harnessErrors.push(`${what}: ${(err as Error).message}`)).finally(() => pending.set(what, pending.get(what)! - 1)),
     );
   };
   const progress = setInterval(() => {
-    const running = [...pending].filter(([, n]) => n > 0).map(([what]) => what).join(', ');
+    const running = [...pending]
+      .filter(([, n]) => n > 0)
+      .map(([what]) => what)
+      .join(', ');
     console.error(
       `soak: ${((Date.now() - t0) / 1000).toFixed(0)} s, RSS ${mib(daemon.maxRss)} max; sent ${attacks.randomDatagrams + attacks.mutatedDatagrams} noise, ${attacks.templates} templates, ${attacks.spoofedExporters} exporters, ${attacks.sprayHosts} spray hosts; ${api.requests} API requests; running: ${running}`,
     );
@@ -115,7 +125,10 @@ async function main(): Promise<number> {
   inBackground('noise', noise(attacks, attackPort, realPort, LOAD.noisePerSecond, end));
   inBackground('spray', spray(attacks, attackPort, LOAD.sprayHostsPerSecond, end));
   inBackground('forged datagrams', forged(attacks, attackPort, LOAD.forgedPerSecond, end));
-  inBackground('API readers', readers(api, apiUrl, () => realHosts, LOAD.apiReaders, LOAD.apiReaderPauseMs, end));
+  inBackground(
+    'API readers',
+    readers(api, apiUrl, () => realHosts, LOAD.apiReaders, LOAD.apiReaderPauseMs, end),
+  );
   inBackground('ban ledger', ledger.run(LOAD.banPauseMs, end));
   await idle.fill();
   let idleHeldMin = idle.open;
@@ -131,8 +144,14 @@ async function main(): Promise<number> {
     for (let b = 0; b < bursts; b++) {
       const window = b === 0 ? [0.05, 0.35] : [0.05, 0.95];
       const [templatesAt, exportersAt] = [at(uniform(window[0], window[1])), at(uniform(window[0], window[1]))];
-      inBackground('template flood', sleep(templatesAt - Date.now()).then(() => templateFlood(attacks, attackPort, { ...LOAD.templateFlood, deadline: runEnd })));
-      inBackground('exporter flood', sleep(exportersAt - Date.now()).then(() => exporterFlood(attacks, attackPort, LOAD.exportersPerBurst, runEnd)));
+      inBackground(
+        'template flood',
+        sleep(templatesAt - Date.now()).then(() => templateFlood(attacks, attackPort, { ...LOAD.templateFlood, deadline: runEnd })),
+      );
+      inBackground(
+        'exporter flood',
+        sleep(exportersAt - Date.now()).then(() => exporterFlood(attacks, attackPort, LOAD.exportersPerBurst, runEnd)),
+      );
     }
     const events = shuffle([...Array.from({ length: replaysPerRun }, () => 'replay' as const), 'flood' as const]);
     const times = events.map(() => at(uniform(0.45, 0.85))).sort((a, b) => a - b);
@@ -144,11 +163,15 @@ async function main(): Promise<number> {
         const check = await replayRealStream(dir, k, run, realPort, apiUrl);
         realHosts.push(`198.18.${k}.10`, `198.18.${k}.20`);
         replays.push(check);
-        console.error(`soak: run ${run + 1}, real stream ${k}: ${check.exact}/${check.hosts} host directions exact${check.wrong.length ? `; ${check.wrong.slice(0, 3).join('; ')}` : ''}`);
+        console.error(
+          `soak: run ${run + 1}, real stream ${k}: ${check.exact}/${check.hosts} host directions exact${check.wrong.length ? `; ${check.wrong.slice(0, 3).join('; ')}` : ''}`,
+        );
       } else {
         const check = await injectFlood(floodTarget(run), run, realPort, script);
         floods.push(check);
-        console.error(`soak: run ${run + 1}, flood on ${check.target}: ${check.banSeconds === null ? 'not banned' : `banned after ${check.banSeconds.toFixed(3)} s`}`);
+        console.error(
+          `soak: run ${run + 1}, flood on ${check.target}: ${check.banSeconds === null ? 'not banned' : `banned after ${check.banSeconds.toFixed(3)} s`}`,
+        );
       }
     }
     idleHeldMin = Math.min(idleHeldMin, idle.open);

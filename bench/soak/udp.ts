@@ -122,7 +122,14 @@ export async function spoofedExporters(count: number, port: number, make: (i: nu
  * Calls `sendOne(i)` at `rate` a second until `count` calls or `deadline` (epoch ms) or `stop()`;
  * a late timer is caught up on, at most `maxBurst` calls at once. Returns the calls made.
  */
-export async function paced(rate: number, count: number, deadline: number, sendOne: (i: number) => Promise<unknown>, stop: () => boolean = () => false, maxBurst = 256): Promise<number> {
+export async function paced(
+  rate: number,
+  count: number,
+  deadline: number,
+  sendOne: (i: number) => Promise<unknown>,
+  stop: () => boolean = () => false,
+  maxBurst = 256,
+): Promise<number> {
   const start = Date.now();
   let done = 0;
   while (done < count && Date.now() < deadline && !stop()) {

@@ -4,7 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use floodwatch_engine::{Core, GroupPrefixSpec, GroupSum as CoreGroupSum, Grouping as CoreGrouping, GroupingSpec};
+use floodwatch_engine::{
+    Core, GroupPrefixSpec, GroupSum as CoreGroupSum, Grouping as CoreGrouping, GroupingSpec,
+};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -41,7 +43,14 @@ impl TryFrom<Grouping> for CoreGrouping {
     fn try_from(grouping: Grouping) -> Result<CoreGrouping> {
         let spec = GroupingSpec {
             groups: grouping.groups,
-            prefixes: grouping.prefixes.into_iter().map(|p| GroupPrefixSpec { prefix: p.prefix, group: p.group }).collect(),
+            prefixes: grouping
+                .prefixes
+                .into_iter()
+                .map(|p| GroupPrefixSpec {
+                    prefix: p.prefix,
+                    group: p.group,
+                })
+                .collect(),
             fallback: grouping.fallback,
         };
         CoreGrouping::new(&spec).map_err(invalid)
@@ -58,7 +67,11 @@ pub struct GroupSum {
 
 impl From<&CoreGroupSum> for GroupSum {
     fn from(sum: &CoreGroupSum) -> Self {
-        GroupSum { hosts: sum.hosts as f64, incoming: (&sum.incoming).into(), outgoing: (&sum.outgoing).into() }
+        GroupSum {
+            hosts: sum.hosts as f64,
+            incoming: (&sum.incoming).into(),
+            outgoing: (&sum.outgoing).into(),
+        }
     }
 }
 
@@ -86,10 +99,20 @@ impl From<floodwatch_engine::Breakdown> for Breakdown {
     fn from(pass: floodwatch_engine::Breakdown) -> Self {
         let [[incoming_pps, incoming_bps], [outgoing_pps, outgoing_bps]] = &pass.top;
         Breakdown {
-            groups: pass.groups.iter().map(|sums| sums.iter().map(GroupSum::from).collect()).collect(),
+            groups: pass
+                .groups
+                .iter()
+                .map(|sums| sums.iter().map(GroupSum::from).collect())
+                .collect(),
             top: BreakdownTop {
-                incoming: RankedHosts { pps: host_list(incoming_pps), bps: host_list(incoming_bps) },
-                outgoing: RankedHosts { pps: host_list(outgoing_pps), bps: host_list(outgoing_bps) },
+                incoming: RankedHosts {
+                    pps: host_list(incoming_pps),
+                    bps: host_list(incoming_bps),
+                },
+                outgoing: RankedHosts {
+                    pps: host_list(outgoing_pps),
+                    bps: host_list(outgoing_bps),
+                },
             },
         }
     }
@@ -107,9 +130,20 @@ impl Task for BreakdownTask {
 
     /// The prefixes are compiled here too, before the table is locked.
     fn compute(&mut self) -> Result<Self::Output> {
-        let request = self.request.take().ok_or_else(|| invalid("breakdown: the task ran twice"))?;
-        let groupings = request.groupings.into_iter().map(CoreGrouping::try_from).collect::<Result<Vec<_>>>()?;
-        Ok(floodwatch_engine::breakdown(&self.core, &groupings, request.top as usize))
+        let request = self
+            .request
+            .take()
+            .ok_or_else(|| invalid("breakdown: the task ran twice"))?;
+        let groupings = request
+            .groupings
+            .into_iter()
+            .map(CoreGrouping::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(floodwatch_engine::breakdown(
+            &self.core,
+            &groupings,
+            request.top as usize,
+        ))
     }
 
     fn resolve(&mut self, _env: Env, pass: Self::Output) -> Result<Breakdown> {

@@ -25,7 +25,9 @@ impl Engine {
     /// split over `partitions`, at most `maxBytes` held between two calls.
     #[napi]
     pub fn publish_aggregates(&self, partitions: u32, max_bytes: u32) {
-        self.inner.core().publish_aggregates(partitions.max(1), max_bytes as usize);
+        self.inner
+            .core()
+            .publish_aggregates(partitions.max(1), max_bytes as usize);
     }
 
     #[napi]
@@ -34,7 +36,11 @@ impl Engine {
         AggregatesDrain {
             partitions: taken.buffers.iter().map(|b| b.partition).collect(),
             hosts: taken.buffers.iter().map(|b| b.hosts).collect(),
-            buffers: taken.buffers.into_iter().map(|b| Buffer::from(b.bytes)).collect(),
+            buffers: taken
+                .buffers
+                .into_iter()
+                .map(|b| Buffer::from(b.bytes))
+                .collect(),
             dropped_batches: taken.dropped_batches as f64,
             dropped_hosts: taken.dropped_hosts as f64,
         }
@@ -44,7 +50,11 @@ impl Engine {
     /// entries. Throws on a buffer that is not aggregates of this version (nothing applied).
     #[napi]
     pub fn merge_aggregates(&self, buffer: Buffer) -> Result<u32> {
-        let hosts = self.inner.core().merge_aggregates(&buffer).map_err(invalid)?;
+        let hosts = self
+            .inner
+            .core()
+            .merge_aggregates(&buffer)
+            .map_err(invalid)?;
         Ok(hosts as u32)
     }
 }
@@ -52,5 +62,8 @@ impl Engine {
 /// The partition of the aggregates topic that owns `ip` among `partitions`, as the sensors split them.
 #[napi]
 pub fn aggregates_partition(ip: String, partitions: u32) -> Result<u32> {
-    Ok(floodwatch_engine::aggregates_partition(crate::parse_ip(&ip)?, partitions))
+    Ok(floodwatch_engine::aggregates_partition(
+        crate::parse_ip(&ip)?,
+        partitions,
+    ))
 }

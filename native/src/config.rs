@@ -181,7 +181,11 @@ pub struct ExportConfig {
 
 /// A whole number from 0 up, as the core type wants it.
 fn whole<T: TryFrom<i64>>(value: i64, key: &str) -> Result<T> {
-    T::try_from(value).map_err(|_| invalid(format!("engine config: {key}: expected a whole number from 0 up, got {value}")))
+    T::try_from(value).map_err(|_| {
+        invalid(format!(
+            "engine config: {key}: expected a whole number from 0 up, got {value}"
+        ))
+    })
 }
 
 /// `key`'s value when set, else the engine's default.
@@ -199,7 +203,11 @@ impl TryFrom<EngineConfig> for floodwatch_engine::EngineConfig {
             .unwrap_or_default()
             .iter()
             .map(|address| {
-                address.parse::<SocketAddr>().map_err(|_| invalid(format!("engine config: listen: '{address}' is not an address such as 0.0.0.0:2055")))
+                address.parse::<SocketAddr>().map_err(|_| {
+                    invalid(format!(
+                        "engine config: listen: '{address}' is not an address such as 0.0.0.0:2055"
+                    ))
+                })
             })
             .collect::<Result<_>>()?;
         let sampling_overrides = c
@@ -207,33 +215,74 @@ impl TryFrom<EngineConfig> for floodwatch_engine::EngineConfig {
             .unwrap_or_default()
             .into_iter()
             .map(|o| {
-                let exporter = o.exporter.parse::<IpAddr>().map_err(|_| invalid(format!("engine config: sampling_overrides: '{}' is not an IP address", o.exporter)))?;
-                Ok(floodwatch_engine::SamplingOverride { exporter, rate: o.rate })
+                let exporter = o.exporter.parse::<IpAddr>().map_err(|_| {
+                    invalid(format!(
+                        "engine config: sampling_overrides: '{}' is not an IP address",
+                        o.exporter
+                    ))
+                })?;
+                Ok(floodwatch_engine::SamplingOverride {
+                    exporter,
+                    rate: o.rate,
+                })
             })
             .collect::<Result<_>>()?;
         Ok(floodwatch_engine::EngineConfig {
             listen,
             workers: c.workers.map_or(d.workers, |n| n as usize),
-            receive_buffer_bytes: or_default(c.receive_buffer_bytes, d.receive_buffer_bytes, "receive_buffer_bytes")?,
+            receive_buffer_bytes: or_default(
+                c.receive_buffer_bytes,
+                d.receive_buffer_bytes,
+                "receive_buffer_bytes",
+            )?,
             batch_size: c.batch_size.map_or(d.batch_size, |n| n as usize),
             allowed_exporters: c.allowed_exporters.unwrap_or(d.allowed_exporters),
             sampling_overrides,
             networks: c.networks.unwrap_or(d.networks),
             tick_ms: or_default(c.tick_ms, d.tick_ms, "tick_ms")?,
-            average_window_ms: or_default(c.average_window_ms, d.average_window_ms, "average_window_ms")?,
+            average_window_ms: or_default(
+                c.average_window_ms,
+                d.average_window_ms,
+                "average_window_ms",
+            )?,
             idle_timeout_ms: or_default(c.idle_timeout_ms, d.idle_timeout_ms, "idle_timeout_ms")?,
             max_hosts: or_default(c.max_hosts, d.max_hosts, "max_hosts")?,
             protect_fraction: c.protect_fraction.unwrap_or(d.protect_fraction),
             max_spread_seconds: c.max_spread_seconds.unwrap_or(d.max_spread_seconds),
-            held_data_max_ms: or_default(c.held_data_max_ms, d.held_data_max_ms, "held_data_max_ms")?,
+            held_data_max_ms: or_default(
+                c.held_data_max_ms,
+                d.held_data_max_ms,
+                "held_data_max_ms",
+            )?,
             max_sampling_rate: c.max_sampling_rate.unwrap_or(d.max_sampling_rate),
-            template_memory_bytes: or_default(c.template_memory_bytes, d.template_memory_bytes, "template_memory_bytes")?,
+            template_memory_bytes: or_default(
+                c.template_memory_bytes,
+                d.template_memory_bytes,
+                "template_memory_bytes",
+            )?,
             max_exporters: or_default(c.max_exporters, d.max_exporters, "max_exporters")?,
             min_evidence_datagrams: c.min_evidence_datagrams.unwrap_or(d.min_evidence_datagrams),
-            mirror: c.mirror.unwrap_or_default().into_iter().map(MirrorConfig::from).collect(),
-            fingerprint_packets: or_default(c.fingerprint_packets, d.fingerprint_packets, "fingerprint_packets")?,
-            fingerprint_snap_len: or_default(c.fingerprint_snap_len, d.fingerprint_snap_len, "fingerprint_snap_len")?,
-            export: c.export.map(export::ExportConfig::try_from).transpose()?.unwrap_or(d.export),
+            mirror: c
+                .mirror
+                .unwrap_or_default()
+                .into_iter()
+                .map(MirrorConfig::from)
+                .collect(),
+            fingerprint_packets: or_default(
+                c.fingerprint_packets,
+                d.fingerprint_packets,
+                "fingerprint_packets",
+            )?,
+            fingerprint_snap_len: or_default(
+                c.fingerprint_snap_len,
+                d.fingerprint_snap_len,
+                "fingerprint_snap_len",
+            )?,
+            export: c
+                .export
+                .map(export::ExportConfig::try_from)
+                .transpose()?
+                .unwrap_or(d.export),
         })
     }
 }

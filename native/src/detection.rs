@@ -7,10 +7,10 @@ use floodwatch_engine::Core;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::parse_ip;
 use crate::samples::AttackSamples;
 use crate::thresholds::CompiledThresholds;
 use crate::views::{Direction, HostCounters};
-use crate::parse_ip;
 
 /// A host over one of its thresholds, as the engine's per-tick check reports it.
 #[napi(object)]
@@ -108,7 +108,11 @@ pub struct Crossing {
 }
 
 fn crossing((metric, threshold, observed): (&'static str, f64, f64)) -> Crossing {
-    Crossing { metric: metric.to_string(), threshold, observed }
+    Crossing {
+        metric: metric.to_string(),
+        threshold,
+        observed,
+    }
 }
 
 /// An attack under way, to follow up on this tick.
@@ -161,13 +165,20 @@ impl Detection {
     /// The hosts that went over a threshold since the last call (each at most once a second).
     #[napi]
     pub fn drain_violations(&self) -> Vec<Violation> {
-        self.core().drain_violations().iter().map(Violation::from).collect()
+        self.core()
+            .drain_violations()
+            .iter()
+            .map(Violation::from)
+            .collect()
     }
 
     /// The limit `ip` is over right now in `direction`, by its hostgroup's thresholds.
     #[napi]
     pub fn over(&self, ip: String, direction: Direction) -> Result<Option<Crossing>> {
-        Ok(self.core().over(&parse_ip(&ip)?, direction.into()).map(crossing))
+        Ok(self
+            .core()
+            .over(&parse_ip(&ip)?, direction.into())
+            .map(crossing))
     }
 
     /// The attacks under way, followed up in one look at the engine (one tick's figures for all).
@@ -175,14 +186,24 @@ impl Detection {
     pub fn follow_up(&self, attacks: Vec<FollowUpRequest>) -> Result<Vec<AttackFollowUp>> {
         let asked = attacks
             .into_iter()
-            .map(|attack| Ok((parse_ip(&attack.ip)?, floodwatch_counters::Direction::from(attack.direction), attack.details)))
+            .map(|attack| {
+                Ok((
+                    parse_ip(&attack.ip)?,
+                    floodwatch_counters::Direction::from(attack.direction),
+                    attack.details,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         let core = self.core();
         Ok(asked
             .into_iter()
             .map(|(ip, direction, details)| AttackFollowUp {
                 host: core.table.host(&ip).map(|h| HostCounters::from(&h)),
-                samples: if details { core.samples(&ip).as_ref().map(AttackSamples::from) } else { None },
+                samples: if details {
+                    core.samples(&ip).as_ref().map(AttackSamples::from)
+                } else {
+                    None
+                },
                 attack_type: details.then(|| core.classify(&ip, direction).into()),
                 over: core.over(&ip, direction).map(crossing),
             })
@@ -205,7 +226,10 @@ impl Detection {
     /// What kind of attack `ip`'s traffic in `direction` is, from its counters and samples.
     #[napi]
     pub fn classify(&self, ip: String, direction: Direction) -> Result<AttackType> {
-        Ok(self.core().classify(&parse_ip(&ip)?, direction.into()).into())
+        Ok(self
+            .core()
+            .classify(&parse_ip(&ip)?, direction.into())
+            .into())
     }
 
     /// The hostgroup `ip` belongs to ('global' for none).
@@ -217,6 +241,9 @@ impl Detection {
     /// The packets kept of a watched host, as a pcap file; null when none was kept.
     #[napi]
     pub fn fingerprint_pcap(&self, ip: String) -> Result<Option<Buffer>> {
-        Ok(self.core().fingerprint_pcap(&parse_ip(&ip)?).map(Buffer::from))
+        Ok(self
+            .core()
+            .fingerprint_pcap(&parse_ip(&ip)?)
+            .map(Buffer::from))
     }
 }

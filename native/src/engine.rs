@@ -7,7 +7,9 @@ use napi_derive::napi;
 use crate::breakdown::{BreakdownRequest, BreakdownTask};
 use crate::config::EngineConfig;
 use crate::detection::Detection;
-use crate::views::{host_list, Direction, HostCounters, MirrorState, Snapshot, SnapshotTop, Sources, TopHosts};
+use crate::views::{
+    host_list, Direction, HostCounters, MirrorState, Snapshot, SnapshotTop, Sources, TopHosts,
+};
 use crate::{invalid, parse_ip};
 
 #[napi]
@@ -24,7 +26,11 @@ fn parse_metric(text: &str) -> Result<CoreMetric> {
         _ => {}
     }
     for class in Class::ALL.iter().filter(|c| **c != Class::Total) {
-        let name = if *class == Class::Fragment { "fragments" } else { class.name() };
+        let name = if *class == Class::Fragment {
+            "fragments"
+        } else {
+            class.name()
+        };
         if text == format!("{name}_pps") {
             return Ok(CoreMetric::ClassPps(*class));
         }
@@ -48,7 +54,10 @@ impl Engine {
     /// Opens the listeners and starts the threads; returns the bound addresses.
     #[napi]
     pub fn start(&mut self) -> Result<Vec<String>> {
-        let bound = self.inner.start().map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+        let bound = self
+            .inner
+            .start()
+            .map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
         Ok(bound.into_iter().map(|a| a.to_string()).collect())
     }
 
@@ -70,26 +79,50 @@ impl Engine {
             let table = &core.table;
             let top = |direction| {
                 let ranked = |metric| host_list(&table.top(direction, metric, limit as usize));
-                TopHosts { pps: ranked(CoreMetric::Pps), bps: ranked(CoreMetric::Bps), flows: ranked(CoreMetric::Flows) }
+                TopHosts {
+                    pps: ranked(CoreMetric::Pps),
+                    bps: ranked(CoreMetric::Bps),
+                    flows: ranked(CoreMetric::Flows),
+                }
             };
-            let top = SnapshotTop { incoming: top(CoreDirection::Incoming), outgoing: top(CoreDirection::Outgoing) };
+            let top = SnapshotTop {
+                incoming: top(CoreDirection::Incoming),
+                outgoing: top(CoreDirection::Outgoing),
+            };
             ((&table.totals()).into(), top, (&table.stats()).into())
         };
-        Snapshot { totals, top, table, sources: self.inner.sources().view_without_agents().into() }
+        Snapshot {
+            totals,
+            top,
+            table,
+            sources: self.inner.sources().view_without_agents().into(),
+        }
     }
 
     /// One host's counters, or null when the engine has not seen it.
     #[napi]
     pub fn host(&self, ip: String) -> Result<Option<HostCounters>> {
-        Ok(self.inner.host(&parse_ip(&ip)?).map(|h| HostCounters::from(&h)))
+        Ok(self
+            .inner
+            .host(&parse_ip(&ip)?)
+            .map(|h| HostCounters::from(&h)))
     }
 
     /// Top `limit` hosts for one direction and metric (see `Metric`, or a protocol's `udp_bps`,
     /// `tcp_syn_pps`...).
     #[napi]
-    pub fn top(&self, direction: Direction, metric: String, limit: u32) -> Result<Vec<HostCounters>> {
+    pub fn top(
+        &self,
+        direction: Direction,
+        metric: String,
+        limit: u32,
+    ) -> Result<Vec<HostCounters>> {
         let metric = parse_metric(&metric)?;
-        Ok(host_list(&self.inner.core().table.top(direction.into(), metric, limit as usize)))
+        Ok(host_list(&self.inner.core().table.top(
+            direction.into(),
+            metric,
+            limit as usize,
+        )))
     }
 
     /// One pass over the host table, off the JavaScript thread: each group's host count and
@@ -97,7 +130,10 @@ impl Engine {
     /// busiest hosts by pps and bps per direction.
     #[napi]
     pub fn breakdown(&self, request: BreakdownRequest) -> AsyncTask<BreakdownTask> {
-        AsyncTask::new(BreakdownTask { core: self.inner.core_handle(), request: Some(request) })
+        AsyncTask::new(BreakdownTask {
+            core: self.inner.core_handle(),
+            request: Some(request),
+        })
     }
 
     /// Listeners, exporters (the busiest listed, the others summed), agent interfaces, mirrors.
@@ -109,7 +145,12 @@ impl Engine {
     /// The mirror sources alone: what a check every second needs, without the flow sources.
     #[napi]
     pub fn mirrors(&self) -> Vec<MirrorState> {
-        self.inner.sources().mirrors().into_iter().map(MirrorState::from).collect()
+        self.inner
+            .sources()
+            .mirrors()
+            .into_iter()
+            .map(MirrorState::from)
+            .collect()
     }
 
     /// The detection side of the engine: thresholds, violations, watched hosts.

@@ -42,12 +42,20 @@ impl Task for TakeExport {
 
     fn compute(&mut self) -> Result<Self::Output> {
         Ok(match &self.queue {
-            Some(queue) => (queue.take_packed(self.max, self.partitions, self.compression), queue.stats(), queue.len()),
+            Some(queue) => (
+                queue.take_packed(self.max, self.partitions, self.compression),
+                queue.stats(),
+                queue.len(),
+            ),
             None => (Vec::new(), ExportStats::default(), 0),
         })
     }
 
-    fn resolve(&mut self, _env: Env, (packed, stats, waiting): Self::Output) -> Result<ExportDrain> {
+    fn resolve(
+        &mut self,
+        _env: Env,
+        (packed, stats, waiting): Self::Output,
+    ) -> Result<ExportDrain> {
         let partitions = packed.iter().map(|b| b.partition).collect();
         let records = packed.iter().map(|b| b.records).collect();
         Ok(ExportDrain {
@@ -70,12 +78,21 @@ impl Engine {
     /// `partitions` partitions (gzip-compressed when `gzip`); resolves with the export's counts
     /// too (0 batches: the counts alone).
     #[napi]
-    pub fn take_export(&self, max_batches: u32, partitions: u32, gzip: bool) -> AsyncTask<TakeExport> {
+    pub fn take_export(
+        &self,
+        max_batches: u32,
+        partitions: u32,
+        gzip: bool,
+    ) -> AsyncTask<TakeExport> {
         AsyncTask::new(TakeExport {
             queue: self.inner.export_queue().cloned(),
             max: max_batches as usize,
             partitions: partitions.max(1),
-            compression: if gzip { BatchCompression::Gzip } else { BatchCompression::None },
+            compression: if gzip {
+                BatchCompression::Gzip
+            } else {
+                BatchCompression::None
+            },
         })
     }
 }

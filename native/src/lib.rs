@@ -28,7 +28,11 @@ pub fn build_info() -> String {
         "{} built by {} ({}, {}-{}); capture: pcap files, AF_PACKET, AF_XDP",
         env!("CARGO_PKG_VERSION"),
         env!("FW_RUSTC"),
-        if cfg!(debug_assertions) { "debug" } else { "release" },
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
         std::env::consts::ARCH,
         std::env::consts::OS,
     )

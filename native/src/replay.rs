@@ -23,9 +23,17 @@ pub struct ReplayStep {
 #[napi]
 impl Replay {
     #[napi(constructor)]
-    pub fn new(path: String, config: EngineConfig, sampling_rate: u32, decapsulate: bool) -> Result<Self> {
+    pub fn new(
+        path: String,
+        config: EngineConfig,
+        sampling_rate: u32,
+        decapsulate: bool,
+    ) -> Result<Self> {
         let config = floodwatch_engine::EngineConfig::try_from(config)?;
-        let options = ReplayOptions { sampling_rate, decapsulate };
+        let options = ReplayOptions {
+            sampling_rate,
+            decapsulate,
+        };
         let inner = floodwatch_engine::Replay::open(&path, &config, options).map_err(invalid)?;
         Ok(Replay { inner })
     }
@@ -38,8 +46,14 @@ impl Replay {
     /// Reads up to the next tick of file time and ticks; null once the file is done.
     #[napi]
     pub fn step(&mut self) -> Result<Option<ReplayStep>> {
-        let step = self.inner.step().map_err(|e| Error::new(Status::GenericFailure, e))?;
-        Ok(step.map(|s| ReplayStep { time_ms: s.time_ms as f64, last: s.last }))
+        let step = self
+            .inner
+            .step()
+            .map_err(|e| Error::new(Status::GenericFailure, e))?;
+        Ok(step.map(|s| ReplayStep {
+            time_ms: s.time_ms as f64,
+            last: s.last,
+        }))
     }
 
     #[napi(getter)]

@@ -13,7 +13,10 @@ pub struct SampledTraffic {
 
 impl From<Traffic> for SampledTraffic {
     fn from(t: Traffic) -> Self {
-        SampledTraffic { packets: t.packets as f64, bytes: t.bytes as f64 }
+        SampledTraffic {
+            packets: t.packets as f64,
+            bytes: t.bytes as f64,
+        }
     }
 }
 
@@ -28,7 +31,12 @@ pub struct SampledProtocol {
 
 impl From<&ProtocolCount> for SampledProtocol {
     fn from(p: &ProtocolCount) -> Self {
-        SampledProtocol { protocol: p.protocol.into(), name: p.name.to_string(), packets: p.packets as f64, bytes: p.bytes as f64 }
+        SampledProtocol {
+            protocol: p.protocol.into(),
+            name: p.name.to_string(),
+            packets: p.packets as f64,
+            bytes: p.bytes as f64,
+        }
     }
 }
 
@@ -42,7 +50,11 @@ pub struct SampledAddress {
 
 impl From<&AddressCount> for SampledAddress {
     fn from(a: &AddressCount) -> Self {
-        SampledAddress { address: a.address.to_string(), packets: a.packets as f64, bytes: a.bytes as f64 }
+        SampledAddress {
+            address: a.address.to_string(),
+            packets: a.packets as f64,
+            bytes: a.bytes as f64,
+        }
     }
 }
 
@@ -57,7 +69,12 @@ pub struct SampledPort {
 
 impl From<&PortCount> for SampledPort {
     fn from(p: &PortCount) -> Self {
-        SampledPort { protocol: p.protocol.into(), port: p.port.into(), packets: p.packets as f64, bytes: p.bytes as f64 }
+        SampledPort {
+            protocol: p.protocol.into(),
+            port: p.port.into(),
+            packets: p.packets as f64,
+            bytes: p.bytes as f64,
+        }
     }
 }
 
@@ -92,7 +109,11 @@ impl From<&floodwatch_detect::DirectionSamples> for DirectionSamples {
             tcp_syn: d.tcp_syn.into(),
             fragments: d.fragments.into(),
             udp_with_ports: d.udp_with_ports.into(),
-            remote_addresses: d.remote_addresses.iter().map(SampledAddress::from).collect(),
+            remote_addresses: d
+                .remote_addresses
+                .iter()
+                .map(SampledAddress::from)
+                .collect(),
             source_ports: d.source_ports.iter().map(SampledPort::from).collect(),
             destination_ports: d.destination_ports.iter().map(SampledPort::from).collect(),
         }

@@ -56,17 +56,31 @@ impl TryFrom<CompiledThresholds> for Thresholds {
 
     fn try_from(compiled: CompiledThresholds) -> Result<Thresholds> {
         let mut groups = compiled.groups.into_iter().enumerate();
-        let (_, global) = groups.next().ok_or_else(|| invalid("thresholds: groups: must hold at least the global group (group 0)"))?;
+        let (_, global) = groups.next().ok_or_else(|| {
+            invalid("thresholds: groups: must hold at least the global group (group 0)")
+        })?;
         let mut thresholds = Thresholds::new(group(global, "groups[0]")?);
         for (at, entry) in groups {
             let path = format!("groups[{at}]");
-            thresholds.add_group(group(entry, &path)?).map_err(|e| invalid(format!("thresholds: {path}: {e}")))?;
+            thresholds
+                .add_group(group(entry, &path)?)
+                .map_err(|e| invalid(format!("thresholds: {path}: {e}")))?;
         }
         for (at, entry) in compiled.hostgroups.into_iter().enumerate() {
             let path = format!("hostgroups[{at}]");
-            let prefix: Prefix = entry.prefix.parse().map_err(|e| invalid(format!("thresholds: {path}.prefix: {e}")))?;
-            let index = u16::try_from(entry.group).map_err(|_| invalid(format!("thresholds: {path}.group: {} is not a group", entry.group)))?;
-            let earlier = thresholds.add_hostgroup_prefix(prefix, index).map_err(|e| invalid(format!("thresholds: {path}.group: {e}")))?;
+            let prefix: Prefix = entry
+                .prefix
+                .parse()
+                .map_err(|e| invalid(format!("thresholds: {path}.prefix: {e}")))?;
+            let index = u16::try_from(entry.group).map_err(|_| {
+                invalid(format!(
+                    "thresholds: {path}.group: {} is not a group",
+                    entry.group
+                ))
+            })?;
+            let earlier = thresholds
+                .add_hostgroup_prefix(prefix, index)
+                .map_err(|e| invalid(format!("thresholds: {path}.group: {e}")))?;
             if let Some(earlier) = earlier {
                 return Err(invalid(format!("thresholds: {path}.prefix: {prefix} is listed twice (for group {earlier} and group {index})")));
             }
@@ -77,7 +91,9 @@ impl TryFrom<CompiledThresholds> for Thresholds {
 
 fn group(group: ThresholdGroup, path: &str) -> Result<Group> {
     if group.name.is_empty() {
-        return Err(invalid(format!("thresholds: {path}.name: expected a non-empty string")));
+        return Err(invalid(format!(
+            "thresholds: {path}.name: expected a non-empty string"
+        )));
     }
     Ok(Group {
         incoming: limits(group.incoming, &format!("{path}.incoming"))?,
@@ -98,9 +114,14 @@ fn limits(direction: DirectionLimits, path: &str) -> Result<Limits> {
         (Class::Icmp, "icmp", direction.icmp),
         (Class::Fragment, "fragments", direction.fragments),
     ] {
-        let Some(class_limits) = class_limits else { continue };
+        let Some(class_limits) = class_limits else {
+            continue;
+        };
         let class_path = format!("{path}.{key}");
-        for (mbps, value, key) in [(false, class_limits.pps, "pps"), (true, class_limits.mbps, "mbps")] {
+        for (mbps, value, key) in [
+            (false, class_limits.pps, "pps"),
+            (true, class_limits.mbps, "mbps"),
+        ] {
             let slot = MetricSlot::of_class(class, mbps).expect("not Total");
             limits.set(slot, limit(value, &class_path, key)?);
         }
@@ -110,9 +131,9 @@ fn limits(direction: DirectionLimits, path: &str) -> Result<Limits> {
 
 fn limit(value: Option<f64>, path: &str, key: &str) -> Result<Option<f64>> {
     match value {
-        Some(limit) if !(limit >= 0.0 && limit.is_finite()) => {
-            Err(invalid(format!("thresholds: {path}.{key}: expected a number from 0 up, or null for off, got {limit}")))
-        }
+        Some(limit) if !(limit >= 0.0 && limit.is_finite()) => Err(invalid(format!(
+            "thresholds: {path}.{key}: expected a number from 0 up, or null for off, got {limit}"
+        ))),
         value => Ok(value),
     }
 }

@@ -53,7 +53,12 @@ pub struct RateAndTotal {
 
 impl From<&ClassView> for RateAndTotal {
     fn from(c: &ClassView) -> Self {
-        RateAndTotal { pps: c.pps, bps: c.bps, packets_total: c.packets_total as f64, bytes_total: c.bytes_total as f64 }
+        RateAndTotal {
+            pps: c.pps,
+            bps: c.bps,
+            packets_total: c.packets_total as f64,
+            bytes_total: c.bytes_total as f64,
+        }
     }
 }
 
@@ -414,7 +419,11 @@ impl From<SourcesView> for Sources {
             listeners: view
                 .listeners
                 .into_iter()
-                .map(|l| ListenerState { address: l.address.to_string(), worker: l.worker as u32, kernel_drops: l.kernel_drops as f64 })
+                .map(|l| ListenerState {
+                    address: l.address.to_string(),
+                    worker: l.worker as u32,
+                    kernel_drops: l.kernel_drops as f64,
+                })
                 .collect(),
             exporters: view
                 .exporters
@@ -425,7 +434,11 @@ impl From<SourcesView> for Sources {
                     datagrams: e.datagrams as f64,
                     decoded: e.decoded as f64,
                     records: e.records as f64,
-                    dropped: e.dropped.into_iter().map(|(reason, n)| (reason.to_string(), n as f64)).collect(),
+                    dropped: e
+                        .dropped
+                        .into_iter()
+                        .map(|(reason, n)| (reason.to_string(), n as f64))
+                        .collect(),
                     templates: e.templates as f64,
                     sampling_rate: e.sampling_rate,
                 })

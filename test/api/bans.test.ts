@@ -27,7 +27,8 @@ afterEach(() => {
 });
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
-const ban = (body: unknown, headers: Record<string, string> = bearer, app = api) => app.inject({ method: 'POST', url: '/api/v1/bans', headers, payload: body as InjectOptions['payload'] });
+const ban = (body: unknown, headers: Record<string, string> = bearer, app = api) =>
+  app.inject({ method: 'POST', url: '/api/v1/bans', headers, payload: body as InjectOptions['payload'] });
 const unban = (ip: string, headers: Record<string, string> = bearer, app = api) => app.inject({ method: 'DELETE', url: `/api/v1/bans/${ip}`, headers });
 const bannedIps = async () => (await api.inject({ method: 'GET', url: '/api/v1/bans' })).json().bans.map((b: { ip: string }) => b.ip);
 
@@ -60,7 +61,11 @@ describe('POST /api/v1/bans', () => {
 
   it('answers 409 for a host already banned, and keeps the first ban', async () => {
     const first = (await ban({ ip: FLOODED, ttl_seconds: 300 })).json();
-    expectProblem(await ban({ ip: FLOODED, ttl_seconds: 60 }), 409, new RegExp(`${FLOODED} is already banned until ${first.expires_at}; .*DELETE /api/v1/bans/${FLOODED}`));
+    expectProblem(
+      await ban({ ip: FLOODED, ttl_seconds: 60 }),
+      409,
+      new RegExp(`${FLOODED} is already banned until ${first.expires_at}; .*DELETE /api/v1/bans/${FLOODED}`),
+    );
     expect(fixture.bans.get(FLOODED)).toEqual(first);
   });
 
@@ -118,7 +123,11 @@ describe('POST /api/v1/bans', () => {
     expectProblem(await raw('{"ip": ', 'application/json'), 400, /the body is not valid JSON/);
     expectProblem(await raw('', 'application/json'), 400, /the body is empty/);
     expectProblem(await raw(`ip=${FLOODED}`, 'application/x-www-form-urlencoded'), 415, /Content-Type: application\/json/);
-    expectProblem(await api.inject({ method: 'POST', url: '/api/v1/bans', headers: bearer }), 400, /the body is missing: send a JSON object with ip \(required\)/);
+    expectProblem(
+      await api.inject({ method: 'POST', url: '/api/v1/bans', headers: bearer }),
+      400,
+      /the body is missing: send a JSON object with ip \(required\)/,
+    );
   });
 });
 

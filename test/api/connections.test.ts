@@ -126,13 +126,20 @@ describe('the open-files limit', () => {
 
   it('is read from /proc as the kernel has it', () => {
     const path = join(dir, 'limits');
-    writeFileSync(path, 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n');
+    writeFileSync(
+      path,
+      'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n',
+    );
     expect(openFilesLimit(path)).toEqual({ soft: 1024, hard: 524288 });
     expect(openFilesLimit()?.soft).toBeGreaterThan(0);
   });
 
   it('has its soft limit raised to the hard one at start', async () => {
-    const { stdout } = await underLimit('256:2048', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(DESCRIPTORS)}); console.log(JSON.stringify(m.openFilesLimit()));`]);
+    const { stdout } = await underLimit('256:2048', [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(DESCRIPTORS)}); console.log(JSON.stringify(m.openFilesLimit()));`,
+    ]);
     expect(JSON.parse(stdout)).toEqual({ soft: 2048, hard: 2048 });
   });
 
@@ -144,7 +151,11 @@ describe('the open-files limit', () => {
       const base = (listening.api as string).replace(/\/api\/v1$/, '');
       expect(await metric(base, 'floodwatch_api_connections_max')).toBe(150);
     });
-    expect(logs.find((l) => /the REST API takes at most 150 connections, not api.max_connections \(256\)/.test(l.msg))).toMatchObject({ level: 40, open_files_limit: 300, reserved: 150 });
+    expect(logs.find((l) => /the REST API takes at most 150 connections, not api.max_connections \(256\)/.test(l.msg))).toMatchObject({
+      level: 40,
+      open_files_limit: 300,
+      reserved: 150,
+    });
     expect(logs.find((l) => /^the open-files limit is 300: raise it/.test(l.msg))).toBeDefined();
   });
 });

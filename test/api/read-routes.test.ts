@@ -79,7 +79,16 @@ describe('GET /api/v1/hosts', () => {
     expect(table.hosts_compact + table.hosts_full).toBe(table.hosts);
     expect(table.memory_bytes).toBeGreaterThan(0);
     expect(table.evictions).toEqual({ idle: expect.any(Number), full: expect.any(Number) });
-    expect(Object.keys(table).sort()).toEqual(['evictions', 'hosts', 'hosts_compact', 'hosts_full', 'hosts_protected', 'hosts_refused', 'memory_bytes', 'promotions']);
+    expect(Object.keys(table).sort()).toEqual([
+      'evictions',
+      'hosts',
+      'hosts_compact',
+      'hosts_full',
+      'hosts_protected',
+      'hosts_refused',
+      'memory_bytes',
+      'promotions',
+    ]);
   });
 
   it('sorts by a protocol metric, in either direction, with a limit', async () => {
@@ -164,7 +173,11 @@ describe('GET /api/v1/attacks/{id}/pcap', () => {
   });
 
   it('answers 404 for an attack seen through flows, saying why there is no capture', async () => {
-    expectProblem(await get(`/api/v1/attacks/${fixture.liveAttack.id}/pcap`), 404, /no packets were captured .*from its detection on.*NetFlow and IPFIX flow records carry no packets.*a burst that ended before the detection leaves none/);
+    expectProblem(
+      await get(`/api/v1/attacks/${fixture.liveAttack.id}/pcap`),
+      404,
+      /no packets were captured .*from its detection on.*NetFlow and IPFIX flow records carry no packets.*a burst that ended before the detection leaves none/,
+    );
   });
 });
 

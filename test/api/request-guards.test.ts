@@ -93,17 +93,29 @@ describe('a change with an Origin header', () => {
       const answer = await post(open, { host: '127.0.0.1:7780', origin }, '198.51.100.22');
       expectProblem(answer, 403, /may not change bans here.*api\.allowed_hosts/);
     }
-    const unban = await open.inject({ method: 'DELETE', url: '/api/v1/bans/198.51.100.22', headers: { host: '127.0.0.1:7780', origin: 'http://attacker.example' } });
+    const unban = await open.inject({
+      method: 'DELETE',
+      url: '/api/v1/bans/198.51.100.22',
+      headers: { host: '127.0.0.1:7780', origin: 'http://attacker.example' },
+    });
     expectProblem(unban, 403, /another site|may not change bans/);
     expect(banned('198.51.100.22')).toBe(false);
   });
 
-  it('from the API\'s own origin, or an allowed host, is taken', async () => {
+  it("from the API's own origin, or an allowed host, is taken", async () => {
     const own = await post(open, { host: '127.0.0.1:7780', origin: 'http://127.0.0.1:7780' }, '198.51.100.23');
     expect(own.statusCode, own.body).toBe(201);
-    const lifted = await open.inject({ method: 'DELETE', url: '/api/v1/bans/198.51.100.23', headers: { host: 'localhost:7780', origin: 'http://localhost:7780' } });
+    const lifted = await open.inject({
+      method: 'DELETE',
+      url: '/api/v1/bans/198.51.100.23',
+      headers: { host: 'localhost:7780', origin: 'http://localhost:7780' },
+    });
     expect(lifted.statusCode, lifted.body).toBe(200);
-    const allowed = await post(named, { host: 'floodwatch.example.net', origin: 'https://floodwatch.example.net', authorization: `Bearer ${TOKEN}` }, '198.51.100.24');
+    const allowed = await post(
+      named,
+      { host: 'floodwatch.example.net', origin: 'https://floodwatch.example.net', authorization: `Bearer ${TOKEN}` },
+      '198.51.100.24',
+    );
     expect(allowed.statusCode, allowed.body).toBe(201);
     expect((await named.inject({ method: 'DELETE', url: '/api/v1/bans/198.51.100.24', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
   });

@@ -155,7 +155,9 @@ describe('startApi', () => {
   });
 
   it('refuses a listen address that is not one', async () => {
-    await expect(startApi(apiConfig({ listen: 'localhost:7780' }), fixture.context, silentLog)).rejects.toThrow(/api\.listen: 'localhost:7780': localhost is not an IP address/);
+    await expect(startApi(apiConfig({ listen: 'localhost:7780' }), fixture.context, silentLog)).rejects.toThrow(
+      /api\.listen: 'localhost:7780': localhost is not an IP address/,
+    );
   });
 
   it('stops answering once closed', async () => {

@@ -27,15 +27,13 @@ import { writePcap, type PacketSpec } from '../support/pcap.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'a-test-token-of-16+chars';
-const NOT_RUNNING = (url: string) =>
-  `floodwatch is not running at ${url} (start it with \`floodwatch run\`, or point FLOODWATCH_URL / --url at it)`;
+const NOT_RUNNING = (url: string) => `floodwatch is not running at ${url} (start it with \`floodwatch run\`, or point FLOODWATCH_URL / --url at it)`;
 const BAD_TOKEN = 'the API refused the token: set FLOODWATCH_API_TOKEN or --token to one of api.tokens';
 
 /** The one time format of the human output: local time and its offset. */
 const TS = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 /** The command line as installed: ts/cli/main.ts. */
 const MAIN = join(REPO, 'ts/cli/main.ts');
@@ -51,7 +49,16 @@ function synFlood(path: string, dst: string): string {
   const t0 = 1_700_000_000;
   const packets: PacketSpec[] = [];
   for (let i = 0; i < 20_000; i++) {
-    packets.push({ src: `203.0.113.${1 + (i % 250)}`, dst, protocol: 'tcp', srcPort: 1024 + i, dstPort: 443, tcpFlags: 0x02, ipLength: 60, time: t0 + i / 40_000 });
+    packets.push({
+      src: `203.0.113.${1 + (i % 250)}`,
+      dst,
+      protocol: 'tcp',
+      srcPort: 1024 + i,
+      dstPort: 443,
+      tcpFlags: 0x02,
+      ipLength: 60,
+      time: t0 + i / 40_000,
+    });
   }
   writePcap(path, packets);
   return path;
@@ -109,7 +116,11 @@ describe('the API commands against a running daemon', () => {
       const ban = await api('ban', IP, '--ttl', '2h', '--comment', 'abuse ticket 4711');
       expect(ban.stderr).toBe('');
       expect(ban.code).toBe(0);
-      expect(ban.stdout).toMatch(new RegExp(`^banned ${IP.replace(/\./g, '\\.')} \\(incoming, hostgroup global\\) until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d, in (2h 00m|1h 59m)\\n$`));
+      expect(ban.stdout).toMatch(
+        new RegExp(
+          `^banned ${IP.replace(/\./g, '\\.')} \\(incoming, hostgroup global\\) until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d, in (2h 00m|1h 59m)\\n$`,
+        ),
+      );
 
       const saved = readBans(stateDir).find((b) => b.ip === IP)!;
       expect(saved).toMatchObject({ manual: true, comment: 'abuse ticket 4711', direction: 'incoming' });
@@ -138,7 +149,9 @@ describe('the API commands against a running daemon', () => {
     it('refuses a second ban of the same host, and says how to change it', async () => {
       const again = await api('ban', IP);
       expect(again.code).toBe(1);
-      expect(again.stderr).toMatch(new RegExp(`^floodwatch ban: ${IP.replace(/\./g, '\\.')} is already banned until .*\`floodwatch unban ${IP.replace(/\./g, '\\.')}\``));
+      expect(again.stderr).toMatch(
+        new RegExp(`^floodwatch ban: ${IP.replace(/\./g, '\\.')} is already banned until .*\`floodwatch unban ${IP.replace(/\./g, '\\.')}\``),
+      );
     });
 
     it('unbans it, and says so; a second unban says there is no ban', async () => {
@@ -300,7 +313,11 @@ describe('the API commands against a running daemon', () => {
       const [header, ...rows] = result.stdout.trimEnd().split('\n');
       expect(header).toMatch(/^ID +IP +TYPE +DIRECTION +PEAK PPS +MBIT\/S +STARTED +ENDED$/);
       const row = rows.find((r) => r.includes(` ${VICTIM} `))!;
-      expect(row).toMatch(new RegExp(`^${attack.id} +198\\.51\\.100\\.20 +SYN flood +incoming +\\d+ +\\d+\\.\\d\\d +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d +(ongoing|\\d\\d:\\d\\d:\\d\\d)$`));
+      expect(row).toMatch(
+        new RegExp(
+          `^${attack.id} +198\\.51\\.100\\.20 +SYN flood +incoming +\\d+ +\\d+\\.\\d\\d +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d +(ongoing|\\d\\d:\\d\\d:\\d\\d)$`,
+        ),
+      );
     });
 
     it('gives the attacks as JSON, newest first, at most --limit', async () => {
@@ -337,7 +354,11 @@ describe('the API commands against a running daemon', () => {
       expect(result.stdout).toContain('thresholds: incoming pps 5000, tcp_syn pps 1000; outgoing none\n');
       expect(result.stdout).toMatch(new RegExp(`^ban: incoming, since ${TS}, until ${TS} \\(in \\S+( \\S+)?\\), attack ${attack.id}$`, 'm'));
       expect(result.stdout).toMatch(new RegExp(`^${attack.id} +198\\.51\\.100\\.20 +SYN flood +incoming `, 'm'));
-      const json = JSON.parse((await floodwatch(['host', VICTIM, '--json', '--url', url])).stdout) as { host: { hostgroup: string }; bans: Ban[]; attacks: AttackRecord[] };
+      const json = JSON.parse((await floodwatch(['host', VICTIM, '--json', '--url', url])).stdout) as {
+        host: { hostgroup: string };
+        bans: Ban[];
+        attacks: AttackRecord[];
+      };
       expect(json.host.hostgroup).toBe('global');
       expect(json.bans.map((b) => b.attack_id)).toEqual([attack.id]);
       expect(json.attacks.map((a) => a.id)).toContain(attack.id);

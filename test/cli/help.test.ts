@@ -63,7 +63,9 @@ describe('floodwatch --version', () => {
     for (const flag of ['--version', '-v']) {
       const { code, stdout } = await floodwatch([flag]);
       expect(code).toBe(0);
-      expect(stdout).toMatch(/^floodwatch \d+\.\d+\.\d+\nengine: \d+\.\d+\.\d+ built by rustc \d+\.\d+\.\d+ .*\((release|debug), [\w-]+\); capture: pcap files, AF_PACKET, AF_XDP\n/);
+      expect(stdout).toMatch(
+        /^floodwatch \d+\.\d+\.\d+\nengine: \d+\.\d+\.\d+ built by rustc \d+\.\d+\.\d+ .*\((release|debug), [\w-]+\); capture: pcap files, AF_PACKET, AF_XDP\n/,
+      );
       expect(stdout).toMatch(/^AF_XDP: (available in this kernel|not in this kernel)/m);
       expect(stdout).toMatch(/^node: v\d+/m);
     }

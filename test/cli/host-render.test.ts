@@ -16,12 +16,24 @@ const counters = (approximate: boolean): DirectionCounters => ({
 
 describe('floodwatch host, rendered', () => {
   it('says when a direction is counted cheaply, and what stays exact', () => {
-    const lines = renderHost('198.51.100.7', { ip: '198.51.100.7', hostgroup: 'global', incoming: counters(true), outgoing: counters(false) }, [], [], Date.now());
+    const lines = renderHost(
+      '198.51.100.7',
+      { ip: '198.51.100.7', hostgroup: 'global', incoming: counters(true), outgoing: counters(false) },
+      [],
+      [],
+      Date.now(),
+    );
     expect(lines).toContain('flows/s in approximate: counted cheaply until the host grows (packets, bytes and their speeds are exact)');
   });
 
   it('says nothing of it for a host with full counters', () => {
-    const lines = renderHost('198.51.100.7', { ip: '198.51.100.7', hostgroup: 'global', incoming: counters(false), outgoing: counters(false) }, [], [], Date.now());
+    const lines = renderHost(
+      '198.51.100.7',
+      { ip: '198.51.100.7', hostgroup: 'global', incoming: counters(false), outgoing: counters(false) },
+      [],
+      [],
+      Date.now(),
+    );
     expect(lines.join('\n')).not.toMatch(/approximate/);
   });
 });

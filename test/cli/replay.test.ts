@@ -23,13 +23,39 @@ function stream(pps: number, from: number, until: number, make: (i: number) => O
   return out;
 }
 
-const synFlood = (i: number) => ({ src: `203.0.113.${1 + (i % 250)}`, dst: '198.51.100.20', protocol: 'tcp' as const, srcPort: 1024 + (i % 60000), dstPort: 443, tcpFlags: 0x02, ipLength: 60 });
-const ntpReflection = (i: number) => ({ src: `192.0.2.${1 + (i % 50)}`, dst: '198.51.100.30', protocol: 'udp' as const, srcPort: 123, dstPort: 30000 + (i % 20), ipLength: 468 });
-const web = (dst: string) => (i: number) => ({ src: `192.0.2.${100 + (i % 20)}`, dst, protocol: 'tcp' as const, srcPort: 40000 + (i % 1000), dstPort: 80, tcpFlags: 0x18, ipLength: 1200 });
+const synFlood = (i: number) => ({
+  src: `203.0.113.${1 + (i % 250)}`,
+  dst: '198.51.100.20',
+  protocol: 'tcp' as const,
+  srcPort: 1024 + (i % 60000),
+  dstPort: 443,
+  tcpFlags: 0x02,
+  ipLength: 60,
+});
+const ntpReflection = (i: number) => ({
+  src: `192.0.2.${1 + (i % 50)}`,
+  dst: '198.51.100.30',
+  protocol: 'udp' as const,
+  srcPort: 123,
+  dstPort: 30000 + (i % 20),
+  ipLength: 468,
+});
+const web = (dst: string) => (i: number) => ({
+  src: `192.0.2.${100 + (i % 20)}`,
+  dst,
+  protocol: 'tcp' as const,
+  srcPort: 40000 + (i % 1000),
+  dstPort: 80,
+  tcpFlags: 0x18,
+  ipLength: 1200,
+});
 
 function capture(name: string, packets: PacketSpec[]): string {
   const path = join(dir, name);
-  writePcap(path, packets.sort((a, b) => a.time - b.time));
+  writePcap(
+    path,
+    packets.sort((a, b) => a.time - b.time),
+  );
   return path;
 }
 
@@ -43,7 +69,11 @@ async function replay(file: string, configPath: string): Promise<(AttackRecord &
   const result = await floodwatch(['replay', file, '--config', configPath]);
   expect(result.stderr).toMatch(/floodwatch replay: \d+ packets/);
   expect(result.code).toBe(0);
-  return result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return result.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 describe('floodwatch replay', () => {
@@ -109,7 +139,11 @@ describe('floodwatch replay', () => {
     const pcapDir = join(dir, 'fingerprints');
     const result = await floodwatch(['replay', file, '--config', config(), '--pcap-dir', pcapDir]);
     expect(result.code).toBe(0);
-    const syn = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as AttackRecord).find((a) => a.ip === '198.51.100.20')!;
+    const syn = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AttackRecord)
+      .find((a) => a.ip === '198.51.100.20')!;
     expect(syn.pcap).toBe(join(pcapDir, `${syn.id}.pcap`));
     const lines = execFileSync('tshark', ['-r', syn.pcap!, '-T', 'fields', '-e', 'ip.dst', '-e', 'tcp.flags.syn', '-e', 'tcp.dstport'], { encoding: 'utf8' })
       .trim()

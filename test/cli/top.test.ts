@@ -9,15 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ban } from '../../ts/attacks/types.js';
 import type { DirectionCounters, TrafficTotals } from '../../ts/engine/index.js';
-import {
-  formatDuration,
-  renderTopScreen,
-  shareRows,
-  truncateAddress,
-  truncateMiddle,
-  type HostRow,
-  type TopData,
-} from '../../ts/cli/top-screen.js';
+import { formatDuration, renderTopScreen, shareRows, truncateAddress, truncateMiddle, type HostRow, type TopData } from '../../ts/cli/top-screen.js';
 import { DaemonProcess, daemonConfig, freeUdpPort, Teardown, waitFor, waitForApi, writeConfig } from '../support/daemon.js';
 import { freeTcpPort } from '../support/gobgpd.js';
 import { softflowd } from '../support/exporters.js';
@@ -138,7 +130,12 @@ describe('the top screen', () => {
   });
 
   it('stays within a small terminal, the key help last', () => {
-    for (const [width, height] of [[40, 10], [60, 12], [80, 8], [20, 4]] as const) {
+    for (const [width, height] of [
+      [40, 10],
+      [60, 12],
+      [80, 8],
+      [20, 4],
+    ] as const) {
       const lines = renderTopScreen(data(), width, height).split('\n');
       expect(lines.length).toBeLessThanOrEqual(height);
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(width);
@@ -202,7 +199,6 @@ describe('the formats', () => {
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'a-test-token-of-16+chars';
 const WATCHED = '198.51.100.42';
-
 
 /** One UDP flow to WATCHED lasting 50 s: the engine spreads it, so the host stays on top for that long. */
 function steadyFlow(path: string): string {
@@ -285,10 +281,14 @@ describe('floodwatch top in a terminal', () => {
   async function waitForScreen(name: string, what: string, test: (text: string) => boolean, timeoutMs = 20_000): Promise<string> {
     let last = '';
     try {
-      return await waitFor(what, () => {
-        last = screen(name);
-        return test(last) ? last : undefined;
-      }, timeoutMs);
+      return await waitFor(
+        what,
+        () => {
+          last = screen(name);
+          return test(last) ? last : undefined;
+        },
+        timeoutMs,
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}; the screen was:\n${last}`, { cause: error });
     }

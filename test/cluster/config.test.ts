@@ -20,8 +20,17 @@ async function configFile(name: string, cluster?: Record<string, unknown>): Prom
 
 describe('cluster', () => {
   it('fills in its defaults; refuses what Kafka could not take', () => {
-    expect(clusterSettings({ brokers: ['k1:9092'] })).toMatchObject({ aggregates_topic: 'floodwatch-aggregates', group: 'floodwatch-detectors', tick_wait_ms: 1000 });
-    for (const bad of [{ brokers: [] }, { brokers: ['k1:9092'], aggregates_topic: 'a topic' }, { brokers: ['k1:9092'], tick_wait_ms: -1 }, { brokers: ['k1:9092'], extra: 1 }]) {
+    expect(clusterSettings({ brokers: ['k1:9092'] })).toMatchObject({
+      aggregates_topic: 'floodwatch-aggregates',
+      group: 'floodwatch-detectors',
+      tick_wait_ms: 1000,
+    });
+    for (const bad of [
+      { brokers: [] },
+      { brokers: ['k1:9092'], aggregates_topic: 'a topic' },
+      { brokers: ['k1:9092'], tick_wait_ms: -1 },
+      { brokers: ['k1:9092'], extra: 1 },
+    ]) {
       expect(Value.Check(ClusterSchema, bad), JSON.stringify(bad)).toBe(false);
     }
   });
@@ -29,7 +38,9 @@ describe('cluster', () => {
   it('is described by check-config, and named when wrong', async () => {
     const ok = await floodwatch(['check-config', '--config', await configFile('ok', { brokers: ['127.0.0.1:9092'], group: 'detectors-eu' })]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/cluster \(for --role sensor\|detector\): brokers 127\.0\.0\.1:9092; aggregates on floodwatch-aggregates; detectors' group detectors-eu/);
+    expect(ok.stdout).toMatch(
+      /cluster \(for --role sensor\|detector\): brokers 127\.0\.0\.1:9092; aggregates on floodwatch-aggregates; detectors' group detectors-eu/,
+    );
     const bad = await floodwatch(['check-config', '--config', await configFile('bad', { brokers: [] })]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/cluster\.brokers/);

@@ -39,7 +39,11 @@ describe('a manual ban through a detector that does not own the host', () => {
     const ip = Array.from({ length: 50 }, (_, n) => `198.51.100.${n + 100}`).find((a) => loadNative().aggregatesPartition(a, 2) === partition)!;
     const api = await asked.daemon.apiUrl();
 
-    const made = await fetch(`${api}/bans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ip, comment: 'by hand' }) });
+    const made = await fetch(`${api}/bans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ip, comment: 'by hand' }),
+    });
     expect(made.status).toBe(201);
     const ban = await made.json();
     // The answer comes once the bans topic has it.

@@ -27,7 +27,10 @@ describe('a detector killed during a ban', () => {
     teardown.defer(() => broker.stop());
     await broker.createTopic(AGGREGATES_TOPIC, 2);
     const options = { thresholdPps: THRESHOLD_PPS, banSeconds: 25 };
-    detectors = [await startMember(dir, teardown, broker, 'detector-1', 'detector', options), await startMember(dir, teardown, broker, 'detector-2', 'detector', options)];
+    detectors = [
+      await startMember(dir, teardown, broker, 'detector-1', 'detector', options),
+      await startMember(dir, teardown, broker, 'detector-2', 'detector', options),
+    ];
     await waitFor('each detector to own one partition', () => detectors.every((d) => owned(d)?.length === 1), 30_000);
     const sensor = await startMember(dir, teardown, broker, 'sensor-a', 'sensor', options);
     await feed(dir, teardown, sensor.port, writeCapture(join(dir, 'flood.pcap'), stream(3000, 6, synFlood(FLOODED))));
@@ -45,7 +48,9 @@ describe('a detector killed during a ban', () => {
     await waitFor('the survivor to own both partitions', () => owned(survivor)?.length === 2, 30_000);
     await waitFor('the survivor to take the ban over', () => bansOf(survivor).length > 0, 10_000);
     expect(bansOf(survivor)).toEqual([ban]);
-    expect(survivor.daemon.logged('ban taken over from another floodwatch', { ip: FLOODED, from: owner === detectors[0] ? 'detector-1' : 'detector-2' })).toHaveLength(1);
+    expect(
+      survivor.daemon.logged('ban taken over from another floodwatch', { ip: FLOODED, from: owner === detectors[0] ? 'detector-1' : 'detector-2' }),
+    ).toHaveLength(1);
     // Taken over, not banned anew: one ban throughout.
     expect(survivor.daemon.logged('host banned', { ip: FLOODED })).toEqual([]);
 

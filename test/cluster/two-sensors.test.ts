@@ -51,7 +51,12 @@ describe('two sensors and a detector over Kafka', () => {
 
     // Every other flow of one flood to each sensor: half its sources' ports each.
     const flood = synFlood(FLOODED);
-    const halves = [0, 1].map((half) => writeCapture(join(dir, `half-${half}.pcap`), stream(HALF_PPS, 10, (i) => flood(2 * i + half))));
+    const halves = [0, 1].map((half) =>
+      writeCapture(
+        join(dir, `half-${half}.pcap`),
+        stream(HALF_PPS, 10, (i) => flood(2 * i + half)),
+      ),
+    );
     const replays = ports.map((port, n) => feed(dir, teardown, port, halves[n]!));
     const watching = (async () => {
       let done = false;
@@ -101,7 +106,11 @@ describe('two sensors and a detector over Kafka', () => {
   it("carries a ban and an unban made through a sensor's API to the detector that owns the host", async () => {
     const manual = '198.51.100.77';
     const api = await sensors[0]!.apiUrl();
-    const banned = await fetch(`${api}/bans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ip: manual, ttl_seconds: 600, comment: 'by hand' }) });
+    const banned = await fetch(`${api}/bans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ip: manual, ttl_seconds: 600, comment: 'by hand' }),
+    });
     expect(banned.status).toBe(201);
     await waitFor(`the ban of ${manual} on the detector`, () => isBanned(detectorState, manual), 15_000);
     expect(readBans(detectorState).find((ban) => ban.ip === manual)).toMatchObject({ manual: true, comment: 'by hand' });
@@ -112,7 +121,11 @@ describe('two sensors and a detector over Kafka', () => {
 
   it('reports a sensor that stops as silent', async () => {
     await sensors[1]!.kill();
-    await waitFor('sensor-b reported silent', () => detector.logged('a sensor has gone silent: the hosts it sees are detected on the other sensors alone', { sensor: 'sensor-b' }).length > 0, 15_000);
+    await waitFor(
+      'sensor-b reported silent',
+      () => detector.logged('a sensor has gone silent: the hosts it sees are detected on the other sensors alone', { sensor: 'sensor-b' }).length > 0,
+      15_000,
+    );
     expect(await metrics(detector)).toMatch(/^floodwatch_cluster_sensor_silent\{sensor="sensor-b"\} 1$/m);
     expect(await metrics(detector)).toMatch(/^floodwatch_cluster_sensor_silent\{sensor="sensor-a"\} 0$/m);
   });

@@ -15,7 +15,10 @@ const dir = mkdtempSync(join(tmpdir(), 'floodwatch-exporters-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function expectExact(engine: FlowEngine, traffic: Traffic, onlyIpv4 = false) {
-  for (const [direction, hosts] of [['incoming', traffic.incoming], ['outgoing', traffic.outgoing]] as const) {
+  for (const [direction, hosts] of [
+    ['incoming', traffic.incoming],
+    ['outgoing', traffic.outgoing],
+  ] as const) {
     for (const [ip, want] of hosts) {
       if (onlyIpv4 && ip.includes(':')) continue;
       const host = engine.host(ip);

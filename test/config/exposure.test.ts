@@ -20,7 +20,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
 let fileCount = 0;
 function configFile(yaml: string, mode = 0o600): string {
   const path = join(dir, `config-${++fileCount}.yaml`);
@@ -56,7 +55,9 @@ describe('the REST API beyond loopback', () => {
 
   it('refuses a FLOODWATCH_API_TOKEN too short to be safe', () => {
     process.env.FLOODWATCH_API_TOKEN = 'short';
-    expect(problemsOf('log_level: info\n')).toEqual(['test.yaml: FLOODWATCH_API_TOKEN is 5 characters long; use at least 16 (e.g. the output of openssl rand -hex 32)']);
+    expect(problemsOf('log_level: info\n')).toEqual([
+      'test.yaml: FLOODWATCH_API_TOKEN is 5 characters long; use at least 16 (e.g. the output of openssl rand -hex 32)',
+    ]);
   });
 });
 
@@ -71,11 +72,14 @@ describe('a short token', () => {
 });
 
 describe('an SMTP password', () => {
-  const email = (smtp: string) => `actions:\n  email:\n    enabled: true\n    smtp: { host: mail.example.net, port: 25, user: floodwatch, password: pw, ${smtp} }\n`;
+  const email = (smtp: string) =>
+    `actions:\n  email:\n    enabled: true\n    smtp: { host: mail.example.net, port: 25, user: floodwatch, password: pw, ${smtp} }\n`;
 
   it('with neither TLS nor STARTTLS is refused, saying how to allow it', () => {
     expect(problemsOf(email('secure: false, starttls: false'))).toEqual([
-      expect.stringMatching(/^test\.yaml: actions\.email\.smtp: the password would cross the network in clear .*set starttls: true .*allow_plaintext_auth: true$/),
+      expect.stringMatching(
+        /^test\.yaml: actions\.email\.smtp: the password would cross the network in clear .*set starttls: true .*allow_plaintext_auth: true$/,
+      ),
     ]);
   });
 
@@ -91,21 +95,26 @@ describe('a config file holding secrets', () => {
     const path = configFile(`api:\n  tokens: [${TOKEN}]\n`, 0o644);
     const { code, stderr } = await runCommand(checkConfigCommand, ['--config', path]);
     expect(code).toBe(0);
-    expect(stderr).toContain(`${path}: warning: ${path} holds secrets (api.tokens) but its group and other users may read it (mode 644): run chmod 600 ${path}`);
+    expect(stderr).toContain(
+      `${path}: warning: ${path} holds secrets (api.tokens) but its group and other users may read it (mode 644): run chmod 600 ${path}`,
+    );
     expect(stderr).not.toContain(TOKEN);
   });
 
   it('names the SMTP password too, and says nothing once the file is private', async () => {
     const yaml = `actions:\n  email:\n    enabled: true\n    smtp: { host: mail.example.net, port: 587, user: floodwatch, password: pw }\n`;
     const shared = configFile(yaml, 0o640);
-    expect((await runCommand(checkConfigCommand, ['--config', shared])).stderr).toContain('holds secrets (actions.email.smtp.password) but its group and other users may read it (mode 640)');
+    expect((await runCommand(checkConfigCommand, ['--config', shared])).stderr).toContain(
+      'holds secrets (actions.email.smtp.password) but its group and other users may read it (mode 640)',
+    );
     const private_ = configFile(`${yaml}api:\n  tokens: [${TOKEN}]\n`, 0o600);
     expect((await runCommand(checkConfigCommand, ['--config', private_])).stderr).not.toContain('holds secrets');
   });
 });
 
 describe('flow exporters', () => {
-  const warning = /warning: bans are on and sources\.flow\.allowed_exporters is empty, so any host that can send UDP to 0\.0\.0\.0:2055 is taken as an exporter.*list your exporters in sources\.flow\.allowed_exporters/;
+  const warning =
+    /warning: bans are on and sources\.flow\.allowed_exporters is empty, so any host that can send UDP to 0\.0\.0\.0:2055 is taken as an exporter.*list your exporters in sources\.flow\.allowed_exporters/;
 
   it('unrestricted, with bans on, get a warning', async () => {
     const path = configFile('sources:\n  flow:\n    listen: ["0.0.0.0:2055", "127.0.0.1:6343"]\n');
@@ -121,7 +130,8 @@ describe('flow exporters', () => {
       'sources:\n  flow:\n    listen: ["0.0.0.0:2055"]\nban:\n  enabled: false\n',
     ];
     for (const yaml of quiet) expect((await runCommand(checkConfigCommand, ['--config', configFile(yaml)])).stderr).toBe('');
-    const hostgroupBans = 'sources:\n  flow:\n    listen: ["0.0.0.0:2055"]\nban:\n  enabled: false\nhostgroups:\n  - { name: web, prefixes: [192.0.2.0/24], ban: true }\n';
+    const hostgroupBans =
+      'sources:\n  flow:\n    listen: ["0.0.0.0:2055"]\nban:\n  enabled: false\nhostgroups:\n  - { name: web, prefixes: [192.0.2.0/24], ban: true }\n';
     expect((await runCommand(checkConfigCommand, ['--config', configFile(hostgroupBans)])).stderr).toMatch(warning);
   });
 });
@@ -167,7 +177,9 @@ describe('a state directory floodwatch cannot write', () => {
 
 describe('check-config', () => {
   it('describes the API: where, its tokens, its host names and its connection limits', async () => {
-    const path = configFile(`api:\n  listen: 0.0.0.0:7780\n  tokens: [${TOKEN}]\n  allowed_hosts: [floodwatch.example.net]\n  max_connections: 64\n  idle_timeout_seconds: 5\n`);
+    const path = configFile(
+      `api:\n  listen: 0.0.0.0:7780\n  tokens: [${TOKEN}]\n  allowed_hosts: [floodwatch.example.net]\n  max_connections: 64\n  idle_timeout_seconds: 5\n`,
+    );
     const { code, stdout } = await runCommand(checkConfigCommand, ['--config', path]);
     expect(code).toBe(0);
     expect(stdout).toContain('  api: 0.0.0.0:7780, also as floodwatch.example.net, 1 token, at most 64 connections, idle ones closed after 5 s\n');

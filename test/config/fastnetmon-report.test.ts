@@ -22,7 +22,9 @@ describe('floodwatch import-fastnetmon report', () => {
     const attention = lines.slice(1, lines.indexOf('not carried (--verbose gives each key with its reason):'));
     expect(attention).toContainEqual(expect.stringMatching(/^ {2}counters\.average_window_ms: 5000 from average_calculation_time = 5/));
     expect(attention).toContainEqual(expect.stringMatching(/^ {2}actions\.script: \/usr\/local\/bin\/notify_about_attack\.sh is not an executable file/));
-    expect(attention).toContain(`  ${NETWORKS}: line 10 skipped (not a prefix); 4 lines taken with a change (a host as /32, host bits cleared, a duplicate once)`);
+    expect(attention).toContain(
+      `  ${NETWORKS}: line 10 skipped (not a prefix); 4 lines taken with a change (a host as /32, host bits cleared, a duplicate once)`,
+    );
     // The features this file has off are counted, not listed key by key.
     expect(stderr).toMatch(/^ {2}60 keys of features that are off in this file: gobgp\* \(11\), influxdb\* \(8\), exabgp\* \(6\), /m);
     expect(stderr).toContain('  7 keys of hostgroup my_hosts (my_hosts_*), which no hostgroup line defines\n');
@@ -36,7 +38,7 @@ describe('floodwatch import-fastnetmon report', () => {
     const attention = stderr.slice(0, stderr.indexOf('not carried (--verbose'));
     expect(attention).toContain('  not carried: threshold_icmp_pps (ban_for_icmp_pps = on but threshold_icmp_pps is 0');
     expect(attention).not.toContain('redis_enabled'); // carried: actions.redis
-    expect(stderr).toContain('  1 key FastNetMon 1.2.4 does not have (a typo, or a newer version\'s?): some_future_option\n');
+    expect(stderr).toContain("  1 key FastNetMon 1.2.4 does not have (a typo, or a newer version's?): some_future_option\n");
   });
 
   it('with --verbose lists every key not carried with its reason', async () => {

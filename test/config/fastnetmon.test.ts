@@ -48,7 +48,7 @@ async function importChanged(changes: Record<string, string | null>, networks?: 
 /** A networks list whose IPv4 prefixes are all /24. */
 const NETWORKS_24 = '192.0.2.0/24\n198.51.100.0/24\n2001:db8::/32\n';
 
-describe("parseFastnetmonConf", () => {
+describe('parseFastnetmonConf', () => {
   it('reads key = value lines as FastNetMon does', () => {
     const conf = parseFastnetmonConf('# comment\n  a = 1\nb=2\nhostgroup = x:10.0.0.0/8\nhostgroup = y:10.1.0.0/16\na = 3\nbroken line\nc = d = e\n');
     expect([...conf.values]).toEqual([
@@ -103,7 +103,9 @@ describe("floodwatch import-fastnetmon of Debian's /etc/fastnetmon.conf", () => 
     const { result } = await importChanged({});
     const captureOrBgp = /^(mirror_|xdp_|af_packet_|netmap_|poll_mode_xdp|zero_copy_xdp|force_native_mode_xdp|microcode_xdp_path|interfaces|pcap|gobgp|exabgp)/;
     const reasons = result.notCarried.filter(({ key }) => captureOrBgp.test(key));
-    expect(reasons.map(({ key }) => key)).toEqual(expect.arrayContaining(['mirror_afpacket', 'mirror_afxdp', 'interfaces', 'gobgp', 'exabgp', 'gobgp_announce_host_ipv6']));
+    expect(reasons.map(({ key }) => key)).toEqual(
+      expect.arrayContaining(['mirror_afpacket', 'mirror_afxdp', 'interfaces', 'gobgp', 'exabgp', 'gobgp_announce_host_ipv6']),
+    );
     for (const { reason } of reasons) expect(reason).not.toMatch(/yet|later/);
     expect(result.notes.join('\n')).not.toMatch(/(mirror_afpacket|mirror_afxdp|gobgp|exabgp) = on in FastNetMon/);
   });
@@ -121,10 +123,25 @@ describe("floodwatch import-fastnetmon of Debian's /etc/fastnetmon.conf", () => 
     expect(result.carried.filter((key) => notCarried.includes(key))).toEqual([]);
     expect(result.carried).toEqual(
       expect.arrayContaining([
-        'threshold_pps', 'threshold_mbps', 'threshold_flows', 'ban_for_pps', 'ban_for_bandwidth', 'ban_for_flows',
-        'threshold_tcp_pps', 'ban_for_tcp_pps', 'threshold_udp_mbps', 'ban_for_udp_bandwidth', 'threshold_icmp_pps',
-        'process_incoming_traffic', 'process_outgoing_traffic', 'enable_ban', 'ban_time', 'unban_only_if_attack_finished',
-        'average_calculation_time', 'notify_script_path', 'logging_level',
+        'threshold_pps',
+        'threshold_mbps',
+        'threshold_flows',
+        'ban_for_pps',
+        'ban_for_bandwidth',
+        'ban_for_flows',
+        'threshold_tcp_pps',
+        'ban_for_tcp_pps',
+        'threshold_udp_mbps',
+        'ban_for_udp_bandwidth',
+        'threshold_icmp_pps',
+        'process_incoming_traffic',
+        'process_outgoing_traffic',
+        'enable_ban',
+        'ban_time',
+        'unban_only_if_attack_finished',
+        'average_calculation_time',
+        'notify_script_path',
+        'logging_level',
       ]),
     );
 
@@ -144,7 +161,9 @@ describe("floodwatch import-fastnetmon of Debian's /etc/fastnetmon.conf", () => 
     expect(stderr).toMatch(/^not carried: my_hosts_threshold_pps \(a setting of hostgroup my_hosts, .+\)$/m);
     expect(stderr).toMatch(/^note: my_hosts_\* settings belong to hostgroup my_hosts/m);
     expect(stderr).toMatch(/^not carried: netflow_sampling_ratio \(.+\)$/m);
-    expect(stderr).toMatch(/^note: counters\.average_window_ms: 5000 from average_calculation_time = 5 \(FastNetMon's default is 5 s\)\. floodwatch's default, 1000 ms/m);
+    expect(stderr).toMatch(
+      /^note: counters\.average_window_ms: 5000 from average_calculation_time = 5 \(FastNetMon's default is 5 s\)\. floodwatch's default, 1000 ms/m,
+    );
     expect(stderr).toMatch(/\nfloodwatch import-fastnetmon: \d+ keys carried, \d+ not carried\n$/);
   });
 
@@ -184,7 +203,10 @@ describe('floodwatch import-fastnetmon with the lists the configuration names', 
 
   it('keeps the default networks when the list cannot be read, and says so', async () => {
     const conf = join(dir, 'unreadable-lists.conf');
-    await writeFile(conf, `networks_list_path = ${join(dir, 'missing')}\nwhite_list_path = ${join(dir, 'missing-too')}\nban_for_pps = on\nthreshold_pps = 1000\n`);
+    await writeFile(
+      conf,
+      `networks_list_path = ${join(dir, 'missing')}\nwhite_list_path = ${join(dir, 'missing-too')}\nban_for_pps = on\nthreshold_pps = 1000\n`,
+    );
     const { code, stdout, stderr } = await runCommand(importFastnetmonCommand, [conf]);
     expect(code).toBe(0);
     const config = parseConfig(stdout, 'imported.yaml');
@@ -304,13 +326,16 @@ describe('floodwatch import-fastnetmon of mirror-port capture', () => {
   ])('carries fanout mode %s as %s', async (mode, fanout) => {
     const { config, notes } = await importChanged({ mirror_afpacket: 'on', interfaces: 'eth3', mirror_af_packet_fanout_mode: mode });
     expect(config.sources.mirror).toEqual([{ interface: 'eth3', engine: 'af_packet', fanout, promiscuous: true }]);
-    if (mode === 'no_such_mode') expect(notes).toContain('mirror_af_packet_fanout_mode = no_such_mode is not a fanout mode FastNetMon knows: it falls back to cpu');
+    if (mode === 'no_such_mode')
+      expect(notes).toContain('mirror_af_packet_fanout_mode = no_such_mode is not a fanout mode FastNetMon knows: it falls back to cpu');
   });
 
   it.each(['random', 'rollover', 'queue_mapping'])('reports fanout mode %s, which floodwatch does not have', async (mode) => {
     const { config, notCarried } = await importChanged({ mirror_afpacket: 'on', mirror_af_packet_fanout_mode: mode });
     expect(config.sources.mirror.map((entry) => entry.fanout)).toEqual([undefined, undefined]);
-    expect(notCarried.get('mirror_af_packet_fanout_mode')).toMatch(new RegExp(`^${mode} .*is not one of floodwatch's fanout modes \\(hash, cpu, lb\\): floodwatch's default, hash, is used`));
+    expect(notCarried.get('mirror_af_packet_fanout_mode')).toMatch(
+      new RegExp(`^${mode} .*is not one of floodwatch's fanout modes \\(hash, cpu, lb\\): floodwatch's default, hash, is used`),
+    );
   });
 
   it('leaves the sampling rate out at 1 and reports one that is not a number', async () => {
@@ -345,7 +370,9 @@ describe('floodwatch import-fastnetmon of mirror-port capture', () => {
   it("keeps floodwatch's AF_XDP defaults where FastNetMon's file has its own off, and says so", async () => {
     const stock = await importChanged({ mirror_afxdp: 'on', xdp_set_promisc: 'off', interfaces: 'eth3' });
     expect(stock.config.sources.mirror).toEqual([{ interface: 'eth3', engine: 'af_xdp', promiscuous: false }]);
-    expect(stock.notCarried.get('force_native_mode_xdp')).toMatch(/^off: FastNetMon then runs XDP in generic \(SKB\) mode; floodwatch's default, xdp_mode: auto/);
+    expect(stock.notCarried.get('force_native_mode_xdp')).toMatch(
+      /^off: FastNetMon then runs XDP in generic \(SKB\) mode; floodwatch's default, xdp_mode: auto/,
+    );
     expect(stock.notCarried.get('zero_copy_xdp')).toMatch(/^off: floodwatch's default, zero_copy: auto/);
     // Without native mode FastNetMon copies whatever zero_copy_xdp says.
     const copy = await importChanged({ mirror_afxdp: 'on', zero_copy_xdp: 'on' });
@@ -408,8 +435,15 @@ describe('floodwatch import-fastnetmon of GoBGP', () => {
     expect(config.hostgroups).toEqual([]);
     expect(result.carried).toEqual(
       expect.arrayContaining([
-        'gobgp', 'gobgp_next_hop', 'gobgp_announce_host', 'gobgp_announce_whole_subnet', 'gobgp_community_host',
-        'gobgp_community_subnet', 'gobgp_next_hop_ipv6', 'gobgp_announce_host_ipv6', 'gobgp_announce_whole_subnet_ipv6',
+        'gobgp',
+        'gobgp_next_hop',
+        'gobgp_announce_host',
+        'gobgp_announce_whole_subnet',
+        'gobgp_community_host',
+        'gobgp_community_subnet',
+        'gobgp_next_hop_ipv6',
+        'gobgp_announce_host_ipv6',
+        'gobgp_announce_whole_subnet_ipv6',
         'gobgp_community_host_ipv6',
       ]),
     );
@@ -447,7 +481,9 @@ describe('floodwatch import-fastnetmon of GoBGP', () => {
     expect(ipv6Group.notes).toContain('hostgroup ipv6 holds IPv6 prefixes, and their hosts go to every action, GoBGP included');
     const noScript = await importChanged({ gobgp: 'on', notify_script_path: '' });
     expect(noScript.config.hostgroups).toEqual([{ name: 'ipv6', prefixes: ['::/0'], actions: [] }]);
-    expect(noScript.result.yaml).toContain('name: ipv6 # added by the import: FastNetMon announces no IPv6 host through GoBGP, and no other action is on: none runs for them\n');
+    expect(noScript.result.yaml).toContain(
+      'name: ipv6 # added by the import: FastNetMon announces no IPv6 host through GoBGP, and no other action is on: none runs for them\n',
+    );
     expect(noScript.result.yaml).toMatch(/^ {4}actions: \[\]$/m);
   });
 
@@ -461,14 +497,22 @@ describe('floodwatch import-fastnetmon of GoBGP', () => {
       gobgp_announce_whole_subnet_ipv6: 'on',
       gobgp_community_subnet: '70000:1',
     });
-    expect(notCarried.get('gobgp_announce_host')).toMatch(/^off: floodwatch announces the banned host's own route \(\/32\) whenever it announces.*it goes out besides the subnet$/);
-    expect(notCarried.get('gobgp_community_host_ipv6')).toMatch(/^floodwatch's blackhole\.communities hold for IPv4 and IPv6 host routes alike: IPv6 hosts are announced with 65001:666/);
+    expect(notCarried.get('gobgp_announce_host')).toMatch(
+      /^off: floodwatch announces the banned host's own route \(\/32\) whenever it announces.*it goes out besides the subnet$/,
+    );
+    expect(notCarried.get('gobgp_community_host_ipv6')).toMatch(
+      /^floodwatch's blackhole\.communities hold for IPv4 and IPv6 host routes alike: IPv6 hosts are announced with 65001:666/,
+    );
     expect(notCarried.get('gobgp_announce_whole_subnet_ipv6')).toMatch(/^FastNetMon 1\.2\.4 announces no IPv6 subnet through GoBGP/);
-    expect(notCarried.get('gobgp_community_subnet')).toBe("'70000:1' is not a BGP community ASN:VALUE (each 0 to 65535): FastNetMon uses 65001:666 then, and so does the import");
+    expect(notCarried.get('gobgp_community_subnet')).toBe(
+      "'70000:1' is not a BGP community ASN:VALUE (each 0 to 65535): FastNetMon uses 65001:666 then, and so does the import",
+    );
     expect(config.actions.gobgp.blackhole.subnet.communities).toEqual(['65001:666']);
     // The test networks list mixes /8, /24 and /32: the longest below /32 is used, and said.
     expect(config.actions.gobgp.blackhole.subnet.ipv4_length).toBe(24);
-    expect(notes).toContain('the networks list has /8, /24, /32 prefixes: ipv4_length is 24, so a host of a shorter prefix gets a narrower subnet announced than with FastNetMon, and a host of 203.0.113.7/32 a wider one');
+    expect(notes).toContain(
+      'the networks list has /8, /24, /32 prefixes: ipv4_length is 24, so a host of a shorter prefix gets a narrower subnet announced than with FastNetMon, and a host of 203.0.113.7/32 a wider one',
+    );
   });
 
   it('carries GoBGP switched off when its next hop is not an IPv4 address, and nothing when it announces nothing', async () => {
@@ -478,7 +522,9 @@ describe('floodwatch import-fastnetmon of GoBGP', () => {
     expect(bad.config.hostgroups).toEqual([]);
     const silent = await importChanged({ gobgp: 'on', gobgp_announce_host: 'off' });
     expect(silent.config.actions.gobgp.enabled).toBe(false);
-    expect(silent.notCarried.get('gobgp')).toMatch(/^gobgp = on, but gobgp_announce_host, gobgp_announce_whole_subnet and gobgp_announce_host_ipv6 are off or not set/);
+    expect(silent.notCarried.get('gobgp')).toMatch(
+      /^gobgp = on, but gobgp_announce_host, gobgp_announce_whole_subnet and gobgp_announce_host_ipv6 are off or not set/,
+    );
   });
 });
 
@@ -509,7 +555,15 @@ describe('floodwatch import-fastnetmon of ExaBGP', () => {
     // FastNetMon announces IPv4 only through ExaBGP.
     expect(config.hostgroups).toEqual([{ name: 'ipv6', prefixes: ['::/0'], actions: ['script'] }]);
     expect(result.carried).toEqual(
-      expect.arrayContaining(['exabgp', 'exabgp_command_pipe', 'exabgp_community', 'exabgp_community_subnet', 'exabgp_next_hop', 'exabgp_announce_host', 'exabgp_announce_whole_subnet']),
+      expect.arrayContaining([
+        'exabgp',
+        'exabgp_command_pipe',
+        'exabgp_community',
+        'exabgp_community_subnet',
+        'exabgp_next_hop',
+        'exabgp_announce_host',
+        'exabgp_announce_whole_subnet',
+      ]),
     );
     expect(notCarried.size).toBe(result.notCarried.length);
     expect([...notCarried.keys()].filter((key) => key.startsWith('exabgp'))).toEqual([]);

@@ -12,7 +12,6 @@ import { problemsOf } from './problems.js';
 const EXAMPLE = fileURLToPath(new URL('../../config/floodwatch.example.yaml', import.meta.url));
 const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 
-
 describe('the embedded default', () => {
   it('is valid against the schema', () => {
     expect([...Value.Errors(FloodwatchConfigSchema, embeddedDefault())]).toEqual([]);
@@ -98,19 +97,14 @@ describe('merging a file over the default', () => {
   });
 
   it('accepts YAML anchors and merge keys', () => {
-    const config = parseConfig(
-      'thresholds:\n  incoming: &same { pps: 1000 }\n  outgoing:\n    <<: *same\n    mbps: 10\n',
-      'anchors.yaml',
-    );
+    const config = parseConfig('thresholds:\n  incoming: &same { pps: 1000 }\n  outgoing:\n    <<: *same\n    mbps: 10\n', 'anchors.yaml');
     expect(config.thresholds).toEqual({ incoming: { pps: 1000 }, outgoing: { pps: 1000, mbps: 10 } });
   });
 });
 
 describe('error messages', () => {
   it('name an unknown key by its path and suggest the right one', () => {
-    expect(problemsOf('thresholds:\n  incoming:\n    ppss: 20000\n')).toEqual([
-      'test.yaml: thresholds.incoming.ppss: unknown key (did you mean pps?)',
-    ]);
+    expect(problemsOf('thresholds:\n  incoming:\n    ppss: 20000\n')).toEqual(['test.yaml: thresholds.incoming.ppss: unknown key (did you mean pps?)']);
     expect(problemsOf('ban:\n  time: 60\n')).toEqual([
       'test.yaml: ban.time: unknown key (the keys here are enabled, time_seconds, unban_only_if_attack_finished)',
     ]);
@@ -165,9 +159,7 @@ describe('error messages', () => {
   it('give the line and column of a YAML syntax error', () => {
     const problems = problemsOf('networks: ["192.0.2.0/24"\nthresholds:\n  incoming: { pps: 1000 }\n');
     expect(problems[0]).toMatch(/^test\.yaml: line 2, column 1: YAML syntax error: /);
-    expect(problemsOf('ban:\n  enabled: true\n  enabled: false\n')).toEqual([
-      'test.yaml: line 3, column 3: YAML syntax error: Map keys must be unique',
-    ]);
+    expect(problemsOf('ban:\n  enabled: true\n  enabled: false\n')).toEqual(['test.yaml: line 3, column 3: YAML syntax error: Map keys must be unique']);
   });
 
   it('refuse a file whose top level is not a mapping', () => {
@@ -243,7 +235,9 @@ describe('semantic checks', () => {
 
   it('refuse a BGP community whose parts do not fit in 16 bits (32 for large ones)', () => {
     expect(
-      problemsOf('actions: { gobgp: { blackhole: { communities: ["65001:666", "99999:1"], large_communities: ["1:2:4294967296"], subnet: { communities: ["1:70000"] } } } }\n'),
+      problemsOf(
+        'actions: { gobgp: { blackhole: { communities: ["65001:666", "99999:1"], large_communities: ["1:2:4294967296"], subnet: { communities: ["1:70000"] } } } }\n',
+      ),
     ).toEqual([
       "test.yaml: actions.gobgp.blackhole.communities[1]: '99999:1': each part must be 0 to 65535",
       "test.yaml: actions.gobgp.blackhole.subnet.communities[0]: '1:70000': each part must be 0 to 65535",
@@ -298,16 +292,17 @@ describe('engineConfig', () => {
   });
 
   it('refuses a mirror block size off the page size and an AF_XDP ring that is not a power of two', () => {
-    expect(
-      problemsOf('sources: { mirror: [{ interface: eth1, block_size: 1000000 }, { interface: eth2, engine: af_xdp, xdp_ring_size: 10000 }] }\n'),
-    ).toEqual([
+    expect(problemsOf('sources: { mirror: [{ interface: eth1, block_size: 1000000 }, { interface: eth2, engine: af_xdp, xdp_ring_size: 10000 }] }\n')).toEqual([
       'test.yaml: sources.mirror[0].block_size: 1000000 is not a multiple of the page size (4096 bytes)',
       'test.yaml: sources.mirror[1].xdp_ring_size: 10000 is not a power of two (e.g. 8192)',
     ]);
   });
 
   it('hands the AF_XDP ring, frames and batch wait to the engine', () => {
-    const config = parseConfig('sources: { mirror: [{ interface: eth1, engine: af_xdp, xdp_frame_count: 65536, xdp_ring_size: 32768, batch_wait_ms: 5 }] }\n', 'xdp.yaml');
+    const config = parseConfig(
+      'sources: { mirror: [{ interface: eth1, engine: af_xdp, xdp_frame_count: 65536, xdp_ring_size: 32768, batch_wait_ms: 5 }] }\n',
+      'xdp.yaml',
+    );
     expect(engineConfig(config).mirror).toEqual([{ interface: 'eth1', engine: 'af_xdp', xdp_frame_count: 65536, xdp_ring_size: 32768, batch_wait_ms: 5 }]);
   });
 

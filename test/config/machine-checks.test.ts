@@ -84,7 +84,9 @@ describe('check-config', () => {
 
   it('shows the API address and whether a token is set, FLOODWATCH_API_TOKEN included', async () => {
     const path = configFile('api.yaml', '');
-    expect((await runCommand(checkConfigCommand, ['--config', path])).stdout).toMatch(/^ {2}api: 127\.0\.0\.1:7780, no token \(changes from this machine only\),/m);
+    expect((await runCommand(checkConfigCommand, ['--config', path])).stdout).toMatch(
+      /^ {2}api: 127\.0\.0\.1:7780, no token \(changes from this machine only\),/m,
+    );
     vi.stubEnv('FLOODWATCH_API_TOKEN', 'a-token-of-16-chars-or-more');
     expect((await runCommand(checkConfigCommand, ['--config', path])).stdout).toMatch(/^ {2}api: 127\.0\.0\.1:7780, 1 token,/m);
   });

@@ -80,17 +80,22 @@ describe('floodwatch run', () => {
 
   it('warns at start when its config file holds secrets that others may read, and when any host may send it flows', async () => {
     const config = join(dir, 'shared-secrets.yaml');
-    writeFileSync(config, `state_dir: ${join(dir, 'secrets-state')}\nsources:\n  flow:\n    listen: ["0.0.0.0:0"]\napi:\n  listen: 127.0.0.1:0\n  tokens: [${'t'.repeat(32)}]\n`);
+    writeFileSync(
+      config,
+      `state_dir: ${join(dir, 'secrets-state')}\nsources:\n  flow:\n    listen: ["0.0.0.0:0"]\napi:\n  listen: 127.0.0.1:0\n  tokens: [${'t'.repeat(32)}]\n`,
+    );
     chmodSync(config, 0o644);
     const daemon = await DaemonProcess.start(config);
     try {
-      expect(daemon.logged(`${config} holds secrets (api.tokens) but its group and other users may read it (mode 644): run chmod 600 ${config} (and chown it to the user floodwatch runs as)`)).toEqual([
-        expect.objectContaining({ level: 40, config }),
-      ]);
+      expect(
+        daemon.logged(
+          `${config} holds secrets (api.tokens) but its group and other users may read it (mode 644): run chmod 600 ${config} (and chown it to the user floodwatch runs as)`,
+        ),
+      ).toEqual([expect.objectContaining({ level: 40, config })]);
       expect(daemon.logText()).not.toContain('t'.repeat(32));
-      expect(daemon.logged(/^bans are on and sources\.flow\.allowed_exporters is empty, so any host that can send UDP to 0\.0\.0\.0:0 is taken as an exporter/)).toEqual([
-        expect.objectContaining({ level: 40, config }),
-      ]);
+      expect(
+        daemon.logged(/^bans are on and sources\.flow\.allowed_exporters is empty, so any host that can send UDP to 0\.0\.0\.0:0 is taken as an exporter/),
+      ).toEqual([expect.objectContaining({ level: 40, config })]);
     } finally {
       await daemon.kill();
     }

@@ -31,8 +31,24 @@ beforeAll(async () => {
     freeUdpPort(),
   ]);
   [speaker, peer] = await Promise.all([
-    Gobgpd.start({ dir, name: 'speaker', address: SPEAKER, asn: ASN, bgpPort: speakerBgp, apiPort: speakerApi, neighbors: [{ address: PEER, port: peerBgp, asn: ASN }] }),
-    Gobgpd.start({ dir, name: 'peer', address: PEER, asn: ASN, bgpPort: peerBgp, apiPort: peerApi, neighbors: [{ address: SPEAKER, port: speakerBgp, asn: ASN }] }),
+    Gobgpd.start({
+      dir,
+      name: 'speaker',
+      address: SPEAKER,
+      asn: ASN,
+      bgpPort: speakerBgp,
+      apiPort: speakerApi,
+      neighbors: [{ address: PEER, port: peerBgp, asn: ASN }],
+    }),
+    Gobgpd.start({
+      dir,
+      name: 'peer',
+      address: PEER,
+      asn: ASN,
+      bgpPort: peerBgp,
+      apiPort: peerApi,
+      neighbors: [{ address: SPEAKER, port: speakerBgp, asn: ASN }],
+    }),
   ]);
   const config = daemonConfig({ stateDir: join(dir, 'state'), port: flowPort, banSeconds: 600 });
   api = `http://127.0.0.1:${apiPort}`;
@@ -54,7 +70,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ban = (ip: string) => fetch(`${api}/api/v1/bans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ip, comment: 'bgp test' }) });
+const ban = (ip: string) =>
+  fetch(`${api}/api/v1/bans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ip, comment: 'bgp test' }) });
 const unban = (ip: string) => fetch(`${api}/api/v1/bans/${ip}`, { method: 'DELETE' });
 
 describe('floodwatch run with GoBGP', () => {

@@ -26,7 +26,19 @@ const ipv4 = (ip: string) => Buffer.from(ip.split('.').map(Number));
 function sflowDatagram(rate: number, samples: { src: string; dst: string }[], sequence = 1): Buffer {
   const encoded = samples.map(({ src, dst }, i) => {
     const record = Buffer.concat([u32(1400), u32(17), ipv4(src), ipv4(dst), u32(40000 + i), u32(443), u32(0), u32(0)]);
-    const body = Buffer.concat([u32(sequence * 100 + i), u32(3), u32(rate), u32(rate * 10), u32(0), u32(1), u32(2), u32(1), u32(3), u32(record.length), record]);
+    const body = Buffer.concat([
+      u32(sequence * 100 + i),
+      u32(3),
+      u32(rate),
+      u32(rate * 10),
+      u32(0),
+      u32(1),
+      u32(2),
+      u32(1),
+      u32(3),
+      u32(record.length),
+      record,
+    ]);
     return Buffer.concat([u32(1), u32(body.length), body]);
   });
   return Buffer.concat([u32(5), u32(1), ipv4('127.0.0.1'), u32(0), u32(sequence), u32(1000), u32(samples.length), ...encoded]);
@@ -34,7 +46,13 @@ function sflowDatagram(rate: number, samples: { src: string; dst: string }[], se
 
 /** One IPFIX message defining template 256 and carrying one record of `packets` packets. */
 function ipfixDatagram(src: string, dst: string, packets: bigint): Buffer {
-  const fields: [number, number][] = [[8, 4], [12, 4], [4, 1], [2, 8], [1, 8]];
+  const fields: [number, number][] = [
+    [8, 4],
+    [12, 4],
+    [4, 1],
+    [2, 8],
+    [1, 8],
+  ];
   const template = Buffer.alloc(4 + 4 + fields.length * 4);
   template.writeUInt16BE(2, 0);
   template.writeUInt16BE(template.length, 2);
@@ -143,7 +161,11 @@ describe('forged flow datagrams', () => {
   it('leave a real sampled flood from the same agent to be banned', async () => {
     // 1 in 1000 of 40 000 packets/s (8 times the threshold): 40 samples a second, 4 per datagram.
     const datagrams = Array.from({ length: 20 }, (_, i) =>
-      sflowDatagram(1000, Array.from({ length: 4 }, (_, j) => ({ src: `203.0.113.${1 + ((i * 4 + j) % 250)}`, dst: FLOODED })), 10 + i),
+      sflowDatagram(
+        1000,
+        Array.from({ length: 4 }, (_, j) => ({ src: `203.0.113.${1 + ((i * 4 + j) % 250)}`, dst: FLOODED })),
+        10 + i,
+      ),
     );
     const started = Date.now();
     const sending = (async () => {

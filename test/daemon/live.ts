@@ -21,12 +21,25 @@ function startSoftflowd(dir: string, iface: string, collectorPort: number): Chil
   return spawn(
     'softflowd',
     [
-      '-d', '-i', iface, '-n', `127.0.0.1:${collectorPort}`, '-v', '10',
+      '-d',
+      '-i',
+      iface,
+      '-n',
+      `127.0.0.1:${collectorPort}`,
+      '-v',
+      '10',
       // Active flows are exported after a second, checked every second.
-      '-t', 'maxlife=1', '-t', 'expint=1',
+      '-t',
+      'maxlife=1',
+      '-t',
+      'expint=1',
       // A SYN flood from many ports is one flow per packet.
-      '-m', '200000',
-      '-p', join(dir, 'softflowd.pid'), '-c', join(dir, 'softflowd.ctl'),
+      '-m',
+      '200000',
+      '-p',
+      join(dir, 'softflowd.pid'),
+      '-c',
+      join(dir, 'softflowd.ctl'),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -15,7 +15,17 @@ describe('MirrorHealth', () => {
   it('logs a failure once while it lasts, and the recovery once frames are counted again', () => {
     const { logger, records } = memoryLogger();
     const health = new MirrorHealth(logger);
-    for (const [packets, errors] of [[10, 0], [10, 1], [10, 1], [10, 2], [12, 2], [15, 2], [15, 3], [16, 3]]) health.update([state(packets, errors)]);
+    for (const [packets, errors] of [
+      [10, 0],
+      [10, 1],
+      [10, 1],
+      [10, 2],
+      [12, 2],
+      [15, 2],
+      [15, 3],
+      [16, 3],
+    ])
+      health.update([state(packets, errors)]);
     expect(records.map((r) => [r.level, r.msg, r.source, r.error])).toEqual([
       [50, 'mirror capture failing; it resumes when the interface is up again', SOURCE, DOWN],
       [30, 'mirror capture receiving again', SOURCE, undefined],

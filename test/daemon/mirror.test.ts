@@ -60,7 +60,11 @@ describe.runIf(isRoot)('floodwatch run on a mirror port', () => {
       expect(attack.type).toBe('ntp_amplification');
       const [port] = daemon.logged('capturing a mirror port', { interface: interfaceName, engine });
       expect(port?.sources).toEqual([`${engine}:${interfaceName}#0`]);
-      expect(port?.detail).toMatch(engine === 'af_xdp' ? /^(native|generic \(SKB\)) mode, copy(, frames stamped by the reader \(this kernel refuses XDP metadata\))?, RX queue\(s\) \[0\]/ : /^1 fanout member\(s\)/);
+      expect(port?.detail).toMatch(
+        engine === 'af_xdp'
+          ? /^(native|generic \(SKB\)) mode, copy(, frames stamped by the reader \(this kernel refuses XDP metadata\))?, RX queue\(s\) \[0\]/
+          : /^1 fanout member\(s\)/,
+      );
       // The log says how much memory the rings took; an AF_PACKET ring is sized from the veth's link speed.
       expect(port?.detail).toMatch(engine === 'af_xdp' ? /, \d+ MiB of UMEM in all$/ : /blocks each \(sized for 10000 Mbit\/s\), \d+ MiB of rings in all$/);
       expect(port?.ring_bytes).toBeGreaterThan(0);

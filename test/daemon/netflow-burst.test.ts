@@ -44,7 +44,10 @@ describe('a flood in one NetFlow burst', () => {
     // 9000 SYNs in all: the estimate of the sources sums to about that.
     const estimated = attack.top_sources.reduce((n, s) => n + s.packets, 0);
     expect(estimated).toBeGreaterThan(0);
-    const [details] = await waitFor('the attack_details call', () => callsFor(notifyLog, FLOODED, 'attack_details').length > 0 && callsFor(notifyLog, FLOODED, 'attack_details'));
+    const [details] = await waitFor(
+      'the attack_details call',
+      () => callsFor(notifyLog, FLOODED, 'attack_details').length > 0 && callsFor(notifyLog, FLOODED, 'attack_details'),
+    );
     expect(details.stdin).toMatch(/Top sources \(estimated from sampled records\)/);
     expect(details.stdin).toMatch(/^ *203\.0\.113\.\d+ +\d+ +\d+$/m);
   });

@@ -83,7 +83,10 @@ afterAll(() => teardown.run());
 describe('floodwatch run on SIGHUP', () => {
   it('judges new floods by the reloaded thresholds and whitelist, and keeps the bans', async () => {
     const countedBefore = (await daemon.host(BANNED_BEFORE))!.incoming.packets_total;
-    writeConfig(configPath, withTokens(daemonConfig({ ...baseConfig, thresholds: { incoming: { udp: { pps: 1000 } } }, whitelist: [`${WHITELISTED}/32`] }), [OLD_TOKEN]));
+    writeConfig(
+      configPath,
+      withTokens(daemonConfig({ ...baseConfig, thresholds: { incoming: { udp: { pps: 1000 } } }, whitelist: [`${WHITELISTED}/32`] }), [OLD_TOKEN]),
+    );
     await sighup(RELOADED);
     expect((await daemon.host(BANNED_BEFORE))?.incoming.packets_total).toBeGreaterThanOrEqual(countedBefore);
     const after = writeCapture(
@@ -96,7 +99,9 @@ describe('floodwatch run on SIGHUP', () => {
     await waitFor(`a ban call for ${UDP_FLOODED}`, () => callsFor(notifyLog, UDP_FLOODED, 'ban')[0]);
     // Its details come once the flood has been watched a while: the others' floods were counted by then.
     await waitFor(`an attack_details call for ${UDP_FLOODED}`, () => callsFor(notifyLog, UDP_FLOODED, 'attack_details')[0]);
-    expect(attacksOn(stateDir, UDP_FLOODED)).toEqual([expect.objectContaining({ type: 'udp_flood', threshold: expect.objectContaining({ metric: 'udp_pps', value: 1000 }) })]);
+    expect(attacksOn(stateDir, UDP_FLOODED)).toEqual([
+      expect.objectContaining({ type: 'udp_flood', threshold: expect.objectContaining({ metric: 'udp_pps', value: 1000 }) }),
+    ]);
 
     for (const ip of [SYN_FLOODED, WHITELISTED]) {
       expect((await daemon.host(ip))?.incoming.packets_total).toBeGreaterThan(0);
@@ -112,7 +117,11 @@ describe('floodwatch run on SIGHUP', () => {
   it('takes new API tokens at once, and names the changed settings that need a restart', async () => {
     const api = await daemon.apiUrl();
     const ban = (token: string) =>
-      fetch(`${api}/bans`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ ip: BANNED_BY_HAND }) });
+      fetch(`${api}/bans`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ ip: BANNED_BY_HAND }),
+      });
     const unban = (token: string) => fetch(`${api}/bans/${BANNED_BY_HAND}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect((await ban(NEW_TOKEN)).status).toBe(401);
     expect((await ban(OLD_TOKEN)).status).toBe(201);

@@ -4,17 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  callsFor,
-  daemonConfig,
-  DaemonProcess,
-  freeUdpPort,
-  readBans,
-  Teardown,
-  waitFor,
-  writeConfig,
-  writeNotifyScript,
-} from '../support/daemon.js';
+import { callsFor, daemonConfig, DaemonProcess, freeUdpPort, readBans, Teardown, waitFor, writeConfig, writeNotifyScript } from '../support/daemon.js';
 import { stream, synFlood, writeCapture } from './floods.js';
 import { startLiveNetFlow } from './live.js';
 

@@ -65,7 +65,9 @@ describe('a second floodwatch', () => {
     const { code, stderr } = await runSecond(daemonConfig({ stateDir: secondState, port, script: script.path }));
     expect(code).toBe(1);
     expect(stderr).toMatch(
-      new RegExp(`UDP 127\\.0\\.0\\.1:${port} \\(sources\\.flow\\.listen\\[0\\]\\) is taken by another floodwatch \\(pid \\d+: [^)]*run --config ${firstConfig}\\)`),
+      new RegExp(
+        `UDP 127\\.0\\.0\\.1:${port} \\(sources\\.flow\\.listen\\[0\\]\\) is taken by another floodwatch \\(pid \\d+: [^)]*run --config ${firstConfig}\\)`,
+      ),
     );
     expect(stderr).toContain('give this floodwatch other ports in sources.flow.listen');
     expect(first.running).toBe(true);
@@ -74,9 +76,12 @@ describe('a second floodwatch', () => {
 
   it('on the same state directory refuses, naming the other floodwatch', async () => {
     const firstState = join(dir, 'first-state');
-    const { code, stderr } = await floodwatch(['run', '--config', writeConfig(join(dir, 'same-state.yaml'), daemonConfig({ stateDir: firstState, port: await freeUdpPort() }))], {
-      timeoutMs: 30_000,
-    });
+    const { code, stderr } = await floodwatch(
+      ['run', '--config', writeConfig(join(dir, 'same-state.yaml'), daemonConfig({ stateDir: firstState, port: await freeUdpPort() }))],
+      {
+        timeoutMs: 30_000,
+      },
+    );
     expect(code).toBe(1);
     expect(stderr).toMatch(new RegExp(`${firstState} is the state directory of another floodwatch \\(pid \\d+: [^)]*run --config ${firstConfig}\\)`));
     expect(readFileSync(join(firstState, 'floodwatch.pid'), 'utf8')).not.toBe('');
@@ -87,7 +92,11 @@ describe('a second floodwatch', () => {
     const config = { ...daemonConfig({ stateDir: secondState, port: await freeUdpPort(), script: script.path }), api: { listen: apiListen } };
     const { code, stderr } = await runSecond(config);
     expect(code).toBe(1);
-    expect(stderr).toMatch(new RegExp(`the REST API cannot listen on ${apiListen.replace(/\./g, '\\.')} .*another floodwatch \\(pid \\d+: [^)]*run --config ${firstConfig}\\) uses that port; stop it or change api\\.listen`));
+    expect(stderr).toMatch(
+      new RegExp(
+        `the REST API cannot listen on ${apiListen.replace(/\./g, '\\.')} .*another floodwatch \\(pid \\d+: [^)]*run --config ${firstConfig}\\) uses that port; stop it or change api\\.listen`,
+      ),
+    );
   }, 60_000);
 
   it('on a flow port another program holds refuses, naming the program and its pid', async () => {

@@ -97,7 +97,11 @@ describe('floodwatch run stopped by SIGTERM while an SMTP server does not answer
   });
 
   it('leaves every ban and the attack under way on disk', () => {
-    expect(readBans(stateDir).map((ban) => ban.ip).sort()).toEqual([FLOODED, MANUAL[0]]);
+    expect(
+      readBans(stateDir)
+        .map((ban) => ban.ip)
+        .sort(),
+    ).toEqual([FLOODED, MANUAL[0]]);
     const [saved] = attacksOn(stateDir, FLOODED);
     expect(saved).toMatchObject({ id: attackBefore.id, ip: FLOODED, direction: 'incoming', type: attackBefore.type });
     expect(saved.peak.pps).toBeGreaterThanOrEqual(attackBefore.peak.pps);
@@ -116,7 +120,9 @@ describe('floodwatch run stopped by SIGTERM while an SMTP server does not answer
   });
 
   it('keeps the undelivered events for the next start, but not the bans still active (every active ban is sent again anyway)', () => {
-    const { events } = JSON.parse(readFileSync(join(stateDir, 'undelivered-events.json'), 'utf8')) as { events: { integration: string; event: { kind: string; ip: string } }[] };
+    const { events } = JSON.parse(readFileSync(join(stateDir, 'undelivered-events.json'), 'utf8')) as {
+      events: { integration: string; event: { kind: string; ip: string } }[];
+    };
     const kept = events.map(({ integration, event }) => `${integration} ${event.kind} ${event.ip}`);
     expect(kept).toContain(`email ban ${MANUAL[1]}`);
     expect(kept).toContain(`email unban ${MANUAL[1]}`);

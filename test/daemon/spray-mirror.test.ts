@@ -18,7 +18,11 @@ const MAX_HOSTS = 20_000;
 const FRAMES = 160_000;
 const RATE = 40_000;
 
-const bytes = (hex: string) => hex.match(/../g)!.map((b) => `0x${b}`).join(', ');
+const bytes = (hex: string) =>
+  hex
+    .match(/../g)!
+    .map((b) => `0x${b}`)
+    .join(', ');
 
 /** Ethernet, IPv6 (UDP, 26 bytes of payload) from 2001:db8:99::1 to `destination` (trafgen bytes), UDP 53 to 1024. */
 function frame(destination: string): string {
@@ -34,7 +38,12 @@ let notifyLog: string;
 /** The floodwatch_ families of /metrics (the process's own, e.g. nodejs_eventloop_lag_*, can read Nan). */
 const metrics = async () => {
   const text = await (await fetch((await daemon.apiUrl()).replace(/\/api\/v1$/, '/metrics'))).text();
-  return parsePrometheusText(text.split('\n').filter((line) => /^(# (HELP|TYPE) )?floodwatch_/.test(line)).join('\n') + '\n');
+  return parsePrometheusText(
+    text
+      .split('\n')
+      .filter((line) => /^(# (HELP|TYPE) )?floodwatch_/.test(line))
+      .join('\n') + '\n',
+  );
 };
 
 beforeAll(async () => {
@@ -54,7 +63,11 @@ beforeAll(async () => {
   const random = `${bytes('20010db800010000')}, drnd(8)`;
   const conf = join(dir, 'spray.trafgen');
   writeFileSync(conf, [frame(random), frame(random), frame(random), frame(bytes('20010db8000100000000000000000007'))].join('\n') + '\n');
-  execFileSync('trafgen', ['--dev', veth.send, '--conf', conf, '--num', String(FRAMES), '--rate', `${RATE}pps`, '--cpus', '1', '--no-sock-mem', '--notouch-irq'], { stdio: 'ignore', timeout: 60_000 });
+  execFileSync(
+    'trafgen',
+    ['--dev', veth.send, '--conf', conf, '--num', String(FRAMES), '--rate', `${RATE}pps`, '--cpus', '1', '--no-sock-mem', '--notouch-irq'],
+    { stdio: 'ignore', timeout: 60_000 },
+  );
 }, 120_000);
 
 afterAll(() => teardown.run());

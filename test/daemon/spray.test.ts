@@ -34,7 +34,12 @@ async function eventually<T>(probe: () => Promise<T | null>, timeoutMs = 10_000)
 /** The floodwatch_ families of /metrics (the process's own, e.g. nodejs_eventloop_lag_*, can read Nan). */
 const metrics = async () => {
   const text = await (await fetch((await daemon.apiUrl()).replace(/\/api\/v1$/, '/metrics'))).text();
-  return parsePrometheusText(text.split('\n').filter((line) => /^(# (HELP|TYPE) )?floodwatch_/.test(line)).join('\n') + '\n');
+  return parsePrometheusText(
+    text
+      .split('\n')
+      .filter((line) => /^(# (HELP|TYPE) )?floodwatch_/.test(line))
+      .join('\n') + '\n',
+  );
 };
 
 beforeAll(async () => {
@@ -43,7 +48,12 @@ beforeAll(async () => {
   const script = writeNotifyScript(dir);
   notifyLog = script.log;
   const port = await freeUdpPort();
-  const config = daemonConfig({ stateDir: join(dir, 'state'), port, script: script.path, thresholds: { incoming: { pps: 20_000, mbps: 1000 }, outgoing: { pps: 20_000, mbps: 1000 } } });
+  const config = daemonConfig({
+    stateDir: join(dir, 'state'),
+    port,
+    script: script.path,
+    thresholds: { incoming: { pps: 20_000, mbps: 1000 }, outgoing: { pps: 20_000, mbps: 1000 } },
+  });
   config.networks = ['2001:db8:1000::/36'];
   config.counters = { max_hosts: MAX_HOSTS, idle_timeout_ms: 3000 };
   daemon = await DaemonProcess.start(writeConfig(join(dir, 'floodwatch.yaml'), config));

@@ -103,7 +103,9 @@ describe('the dashboard at /', () => {
     expect(near(mean(samples.steadyBps), STEADY_PPS * STEADY_BYTES * 8), `${STEADY}'s bit/s shown ${samples.steadyBps.join(', ')}`).toBe(true);
     // Sorted by bit/s on request.
     await page.locator('#top-incoming').locator('xpath=..').getByRole('button', { name: 'by bit/s' }).click();
-    await expect.poll(() => page.locator('#top-incoming').locator('xpath=..').getByRole('button', { name: 'by bit/s' }).getAttribute('aria-pressed')).toBe('true');
+    await expect
+      .poll(() => page.locator('#top-incoming').locator('xpath=..').getByRole('button', { name: 'by bit/s' }).getAttribute('aria-pressed'))
+      .toBe('true');
     // The charts have drawn some seconds of it.
     expect(await page.locator('.chart canvas').count()).toBe(2);
     await screenshot(page, 'traffic');

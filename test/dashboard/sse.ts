@@ -27,7 +27,11 @@ export async function openStream(url: string, headers: Record<string, string> = 
         for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           const event = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const data = event.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+          const data = event
+            .split('\n')
+            .filter((line) => line.startsWith('data: '))
+            .map((line) => line.slice(6))
+            .join('\n');
           if (!data) continue;
           const waiter = waiting.shift();
           if (waiter) waiter.resolve(data);

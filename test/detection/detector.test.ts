@@ -54,7 +54,10 @@ describe('Detector.tick', () => {
     detector.tick();
     expect(failures).toEqual([]);
     expect(started).toEqual(['198.51.100.1 ban=true', '198.51.100.2 ban=true']);
-    const [record] = store.attackIds().map((id) => store.loadAttack(id)).filter((a): a is AttackRecord => a?.ip === '198.51.100.1');
+    const [record] = store
+      .attackIds()
+      .map((id) => store.loadAttack(id))
+      .filter((a): a is AttackRecord => a?.ip === '198.51.100.1');
     expect(record?.peak.pps).toBe(Number.MAX_SAFE_INTEGER);
     expect(record?.protocols.udp?.pps).toBe(Number.MAX_SAFE_INTEGER);
     expect(() => JSON.stringify(detector.active())).not.toThrow();
@@ -79,7 +82,12 @@ describe('Detector.tick', () => {
     expect(started).toEqual(['198.51.100.1 ban=true', '198.51.100.2 ban=true', '198.51.100.3 ban=true']);
     expect(failures.map((f) => `${f.stage} ${f.ip} ${(f.error as Error).message}`)).toEqual(['violation 198.51.100.1 the listener failed on this host']);
     expect(detector.failures).toBe(1);
-    expect(detector.active().map((a) => a.ip).sort()).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
+    expect(
+      detector
+        .active()
+        .map((a) => a.ip)
+        .sort(),
+    ).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
   });
 
   it('follows up and ends the other attacks when one attack under way fails', () => {

@@ -12,7 +12,9 @@ export function counters(pps: number | bigint, bps: number | bigint = 0): Direct
     ...rate,
     flows: 1,
     flows_total: 1,
-    protocols: Object.fromEntries(PROTOCOL_CLASSES.map((p) => [p, p === 'udp' ? rate : { pps: 0, bps: 0, packets_total: 0, bytes_total: 0 }])) as unknown as DirectionCounters['protocols'],
+    protocols: Object.fromEntries(
+      PROTOCOL_CLASSES.map((p) => [p, p === 'udp' ? rate : { pps: 0, bps: 0, packets_total: 0, bytes_total: 0 }]),
+    ) as unknown as DirectionCounters['protocols'],
     approximate: false,
   };
 }
@@ -48,7 +50,14 @@ export class ScriptedEngine implements DetectorEngine {
   followUp(attacks: FollowUpRequest[]): AttackFollowUp[] {
     if (this.followUpFails) throw new Error('the engine refused the follow-up');
     return attacks.map(({ ip, direction }) =>
-      this.broken.has(ip) ? damaged(ip) : { host: null, samples: null, attackType: null, over: this.over_.has(`${direction} ${ip}`) ? { metric: 'pps', threshold: 1000, observed: 2000 } : null },
+      this.broken.has(ip)
+        ? damaged(ip)
+        : {
+            host: null,
+            samples: null,
+            attackType: null,
+            over: this.over_.has(`${direction} ${ip}`) ? { metric: 'pps', threshold: 1000, observed: 2000 } : null,
+          },
     );
   }
 

@@ -67,7 +67,10 @@ describe.runIf(isRoot)('mirror port capture', () => {
   const xdpCases = [
     { name: 'generic mode', options: { xdp_mode: 'generic' } },
     { name: 'native mode', options: { xdp_mode: 'native' } },
-    { name: 'native mode with its own ring, frames and batch wait', options: { xdp_mode: 'native', xdp_frame_count: 4096, xdp_ring_size: 2048, batch_wait_ms: 2 } },
+    {
+      name: 'native mode with its own ring, frames and batch wait',
+      options: { xdp_mode: 'native', xdp_frame_count: 4096, xdp_ring_size: 2048, batch_wait_ms: 2 },
+    },
   ] as const;
   for (const { name, options } of xdpCases) {
     it(`AF_XDP in ${name} counts every packet to the right host`, async () => {

@@ -38,9 +38,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 describe('backoff', () => {
   it('doubles from the base delay up to the maximum, less up to half of it at random', () => {
     const policy = { attempts: 10, baseDelayMs: 1_000, maxDelayMs: 60_000 };
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(policy, n, () => 1))).toEqual([
-      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000,
-    ]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffDelay(policy, n, () => 1))).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
     expect(backoffDelay(policy, 3, () => 0)).toBe(2_000);
     for (let i = 0; i < 100; i++) {
       const delay = backoffDelay(policy, 3);
@@ -122,10 +120,11 @@ describe('ActionDispatcher', () => {
   it("delivers each action each host's events in order, retries and all", async () => {
     // Random latencies and a failed first try on every third call: order must still hold.
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const behave = (call: number) => pause(random() * 5).then(() => {
-      if (call % 3 === 0) throw new Error('transient');
-    });
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const behave = (call: number) =>
+      pause(random() * 5).then(() => {
+        if (call % 3 === 0) throw new Error('transient');
+      });
     const script = new TestAction('script', behave);
     const email = new TestAction('email', behave);
     // Enough attempts that no event is given up on however the calls interleave on a busy machine.
@@ -152,7 +151,7 @@ describe('ActionDispatcher', () => {
     expect(dispatcher.counters().script.failures).toBe(0);
   });
 
-  it("retries an integration by its own policy: one that records keeps an event until its server is back", async () => {
+  it('retries an integration by its own policy: one that records keeps an event until its server is back', async () => {
     const recorder = new TestAction('recorder', (call) => {
       if (call <= 20) throw new Error('server away');
     });
@@ -218,12 +217,7 @@ describe('ActionDispatcher', () => {
     dispatcher.dispatch(event('ban', '192.0.2.2'));
     expect(await dispatcher.drain(10_000)).toBe(true);
     expect(mostInFlight).toBe(1);
-    expect(oneAtATime.delivered.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual([
-      'ban 192.0.2.1',
-      'ban 192.0.2.2',
-      'attack_details 192.0.2.1',
-      'unban 192.0.2.1',
-    ]);
+    expect(oneAtATime.delivered.map((e) => `${e.kind} ${e.ban.ip}`)).toEqual(['ban 192.0.2.1', 'ban 192.0.2.2', 'attack_details 192.0.2.1', 'unban 192.0.2.1']);
   });
 
   it('gives up on an attempt that runs past its time limit and goes on', async () => {
@@ -237,10 +231,7 @@ describe('ActionDispatcher', () => {
   });
 
   it("honours an action's own attempt time limit", async () => {
-    const stuckOnce = Object.assign(
-      new TestAction('stuck-once', (call) => (call === 1 ? never() : undefined)),
-      { attemptTimeoutMs: 100 },
-    );
+    const stuckOnce = Object.assign(new TestAction('stuck-once', (call) => (call === 1 ? never() : undefined)), { attemptTimeoutMs: 100 });
     const dispatcher = new ActionDispatcher([stuckOnce], memoryLogger().logger, FAST_RETRY);
     dispatcher.dispatch(event('ban'));
     expect(await dispatcher.drain(10_000)).toBe(true);
@@ -290,9 +281,7 @@ describe('ActionDispatcher', () => {
   });
 
   it('refuses two actions of the same name', () => {
-    expect(() => new ActionDispatcher([new TestAction('a'), new TestAction('a')], memoryLogger().logger)).toThrow(
-      /two actions are named a/,
-    );
+    expect(() => new ActionDispatcher([new TestAction('a'), new TestAction('a')], memoryLogger().logger)).toThrow(/two actions are named a/);
   });
 
   it('retries a real notify script that fails once', async () => {
@@ -303,9 +292,7 @@ describe('ActionDispatcher', () => {
     dispatcher.dispatch(event('ban'));
     dispatcher.dispatch(event('unban'));
     expect(await dispatcher.drain(20_000)).toBe(true);
-    expect(readFileSync(join(dir, 'calls'), 'utf8')).toBe(
-      '203.0.113.10\nincoming\n41234\nban\n203.0.113.10\nincoming\n41234\nunban\n',
-    );
+    expect(readFileSync(join(dir, 'calls'), 'utf8')).toBe('203.0.113.10\nincoming\n41234\nban\n203.0.113.10\nincoming\n41234\nunban\n');
     expect(dispatcher.counters().script).toMatchObject({ successes: 2, retries: 1, failures: 0 });
     const retry = records.find((r) => r.msg === 'action failed; will retry')!;
     expect((retry.err as { message: string }).message).toMatch(/exited with code 1: first try fails$/);

@@ -21,7 +21,7 @@ describe('integration registry', () => {
     expect([...ACTION_NAMES]).toEqual(names);
   });
 
-  it("gives each integration its section of the embedded default and of the example configuration, switched off", () => {
+  it('gives each integration its section of the embedded default and of the example configuration, switched off', () => {
     const actions = embeddedDefault().actions as Record<string, unknown>;
     const example = (parse(readFileSync(EXAMPLE, 'utf8')) as { actions: Record<string, unknown> }).actions;
     for (const definition of definitions) {

@@ -110,13 +110,25 @@ describe('the npm tarballs', () => {
       const packets: PacketSpec[] = [];
       // 3 s of a 30 000 pps UDP flood to one host, over the embedded default's 20 000 pps.
       for (let i = 0; i < 90_000; i++) {
-        packets.push({ src: `192.0.2.${1 + (i % 200)}`, dst: '198.51.100.7', protocol: 'udp', srcPort: 123, dstPort: 40000, ipLength: 468, time: 1_700_000_000 + i / 30_000 });
+        packets.push({
+          src: `192.0.2.${1 + (i % 200)}`,
+          dst: '198.51.100.7',
+          protocol: 'udp',
+          srcPort: 123,
+          dstPort: 40000,
+          ipLength: 468,
+          time: 1_700_000_000 + i / 30_000,
+        });
       }
       writePcap(capture, packets);
       const result = await run(floodwatch, ['replay', capture], installEnv);
       expect(result.stderr).toMatch(/floodwatch replay: \d+ packets/);
       expect(result.code).toBe(0);
-      const attacks = result.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { ip: string });
+      const attacks = result.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { ip: string });
       expect(attacks.map((attack) => attack.ip)).toContain('198.51.100.7');
     });
   });
@@ -128,7 +140,9 @@ describe('the npm tarballs', () => {
     writePcap(capture, [{ src: '192.0.2.1', dst: '198.51.100.7', protocol: 'udp', ipLength: 100, time: 1_700_000_000 }]);
     const result = await run(join(prefix, 'bin', 'floodwatch'), ['replay', capture], installEnv);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain(`native engine for ${PLATFORM} cannot be loaded (neither native/floodwatch.${PLATFORM}.node nor the package floodwatch-${PLATFORM} is installed)`);
+    expect(result.stderr).toContain(
+      `native engine for ${PLATFORM} cannot be loaded (neither native/floodwatch.${PLATFORM}.node nor the package floodwatch-${PLATFORM} is installed)`,
+    );
     expect(result.stderr).toContain(`floodwatch-${PLATFORM}`);
     expect(result.stderr).toContain('install Rust with rustup (https://rustup.rs)');
     expect(result.stderr).not.toMatch(/\n\s+at /);

@@ -35,7 +35,11 @@ describe('text report', () => {
       ['TCP SYN', '41100', '23.40', '100%'],
       ['UDP', '12', '0.01', '0%'],
     ]);
-    expect(section('Top sources').slice(1).map((l) => l.trim().split(/ +/))).toEqual([
+    expect(
+      section('Top sources')
+        .slice(1)
+        .map((l) => l.trim().split(/ +/)),
+    ).toEqual([
       ['198.51.100.7', '1200', '72000'],
       ['2001:db8::1', '800', '48000'],
     ]);
@@ -83,12 +87,22 @@ describe('JSON report', () => {
     const attack = sampleAttack();
     const shuffled = Object.fromEntries(Object.entries(attack).reverse()) as unknown as AttackRecord;
     shuffled.peak = { flows: 1200, mbps: 23.516, pps: 41234.4 };
-    expect(renderJsonReport(banEvent('ban', sampleBan(), shuffled))).toBe(
-      renderJsonReport(banEvent('ban', sampleBan(), attack)),
-    );
+    expect(renderJsonReport(banEvent('ban', sampleBan(), shuffled))).toBe(renderJsonReport(banEvent('ban', sampleBan(), attack)));
     expect(Object.keys(canonicalAttack(shuffled))).toEqual([
-      'id', 'ip', 'direction', 'hostgroup', 'threshold', 'type', 'started_at', 'ended_at',
-      'peak', 'protocols', 'top_sources', 'top_source_ports', 'top_destination_ports', 'pcap',
+      'id',
+      'ip',
+      'direction',
+      'hostgroup',
+      'threshold',
+      'type',
+      'started_at',
+      'ended_at',
+      'peak',
+      'protocols',
+      'top_sources',
+      'top_source_ports',
+      'top_destination_ports',
+      'pcap',
     ]);
     expect(Object.keys(canonicalAttack(shuffled).protocols)).toEqual(['tcp', 'tcp_syn', 'udp']);
   });

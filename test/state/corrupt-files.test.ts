@@ -83,7 +83,9 @@ describe('a damaged attack record', () => {
     expect(events[0]).toMatchObject({ kind: 'ban', attack: null });
     expect(existsSync(join(dir, 'attacks', `${attackId}.json`))).toBe(false);
     expect(asideOf(join(dir, 'attacks'), `${attackId}.json`)).toHaveLength(1);
-    expect(lines.find((l) => l.level === 50 && l.path === join(dir, 'attacks', `${attackId}.json`))?.problems).toEqual([expect.stringMatching(/^not JSON \(Bad control character/)]);
+    expect(lines.find((l) => l.level === 50 && l.path === join(dir, 'attacks', `${attackId}.json`))?.problems).toEqual([
+      expect.stringMatching(/^not JSON \(Bad control character/),
+    ]);
   });
 });
 

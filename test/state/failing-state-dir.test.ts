@@ -28,7 +28,10 @@ beforeAll(async () => {
   stateDir = join(dir, 'state');
   const script = writeNotifyScript(dir);
   const port = await freeUdpPort();
-  const path = writeConfig(join(dir, 'floodwatch.yaml'), daemonConfig({ stateDir, port, script: script.path, thresholds: { incoming: { pps: 50 } }, banSeconds: 600 }));
+  const path = writeConfig(
+    join(dir, 'floodwatch.yaml'),
+    daemonConfig({ stateDir, port, script: script.path, thresholds: { incoming: { pps: 50 } }, banSeconds: 600 }),
+  );
   const log = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
   daemon = await Daemon.start({ log, loaded: await loadConfig(path) });
   teardown.defer(() => daemon.stop());
@@ -69,7 +72,9 @@ describe('a state directory that refuses writes', () => {
 
     await waitFor('the ban of the flooded host', () => daemon.bans.get(FLOODED));
     // The script's own log can interleave when it runs for several hosts at once: read the daemon's.
-    await waitFor('the notify script', () => logLines.some((l) => l.msg === 'notify script finished' && l.args?.join(' ') === `${FLOODED} incoming ${l.args?.[2]} ban` && l.exit_code === 0));
+    await waitFor('the notify script', () =>
+      logLines.some((l) => l.msg === 'notify script finished' && l.args?.join(' ') === `${FLOODED} incoming ${l.args?.[2]} ban` && l.exit_code === 0),
+    );
     expect(await metric('floodwatch_state_failing')).toBe(1);
     expect(await metric('floodwatch_state_write_failures_total')).toBeGreaterThan(0);
     const errors = logLines.filter((l) => l.level >= 50 && l.msg.startsWith('STATE NOT SAVED'));

@@ -14,7 +14,18 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const NOBODY = 65534;
 const BANS = JSON.stringify({
   version: 1,
-  bans: [{ ip: '198.51.100.9', direction: 'incoming', hostgroup: 'global', attack_id: null, banned_at: '2026-01-01T00:00:00.000Z', expires_at: '2099-01-01T00:00:00.000Z', manual: true, comment: null }],
+  bans: [
+    {
+      ip: '198.51.100.9',
+      direction: 'incoming',
+      hostgroup: 'global',
+      attack_id: null,
+      banned_at: '2026-01-01T00:00:00.000Z',
+      expires_at: '2099-01-01T00:00:00.000Z',
+      manual: true,
+      comment: null,
+    },
+  ],
 });
 
 /** Runs the CLI as the user nobody (the test runs as root to set this up). */

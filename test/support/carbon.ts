@@ -158,6 +158,8 @@ function requireCarbon(): void {
   try {
     execFileSync('sh', ['-c', 'command -v carbon-cache'], { stdio: 'ignore' });
   } catch {
-    throw new Error("carbon-cache is not installed: the Graphite tests need Debian's graphite-carbon package (apt-get install graphite-carbon; .ci/run installs it)");
+    throw new Error(
+      "carbon-cache is not installed: the Graphite tests need Debian's graphite-carbon package (apt-get install graphite-carbon; .ci/run installs it)",
+    );
   }
 }

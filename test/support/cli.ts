@@ -12,9 +12,14 @@ export interface CliResult {
 
 export function floodwatch(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 << 20, env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', MAIN, ...args],
+      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 << 20, env: { ...process.env, ...options.env } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }

@@ -15,7 +15,11 @@ const MAIN = fileURLToPath(new URL('../../ts/cli/main.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns something other than undefined, null or false. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -246,19 +250,21 @@ export class DaemonProcess {
   /** The log lines with this message, and these fields when given. */
   logged(msg: string | RegExp, fields: Record<string, unknown> = {}): LogLine[] {
     return this.logs.filter(
-      (line) =>
-        (typeof msg === 'string' ? line.msg === msg : msg.test(line.msg)) &&
-        Object.entries(fields).every(([key, value]) => line[key] === value),
+      (line) => (typeof msg === 'string' ? line.msg === msg : msg.test(line.msg)) && Object.entries(fields).every(([key, value]) => line[key] === value),
     );
   }
 
   async waitForLog(what: string, match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
-    return waitFor(what, () => {
-      const line = this.logs.find(match);
-      if (line) return line;
-      if (!this.#running) throw new Error(`floodwatch exited while waiting for ${what}; stderr:\n${this.stderr}\nlog:\n${this.logText()}`);
-      return undefined;
-    }, timeoutMs);
+    return waitFor(
+      what,
+      () => {
+        const line = this.logs.find(match);
+        if (line) return line;
+        if (!this.#running) throw new Error(`floodwatch exited while waiting for ${what}; stderr:\n${this.stderr}\nlog:\n${this.logText()}`);
+        return undefined;
+      },
+      timeoutMs,
+    );
   }
 
   signal(signal: NodeJS.Signals): void {

@@ -118,13 +118,7 @@ export class Gobgpd {
     const apiPort = ports?.apiPort ?? (await freeTcpPort(GOBGPD_ADDRESS));
     const config = join(dir, 'gobgpd.toml');
     writeFileSync(config, gobgpdConfig(bgpPort));
-    const daemon = spawnLogged('gobgpd', dir, 'gobgpd', [
-      '-f',
-      config,
-      '--api-hosts',
-      `${GOBGPD_ADDRESS}:${apiPort}`,
-      '--pprof-disable',
-    ]);
+    const daemon = spawnLogged('gobgpd', dir, 'gobgpd', ['-f', config, '--api-hosts', `${GOBGPD_ADDRESS}:${apiPort}`, '--pprof-disable']);
     const gobgpd = new Gobgpd(daemon, bgpPort, apiPort);
     try {
       await eventually('gobgpd to answer on its API', async () => (await gobgpd.gobgp('neighbor')) !== null, 10_000);
@@ -296,9 +290,7 @@ export class Exabgp {
 }
 
 function exabgpConfig(options: ExabgpOptions): string {
-  const process = options.process
-    ? `process ${options.process.name} {\n  run ${options.process.run};\n  encoder text;\n}\n\n`
-    : '';
+  const process = options.process ? `process ${options.process.name} {\n  run ${options.process.run};\n  encoder text;\n}\n\n` : '';
   const api = options.process ? `  api {\n    processes [ ${options.process.name} ];\n  }\n` : '';
   return `${process}neighbor ${GOBGPD_ADDRESS} {
   router-id ${EXABGP_ADDRESS};

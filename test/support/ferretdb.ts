@@ -33,7 +33,9 @@ export class Ferretdb {
   /** Picks its ports and starts it; resolves once it accepts connections. */
   static async start(options: FerretdbOptions): Promise<Ferretdb> {
     if (!existsSync(FERRETDB_BIN)) {
-      throw new Error(`FerretDB is not built at ${FERRETDB_BIN}: run \`bash .ci/ferretdb.sh\` (it builds FerretDB 1.x with Go), or point FERRETDB_BIN at a ferretdb binary`);
+      throw new Error(
+        `FerretDB is not built at ${FERRETDB_BIN}: run \`bash .ci/ferretdb.sh\` (it builds FerretDB 1.x with Go), or point FERRETDB_BIN at a ferretdb binary`,
+      );
     }
     const ferretdb = new Ferretdb(options, await freeTcpPort(), options.tls ? await freeTcpPort() : null);
     await ferretdb.start();

@@ -78,7 +78,10 @@ export class InfluxServer {
       `influxd to answer on ${this.url}/ping`,
       async () => {
         if (!this.alive) throw new Error(`influxd exited:\n${this.log()}`);
-        return fetch(`${this.url}/ping`).then((r) => r.status === 204, () => false);
+        return fetch(`${this.url}/ping`).then(
+          (r) => r.status === 204,
+          () => false,
+        );
       },
       30_000,
     );
@@ -101,7 +104,9 @@ export class InfluxServer {
   /** Runs InfluxQL; the series of its first statement. */
   async query(q: string, db?: string): Promise<InfluxSeries[]> {
     const params = new URLSearchParams({ q, epoch: 'ms', ...(db && { db }) });
-    const headers: Record<string, string> = this.admin ? { Authorization: `Basic ${Buffer.from(`${this.admin.user}:${this.admin.password}`).toString('base64')}` } : {};
+    const headers: Record<string, string> = this.admin
+      ? { Authorization: `Basic ${Buffer.from(`${this.admin.user}:${this.admin.password}`).toString('base64')}` }
+      : {};
     const response = await fetch(`${this.url}/query`, { method: 'POST', body: params, headers });
     const answer = (await response.json()) as { results?: { series?: InfluxSeries[]; error?: string }[]; error?: string };
     const error = answer.error ?? answer.results?.[0]?.error;
@@ -124,6 +129,6 @@ function requireInfluxd(): void {
   try {
     execFileSync('influxd', ['version'], { stdio: 'ignore' });
   } catch {
-    throw new Error('influxd is not installed: the InfluxDB tests need Debian\'s influxdb package (apt-get install influxdb; .ci/run installs it)');
+    throw new Error("influxd is not installed: the InfluxDB tests need Debian's influxdb package (apt-get install influxdb; .ci/run installs it)");
   }
 }

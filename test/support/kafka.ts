@@ -109,7 +109,12 @@ export class KafkaBroker {
       });
       this.#formatted = true;
     }
-    this.#daemon = new DaemonProcess('kafka', 'java', ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', classpath, 'kafka.Kafka', this.#properties], this.logPath);
+    this.#daemon = new DaemonProcess(
+      'kafka',
+      'java',
+      ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-cp', classpath, 'kafka.Kafka', this.#properties],
+      this.logPath,
+    );
     await eventually(
       `the Kafka broker to listen on ${this.address}`,
       async () => {

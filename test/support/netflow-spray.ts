@@ -5,7 +5,16 @@ import { createSocket, type Socket } from 'node:dgram';
 
 const TEMPLATE_ID = 300;
 /** IPV6_SRC_ADDR, IPV6_DST_ADDR, IN_PKTS, IN_BYTES, PROTOCOL, L4_SRC_PORT, L4_DST_PORT, TCP_FLAGS. */
-const FIELDS: [type: number, length: number][] = [[27, 16], [28, 16], [2, 4], [1, 4], [4, 1], [7, 2], [11, 2], [6, 1]];
+const FIELDS: [type: number, length: number][] = [
+  [27, 16],
+  [28, 16],
+  [2, 4],
+  [1, 4],
+  [4, 1],
+  [7, 2],
+  [11, 2],
+  [6, 1],
+];
 const RECORD_BYTES = FIELDS.reduce((n, [, length]) => n + length, 0);
 export const RECORDS_PER_DATAGRAM = 24;
 
@@ -122,7 +131,16 @@ export async function sendSpray(port: number, plan: SprayPlan, host = '127.0.0.1
       for (; sent < due; sent++) {
         const batch: SprayRecord[] = [];
         for (let i = 0; i < RECORDS_PER_DATAGRAM && next < plan.destinations; i++, next++) {
-          batch.push({ src: sprayerSource(sent), dst: sprayDestination(plan.prefix36, next), packets: 1, bytes: 120, protocol: 17, srcPort: 53, dstPort: 1024 + (next % 60000), tcpFlags: 0 });
+          batch.push({
+            src: sprayerSource(sent),
+            dst: sprayDestination(plan.prefix36, next),
+            packets: 1,
+            bytes: 120,
+            protocol: 17,
+            srcPort: 53,
+            dstPort: 1024 + (next % 60000),
+            tcpFlags: 0,
+          });
         }
         if (plan.flood && sent >= floodFrom) {
           // The flood's packets for the time since its last datagram: its rate whatever the sender's.
@@ -130,7 +148,16 @@ export async function sendSpray(port: number, plan: SprayPlan, host = '127.0.0.1
           floodStartedAt ??= now;
           const packets = Math.max(1, Math.round((plan.flood.pps * (now - (lastFloodAt || now - 1000 / plan.rate))) / 1000));
           lastFloodAt = now;
-          batch.push({ src: `2001:db8:3::${(sent % 4096).toString(16)}`, dst: plan.flood.host, packets, bytes: packets * 60, protocol: 6, srcPort: 40000 + (sent % 20000), dstPort: 443, tcpFlags: 0x02 });
+          batch.push({
+            src: `2001:db8:3::${(sent % 4096).toString(16)}`,
+            dst: plan.flood.host,
+            packets,
+            bytes: packets * 60,
+            protocol: 6,
+            srcPort: 40000 + (sent % 20000),
+            dstPort: 443,
+            tcpFlags: 0x02,
+          });
           floodPackets += packets;
         }
         records += batch.length;

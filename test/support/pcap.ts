@@ -26,7 +26,13 @@ function ipv4Bytes(ip: string): Buffer {
 
 function ipv6Bytes(ip: string): Buffer {
   const [head, tail] = ip.split('::');
-  const parse = (s: string | undefined) => (s ? s.split(':').filter(Boolean).map((h) => parseInt(h, 16)) : []);
+  const parse = (s: string | undefined) =>
+    s
+      ? s
+          .split(':')
+          .filter(Boolean)
+          .map((h) => parseInt(h, 16))
+      : [];
   const h = parse(head);
   const t = parse(tail);
   const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];

@@ -61,11 +61,29 @@ export async function startSmtpServer(options: SMTPServerOptions = {}): Promise<
 export function writeSelfSignedCertificate(dir: string): { keyPath: string; certPath: string; key: Buffer; cert: Buffer } {
   const keyPath = join(dir, 'smtp-key.pem');
   const certPath = join(dir, 'smtp-cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   return { keyPath, certPath, key: readFileSync(keyPath), cert: readFileSync(certPath) };
 }
 

@@ -48,7 +48,10 @@ export function logOpenFilesLimit(log: Logger, limit = openFilesLimit()): void {
   if (!limit) return;
   const fields = { open_files_limit: limit.soft, hard_limit: limit.hard };
   if (limit.soft < LOW_OPEN_FILES_LIMIT) {
-    log.warn(fields, `the open-files limit is ${limit.soft}: raise it (LimitNOFILE= in the systemd unit, or ulimit -Hn and -n) so that the REST API, the state directory and the actions do not run out of descriptors`);
+    log.warn(
+      fields,
+      `the open-files limit is ${limit.soft}: raise it (LimitNOFILE= in the systemd unit, or ulimit -Hn and -n) so that the REST API, the state directory and the actions do not run out of descriptors`,
+    );
   } else {
     log.info(fields, 'open-files limit');
   }

@@ -12,7 +12,12 @@ export function installProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
-      new ProblemError(404, 'not-found', 'Not found', `there is no ${request.method} ${request.url.split('?')[0]}: the API is under /api/v1, its endpoints are listed at /docs and /api/v1/openapi.json`),
+      new ProblemError(
+        404,
+        'not-found',
+        'Not found',
+        `there is no ${request.method} ${request.url.split('?')[0]}: the API is under /api/v1, its endpoints are listed at /docs and /api/v1/openapi.json`,
+      ),
     ),
   );
 }
@@ -33,7 +38,12 @@ function asProblem(error: FastifyError | ProblemError): ProblemError {
       return badRequest('invalid-request', `the body is not valid JSON (${error.message})`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', `${error.message}: send the body as JSON with Content-Type: application/json`);
+      return new ProblemError(
+        415,
+        'unsupported-media-type',
+        'Unsupported media type',
+        `${error.message}: send the body as JSON with Content-Type: application/json`,
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ProblemError(413, 'body-too-large', 'Body too large', `${error.message}: a ban request is a small JSON object`);
   }

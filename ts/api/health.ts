@@ -13,7 +13,13 @@ export type CheckStatus = 'ok' | 'failing';
 export interface HealthReport {
   status: CheckStatus;
   checks: {
-    sources: { status: CheckStatus; state: 'receiving' | 'waiting' | 'stopped' | 'none'; received_total: number; last_received_at: string | null; detail: string };
+    sources: {
+      status: CheckStatus;
+      state: 'receiving' | 'waiting' | 'stopped' | 'none';
+      received_total: number;
+      last_received_at: string | null;
+      detail: string;
+    };
     engine: { status: CheckStatus; last_tick_at: string | null; detail: string };
     state: { status: CheckStatus; detail: string };
     actions: { status: CheckStatus; failing: string[]; detail: string };
@@ -46,11 +52,21 @@ export class HealthCheck {
     const base = { received_total: received, last_received_at: iso(this.#lastReceivedAt) };
     if (configured === 0) return { status: 'ok', state: 'none', ...base, detail: 'no flow listener and no mirror port configured' };
     if (this.#lastReceivedAt === null) {
-      return { status: 'ok', state: 'waiting', ...base, detail: 'nothing received yet: point your exporters at sources.flow.listen (or check the mirror port)' };
+      return {
+        status: 'ok',
+        state: 'waiting',
+        ...base,
+        detail: 'nothing received yet: point your exporters at sources.flow.listen (or check the mirror port)',
+      };
     }
     const quietMs = this.now() - this.#lastReceivedAt;
     if (quietMs > SOURCES_STOPPED_AFTER_MS) {
-      return { status: 'failing', state: 'stopped', ...base, detail: `nothing received for ${Math.round(quietMs / 1000)} s: check the exporters and the network path to floodwatch` };
+      return {
+        status: 'failing',
+        state: 'stopped',
+        ...base,
+        detail: `nothing received for ${Math.round(quietMs / 1000)} s: check the exporters and the network path to floodwatch`,
+      };
     }
     return { status: 'ok', state: 'receiving', ...base, detail: 'receiving' };
   }

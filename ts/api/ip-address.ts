@@ -10,7 +10,10 @@ export function parseHostAddress(text: string): Parsed<string> {
     return { ok: false, reason: `'${text}' is a prefix; give a single address${parseIpAddress(address).ok ? ` such as ${address}` : ''}` };
   }
   if (/^\d+\.\d+\.\d+\.\d+$/.test(text) && text.split('.').some((octet) => /^0\d/.test(octet))) {
-    const fixed = text.split('.').map((octet) => String(Number(octet))).join('.');
+    const fixed = text
+      .split('.')
+      .map((octet) => String(Number(octet)))
+      .join('.');
     return { ok: false, reason: `'${text}' has an IPv4 part with a leading zero, which some tools read as octal; write ${fixed}` };
   }
   const parsed = parseIpAddress(text);

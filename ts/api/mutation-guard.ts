@@ -23,7 +23,13 @@ export function mutationGuard(currentTokens: () => TokenSet, log: Logger): onReq
     }
     const header = request.headers.authorization;
     if (!header) {
-      throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'this change needs a token: send the header Authorization: Bearer TOKEN, with a token from api.tokens or FLOODWATCH_API_TOKEN', { 'www-authenticate': REALM });
+      throw new ProblemError(
+        401,
+        'unauthorized',
+        'Unauthorized',
+        'this change needs a token: send the header Authorization: Bearer TOKEN, with a token from api.tokens or FLOODWATCH_API_TOKEN',
+        { 'www-authenticate': REALM },
+      );
     }
     const bearer = /^Bearer +(\S+) *$/i.exec(header);
     if (!bearer) {
@@ -33,9 +39,15 @@ export function mutationGuard(currentTokens: () => TokenSet, log: Logger): onReq
     }
     if (!tokens.matches(bearer[1]!)) {
       log.warn({ client: request.ip, method: request.method, url: request.url }, 'REST API change refused: wrong token');
-      throw new ProblemError(401, 'unauthorized', 'Unauthorized', 'the bearer token is not one of api.tokens or FLOODWATCH_API_TOKEN; check the token you sent', {
-        'www-authenticate': `${REALM}, error="invalid_token"`,
-      });
+      throw new ProblemError(
+        401,
+        'unauthorized',
+        'Unauthorized',
+        'the bearer token is not one of api.tokens or FLOODWATCH_API_TOKEN; check the token you sent',
+        {
+          'www-authenticate': `${REALM}, error="invalid_token"`,
+        },
+      );
     }
   };
 }

@@ -78,7 +78,7 @@ export function problemResponses<const S extends readonly number[]>(...statuses:
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the detail names the field and what it expects',
   401: 'No bearer token, or a wrong one',
-  403: 'Refused: no token is configured and the client is not on this machine, or the change comes from another site\'s page',
+  403: "Refused: no token is configured and the client is not on this machine, or the change comes from another site's page",
   404: 'Not found',
   409: 'Conflict with the current state',
   421: 'The Host header names a host this API does not answer to (api.allowed_hosts)',

@@ -26,7 +26,9 @@ export const DirectionCountersSchema = Type.Object({
   packets_total: Type.Integer(),
   bytes_total: Type.Integer(),
   flows_total: Type.Integer(),
-  protocols: Type.Object(Object.fromEntries(PROTOCOL_CLASSES.map((p) => [p, RateAndTotalSchema])) as Record<(typeof PROTOCOL_CLASSES)[number], typeof RateAndTotalSchema>),
+  protocols: Type.Object(
+    Object.fromEntries(PROTOCOL_CLASSES.map((p) => [p, RateAndTotalSchema])) as Record<(typeof PROTOCOL_CLASSES)[number], typeof RateAndTotalSchema>,
+  ),
   approximate: Type.Optional(
     Type.Boolean({
       description:
@@ -49,7 +51,10 @@ export const HostTableSchema = Type.Object(
     hosts_full: Type.Integer({ description: 'hosts with full counters: per protocol, flows' }),
     hosts_protected: Type.Integer({ description: 'hosts at or over counters.protect_fraction of a threshold, never evicted to make room' }),
     memory_bytes: Type.Integer({ description: 'heap bytes the table holds' }),
-    evictions: Type.Object({ idle: Type.Integer(), full: Type.Integer() }, { description: 'hosts evicted since start: idle, or to make room when the table was full' }),
+    evictions: Type.Object(
+      { idle: Type.Integer(), full: Type.Integer() },
+      { description: 'hosts evicted since start: idle, or to make room when the table was full' },
+    ),
     promotions: Type.Integer({ description: 'hosts promoted from compact to full counters since start' }),
     hosts_refused: Type.Integer({ description: 'new hosts counted only in the totals because every host held was protected' }),
   },

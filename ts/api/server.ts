@@ -124,4 +124,3 @@ function tooManyChanges(request: { ip: string }, limit: { max: number; after: st
     `more than ${limit.max} bans and unbans in a minute from ${request.ip}; retry in ${limit.after} (api.mutations_per_minute sets the limit)`,
   );
 }
-

@@ -29,9 +29,7 @@ export function apiTokens(config: Pick<ApiConfig, 'tokens'>, env: NodeJS.Process
   const fromEnv = env.FLOODWATCH_API_TOKEN?.trim();
   if (fromEnv) {
     if (fromEnv.length < MIN_TOKEN_LENGTH) {
-      throw new Error(
-        `FLOODWATCH_API_TOKEN is ${fromEnv.length} characters long; use at least ${MIN_TOKEN_LENGTH} (e.g. the output of openssl rand -hex 32)`,
-      );
+      throw new Error(`FLOODWATCH_API_TOKEN is ${fromEnv.length} characters long; use at least ${MIN_TOKEN_LENGTH} (e.g. the output of openssl rand -hex 32)`);
     }
     tokens.push(fromEnv);
   }

@@ -11,7 +11,9 @@ export function attackCli(): Command {
   const command = withConnectionOptions(
     new Command('attack')
       .summary('the whole record of one attack, and its pcap')
-      .description('Shows the whole record of one attack the running daemon recorded (IDs from floodwatch attacks or floodwatch host IP), and where its fingerprint pcap is.')
+      .description(
+        'Shows the whole record of one attack the running daemon recorded (IDs from floodwatch attacks or floodwatch host IP), and where its fingerprint pcap is.',
+      )
       .usage('ID [--json]')
       .argument('[ID]', 'the attack, e.g. 01JEXAMPLE')
       .allowExcessArguments()
@@ -39,10 +41,16 @@ function renderAttack(attack: AttackRecord, url: string): string[] {
     ['host', `${attack.ip} (${attack.direction}, hostgroup ${attack.hostgroup})`],
     ['type', `${attackTypeName(attack.type)} (${attack.type})`],
     ['threshold crossed', `${scope} ${rate(attack.threshold.value)}, observed ${rate(attack.threshold.observed)}`],
-    ['peak', `${formatRate(attack.peak.pps, 'pps')} pps, ${formatRate(attack.peak.mbps, 'Mbit/s')} Mbit/s, ${formatRate(attack.peak.flows, 'flows/s')} flows/s`],
+    [
+      'peak',
+      `${formatRate(attack.peak.pps, 'pps')} pps, ${formatRate(attack.peak.mbps, 'Mbit/s')} Mbit/s, ${formatRate(attack.peak.flows, 'flows/s')} flows/s`,
+    ],
     ['started', formatTimestamp(attack.started_at)],
     ['ended', attack.ended_at === null ? 'not yet' : formatTimestamp(attack.ended_at)],
-    ['pcap', attack.pcap ? `${attack.pcap} in the state directory; or curl -o ${attack.id}.pcap ${pcapUrl}` : 'none (the source gave no packets, only flow records)'],
+    [
+      'pcap',
+      attack.pcap ? `${attack.pcap} in the state directory; or curl -o ${attack.id}.pcap ${pcapUrl}` : 'none (the source gave no packets, only flow records)',
+    ],
   ];
   const width = Math.max(...pairs.map(([label]) => label.length)) + 2;
   return [...pairs.map(([label, value]) => `${label}:`.padEnd(width) + value), ...attackDetailSections(attack)];

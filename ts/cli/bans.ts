@@ -32,9 +32,7 @@ export function banCli(): Command {
     const client = new ApiClient(await resolveEndpoint(options));
     const ban = await client.post<Ban>('/api/v1/bans', body);
     const expires = formatDuration(Date.parse(ban.expires_at) - Date.now());
-    process.stdout.write(
-      `banned ${ban.ip} (${ban.direction}, hostgroup ${ban.hostgroup}) until ${formatTimestamp(ban.expires_at)}, in ${expires}\n`,
-    );
+    process.stdout.write(`banned ${ban.ip} (${ban.direction}, hostgroup ${ban.hostgroup}) until ${formatTimestamp(ban.expires_at)}, in ${expires}\n`);
     return 0;
   });
 }

@@ -12,7 +12,9 @@ import { onRun, runCommandLine } from './commander.js';
 export function checkConfigCli(): Command {
   const command = new Command('check-config')
     .summary('validate a configuration without starting')
-    .description(`Validates FILE (without --config, ${SYSTEM_CONFIG_PATH} when present, else the embedded default: what floodwatch run would start with) and prints a summary.`)
+    .description(
+      `Validates FILE (without --config, ${SYSTEM_CONFIG_PATH} when present, else the embedded default: what floodwatch run would start with) and prints a summary.`,
+    )
     .usage('[--config FILE]')
     .option('--config <FILE>', 'the configuration to check')
     .addHelpText('after', '\nExit status: 0 valid, 1 not valid, 2 wrong usage.');

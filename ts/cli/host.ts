@@ -26,8 +26,10 @@ export interface HostAnswer {
 export function hostCli(): Command {
   const command = withConnectionOptions(
     new Command('host')
-      .summary("one host: its counters, hostgroup, thresholds, bans and recent attacks")
-      .description("Shows one host as the running daemon sees it: its speeds and totals in and out, its hostgroup and that hostgroup's thresholds, its ban and its recent attacks.")
+      .summary('one host: its counters, hostgroup, thresholds, bans and recent attacks')
+      .description(
+        "Shows one host as the running daemon sees it: its speeds and totals in and out, its hostgroup and that hostgroup's thresholds, its ban and its recent attacks.",
+      )
       .usage('IP [--json]')
       .argument('[IP]', 'the host, e.g. 198.51.100.7 or 2001:db8::7')
       .allowExcessArguments()
@@ -66,9 +68,21 @@ export function renderHost(ip: string, host: HostAnswer | string, bans: Ban[], a
     lines.push(ip, `counters: none (${host})`);
   } else {
     lines.push(`${host.ip}  hostgroup ${host.hostgroup}`, '');
-    const row = (label: string, c: DirectionCounters) => [label, formatCount(c.pps), formatMbps(c.bps), formatCount(c.flows), String(c.packets_total), String(c.bytes_total)];
+    const row = (label: string, c: DirectionCounters) => [
+      label,
+      formatCount(c.pps),
+      formatMbps(c.bps),
+      formatCount(c.flows),
+      String(c.packets_total),
+      String(c.bytes_total),
+    ];
     lines.push(
-      ...renderTable(['', 'pps', 'Mbit/s', 'flows/s', 'packets total', 'bytes total'], [row('in', host.incoming), row('out', host.outgoing)], ['left', 'right', 'right', 'right', 'right', 'right'], ''),
+      ...renderTable(
+        ['', 'pps', 'Mbit/s', 'flows/s', 'packets total', 'bytes total'],
+        [row('in', host.incoming), row('out', host.outgoing)],
+        ['left', 'right', 'right', 'right', 'right', 'right'],
+        '',
+      ),
     );
     const approximate = (['incoming', 'outgoing'] as const).filter((direction) => host[direction].approximate);
     if (approximate.length > 0) {
@@ -82,7 +96,9 @@ export function renderHost(ip: string, host: HostAnswer | string, bans: Ban[], a
   if (bans.length === 0) lines.push('ban: none');
   for (const ban of bans) {
     const by = ban.manual ? `manual${ban.comment ? `: ${ban.comment}` : ''}` : `attack ${ban.attack_id ?? '(no record)'}`;
-    lines.push(`ban: ${ban.direction}, since ${formatTimestamp(ban.banned_at)}, until ${formatTimestamp(ban.expires_at)} (in ${formatDuration(Date.parse(ban.expires_at) - now)}), ${by}`);
+    lines.push(
+      `ban: ${ban.direction}, since ${formatTimestamp(ban.banned_at)}, until ${formatTimestamp(ban.expires_at)} (in ${formatDuration(Date.parse(ban.expires_at) - now)}), ${by}`,
+    );
   }
   lines.push('');
   if (attacks.length === 0) lines.push('recent attacks: none recorded');

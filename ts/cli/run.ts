@@ -14,9 +14,15 @@ export function runCli(version: string): Command {
     .summary('start the collector and detector')
     .description('Starts the collector and detector, until SIGINT or SIGTERM; SIGHUP reloads the configuration.')
     .usage('[--config FILE] [--role sensor|detector]')
-    .option('--config <FILE>', `the configuration (default: ${SYSTEM_CONFIG_PATH} when present, else the embedded default, which says so in its first log lines)`)
+    .option(
+      '--config <FILE>',
+      `the configuration (default: ${SYSTEM_CONFIG_PATH} when present, else the embedded default, which says so in its first log lines)`,
+    )
     .addOption(
-      new Option('--role <ROLE>', 'scale-out over Kafka (the cluster section): a sensor publishes per-host aggregates, detectors detect on all the sensors\' figures; without it one process does everything').choices(ROLES),
+      new Option(
+        '--role <ROLE>',
+        "scale-out over Kafka (the cluster section): a sensor publishes per-host aggregates, detectors detect on all the sensors' figures; without it one process does everything",
+      ).choices(ROLES),
     );
   return onRun(command, () => {
     const { config, role } = command.opts<{ config?: string; role?: Role }>();

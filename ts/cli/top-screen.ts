@@ -162,9 +162,7 @@ export function renderTopScreen(data: TopData, width: number, height: number): s
   lines.push(...gap(), ...banLines(data.bans, banRows!, data.fetchedAt, width));
   // On a terminal too short for everything, the key help still shows.
   const screen = [...lines.slice(0, Math.max(height - 1, 0)), footerLine(data, width)].slice(-Math.max(height, 1));
-  return screen
-    .map((line) => truncateEnd(line, width))
-    .join('\n');
+  return screen.map((line) => truncateEnd(line, width)).join('\n');
 }
 
 /** Rows for each section, given what each would fill: equal shares, the unused ones passed on. */
@@ -199,9 +197,15 @@ const TOTAL_COLUMNS: Column[] = [
 function totalsLines(totals: TrafficTotals, width: number): string[] {
   const widths = TOTAL_COLUMNS.map((c) => c.width!);
   const line = (name: string, d: DirectionCounters) => row(TOTAL_COLUMNS, widths, [name, ...rateCells(d)]);
-  return [row(TOTAL_COLUMNS, widths, TOTAL_COLUMNS.map((c) => c.title)), line('in', totals.incoming), line('out', totals.outgoing)].map(
-    (text) => truncateEnd(text, width),
-  );
+  return [
+    row(
+      TOTAL_COLUMNS,
+      widths,
+      TOTAL_COLUMNS.map((c) => c.title),
+    ),
+    line('in', totals.incoming),
+    line('out', totals.outgoing),
+  ].map((text) => truncateEnd(text, width));
 }
 
 const rateCells = (d: DirectionCounters) => [formatCount(d.pps), formatMbps(d.bps), formatCount(d.flows)];
@@ -221,7 +225,13 @@ function hostColumns(title: string, width: number): Column[] {
 function hostLines(direction: 'INCOMING' | 'OUTGOING', sort: Metric, hosts: HostRow[], rows: number, width: number): string[] {
   const columns = hostColumns(`${direction} by ${SORT_NAMES[sort]}`, width);
   const widths = columnWidths(columns, width);
-  const lines = [row(columns, widths, columns.map((c) => c.title))];
+  const lines = [
+    row(
+      columns,
+      widths,
+      columns.map((c) => c.title),
+    ),
+  ];
   if (hosts.length === 0) return rows > 0 ? [...lines, '  no traffic'] : lines;
   const key = direction === 'INCOMING' ? 'incoming' : 'outgoing';
   for (const host of hosts.slice(0, rows)) {
@@ -247,7 +257,13 @@ function banLines(bans: Ban[], rows: number, now: number, width: number): string
   if (bans.length === 0) return ['BANS  none'];
   const columns = banColumns(bans);
   const widths = columnWidths(columns, width);
-  const lines = [row(columns, widths, columns.map((c) => c.title))];
+  const lines = [
+    row(
+      columns,
+      widths,
+      columns.map((c) => c.title),
+    ),
+  ];
   const hidden = bans.length - rows;
   const shown = hidden > 0 ? bans.slice(0, Math.max(rows - 1, 0)) : bans;
   for (const ban of shown) {

@@ -54,7 +54,9 @@ function parseInterval(text: string | undefined): number {
 /** Everything one screen shows, fetched at once; `limit` hosts per direction. */
 export async function fetchTopData(client: ApiClient, sort: Metric, limit: number): Promise<TopData> {
   const hosts = (direction: string) =>
-    client.get<unknown>(`/api/v1/hosts?direction=${direction}&sort=${sort}&limit=${Math.min(limit, MAX_HOSTS)}`).then((body) => listFrom<HostRow>(body, 'hosts'));
+    client
+      .get<unknown>(`/api/v1/hosts?direction=${direction}&sort=${sort}&limit=${Math.min(limit, MAX_HOSTS)}`)
+      .then((body) => listFrom<HostRow>(body, 'hosts'));
   const [totals, incoming, outgoing, bans] = await Promise.all([
     client.get<TrafficTotals>('/api/v1/traffic'),
     hosts('incoming'),

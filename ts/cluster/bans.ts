@@ -65,7 +65,10 @@ export class BanLedger {
         await this.#connect();
         return;
       } catch (err) {
-        this.#log.warn({ brokers: this.#settings.brokers, topic: this.#settings.bans_topic, error: (err as Error).message, retry_ms: delay }, 'cannot read the bans topic yet: bans are not shared with the other members until it can; trying again');
+        this.#log.warn(
+          { brokers: this.#settings.brokers, topic: this.#settings.bans_topic, error: (err as Error).message, retry_ms: delay },
+          'cannot read the bans topic yet: bans are not shared with the other members until it can; trying again',
+        );
         await this.#consumer.disconnect().catch(() => {});
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, RETRY_MAX_MS);
@@ -160,7 +163,12 @@ export class BanLedger {
     const written = this.#writes
       .then(() => this.#producer.send({ topic: this.#settings.bans_topic, acks: -1, messages: [{ key: ban.ip, value, headers: { by } }] }))
       .then(() => undefined);
-    this.#writes = written.catch((err: Error) => this.#log.error({ ip: ban.ip, event: change, topic: this.#settings.bans_topic, error: err.message }, 'the ban could not be written to the bans topic: the member that owns this host, or takes it over, will not know it'));
+    this.#writes = written.catch((err: Error) =>
+      this.#log.error(
+        { ip: ban.ip, event: change, topic: this.#settings.bans_topic, error: err.message },
+        'the ban could not be written to the bans topic: the member that owns this host, or takes it over, will not know it',
+      ),
+    );
     return written;
   }
 }

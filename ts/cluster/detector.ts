@@ -55,13 +55,23 @@ export class AggregatesDetector {
     }));
     // A detector that dies loses its partitions to the others after the session timeout. A group
     // joined before the aggregates topic existed owns nothing until the metadata is read again.
-    this.#consumer = kafka.consumer({ groupId: settings.group, sessionTimeout: 6000, heartbeatInterval: 1000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 50, metadataMaxAge: 5_000 });
+    this.#consumer = kafka.consumer({
+      groupId: settings.group,
+      sessionTimeout: 6000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 10_000,
+      maxWaitTimeInMs: 50,
+      metadataMaxAge: 5_000,
+    });
     const { GROUP_JOIN, CONNECT, DISCONNECT, CRASH } = this.#consumer.events;
     this.#consumer.on(CONNECT, () => (this.#connected = true));
     this.#consumer.on(DISCONNECT, () => (this.#connected = false));
     this.#consumer.on(GROUP_JOIN, ({ payload }) => {
       this.#partitions = (payload.memberAssignment[settings.aggregates_topic] ?? []).slice().sort((a, b) => a - b);
-      this.#log.info({ group: settings.group, topic: settings.aggregates_topic, partitions: this.#partitions }, 'detecting for the hosts of these partitions of the aggregates topic');
+      this.#log.info(
+        { group: settings.group, topic: settings.aggregates_topic, partitions: this.#partitions },
+        'detecting for the hosts of these partitions of the aggregates topic',
+      );
       this.#assigned?.();
     });
     this.#consumer.on(CRASH, ({ payload }) => {
@@ -125,7 +135,10 @@ export class AggregatesDetector {
         return;
       } catch (err) {
         if (this.#stopping) return;
-        this.#log.warn({ brokers: this.#settings.brokers, error: (err as Error).message, retry_ms: RECONNECT_MS }, 'cannot join the detectors of cluster.brokers; trying again');
+        this.#log.warn(
+          { brokers: this.#settings.brokers, error: (err as Error).message, retry_ms: RECONNECT_MS },
+          'cannot join the detectors of cluster.brokers; trying again',
+        );
         await this.#consumer.disconnect().catch(() => {});
         await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
       }
@@ -170,7 +183,8 @@ export class AggregatesDetector {
       seen.merged++;
     } catch (err) {
       this.#malformed++;
-      if (this.#malformed === 1) this.#log.warn({ sensor, error: (err as Error).message }, 'aggregates refused (counted in floodwatch_cluster_aggregates_malformed_total)');
+      if (this.#malformed === 1)
+        this.#log.warn({ sensor, error: (err as Error).message }, 'aggregates refused (counted in floodwatch_cluster_aggregates_malformed_total)');
     }
   }
 
@@ -179,7 +193,10 @@ export class AggregatesDetector {
     for (const [sensor, seen] of this.#sensors) {
       if (seen.silent || now - seen.lastSeenAt < this.#settings.silent_after_seconds * 1000) continue;
       seen.silent = true;
-      this.#log.warn({ sensor, silent_for_s: Math.round((now - seen.lastSeenAt) / 1000), last_lateness_ms: seen.latenessMs }, 'a sensor has gone silent: the hosts it sees are detected on the other sensors alone');
+      this.#log.warn(
+        { sensor, silent_for_s: Math.round((now - seen.lastSeenAt) / 1000), last_lateness_ms: seen.latenessMs },
+        'a sensor has gone silent: the hosts it sees are detected on the other sensors alone',
+      );
     }
   }
 }

@@ -23,8 +23,19 @@ export interface ClusterRole {
 const ADOPT_INTERVAL_MS = 1000;
 
 /** The role's Kafka side; throws, naming the file and key, when the cluster section is missing. */
-export function clusterRole(role: Role, config: ClusterConfig | undefined, source: string, engine: FlowEngine, bans: BanManager, log: Logger, tickMs: number): ClusterRole {
-  if (!config) throw new ConfigError(source, [{ where: 'cluster', reason: `floodwatch run --role ${role} needs this section, with cluster.brokers at least (see config/floodwatch.example.yaml)` }]);
+export function clusterRole(
+  role: Role,
+  config: ClusterConfig | undefined,
+  source: string,
+  engine: FlowEngine,
+  bans: BanManager,
+  log: Logger,
+  tickMs: number,
+): ClusterRole {
+  if (!config)
+    throw new ConfigError(source, [
+      { where: 'cluster', reason: `floodwatch run --role ${role} needs this section, with cluster.brokers at least (see config/floodwatch.example.yaml)` },
+    ]);
   const settings = clusterSettings(config);
   const ledger = new BanLedger(settings, log);
   ledger.onLifted({ lifted: (ip, by) => bans.unban(ip, `unbanned on ${by}`) });

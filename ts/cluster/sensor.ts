@@ -95,11 +95,17 @@ export class AggregatesSensor {
         this.#connected = true;
         this.#partitionCount = partitions;
         this.#engine.publishAggregates(partitions, this.#settings.queue_mb * 1024 * 1024);
-        this.#log.info({ brokers: this.#settings.brokers, topic: this.#settings.aggregates_topic, partitions, sensor: this.#settings.name }, 'publishing per-host aggregates every tick');
+        this.#log.info(
+          { brokers: this.#settings.brokers, topic: this.#settings.aggregates_topic, partitions, sensor: this.#settings.name },
+          'publishing per-host aggregates every tick',
+        );
         this.#timer = setInterval(() => this.#tick(), this.#tickMs);
         return;
       } catch (err) {
-        this.#log.warn({ brokers: this.#settings.brokers, error: (err as Error).message, retry_ms: delay }, 'cannot reach the Kafka brokers of cluster.brokers; trying again');
+        this.#log.warn(
+          { brokers: this.#settings.brokers, error: (err as Error).message, retry_ms: delay },
+          'cannot reach the Kafka brokers of cluster.brokers; trying again',
+        );
         await sleep(delay);
         delay = Math.min(delay * 2, RECONNECT_MAX_MS);
       }
@@ -164,7 +170,12 @@ export class AggregatesSensor {
       const ticks = this.#waiting.splice(0);
       const hosts = ticks.reduce((n, t) => n + t.hosts, 0);
       try {
-        await this.#producer.send({ topic: this.#settings.aggregates_topic, acks: 1, timeout: this.#settings.timeout_seconds * 1000, messages: ticks.flatMap((t) => t.messages) });
+        await this.#producer.send({
+          topic: this.#settings.aggregates_topic,
+          acks: 1,
+          timeout: this.#settings.timeout_seconds * 1000,
+          messages: ticks.flatMap((t) => t.messages),
+        });
         this.#published += hosts;
         this.#bytes += ticks.reduce((n, t) => n + t.bytes, 0);
       } catch (err) {
@@ -172,7 +183,10 @@ export class AggregatesSensor {
         const now = Date.now();
         if (now - this.#lastErrorLog >= ERROR_LOG_INTERVAL_MS) {
           this.#lastErrorLog = now;
-          this.#log.warn({ error: (err as Error).message, dropped_total: this.#droppedSendFailed }, 'aggregates not published (counted in floodwatch_cluster_aggregates_dropped_total)');
+          this.#log.warn(
+            { error: (err as Error).message, dropped_total: this.#droppedSendFailed },
+            'aggregates not published (counted in floodwatch_cluster_aggregates_dropped_total)',
+          );
         }
       }
     }

@@ -9,7 +9,9 @@ export const EMBEDDED_DEFAULT_SOURCE = 'embedded default';
 
 /** Every integration's section, switched off. */
 function integrationDefaults(): ActionsConfig {
-  return Object.fromEntries((INTEGRATIONS as readonly IntegrationDefinition[]).map((integration) => [integration.name, integration.defaults()])) as ActionsConfig;
+  return Object.fromEntries(
+    (INTEGRATIONS as readonly IntegrationDefinition[]).map((integration) => [integration.name, integration.defaults()]),
+  ) as ActionsConfig;
 }
 
 const DEFAULT_CONFIG: FloodwatchConfig = {

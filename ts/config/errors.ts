@@ -29,7 +29,7 @@ export function describeReadError(error: unknown): string {
       return 'no such file (check the path)';
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied (check the file\'s permissions and the user floodwatch runs as)';
+      return "permission denied (check the file's permissions and the user floodwatch runs as)";
     case 'EISDIR':
       return 'is a directory, not a file';
     default:

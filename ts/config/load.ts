@@ -49,10 +49,12 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
 function parseYaml(text: string, source: string): Record<string, unknown> {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  const located = (label: string) => (error: YAMLError): ConfigProblem => {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    return { where: `line ${line}, column ${col}`, reason: `${label}: ${error.message}` };
-  };
+  const located =
+    (label: string) =>
+    (error: YAMLError): ConfigProblem => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      return { where: `line ${line}, column ${col}`, reason: `${label}: ${error.message}` };
+    };
   const problems = [...document.errors.map(located('YAML syntax error')), ...document.warnings.map(located('YAML'))];
   if (problems.length > 0) throw new ConfigError(source, problems);
   let value: unknown;
@@ -64,9 +66,7 @@ function parseYaml(text: string, source: string): Record<string, unknown> {
   if (value === null || value === undefined) return {};
   if (!isMapping(value)) {
     const found = Array.isArray(value) ? 'a list' : `'${String(value)}'`;
-    throw new ConfigError(source, [
-      { where: '(top level)', reason: `expected a mapping of keys (state_dir:, networks:, thresholds:, ...), got ${found}` },
-    ]);
+    throw new ConfigError(source, [{ where: '(top level)', reason: `expected a mapping of keys (state_dir:, networks:, thresholds:, ...), got ${found}` }]);
   }
   return value;
 }

@@ -37,7 +37,12 @@ const STATE_FILES: [string, number][] = [
 ];
 
 /** The levels FLOODWATCH_LOG_LEVEL may name, most severe first. */
-export const LOG_LEVELS = [...Object.entries(pino.levels.values).sort(([, a], [, b]) => b - a).map(([name]) => name), 'silent'];
+export const LOG_LEVELS = [
+  ...Object.entries(pino.levels.values)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name]) => name),
+  'silent',
+];
 
 function logLevelProblems(env: NodeJS.ProcessEnv): ConfigProblem[] {
   const level = env.FLOODWATCH_LOG_LEVEL;

@@ -2,14 +2,7 @@
 // need not care how the operator wrote it. Off thresholds are absent (never null), both
 // directions of a thresholds block are present, prefixes and addresses are canonical.
 import { formatAddress, parseIpAddress, canonicalPrefix } from './prefix.js';
-import {
-  DIRECTIONS,
-  PROTOCOL_CLASSES,
-  type DirectionThresholds,
-  type FloodwatchConfig,
-  type RateThresholds,
-  type Thresholds,
-} from './schema.js';
+import { DIRECTIONS, PROTOCOL_CLASSES, type DirectionThresholds, type FloodwatchConfig, type RateThresholds, type Thresholds } from './schema.js';
 
 export function normalizeConfig(config: FloodwatchConfig): FloodwatchConfig {
   const flow = config.sources.flow;

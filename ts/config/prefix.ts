@@ -126,7 +126,7 @@ function formatIpv6(bytes: Uint8Array): string {
   // The longest run of two or more zero groups (the first of equals) becomes '::'.
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

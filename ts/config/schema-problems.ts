@@ -82,13 +82,15 @@ function unknownKeyReason(key: string, known: string[], topLevel: boolean): stri
   const suggestion = closestName(key, known);
   if (suggestion) return `unknown key (did you mean ${suggestion}?)`;
   if (topLevel && looksLikeFastnetmon(key)) {
-    return 'unknown key: this looks like FastNetMon\'s configuration; convert it with `floodwatch import-fastnetmon FILE`';
+    return "unknown key: this looks like FastNetMon's configuration; convert it with `floodwatch import-fastnetmon FILE`";
   }
   return `unknown key (the keys here are ${known.join(', ')})`;
 }
 
 function looksLikeFastnetmon(key: string): boolean {
-  return /^(threshold_|ban_for_|enable_ban|ban_time|networks_list_path|white_list_path|netflow|sflow|notify_script_path|average_calculation_time|process_(incoming|outgoing)_traffic)/.test(key);
+  return /^(threshold_|ban_for_|enable_ban|ban_time|networks_list_path|white_list_path|netflow|sflow|notify_script_path|average_calculation_time|process_(incoming|outgoing)_traffic)/.test(
+    key,
+  );
 }
 
 function hintFor(error: ValueError): string {

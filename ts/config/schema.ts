@@ -102,10 +102,7 @@ export const DirectionThresholdsSchema = Type.Object(
 );
 
 /** A thresholds block is complete wherever it is given: what it leaves out is off. */
-export const ThresholdsSchema = Type.Object(
-  { incoming: OrOff(DirectionThresholdsSchema), outgoing: OrOff(DirectionThresholdsSchema) },
-  strict,
-);
+export const ThresholdsSchema = Type.Object({ incoming: OrOff(DirectionThresholdsSchema), outgoing: OrOff(DirectionThresholdsSchema) }, strict);
 
 export const BanSchema = Type.Object(
   {

@@ -26,7 +26,7 @@ function emptyFile(source: string): string | null {
   if (document !== null && document !== undefined) return null;
   return (
     `${source} sets nothing, so every setting is the embedded default (every address monitored, flows on UDP 2055, 4739 and 6343, ` +
-    'the API on 127.0.0.1:7780, FastNetMon\'s thresholds): check it is the file you meant, or start from config/floodwatch.example.yaml'
+    "the API on 127.0.0.1:7780, FastNetMon's thresholds): check it is the file you meant, or start from config/floodwatch.example.yaml"
   );
 }
 

@@ -82,7 +82,10 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const { config, source } = options.loaded ?? (await loadConfig(options.configPath));
-    options.log.info({ config: source }, source === 'embedded default' ? 'no config file given: starting on the embedded default configuration' : 'configuration loaded');
+    options.log.info(
+      { config: source },
+      source === 'embedded default' ? 'no config file given: starting on the embedded default configuration' : 'configuration loaded',
+    );
     const daemon = new Daemon(config, options);
     if (options.role) daemon.#cluster = clusterRole(options.role, config.cluster, source, daemon.engine, daemon.bans, options.log, config.counters.tick_ms);
     // Everything that can refuse comes first, so that a refused start changes nothing: no ban
@@ -182,7 +185,9 @@ export class Daemon {
     for (const integration of policy.integrations) {
       Promise.resolve()
         .then(() => integration.start?.())
-        .catch((err: Error) => this.#log.error({ action: integration.name, error: err.message }, 'integration could not start; its events are retried through it'));
+        .catch((err: Error) =>
+          this.#log.error({ action: integration.name, error: err.message }, 'integration could not start; its events are retried through it'),
+        );
     }
   }
 
@@ -237,7 +242,9 @@ export class Daemon {
   }
 
   #expireBans(): void {
-    const stillAttacked = this.#policy.unbanOnlyIfAttackFinished ? (ban: { ip: string; direction: 'incoming' | 'outgoing' }) => this.engine.detection.over(ban.ip, ban.direction) !== null : null;
+    const stillAttacked = this.#policy.unbanOnlyIfAttackFinished
+      ? (ban: { ip: string; direction: 'incoming' | 'outgoing' }) => this.engine.detection.over(ban.ip, ban.direction) !== null
+      : null;
     this.bans.expire(stillAttacked, this.#policy.banTimeSeconds);
   }
 
@@ -248,7 +255,8 @@ export class Daemon {
   /** Writes what a failing state directory could not take, once it takes it again. */
   #retryState(): void {
     const saved = this.store.retryHeld();
-    if (saved) this.#log.warn({ state_dir: this.store.dir, ...saved }, 'the state directory is writable again: the bans and attack records held in memory are saved');
+    if (saved)
+      this.#log.warn({ state_dir: this.store.dir, ...saved }, 'the state directory is writable again: the bans and attack records held in memory are saved');
   }
 
   /** Reloads thresholds, hostgroups, whitelist, ban settings, actions and the API's tokens; keeps counters and bans. */
@@ -281,7 +289,11 @@ export class Daemon {
     this.#timers = [];
     this.#guard('ending the attacks under way', () => {
       const ended = this.#detector.endAll();
-      if (ended > 0) this.#log.info({ attacks: ended }, 'attacks under way ended at shutdown (floodwatch stops watching them; one still going on after a restart is a new attack)');
+      if (ended > 0)
+        this.#log.info(
+          { attacks: ended },
+          'attacks under way ended at shutdown (floodwatch stops watching them; one still going on after a restart is a new attack)',
+        );
     });
     this.#saveState();
     await this.#cluster?.stop();
@@ -294,7 +306,10 @@ export class Daemon {
     const { dispatcher, integrations } = this.#policy;
     if (!(await dispatcher.drain(SHUTDOWN_ACTIONS_WAIT_MS))) this.#saveUndelivered(dispatcher.pendingEvents());
     if (!(await settlesWithin(this.#stopIntegrations(this.#policy), SHUTDOWN_CLOSE_WAIT_MS))) {
-      this.#log.warn({ actions: integrations.map((a) => a.name) }, `the integrations had not stopped after ${SHUTDOWN_CLOSE_WAIT_MS} ms; stopping without them`);
+      this.#log.warn(
+        { actions: integrations.map((a) => a.name) },
+        `the integrations had not stopped after ${SHUTDOWN_CLOSE_WAIT_MS} ms; stopping without them`,
+      );
     }
     this.#lock?.release();
   }
@@ -313,7 +328,10 @@ export class Daemon {
         `stopping without the ${pending.length} undelivered events listed above: the bans still active and the ${kept.length} other events are sent again at the next start`,
       );
     } catch (err) {
-      this.#log.error({ undelivered: pending.length, error: (err as Error).message }, 'stopping without the undelivered events listed above: they could not be saved and are lost');
+      this.#log.error(
+        { undelivered: pending.length, error: (err as Error).message },
+        'stopping without the undelivered events listed above: they could not be saved and are lost',
+      );
     }
   }
 
@@ -325,7 +343,11 @@ export class Daemon {
     const resent = pending.filter(({ integration }) => enabled.has(integration));
     for (const { integration, event } of resent) this.#policy.dispatcher.dispatch(event, [integration]);
     this.#log.info(
-      { saved: pending.length, resent: resent.length, not_enabled_now: [...new Set(pending.filter((p) => !enabled.has(p.integration)).map((p) => p.integration))] },
+      {
+        saved: pending.length,
+        resent: resent.length,
+        not_enabled_now: [...new Set(pending.filter((p) => !enabled.has(p.integration)).map((p) => p.integration))],
+      },
       'events undelivered at the last shutdown sent again',
     );
   }

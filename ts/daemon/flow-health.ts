@@ -16,25 +16,31 @@ interface Eviction {
 const EVICTIONS: Eviction[] = [
   {
     read: (flow) => flow.exporter_evictions_full,
-    message: 'flow exporters forgotten to make room: the exporter table is full (spoofed sources?); list your routers in sources.flow.allowed_exporters, or raise sources.flow.max_exporters',
+    message:
+      'flow exporters forgotten to make room: the exporter table is full (spoofed sources?); list your routers in sources.flow.allowed_exporters, or raise sources.flow.max_exporters',
   },
   {
     read: (flow) => flow.template_evictions,
-    message: 'NetFlow v9/IPFIX templates evicted to stay within sources.flow.template_memory_bytes (a template flood?); data sets of an evicted template wait for its next refresh',
+    message:
+      'NetFlow v9/IPFIX templates evicted to stay within sources.flow.template_memory_bytes (a template flood?); data sets of an evicted template wait for its next refresh',
   },
 ];
 
 export class FlowHealth {
   readonly #seen: number[];
 
-  constructor(private readonly log: Logger, initial: FlowSourcesState) {
+  constructor(
+    private readonly log: Logger,
+    initial: FlowSourcesState,
+  ) {
     this.#seen = EVICTIONS.map(({ read }) => read(initial));
   }
 
   update(flow: FlowSourcesState): void {
     EVICTIONS.forEach(({ read, message }, i) => {
       const now = read(flow);
-      if (now > this.#seen[i]) this.log.warn({ evicted: now - this.#seen[i], total: now, exporters: flow.exporters, template_bytes: flow.template_bytes }, message);
+      if (now > this.#seen[i])
+        this.log.warn({ evicted: now - this.#seen[i], total: now, exporters: flow.exporters, template_bytes: flow.template_bytes }, message);
       this.#seen[i] = now;
     });
   }

@@ -96,7 +96,10 @@ export class Detector {
     let followUps: AttackFollowUp[] = [];
     try {
       // One look at the engine for every attack under way: one lock of its core, one tick's figures.
-      followUps = attacks.length === 0 ? [] : this.#engine.followUp(attacks.map(({ record, detailed }) => ({ ip: record.ip, direction: record.direction, details: !detailed })));
+      followUps =
+        attacks.length === 0
+          ? []
+          : this.#engine.followUp(attacks.map(({ record, detailed }) => ({ ip: record.ip, direction: record.direction, details: !detailed })));
     } catch (error) {
       for (const { record } of attacks) fail(record.ip, record.direction, 'follow-up', error);
     }

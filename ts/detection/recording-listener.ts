@@ -42,13 +42,27 @@ export function recordingListener(options: RecordingListenerOptions): AttackList
   const savedAt = new Map<string, number>();
   return {
     started: (attack: AttackRecord, ban: boolean) => {
-      log.warn({ ip: attack.ip, direction: attack.direction, type: attack.type, threshold: attack.threshold, hostgroup: attack.hostgroup, attack_id: attack.id }, 'attack detected');
+      log.warn(
+        { ip: attack.ip, direction: attack.direction, type: attack.type, threshold: attack.threshold, hostgroup: attack.hostgroup, attack_id: attack.id },
+        'attack detected',
+      );
       tell('attack_started', attack);
       const notHost = ban ? notAHost(attack.ip) : null;
       if (notHost) {
-        log.warn({ ip: attack.ip, attack_id: attack.id }, `attack not banned: ${attack.ip} is ${notHost}, not one host; ban it through the API with force: true if need be`);
+        log.warn(
+          { ip: attack.ip, attack_id: attack.id },
+          `attack not banned: ${attack.ip} is ${notHost}, not one host; ban it through the API with force: true if need be`,
+        );
       } else if (ban) {
-        bans.ban({ ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ttlSeconds: options.banTimeSeconds(), manual: false, comment: null });
+        bans.ban({
+          ip: attack.ip,
+          direction: attack.direction,
+          hostgroup: attack.hostgroup,
+          attack,
+          ttlSeconds: options.banTimeSeconds(),
+          manual: false,
+          comment: null,
+        });
       }
       store.keepAttack(attack);
     },

@@ -10,7 +10,7 @@ export function loadNative(): NativeModule {
   try {
     return require('../../native/index.cjs') as NativeModule;
   } catch (err) {
-    throw new Error(nativeLoadFailure(err as Error));
+    throw new Error(nativeLoadFailure(err as Error), { cause: err });
   }
 }
 
@@ -32,14 +32,17 @@ function nativeLoadFailure(err: Error): string {
   for (let e: unknown = err.cause; e instanceof Error; e = e.cause) causes.push(e);
   // The loader passes on each failure's message only, not its code.
   const broken = causes.filter((e) => !e.message.startsWith('Cannot find module '));
-  const why = causes.length === 0
-    ? (err.message.split('\n')[0] ?? '')
-    : broken.length > 0
-    ? `it failed to load: ${broken.map((e) => e.message.split('\n')[0]).join('; ')}`
-    : `neither native/floodwatch.${platform}.node nor the package floodwatch-${platform} is installed`;
-  return `floodwatch's native engine for ${platform} cannot be loaded (${why}). ` +
+  const why =
+    causes.length === 0
+      ? (err.message.split('\n')[0] ?? '')
+      : broken.length > 0
+        ? `it failed to load: ${broken.map((e) => e.message.split('\n')[0]).join('; ')}`
+        : `neither native/floodwatch.${platform}.node nor the package floodwatch-${platform} is installed`;
+  return (
+    `floodwatch's native engine for ${platform} cannot be loaded (${why}). ` +
     `Install the prebuilt engine beside floodwatch: npm install -g floodwatch-${platform}@${version} ` +
     `(or the tarball floodwatch-${platform}-${version}.tgz that 'npm run package' makes). ` +
     `Where no prebuilt engine exists for ${platform}, build it from source in a checkout of floodwatch: ` +
-    `install Rust with rustup (https://rustup.rs) and a C compiler, then run 'npm ci' (it runs 'npm run build:native').`;
+    `install Rust with rustup (https://rustup.rs) and a C compiler, then run 'npm ci' (it runs 'npm run build:native').`
+  );
 }

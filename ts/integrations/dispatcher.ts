@@ -238,10 +238,7 @@ export class ActionDispatcher {
         }
         const delayMs = backoffDelay(lane.retry, attempt, this.random);
         lane.counters.retries++;
-        this.logger.warn(
-          { action: name, ...describe(event), attempt, retry_in_ms: delayMs, err },
-          'action failed; will retry',
-        );
+        this.logger.warn({ action: name, ...describe(event), attempt, retry_in_ms: delayMs, err }, 'action failed; will retry');
         await sleep(delayMs);
       }
     }

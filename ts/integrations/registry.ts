@@ -11,14 +11,4 @@ import { mongodb } from './mongodb/index.js';
 import { redis } from './redis/index.js';
 import { script } from './script/index.js';
 
-export const INTEGRATIONS = [
-  script,
-  email,
-  gobgp,
-  exabgp,
-  redis,
-  mongodb,
-  influxdb,
-  graphite,
-  kafka,
-] as const;
+export const INTEGRATIONS = [script, email, gobgp, exabgp, redis, mongodb, influxdb, graphite, kafka] as const;

@@ -168,5 +168,13 @@ export function isBanEvent(event: IntegrationEvent): event is BanEvent {
 
 /** A ban-driven event, its host's facts taken from the ban; `at` is the ban's time for a ban, now otherwise. */
 export function banEvent(kind: BanEventKind, ban: Ban, attack: AttackRecord | null, at?: string): BanEvent {
-  return { kind, ip: ban.ip, direction: ban.direction, hostgroup: ban.hostgroup, attack, ban, at: at ?? (kind === 'ban' ? ban.banned_at : new Date().toISOString()) };
+  return {
+    kind,
+    ip: ban.ip,
+    direction: ban.direction,
+    hostgroup: ban.hostgroup,
+    attack,
+    ban,
+    at: at ?? (kind === 'ban' ? ban.banned_at : new Date().toISOString()),
+  };
 }

@@ -43,8 +43,7 @@ function attackFields(attack: AttackRecord, ban: Ban): [string, string][] {
     ['Threshold crossed', `${scope} ${rate(attack.threshold.value)}, observed ${rate(attack.threshold.observed)}`],
     [
       'Peak',
-      `${formatRate(attack.peak.pps, 'pps')} pps, ${formatRate(attack.peak.mbps, 'Mbit/s')} Mbit/s, ` +
-        `${formatRate(attack.peak.flows, 'flows/s')} flows/s`,
+      `${formatRate(attack.peak.pps, 'pps')} pps, ${formatRate(attack.peak.mbps, 'Mbit/s')} Mbit/s, ` + `${formatRate(attack.peak.flows, 'flows/s')} flows/s`,
     ],
     ['Started', attack.started_at],
     ['Ended', attack.ended_at ?? 'not yet'],
@@ -82,10 +81,7 @@ function protocolSection(attack: AttackRecord): string[] {
     const share = attack.peak.pps > 0 ? `${Math.round((pps / attack.peak.pps) * 100)}%` : '-';
     return [protocolName(cls), formatRate(pps, 'pps'), formatRate(mbps, 'Mbit/s'), share];
   });
-  return [
-    'Protocol breakdown',
-    ...renderTable(['protocol', 'pps', 'Mbit/s', 'share of pps'], rows, ['left', 'right', 'right', 'right']),
-  ];
+  return ['Protocol breakdown', ...renderTable(['protocol', 'pps', 'Mbit/s', 'share of pps'], rows, ['left', 'right', 'right', 'right'])];
 }
 
 function byProtocolOrder(a: string, b: string): number {

@@ -12,7 +12,8 @@ export function ownershipAdvice(path: string, dir: string, error: NodeJS.ErrnoEx
   } catch {
     owner = undefined;
   }
-  const whose = owner !== undefined && owner !== me ? `belongs to uid ${owner} but floodwatch runs as uid ${me}` : `is not readable and writable by floodwatch (uid ${me})`;
+  const whose =
+    owner !== undefined && owner !== me ? `belongs to uid ${owner} but floodwatch runs as uid ${me}` : `is not readable and writable by floodwatch (uid ${me})`;
   return (
     `${path} ${whose} (${error.code}): give the state directory to the user floodwatch runs as (chown -R ${me} ${dir}), ` +
     'or run floodwatch as its owner; leave the file where it is: its bans are restored once floodwatch may read it'

@@ -237,7 +237,10 @@ export class StateStore {
     } catch (err) {
       if (this.#listError !== (err as Error).message) {
         this.#listError = (err as Error).message;
-        this.#log.error({ path: join(this.dir, ATTACKS_DIR), error: this.#listError }, 'the attack records cannot be listed: the API lists only the attacks under way and those held in memory; check the state directory');
+        this.#log.error(
+          { path: join(this.dir, ATTACKS_DIR), error: this.#listError },
+          'the attack records cannot be listed: the API lists only the attacks under way and those held in memory; check the state directory',
+        );
       }
     }
     const ids = new Set(files.filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -'.json'.length)));
@@ -270,7 +273,10 @@ export class StateStore {
     try {
       renameSync(path, aside);
     } catch (err) {
-      this.#log.error({ path, problems, error: (err as Error).message }, `state file damaged, and it could not be moved aside: ${consequence}; repair or remove it`);
+      this.#log.error(
+        { path, problems, error: (err as Error).message },
+        `state file damaged, and it could not be moved aside: ${consequence}; repair or remove it`,
+      );
       return;
     }
     this.#log.error({ path, moved_to: aside, problems }, `state file damaged: moved aside to ${aside}; ${consequence}. Repair it from there if need be`);
@@ -299,7 +305,10 @@ export class StateStore {
       if (this.#heldAttacks.size <= MAX_HELD_ATTACKS) break;
       this.#heldAttacks.delete(id);
       if (this.#attacksDropped++ === 0) {
-        this.#log.error({ state_dir: this.dir, held: MAX_HELD_ATTACKS }, 'STATE LOST: more attack records wait for the state directory than floodwatch holds; the oldest are dropped (floodwatch_state_dropped_attacks_total)');
+        this.#log.error(
+          { state_dir: this.dir, held: MAX_HELD_ATTACKS },
+          'STATE LOST: more attack records wait for the state directory than floodwatch holds; the oldest are dropped (floodwatch_state_dropped_attacks_total)',
+        );
       }
     }
   }

@@ -70,11 +70,17 @@ export const attackView: View = (main, app, id) => {
     chart?.destroy();
     const topTable = (caption: string, rows: AttackRecord['top_sources']) => {
       const t = table(caption, ['', 'packets', 'bytes']);
-      updateRows(t.body, rows.map((r) => [r.key, String(r.packets), String(r.bytes)]));
+      updateRows(
+        t.body,
+        rows.map((r) => [r.key, String(r.packets), String(r.bytes)]),
+      );
       return t.table;
     };
     const protocols = table('Breakdown at the peak', ['Protocol', 'pps', 'bit/s']);
-    updateRows(protocols.body, Object.entries(a.protocols).map(([name, p]) => [name, pps(p.pps), bps(p.mbps * 1e6)]));
+    updateRows(
+      protocols.body,
+      Object.entries(a.protocols).map(([name, p]) => [name, pps(p.pps), bps(p.mbps * 1e6)]),
+    );
     chart = new TimeChart(`${a.ip} ${a.direction} around the start`, [{ label: 'pps' }], pps);
     const startMs = Date.parse(a.started_at);
     // Before the start, what this page saw of the host (if it was open); from the start on, the
@@ -84,7 +90,10 @@ export const attackView: View = (main, app, id) => {
       .map((p) => ({ at: p.at, pps: p[a.direction].pps }));
     const recorded = (a.series ?? []).map((p) => ({ at: p.at, pps: p.pps }));
     const points = [...seen, ...recorded].filter((p) => p.at <= startMs + 300_000).sort((x, y) => x.at - y.at);
-    chart.set(points.map((p) => p.at), [points.map((p) => p.pps)]);
+    chart.set(
+      points.map((p) => p.at),
+      [points.map((p) => p.pps)],
+    );
     body.replaceChildren(
       h('h2', {}, `${attackType(a.type)} on `, h('a', { href: `#/host/${encodeURIComponent(a.ip)}` }, a.ip)),
       h(
@@ -97,10 +106,28 @@ export const attackView: View = (main, app, id) => {
         ...fact('Started', time(a.started_at)),
         ...fact('Ended', a.ended_at ? time(a.ended_at) : 'under way'),
         ...fact('Peak', `${pps(a.peak.pps)}, ${bps(a.peak.mbps * 1e6)}, ${Math.round(a.peak.flows)} flows/s`),
-        ...fact('Capture', a.pcap ? h('a', { href: `/api/v1/attacks/${encodeURIComponent(a.id)}/pcap`, download: `${a.id}.pcap` }, 'download the pcap') : 'none (flow sources carry no packets)'),
+        ...fact(
+          'Capture',
+          a.pcap
+            ? h('a', { href: `/api/v1/attacks/${encodeURIComponent(a.id)}/pcap`, download: `${a.id}.pcap` }, 'download the pcap')
+            : 'none (flow sources carry no packets)',
+        ),
       ),
-      points.length > 0 ? chart.element : h('p', { class: 'note' }, 'No rate was recorded for this attack (a record from before floodwatch kept them), and this page was not open around its start.'),
-      h('div', { class: 'grid3' }, protocols.table, topTable('Top sources', a.top_sources), topTable('Top source ports', a.top_source_ports), topTable('Top destination ports', a.top_destination_ports)),
+      points.length > 0
+        ? chart.element
+        : h(
+            'p',
+            { class: 'note' },
+            'No rate was recorded for this attack (a record from before floodwatch kept them), and this page was not open around its start.',
+          ),
+      h(
+        'div',
+        { class: 'grid3' },
+        protocols.table,
+        topTable('Top sources', a.top_sources),
+        topTable('Top source ports', a.top_source_ports),
+        topTable('Top destination ports', a.top_destination_ports),
+      ),
     );
   };
   void load();

@@ -23,7 +23,12 @@ export const bansView: View = (main, app) => {
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const body = { ip: ip.value.trim(), ...(ttl.value && { ttl_seconds: Number(ttl.value) }), ...(comment.value && { comment: comment.value }), ...(force.checked && { force: true }) };
+    const body = {
+      ip: ip.value.trim(),
+      ...(ttl.value && { ttl_seconds: Number(ttl.value) }),
+      ...(comment.value && { comment: comment.value }),
+      ...(force.checked && { force: true }),
+    };
     if (await act(app, () => change<Ban>('POST', '/api/v1/bans', body), `${body.ip} is banned`)) {
       form.reset();
       await refresh();
@@ -40,7 +45,9 @@ export const bansView: View = (main, app) => {
         { text: ban.ip, href: `#/host/${encodeURIComponent(ban.ip)}` },
         ban.hostgroup,
         ban.direction,
-        ban.attack_id ? { text: `attack ${ban.attack_id}`, href: `#/attacks/${encodeURIComponent(ban.attack_id)}` } : `manual${ban.comment ? `: ${ban.comment}` : ''}`,
+        ban.attack_id
+          ? { text: `attack ${ban.attack_id}`, href: `#/attacks/${encodeURIComponent(ban.attack_id)}` }
+          : `manual${ban.comment ? `: ${ban.comment}` : ''}`,
         time(ban.banned_at),
         duration((Date.parse(ban.expires_at) - now) / 1000),
         unbanButton(app, ban.ip, refresh),

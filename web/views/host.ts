@@ -58,7 +58,10 @@ export const hostView: View = (main, app, ip = '') => {
       const row = (name: string, d: DirectionCounters) => [name, pps(d.pps), bps(d.bps), flows(d.flows), String(d.packets_total), String(d.bytes_total)];
       updateRows(figures.body, [row('incoming', host.incoming), row('outgoing', host.outgoing)]);
       if (host.thresholds) {
-        updateRows(thresholds.body, (['incoming', 'outgoing'] as const).map((d) => [d, limits(host.thresholds![d])]));
+        updateRows(
+          thresholds.body,
+          (['incoming', 'outgoing'] as const).map((d) => [d, limits(host.thresholds![d])]),
+        );
       }
       times.push(Date.now());
       series[0]!.push(host.incoming.pps);
@@ -74,7 +77,15 @@ export const hostView: View = (main, app, ip = '') => {
       const { attacks: all } = await get<{ attacks: AttackRecord[] }>('/api/v1/attacks?limit=200');
       updateRows(
         attacks.body,
-        all.filter((a) => a.ip === ip).map((a) => [{ text: time(a.started_at), href: `#/attacks/${encodeURIComponent(a.id)}` }, attackType(a.type), a.direction, pps(a.peak.pps), a.ended_at ? 'ended' : 'under way']),
+        all
+          .filter((a) => a.ip === ip)
+          .map((a) => [
+            { text: time(a.started_at), href: `#/attacks/${encodeURIComponent(a.id)}` },
+            attackType(a.type),
+            a.direction,
+            pps(a.peak.pps),
+            a.ended_at ? 'ended' : 'under way',
+          ]),
         'none recorded',
       );
     } catch {

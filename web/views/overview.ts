@@ -37,7 +37,11 @@ export const overviewView: View = (main, app) => {
     chartBox.replaceChildren();
     for (const direction of DIRECTIONS) {
       const series = chartMetric === 'flows' ? ['total'] : SERIES;
-      const chart = new TimeChart(`${direction} ${METRICS.find((m) => m.metric === chartMetric)!.label}`, series.map((label) => ({ label })), METRIC_FORMAT[chartMetric]);
+      const chart = new TimeChart(
+        `${direction} ${METRICS.find((m) => m.metric === chartMetric)!.label}`,
+        series.map((label) => ({ label })),
+        METRIC_FORMAT[chartMetric],
+      );
       charts.set(direction, chart);
       chartBox.append(chart.element);
     }
@@ -46,16 +50,28 @@ export const overviewView: View = (main, app) => {
   const drawCharts = () => {
     for (const [direction, chart] of charts) {
       const series = chartMetric === 'flows' ? ['total'] : SERIES;
-      chart.set(app.history.times, series.map((protocol) => app.history.series(direction, chartMetric, protocol) as number[]));
+      chart.set(
+        app.history.times,
+        series.map((protocol) => app.history.series(direction, chartMetric, protocol) as number[]),
+      );
     }
   };
   for (const { metric, label } of METRICS) {
     metricPicker.append(
-      h('button', { type: 'button', 'data-metric': metric, 'aria-pressed': String(metric === chartMetric), onclick: () => {
-        chartMetric = metric;
-        for (const b of metricPicker.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.metric === metric));
-        buildCharts();
-      } }, label),
+      h(
+        'button',
+        {
+          type: 'button',
+          'data-metric': metric,
+          'aria-pressed': String(metric === chartMetric),
+          onclick: () => {
+            chartMetric = metric;
+            for (const b of metricPicker.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.metric === metric));
+            buildCharts();
+          },
+        },
+        label,
+      ),
     );
   }
 
@@ -66,11 +82,20 @@ export const overviewView: View = (main, app) => {
     const sorter = h('div', { class: 'segmented', role: 'group', 'aria-label': `Sort top talkers ${direction} by` });
     for (const { metric } of METRICS) {
       sorter.append(
-        h('button', { type: 'button', 'data-sort': metric, 'aria-pressed': String(metric === 'pps'), onclick: () => {
-          sortBy[direction] = metric;
-          for (const b of sorter.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.sort === metric));
-          if (app.live.latest) drawTop(app.live.latest);
-        } }, `by ${metric === 'bps' ? 'bit/s' : metric}`),
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-sort': metric,
+            'aria-pressed': String(metric === 'pps'),
+            onclick: () => {
+              sortBy[direction] = metric;
+              for (const b of sorter.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.sort === metric));
+              if (app.live.latest) drawTop(app.live.latest);
+            },
+          },
+          `by ${metric === 'bps' ? 'bit/s' : metric}`,
+        ),
       );
     }
     topBodies.set(direction, body);
@@ -110,7 +135,12 @@ export const overviewView: View = (main, app) => {
       ...(frame.attacks.length === 0
         ? [h('li', { class: 'empty' }, 'none')]
         : frame.attacks.map((a) =>
-            h('li', {}, h('a', { href: `#/attacks/${encodeURIComponent(a.id)}` }, `${attackType(a.type)} on ${a.ip}`), ` ${a.direction}, peak ${METRIC_FORMAT.pps(a.peak.pps)}`),
+            h(
+              'li',
+              {},
+              h('a', { href: `#/attacks/${encodeURIComponent(a.id)}` }, `${attackType(a.type)} on ${a.ip}`),
+              ` ${a.direction}, peak ${METRIC_FORMAT.pps(a.peak.pps)}`,
+            ),
           )),
     );
   };

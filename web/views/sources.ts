@@ -6,7 +6,8 @@ import { limits, si } from '../format.js';
 import type { LiveFrame } from '../types.js';
 
 const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
-const perSecond = (now: number, before: number | undefined, seconds: number) => (before === undefined || seconds <= 0 ? '–' : `${si(Math.max(0, now - before) / seconds)}/s`);
+const perSecond = (now: number, before: number | undefined, seconds: number) =>
+  before === undefined || seconds <= 0 ? '–' : `${si(Math.max(0, now - before) / seconds)}/s`;
 
 export const sourcesView: View = (main, app) => {
   const checks = table('Health (as GET /healthz says)', ['Check', 'Status', 'Detail'], { id: 'health' });
@@ -29,28 +30,68 @@ export const sourcesView: View = (main, app) => {
     const seconds = previous ? (frame.at - previous.at) / 1000 : 0;
     const before = new Map(previous?.sources.exporters.map((e) => [e.exporter, e]));
     const mirrorsBefore = new Map(previous?.sources.mirrors.map((m) => [m.name, m]));
-    updateRows(checks.body, Object.entries(frame.health.checks).map(([name, check]) => [name, check.status, check.detail]));
+    updateRows(
+      checks.body,
+      Object.entries(frame.health.checks).map(([name, check]) => [name, check.status, check.detail]),
+    );
     updateRows(
       exporters.body,
       frame.sources.exporters.map((e) => {
         const b = before.get(e.exporter);
-        return [e.exporter, e.format ?? '–', perSecond(e.datagrams, b?.datagrams, seconds), perSecond(e.records, b?.records, seconds), String(sum(e.dropped)), String(e.templates), e.sampling_rate > 1 ? `1:${e.sampling_rate}` : '–'];
+        return [
+          e.exporter,
+          e.format ?? '–',
+          perSecond(e.datagrams, b?.datagrams, seconds),
+          perSecond(e.records, b?.records, seconds),
+          String(sum(e.dropped)),
+          String(e.templates),
+          e.sampling_rate > 1 ? `1:${e.sampling_rate}` : '–',
+        ];
       }),
       'nothing received yet: point your exporters at sources.flow.listen',
     );
-    updateRows(listeners.body, frame.sources.listeners.map((l) => [l.address, String(l.worker), String(l.kernel_drops)]), 'no flow listener');
+    updateRows(
+      listeners.body,
+      frame.sources.listeners.map((l) => [l.address, String(l.worker), String(l.kernel_drops)]),
+      'no flow listener',
+    );
     updateRows(
       mirrors.body,
-      frame.sources.mirrors.map((m) => [m.name, perSecond(m.packets, mirrorsBefore.get(m.name)?.packets, seconds).replace('/s', ' pps'), String(m.kernel_drops), String(m.ring_full), String(m.errors), m.last_error ?? '–']),
+      frame.sources.mirrors.map((m) => [
+        m.name,
+        perSecond(m.packets, mirrorsBefore.get(m.name)?.packets, seconds).replace('/s', ' pps'),
+        String(m.kernel_drops),
+        String(m.ring_full),
+        String(m.errors),
+        m.last_error ?? '–',
+      ]),
       'no mirror port',
     );
     updateRows(
       thresholds.body,
-      frame.thresholds.map((t) => [t.hostgroup, t.prefixes.length === 0 ? 'every other host' : t.prefixes.join(', '), t.ban === null ? '' : t.ban ? 'on' : 'off (monitor only)', limits(t.incoming), limits(t.outgoing)]),
+      frame.thresholds.map((t) => [
+        t.hostgroup,
+        t.prefixes.length === 0 ? 'every other host' : t.prefixes.join(', '),
+        t.ban === null ? '' : t.ban ? 'on' : 'off (monitor only)',
+        limits(t.incoming),
+        limits(t.outgoing),
+      ]),
       'not reported',
     );
     const t = frame.table;
-    updateRows(hosts.body, [[String(t.hosts), String(t.hosts_full), String(t.hosts_compact), String(t.hosts_protected), String(t.hosts_refused), `${si(t.memory_bytes)}B`, String(t.evictions_idle), String(t.evictions_full), `${t.last_tick_duration_us} µs`]]);
+    updateRows(hosts.body, [
+      [
+        String(t.hosts),
+        String(t.hosts_full),
+        String(t.hosts_compact),
+        String(t.hosts_protected),
+        String(t.hosts_refused),
+        `${si(t.memory_bytes)}B`,
+        String(t.evictions_idle),
+        String(t.evictions_full),
+        `${t.last_tick_duration_us} µs`,
+      ],
+    ]);
     previous = frame;
   };
   if (app.live.latest) draw(app.live.latest);

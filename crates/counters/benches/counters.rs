@@ -11,11 +11,19 @@ use std::time::Instant;
 
 fn record(src: IpAddr, dst: IpAddr, random: &mut XorShift) -> FlowRecord {
     let udp = random.next().is_multiple_of(3);
-    let (protocol, dst_port) = if udp { (PROTO_UDP, 53) } else { (PROTO_TCP, 443) };
+    let (protocol, dst_port) = if udp {
+        (PROTO_UDP, 53)
+    } else {
+        (PROTO_TCP, 443)
+    };
     flow(src, dst)
         .protocol(protocol)
         .ports(random.next() as u16, dst_port)
-        .tcp_flags(if random.next().is_multiple_of(8) { TCP_SYN } else { 0x10 })
+        .tcp_flags(if random.next().is_multiple_of(8) {
+            TCP_SYN
+        } else {
+            0x10
+        })
         .packets(1 + random.next() % 4)
         .bytes(1500)
         .build()
@@ -182,7 +190,10 @@ fn bench_spray(total: u64, max_hosts: usize) {
     let mut aggregator = LocalAggregator::new(&config);
     let mut table = HostTable::new(config);
     // As the engine promotes with FastNetMon's default thresholds (a tenth of 3500 flows/s).
-    table.set_promotion(Promotion { pps: 350.0, bps: 10e6 });
+    table.set_promotion(Promotion {
+        pps: 350.0,
+        bps: 10e6,
+    });
     let mut random = XorShift::new(4);
     let mut template = record(
         "2a00::1".parse().unwrap(),

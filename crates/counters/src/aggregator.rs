@@ -45,7 +45,15 @@ pub(crate) struct SpreadDelta {
 
 impl DirectionDelta {
     #[inline]
-    fn add(&mut self, classes: ClassSet, packets: u64, bytes: u64, hash: u64, spread: Option<u32>, datagram: u32) {
+    fn add(
+        &mut self,
+        classes: ClassSet,
+        packets: u64,
+        bytes: u64,
+        hash: u64,
+        spread: Option<u32>,
+        datagram: u32,
+    ) {
         if self.datagrams == 0 || self.last_datagram != datagram {
             self.datagrams += 1;
             self.last_datagram = datagram;
@@ -302,14 +310,20 @@ mod tests {
 
     #[test]
     fn the_unspecified_address_is_never_a_host() {
-        let networks = ["0.0.0.0/0", "::/0"].iter().map(|p| p.parse::<crate::Prefix>().unwrap()).collect();
+        let networks = ["0.0.0.0/0", "::/0"]
+            .iter()
+            .map(|p| p.parse::<crate::Prefix>().unwrap())
+            .collect();
         let mut agg = LocalAggregator::new(&CounterConfig::with_networks(networks));
         agg.add(&record("10.1.2.3", "0.0.0.0")); // a wireless station's upstream, far end unknown
         agg.add(&record("::", "2001:db8::1"));
         let batch = agg.take_batch();
         assert_eq!(
             deltas(&batch),
-            vec![(ip("10.1.2.3"), Direction::Outgoing, 2), (ip("2001:db8::1"), Direction::Incoming, 2)]
+            vec![
+                (ip("10.1.2.3"), Direction::Outgoing, 2),
+                (ip("2001:db8::1"), Direction::Incoming, 2)
+            ]
         );
         assert_eq!(scope_packets(&batch), [2, 2, 0, 0]);
     }

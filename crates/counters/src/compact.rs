@@ -51,7 +51,9 @@ impl CompactDirection {
             Metric::Pps => self.pps as f64 * decay,
             Metric::Bps => self.bytes_per_second as f64 * decay * 8.0,
             Metric::ClassPps(class) if class.index() == 0 => self.pps as f64 * decay,
-            Metric::ClassBps(class) if class.index() == 0 => self.bytes_per_second as f64 * decay * 8.0,
+            Metric::ClassBps(class) if class.index() == 0 => {
+                self.bytes_per_second as f64 * decay * 8.0
+            }
             Metric::Flows | Metric::ClassPps(_) | Metric::ClassBps(_) => 0.0,
         }
     }

@@ -42,7 +42,11 @@ pub(crate) struct Clock {
 impl DirectionState {
     /// Full counters for a compact direction whose speeds are as of `now_ms`; the protocol
     /// speeds are shared out as in `mix`, the traffic that made the host grow.
-    pub(crate) fn promoted(compact: &CompactDirection, mix: &ClassCounts<u64>, now_ms: u64) -> DirectionState {
+    pub(crate) fn promoted(
+        compact: &CompactDirection,
+        mix: &ClassCounts<u64>,
+        now_ms: u64,
+    ) -> DirectionState {
         let mut state = DirectionState {
             speeds_at_ms: now_ms,
             flows_at_second: (now_ms / 1000) as u32,
@@ -51,10 +55,17 @@ impl DirectionState {
         };
         state.totals.packets[0] = compact.packets as u64;
         state.totals.bytes[0] = compact.bytes as u64;
-        let share = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f32 / whole as f32 };
+        let share = |part: u64, whole: u64| {
+            if whole == 0 {
+                0.0
+            } else {
+                part as f32 / whole as f32
+            }
+        };
         for class in 0..CLASS_COUNT {
             state.speeds.packets[class] = compact.pps * share(mix.packets[class], mix.packets[0]);
-            state.speeds.bytes[class] = compact.bytes_per_second * share(mix.bytes[class], mix.bytes[0]);
+            state.speeds.bytes[class] =
+                compact.bytes_per_second * share(mix.bytes[class], mix.bytes[0]);
         }
         state.speeds.packets[0] = compact.pps;
         state.speeds.bytes[0] = compact.bytes_per_second;
@@ -86,7 +97,11 @@ impl DirectionState {
     fn add_evidence(&mut self, datagrams: u32, second: u64) {
         let second = second as u16;
         if second != self.evidence_second {
-            let previous = if second == self.evidence_second.wrapping_add(1) { self.evidence[0] } else { 0 };
+            let previous = if second == self.evidence_second.wrapping_add(1) {
+                self.evidence[0]
+            } else {
+                0
+            };
             self.evidence = [0, previous];
             self.evidence_second = second;
         }

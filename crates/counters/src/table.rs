@@ -102,8 +102,13 @@ impl Host {
 
     fn is_quiet(&self, clock: &Clock) -> bool {
         match &self.tier {
-            Tier::Full(directions) => directions.iter().flatten().all(|state| state.is_quiet(clock)),
-            Tier::Compact(_) => Direction::BOTH.iter().all(|&d| self.metric(d, Metric::Pps, clock) < 1e-3),
+            Tier::Full(directions) => directions
+                .iter()
+                .flatten()
+                .all(|state| state.is_quiet(clock)),
+            Tier::Compact(_) => Direction::BOTH
+                .iter()
+                .all(|&d| self.metric(d, Metric::Pps, clock) < 1e-3),
         }
     }
 
@@ -123,13 +128,17 @@ impl Host {
             Tier::Full(directions) => &mut directions[..],
             Tier::Compact(_) => &mut [],
         };
-        directions.iter_mut().filter_map(|state| state.as_deref_mut())
+        directions
+            .iter_mut()
+            .filter_map(|state| state.as_deref_mut())
     }
 }
 
 /// What is left of a compact host's speeds, stamped when it was last seen.
 fn compact_decay(last_seen_ms: u64, clock: &Clock) -> f64 {
-    clock.smoothing.decay(clock.now_ms.saturating_sub(last_seen_ms))
+    clock
+        .smoothing
+        .decay(clock.now_ms.saturating_sub(last_seen_ms))
 }
 
 /// Speeds under which a compact host stays compact: the lowest thresholds, or a fraction of them.
@@ -289,7 +298,13 @@ impl HostTable {
     /// Counts `delta` on a compact host and returns true; or promotes the host (when the
     /// delta makes it grow past the promotion speeds, or carries long flows) and returns
     /// false, for the full counters to take the delta.
-    fn absorb_compact(&mut self, at: u32, direction: Direction, delta: &DirectionDelta, weight: f32) -> bool {
+    fn absorb_compact(
+        &mut self,
+        at: u32,
+        direction: Direction,
+        delta: &DirectionDelta,
+        weight: f32,
+    ) -> bool {
         let clock = self.clock();
         let promotion = self.promotion;
         let host = &mut self.hosts[at as usize];
@@ -302,10 +317,15 @@ impl HostTable {
         }
         host.last_seen_ms = clock.now_ms;
         let side = &mut compact[direction.index()];
-        let speeds = if delta.spread.is_empty() { side.projected(&delta.counts, weight) } else { None };
+        let speeds = if delta.spread.is_empty() {
+            side.projected(&delta.counts, weight)
+        } else {
+            None
+        };
         match speeds {
             Some((pps, bytes_per_second))
-                if (pps as f64) < promotion.pps && (bytes_per_second as f64 * 8.0) < promotion.bps =>
+                if (pps as f64) < promotion.pps
+                    && (bytes_per_second as f64 * 8.0) < promotion.bps =>
             {
                 side.absorb(&delta.counts, (pps, bytes_per_second));
                 let bits = (u64::BITS - (side.packets as u64).leading_zeros()) as u8;
@@ -316,7 +336,11 @@ impl HostTable {
                 let compact = *compact;
                 let directions = Direction::BOTH.map(|d| {
                     let side = &compact[d.index()];
-                    let mix = if d == direction { &delta.counts } else { &ClassCounts::default() };
+                    let mix = if d == direction {
+                        &delta.counts
+                    } else {
+                        &ClassCounts::default()
+                    };
                     (side.has_traffic() || d == direction)
                         .then(|| Box::new(DirectionState::promoted(side, mix, clock.now_ms)))
                 });
@@ -523,12 +547,17 @@ impl HostTable {
         if self.hosts.len() < 4096 || self.index.len() * 4 > self.hosts.len() {
             return;
         }
-        while self.hosts.last().is_some_and(|host| !host.is(flag::OCCUPIED)) {
+        while self
+            .hosts
+            .last()
+            .is_some_and(|host| !host.is(flag::OCCUPIED))
+        {
             self.hosts.pop();
         }
         let len = self.hosts.len() as u32;
         self.free.retain(|&at| at < len);
-        self.hosts.shrink_to(self.hosts.len().max(self.index.len() * 2));
+        self.hosts
+            .shrink_to(self.hosts.len().max(self.index.len() * 2));
         self.free.shrink_to_fit();
     }
 
@@ -609,7 +638,9 @@ impl HostTable {
     /// A host's figures as of the last tick.
     pub fn host(&self, ip: &IpAddr) -> Option<HostView> {
         let hosts = &self.hosts;
-        let at = self.index.get(&HostKey::new(*ip), |at| hosts[at as usize].key)?;
+        let at = self
+            .index
+            .get(&HostKey::new(*ip), |at| hosts[at as usize].key)?;
         Some(self.view_of(&self.hosts[at as usize], &self.clock()))
     }
 
@@ -630,7 +661,11 @@ impl HostTable {
         let mut changes: Vec<(u32, bool)> = Vec::new();
         for &at in &self.updated {
             let host = &self.hosts[at as usize];
-            let is_near = near(&HostRef { table: self, host, clock });
+            let is_near = near(&HostRef {
+                table: self,
+                host,
+                clock,
+            });
             if is_near != host.is(flag::PROTECTED) {
                 changes.push((at, is_near));
             }
@@ -656,7 +691,13 @@ impl HostTable {
             .flow_window
             .iter()
             .chain(&self.spreading)
-            .flat_map(|&at| self.hosts[at as usize].full().into_iter().flatten().flatten())
+            .flat_map(|&at| {
+                self.hosts[at as usize]
+                    .full()
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+            })
             .map(|state| state.heap_bytes())
             .sum();
         self.hosts.capacity() * size_of::<Host>()
@@ -665,7 +706,8 @@ impl HostTable {
             + sketches
             + self.free.capacity() * 4
             + self.pending.capacity() * size_of::<PendingTick>()
-            + (self.spreading.capacity() + self.flow_window.capacity() + self.updated.capacity()) * 4
+            + (self.spreading.capacity() + self.flow_window.capacity() + self.updated.capacity())
+                * 4
     }
 
     /// The `n` hosts with the highest `metric` in `direction`, highest first; hosts at zero
@@ -692,7 +734,8 @@ impl HostTable {
     /// Traffic totals by scope.
     pub fn totals(&self) -> Totals {
         let clock = self.clock();
-        let [from_outside, to_outside, internal, other] = self.scopes.each_ref().map(|s| s.view(&clock));
+        let [from_outside, to_outside, internal, other] =
+            self.scopes.each_ref().map(|s| s.view(&clock));
         Totals {
             incoming: from_outside.plus(&internal),
             outgoing: to_outside.plus(&internal),

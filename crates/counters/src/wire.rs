@@ -113,7 +113,11 @@ impl PartitionedWriter {
             if out.is_empty() {
                 out.push(VERSION);
             }
-            let direction = if host.direction == Direction::Outgoing { OUTGOING } else { 0 };
+            let direction = if host.direction == Direction::Outgoing {
+                OUTGOING
+            } else {
+                0
+            };
             match ip {
                 IpAddr::V4(v4) => {
                     out.push(direction);
@@ -160,7 +164,10 @@ impl PartitionedWriter {
         let partitions = self.buffers.len() as u32;
         let mut per_partition: Vec<Vec<&FlowRecord>> = vec![Vec::new(); partitions as usize];
         for record in records {
-            let (src, dst) = (partition_of(record.src, partitions), partition_of(record.dst, partitions));
+            let (src, dst) = (
+                partition_of(record.src, partitions),
+                partition_of(record.dst, partitions),
+            );
             per_partition[dst as usize].push(record);
             if src != dst {
                 per_partition[src as usize].push(record);
@@ -176,7 +183,10 @@ impl PartitionedWriter {
                 out.push(VERSION);
             }
             out.push(SAMPLE);
-            put_varint(out, (seen as u128 * kept.len() as u128).div_ceil(records.len() as u128) as u64);
+            put_varint(
+                out,
+                (seen as u128 * kept.len() as u128).div_ceil(records.len() as u128) as u64,
+            );
             put_varint(out, kept.len() as u64);
             for record in kept {
                 write_record(out, record);
@@ -189,7 +199,8 @@ impl PartitionedWriter {
     pub fn take(&mut self) -> Vec<PartitionBuffer> {
         self.bytes = 0;
         let mut taken = Vec::new();
-        for (partition, (buffer, hosts)) in self.buffers.iter_mut().zip(&mut self.hosts).enumerate() {
+        for (partition, (buffer, hosts)) in self.buffers.iter_mut().zip(&mut self.hosts).enumerate()
+        {
             if buffer.is_empty() {
                 continue;
             }
@@ -287,15 +298,29 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, WireError> {
                 return Err(reader.error("entry tag"));
             }
             let ip = if tag & IPV6 != 0 {
-                let octets: [u8; 16] = reader.take(16)?.try_into().map_err(|_| reader.error("address"))?;
+                let octets: [u8; 16] = reader
+                    .take(16)?
+                    .try_into()
+                    .map_err(|_| reader.error("address"))?;
                 IpAddr::V6(Ipv6Addr::from(octets)).to_canonical()
             } else {
-                let octets: [u8; 4] = reader.take(4)?.try_into().map_err(|_| reader.error("address"))?;
+                let octets: [u8; 4] = reader
+                    .take(4)?
+                    .try_into()
+                    .map_err(|_| reader.error("address"))?;
                 IpAddr::V4(Ipv4Addr::from(octets))
             };
-            let direction = if tag & OUTGOING != 0 { Direction::Outgoing } else { Direction::Incoming };
+            let direction = if tag & OUTGOING != 0 {
+                Direction::Outgoing
+            } else {
+                Direction::Incoming
+            };
             let delta = reader.delta()?;
-            batch.hosts.push(HostDelta { key: HostKey::new(ip), direction, delta });
+            batch.hosts.push(HostDelta {
+                key: HostKey::new(ip),
+                direction,
+                delta,
+            });
         }
     }
     Ok(decoded)
@@ -308,34 +333,52 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn error(&self, what: &str) -> WireError {
-        WireError(format!("aggregates malformed at byte {} of {}: bad {what}", self.at, self.bytes.len()))
+        WireError(format!(
+            "aggregates malformed at byte {} of {}: bad {what}",
+            self.at,
+            self.bytes.len()
+        ))
     }
 
     fn byte(&mut self) -> Result<u8, WireError> {
-        let byte = *self.bytes.get(self.at).ok_or_else(|| self.error("length (truncated)"))?;
+        let byte = *self
+            .bytes
+            .get(self.at)
+            .ok_or_else(|| self.error("length (truncated)"))?;
         self.at += 1;
         Ok(byte)
     }
 
     fn take(&mut self, n: usize) -> Result<&[u8], WireError> {
-        let end = self.at.checked_add(n).filter(|&end| end <= self.bytes.len()).ok_or_else(|| self.error("length (truncated)"))?;
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&end| end <= self.bytes.len())
+            .ok_or_else(|| self.error("length (truncated)"))?;
         let slice = &self.bytes[self.at..end];
         self.at = end;
         Ok(slice)
     }
 
     fn varint(&mut self) -> Result<u64, WireError> {
-        let (value, used) = get_varint(&self.bytes[self.at..]).ok_or_else(|| self.error("number"))?;
+        let (value, used) =
+            get_varint(&self.bytes[self.at..]).ok_or_else(|| self.error("number"))?;
         self.at += used;
         Ok(value)
     }
 
     fn address(&mut self, v6: bool) -> Result<IpAddr, WireError> {
         Ok(if v6 {
-            let octets: [u8; 16] = self.take(16)?.try_into().map_err(|_| self.error("address"))?;
+            let octets: [u8; 16] = self
+                .take(16)?
+                .try_into()
+                .map_err(|_| self.error("address"))?;
             IpAddr::V6(Ipv6Addr::from(octets)).to_canonical()
         } else {
-            let octets: [u8; 4] = self.take(4)?.try_into().map_err(|_| self.error("address"))?;
+            let octets: [u8; 4] = self
+                .take(4)?
+                .try_into()
+                .map_err(|_| self.error("address"))?;
             IpAddr::V4(Ipv4Addr::from(octets))
         })
     }
@@ -349,7 +392,12 @@ impl Reader<'_> {
         let src = self.address(v6)?;
         let dst = self.address(v6)?;
         let fixed = self.take(6)?;
-        let (protocol, src_port, dst_port, tcp_flags) = (fixed[0], u16::from_be_bytes([fixed[1], fixed[2]]), u16::from_be_bytes([fixed[3], fixed[4]]), fixed[5]);
+        let (protocol, src_port, dst_port, tcp_flags) = (
+            fixed[0],
+            u16::from_be_bytes([fixed[1], fixed[2]]),
+            u16::from_be_bytes([fixed[3], fixed[4]]),
+            fixed[5],
+        );
         Ok(FlowRecord {
             src,
             dst,
@@ -360,7 +408,8 @@ impl Reader<'_> {
             fragment: flags & 2 != 0,
             packets: self.varint()?,
             bytes: self.varint()?,
-            sampling_rate: u32::try_from(self.varint()?).map_err(|_| self.error("sampling rate"))?,
+            sampling_rate: u32::try_from(self.varint()?)
+                .map_err(|_| self.error("sampling rate"))?,
             duration_ms: u32::try_from(self.varint()?).map_err(|_| self.error("duration"))?,
         })
     }
@@ -378,7 +427,8 @@ impl Reader<'_> {
 
     fn delta(&mut self) -> Result<DirectionDelta, WireError> {
         let mut delta = DirectionDelta::default();
-        delta.datagrams = u32::try_from(self.varint()?).map_err(|_| self.error("datagram count"))?;
+        delta.datagrams =
+            u32::try_from(self.varint()?).map_err(|_| self.error("datagram count"))?;
         delta.counts = self.counts()?;
         let spreads = self.varint()?;
         // A part per distinct length of long flows: no sender has more than max_spread_seconds.
@@ -386,15 +436,20 @@ impl Reader<'_> {
             return Err(self.error("spread count"));
         }
         for _ in 0..spreads {
-            let seconds = u32::try_from(self.varint()?).map_err(|_| self.error("spread seconds"))?;
+            let seconds =
+                u32::try_from(self.varint()?).map_err(|_| self.error("spread seconds"))?;
             let counts = self.counts()?;
             // The long flows' part is within the whole: immediate() subtracts it.
-            if (0..CLASS_COUNT).any(|c| counts.packets[c] > delta.counts.packets[c] || counts.bytes[c] > delta.counts.bytes[c]) {
+            if (0..CLASS_COUNT).any(|c| {
+                counts.packets[c] > delta.counts.packets[c]
+                    || counts.bytes[c] > delta.counts.bytes[c]
+            }) {
                 return Err(self.error("spread counts (over the delta's)"));
             }
             delta.spread.push(SpreadDelta { seconds, counts });
         }
-        let (flows, used) = FlowSketch::read_wire(&self.bytes[self.at..]).ok_or_else(|| self.error("flow sketch"))?;
+        let (flows, used) = FlowSketch::read_wire(&self.bytes[self.at..])
+            .ok_or_else(|| self.error("flow sketch"))?;
         self.at += used;
         delta.flows = flows;
         Ok(delta)
@@ -429,7 +484,10 @@ mod tests {
     use floodwatch_test_support::flow;
 
     fn config() -> CounterConfig {
-        let networks = ["10.0.0.0/8", "2001:db8::/32"].iter().map(|p| p.parse::<Prefix>().unwrap()).collect();
+        let networks = ["10.0.0.0/8", "2001:db8::/32"]
+            .iter()
+            .map(|p| p.parse::<Prefix>().unwrap())
+            .collect();
         CounterConfig::with_networks(networks)
     }
 
@@ -494,7 +552,11 @@ mod tests {
     fn through_wire(batch: &DeltaBatch, partitions: u32) -> Vec<DeltaBatch> {
         let mut writer = PartitionedWriter::new(partitions, usize::MAX);
         writer.add(batch);
-        writer.take().into_iter().map(|buffer| decode(&buffer.bytes).unwrap().batch).collect()
+        writer
+            .take()
+            .into_iter()
+            .map(|buffer| decode(&buffer.bytes).unwrap().batch)
+            .collect()
     }
 
     const HOSTS: [&str; 3] = ["10.0.0.1", "2001:db8::1", "10.0.0.9"];
@@ -507,7 +569,12 @@ mod tests {
                 assert_eq!(a.packets_total, b.packets_total, "{ip}");
                 assert_eq!(a.bytes_total, b.bytes_total, "{ip}");
                 assert_eq!(a.classes, b.classes, "{ip}");
-                assert!((a.flows - b.flows).abs() <= 1e-9 * a.flows.max(1.0), "{ip} flows {} vs {}", a.flows, b.flows);
+                assert!(
+                    (a.flows - b.flows).abs() <= 1e-9 * a.flows.max(1.0),
+                    "{ip} flows {} vs {}",
+                    a.flows,
+                    b.flows
+                );
             }
         }
         assert_eq!(a.totals(), b.totals());
@@ -520,14 +587,24 @@ mod tests {
         let wired = table_fed(through_wire(&aggregate(&records), 1));
         assert_same(&direct, &wired);
         let host = wired.host(&"10.0.0.1".parse().unwrap()).unwrap();
-        assert!(host.incoming.flows > 1000.0, "the dense sketch crossed: {}", host.incoming.flows);
+        assert!(
+            host.incoming.flows > 1000.0,
+            "the dense sketch crossed: {}",
+            host.incoming.flows
+        );
     }
 
     #[test]
     fn two_halves_merged_count_as_the_whole() {
         let records = records();
-        let (even, odd): (Vec<_>, Vec<_>) = records.iter().cloned().enumerate().partition(|(i, _)| i % 2 == 0);
-        let half = |part: Vec<(usize, FlowRecord)>| aggregate(&part.into_iter().map(|(_, r)| r).collect::<Vec<_>>());
+        let (even, odd): (Vec<_>, Vec<_>) = records
+            .iter()
+            .cloned()
+            .enumerate()
+            .partition(|(i, _)| i % 2 == 0);
+        let half = |part: Vec<(usize, FlowRecord)>| {
+            aggregate(&part.into_iter().map(|(_, r)| r).collect::<Vec<_>>())
+        };
         let whole = table_fed([aggregate(&records)]);
         let mut merged = through_wire(&half(even), 4);
         merged.extend(through_wire(&half(odd), 4));
@@ -537,8 +614,16 @@ mod tests {
         assert_eq!(a.incoming.packets_total, b.incoming.packets_total);
         assert_eq!(a.incoming.classes, b.incoming.classes);
         // Flows: the union of two sketches is within the sketch's error of the whole's.
-        assert!((a.incoming.flows - b.incoming.flows).abs() < 0.05 * a.incoming.flows, "{} vs {}", a.incoming.flows, b.incoming.flows);
-        assert_eq!(whole.totals().incoming.packets_total, merged.totals().incoming.packets_total);
+        assert!(
+            (a.incoming.flows - b.incoming.flows).abs() < 0.05 * a.incoming.flows,
+            "{} vs {}",
+            a.incoming.flows,
+            b.incoming.flows
+        );
+        assert_eq!(
+            whole.totals().incoming.packets_total,
+            merged.totals().incoming.packets_total
+        );
     }
 
     #[test]
@@ -552,11 +637,15 @@ mod tests {
         for buffer in writer.take() {
             let decoded = decode(&buffer.bytes).unwrap();
             for record in &decoded.sample {
-                assert!([partition_of(record.src, 4), partition_of(record.dst, 4)].contains(&buffer.partition));
+                assert!([partition_of(record.src, 4), partition_of(record.dst, 4)]
+                    .contains(&buffer.partition));
             }
             // Each record stands for as many records in its partition as in the whole sample.
             let weight = decoded.sample_seen as f64 / decoded.sample.len() as f64;
-            assert!((weight - records.len() as f64 / sample.len() as f64).abs() < 1.0, "{weight}");
+            assert!(
+                (weight - records.len() as f64 / sample.len() as f64).abs() < 1.0,
+                "{weight}"
+            );
             seen += decoded.sample_seen;
             read.extend(decoded.sample);
         }
@@ -575,9 +664,14 @@ mod tests {
                 assert_eq!(partition_of(host.key.ip(), 8), buffer.partition);
             }
         }
-        let spread: std::collections::HashSet<u32> = (0..1000u32).map(|i| partition_of(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), 8)).collect();
+        let spread: std::collections::HashSet<u32> = (0..1000u32)
+            .map(|i| partition_of(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), 8))
+            .collect();
         assert_eq!(spread.len(), 8);
-        assert_eq!(partition_of("::ffff:10.0.0.1".parse().unwrap(), 8), partition_of("10.0.0.1".parse().unwrap(), 8));
+        assert_eq!(
+            partition_of("::ffff:10.0.0.1".parse().unwrap(), 8),
+            partition_of("10.0.0.1".parse().unwrap(), 8)
+        );
     }
 
     #[test]
@@ -623,14 +717,17 @@ mod tests {
             for h in 0..hosts {
                 for f in 0..flows_per_host {
                     aggregator.add(
-                        &flow(Ipv4Addr::from(0xc000_0200 + f), Ipv4Addr::from(0x0a00_0000 + h))
-                            .protocol(PROTO_TCP)
-                            .ports(40000, 443)
-                            .tcp_flags(0x18)
-                            .packets(10)
-                            .bytes(8000)
-                            .sampling_rate(1000)
-                            .build(),
+                        &flow(
+                            Ipv4Addr::from(0xc000_0200 + f),
+                            Ipv4Addr::from(0x0a00_0000 + h),
+                        )
+                        .protocol(PROTO_TCP)
+                        .ports(40000, 443)
+                        .tcp_flags(0x18)
+                        .packets(10)
+                        .bytes(8000)
+                        .sampling_rate(1000)
+                        .build(),
                     );
                 }
             }
@@ -664,6 +761,8 @@ mod tests {
         let mut writer = PartitionedWriter::new(1, usize::MAX);
         writer.add(&aggregate(&records()));
         let flooded = writer.take().remove(0).bytes.len();
-        println!("a SYN flood of 3000 flows a tick on one host, and 2 small hosts: {flooded} bytes");
+        println!(
+            "a SYN flood of 3000 flows a tick on one host, and 2 small hosts: {flooded} bytes"
+        );
     }
 }

@@ -301,7 +301,9 @@ fn a_spray_of_random_ipv6_hosts_stays_bounded() {
     record.src = ip("192.0.2.1"); // the source is monitored too: one fixed host
     for _tick in 0..20 {
         for _ in 0..100_000 {
-            record.dst = IpAddr::V6(Ipv6Addr::from((random.next() as u128) << 64 | random.next() as u128));
+            record.dst = IpAddr::V6(Ipv6Addr::from(
+                (random.next() as u128) << 64 | random.next() as u128,
+            ));
             sim.add(&record);
         }
         sim.tick();
@@ -316,7 +318,10 @@ fn a_spray_of_random_ipv6_hosts_stays_bounded() {
     assert_eq!(stats.records, 2_000_000);
     let totals = sim.table.totals();
     assert_eq!(totals.internal.packets_total, 2_000_000);
-    assert_eq!(totals.incoming.packets_total, 2_000_000, "with everything monitored, all traffic arrives");
+    assert_eq!(
+        totals.incoming.packets_total, 2_000_000,
+        "with everything monitored, all traffic arrives"
+    );
     assert!(
         close(totals.internal.flows, 1_000_000.0, 0.5),
         "{}",

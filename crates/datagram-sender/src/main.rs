@@ -52,7 +52,10 @@ fn main() -> ExitCode {
     let datagrams = match pcap::udp_payloads(&args.pcap) {
         Ok(d) if !d.is_empty() => d,
         Ok(_) => {
-            eprintln!("floodwatch-datagram-sender: {} holds no UDP datagrams", args.pcap);
+            eprintln!(
+                "floodwatch-datagram-sender: {} holds no UDP datagrams",
+                args.pcap
+            );
             return ExitCode::from(1);
         }
         Err(e) => {
@@ -60,7 +63,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match sender::replay(&datagrams, args.target, Duration::from_secs_f64(args.seconds), args.rate) {
+    match sender::replay(
+        &datagrams,
+        args.target,
+        Duration::from_secs_f64(args.seconds),
+        args.rate,
+    ) {
         Ok(report) => {
             println!(
                 "{{\"datagrams\":{},\"bytes\":{},\"seconds\":{:.3},\"datagrams_per_second\":{:.0},\"errors\":{}}}",

@@ -15,7 +15,10 @@ pub fn udp_payloads(path: &str) -> Result<Vec<Vec<u8>>, String> {
             linktype::NULL | linktype::LOOP => Some(4),
             _ => None,
         };
-        if let Some(payload) = ip.and_then(|offset| packet.data.get(offset..)).and_then(udp_payload) {
+        if let Some(payload) = ip
+            .and_then(|offset| packet.data.get(offset..))
+            .and_then(udp_payload)
+        {
             payloads.push(payload.to_vec());
         }
     }

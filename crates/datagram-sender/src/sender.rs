@@ -15,8 +15,17 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
-pub fn replay(datagrams: &[Vec<u8>], target: SocketAddr, duration: Duration, rate: Option<f64>) -> io::Result<Report> {
-    let bind: SocketAddr = if target.is_ipv4() { "0.0.0.0:0".parse().unwrap() } else { "[::]:0".parse().unwrap() };
+pub fn replay(
+    datagrams: &[Vec<u8>],
+    target: SocketAddr,
+    duration: Duration,
+    rate: Option<f64>,
+) -> io::Result<Report> {
+    let bind: SocketAddr = if target.is_ipv4() {
+        "0.0.0.0:0".parse().unwrap()
+    } else {
+        "[::]:0".parse().unwrap()
+    };
     let socket = UdpSocket::bind(bind)?;
     socket.connect(target)?;
     let fd = socket.as_raw_fd();
@@ -24,7 +33,12 @@ pub fn replay(datagrams: &[Vec<u8>], target: SocketAddr, duration: Duration, rat
     let mut iovecs: Vec<libc::iovec> = Vec::with_capacity(BATCH);
     let mut headers: Vec<libc::mmsghdr> = vec![unsafe { zeroed() }; BATCH];
     let start = Instant::now();
-    let mut report = Report { datagrams: 0, bytes: 0, errors: 0, elapsed: Duration::ZERO };
+    let mut report = Report {
+        datagrams: 0,
+        bytes: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+    };
     let mut next = 0usize;
     while start.elapsed() < duration {
         if let Some(rate) = rate {
@@ -36,12 +50,17 @@ pub fn replay(datagrams: &[Vec<u8>], target: SocketAddr, duration: Duration, rat
         }
         iovecs.clear();
         let count = BATCH.min(match rate {
-            Some(rate) => ((start.elapsed().as_secs_f64() * rate) as u64 - report.datagrams).max(1) as usize,
+            Some(rate) => {
+                ((start.elapsed().as_secs_f64() * rate) as u64 - report.datagrams).max(1) as usize
+            }
             None => BATCH,
         });
         for i in 0..count {
             let d = &datagrams[(next + i) % datagrams.len()];
-            iovecs.push(libc::iovec { iov_base: d.as_ptr() as *mut _, iov_len: d.len() });
+            iovecs.push(libc::iovec {
+                iov_base: d.as_ptr() as *mut _,
+                iov_len: d.len(),
+            });
         }
         for (i, header) in headers.iter_mut().take(count).enumerate() {
             *header = unsafe { zeroed() };

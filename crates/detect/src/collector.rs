@@ -158,7 +158,8 @@ impl SampleCollector {
         if self.is_watched(record) {
             self.keep(record);
             if self.packets.len() < self.max_buffered {
-                self.packets.push(CapturedPacket::new(record, header, self.snap_len));
+                self.packets
+                    .push(CapturedPacket::new(record, header, self.snap_len));
             }
         }
     }
@@ -232,9 +233,19 @@ mod tests {
             collector.offer(&record("192.0.2.1", dst));
         }
         let recent = collector.take_recent();
-        assert_eq!((recent.records.len(), recent.seen), (RECENT_PER_TAKE, 100_000));
-        let flood = recent.records.iter().filter(|r| r.dst.to_string() == "10.0.0.1").count();
-        assert!((10..=45).contains(&flood), "{flood} of {RECENT_PER_TAKE} for a tenth of the records");
+        assert_eq!(
+            (recent.records.len(), recent.seen),
+            (RECENT_PER_TAKE, 100_000)
+        );
+        let flood = recent
+            .records
+            .iter()
+            .filter(|r| r.dst.to_string() == "10.0.0.1")
+            .count();
+        assert!(
+            (10..=45).contains(&flood),
+            "{flood} of {RECENT_PER_TAKE} for a tenth of the records"
+        );
         assert!(collector.take_recent().records.is_empty());
         assert_eq!(collector.buffered(), 0, "nothing watched");
     }

@@ -25,7 +25,10 @@ impl CapturedPacket {
         let timestamp_ns = if header.timestamp_ns > 0 {
             header.timestamp_ns
         } else {
-            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0)
         };
         CapturedPacket {
             timestamp_ns,
@@ -48,7 +51,10 @@ pub struct FingerprintConfig {
 
 impl Default for FingerprintConfig {
     fn default() -> Self {
-        FingerprintConfig { packets_per_host: 500, snap_len: 1518 }
+        FingerprintConfig {
+            packets_per_host: 500,
+            snap_len: 1518,
+        }
     }
 }
 
@@ -61,7 +67,11 @@ pub struct FingerprintStore {
 
 impl FingerprintStore {
     pub fn new(list: &WatchList, config: FingerprintConfig) -> FingerprintStore {
-        FingerprintStore { list: list.clone(), config, hosts: HashMap::default() }
+        FingerprintStore {
+            list: list.clone(),
+            config,
+            hosts: HashMap::default(),
+        }
     }
 
     pub fn config(&self) -> FingerprintConfig {
@@ -87,7 +97,10 @@ impl FingerprintStore {
 
     /// The packets kept for `ip`, in arrival order.
     pub fn packets(&self, ip: &IpAddr) -> &[CapturedPacket] {
-        self.hosts.get(&ip.to_canonical()).map(Vec::as_slice).unwrap_or(&[])
+        self.hosts
+            .get(&ip.to_canonical())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     pub fn forget(&mut self, ip: &IpAddr) -> bool {
@@ -109,13 +122,30 @@ mod tests {
     fn keeps_the_first_packets_of_watched_hosts_cut_to_the_snap_length() {
         let list = WatchList::new();
         list.watch("198.51.100.1".parse().unwrap());
-        let mut store = FingerprintStore::new(&list, FingerprintConfig { packets_per_host: 3, snap_len: 4 });
+        let mut store = FingerprintStore::new(
+            &list,
+            FingerprintConfig {
+                packets_per_host: 3,
+                snap_len: 4,
+            },
+        );
         let frame = [1u8, 2, 3, 4, 5, 6];
-        let header = PacketHeader { link: HeaderLink::Ethernet, data: &frame, original_len: 60, timestamp_ns: 7 };
-        let packets: Vec<CapturedPacket> = ["198.51.100.1", "198.51.100.2", "198.51.100.1", "198.51.100.1", "198.51.100.1"]
-            .iter()
-            .map(|dst| CapturedPacket::new(&record(dst), &header, store.config().snap_len))
-            .collect();
+        let header = PacketHeader {
+            link: HeaderLink::Ethernet,
+            data: &frame,
+            original_len: 60,
+            timestamp_ns: 7,
+        };
+        let packets: Vec<CapturedPacket> = [
+            "198.51.100.1",
+            "198.51.100.2",
+            "198.51.100.1",
+            "198.51.100.1",
+            "198.51.100.1",
+        ]
+        .iter()
+        .map(|dst| CapturedPacket::new(&record(dst), &header, store.config().snap_len))
+        .collect();
         store.add(packets);
         let kept = store.packets(&"198.51.100.1".parse().unwrap());
         assert_eq!(kept.len(), 3);

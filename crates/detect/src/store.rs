@@ -1,12 +1,12 @@
 //! The ticker's side of the attack samples: per watched host, the last records and running
 //! aggregates since its watch started.
 
+use crate::collector::RecentRecords;
 use crate::protocol::{has_ports, protocol_name};
 use crate::samples::{
     AddressCount, AttackSamples, DirectionSamples, PortCount, ProtocolCount, Traffic,
 };
 use crate::top_k::SpaceSaving;
-use crate::collector::RecentRecords;
 use crate::watch::WatchList;
 use floodwatch_counters::Direction;
 use floodwatch_packet::{FlowRecord, PROTO_UDP};
@@ -245,7 +245,10 @@ impl SampleStore {
                 } else {
                     continue;
                 };
-                let weighted = FlowRecord { sampling_rate: record.sampling_rate.max(1).saturating_mul(weight), ..record.clone() };
+                let weighted = FlowRecord {
+                    sampling_rate: record.sampling_rate.max(1).saturating_mul(weight),
+                    ..record.clone()
+                };
                 host.add(&weighted, direction, self.config.records_per_host);
                 host.estimated = true;
             }
@@ -341,13 +344,28 @@ mod tests {
         store.seed(&ip("10.0.0.1"), [&recent]);
         let summary = store.summary(&ip("10.0.0.1")).unwrap();
         assert!(summary.estimated);
-        assert_eq!(summary.incoming.traffic.packets, 200, "2 records standing for 100 each");
+        assert_eq!(
+            summary.incoming.traffic.packets, 200,
+            "2 records standing for 100 each"
+        );
         assert_eq!(summary.incoming.remote_addresses.len(), 2);
         assert_eq!(summary.outgoing.traffic.packets, 100);
         store.seed(&ip("10.0.0.1"), [&recent]);
-        assert_eq!(store.summary(&ip("10.0.0.1")).unwrap().incoming.traffic.packets, 200, "seeded once");
+        assert_eq!(
+            store
+                .summary(&ip("10.0.0.1"))
+                .unwrap()
+                .incoming
+                .traffic
+                .packets,
+            200,
+            "seeded once"
+        );
         store.seed(&ip("10.0.0.7"), [&recent]);
-        assert!(store.summary(&ip("10.0.0.7")).is_none(), "nothing seen of it");
+        assert!(
+            store.summary(&ip("10.0.0.7")).is_none(),
+            "nothing seen of it"
+        );
     }
 
     #[test]

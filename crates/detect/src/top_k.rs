@@ -80,7 +80,12 @@ impl<K: Copy + Eq + Hash + Ord> SpaceSaving<K> {
     /// The `n` largest counters, most packets surely sent first, ties in key order.
     pub(crate) fn top(&self, n: usize) -> Vec<Counter<K>> {
         let mut sorted = self.counters.clone();
-        sorted.sort_by(|a, b| b.guaranteed().0.cmp(&a.guaranteed().0).then(a.key.cmp(&b.key)));
+        sorted.sort_by(|a, b| {
+            b.guaranteed()
+                .0
+                .cmp(&a.guaranteed().0)
+                .then(a.key.cmp(&b.key))
+        });
         sorted.truncate(n);
         sorted
     }
@@ -142,6 +147,10 @@ mod tests {
         assert!(top.packets >= 5000 && top.packets - top.error <= 5000);
         assert!(top.error <= total / 8);
         let last = summary.top(8).pop().unwrap();
-        assert_eq!(last.guaranteed(), (1, 60), "a light key seen once is reported as seen once");
+        assert_eq!(
+            last.guaranteed(),
+            (1, 60),
+            "a light key seen once is reported as seen once"
+        );
     }
 }

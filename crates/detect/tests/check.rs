@@ -236,17 +236,36 @@ fn nothing_is_reported_when_every_limit_is_off() {
 /// sampling rate of 4e9 would make them), is no attack; a second datagram confirms it.
 #[test]
 fn one_datagram_is_not_enough_evidence_for_a_violation() {
-    let thresholds = thresholds(r#"{ "groups": [ { "name": "global", "incoming": { "pps": 20000 } } ] }"#);
+    let thresholds =
+        thresholds(r#"{ "groups": [ { "name": "global", "incoming": { "pps": 20000 } } ] }"#);
     let mut sim = Sim::new();
     sim.tick();
     let forged = [
-        udp("192.0.2.1", "10.0.0.1", 123, 80, 4_000_000_000, 4_000_000_000 * 468),
-        udp("192.0.2.2", "10.0.0.1", 123, 80, 4_000_000_000, 4_000_000_000 * 468),
+        udp(
+            "192.0.2.1",
+            "10.0.0.1",
+            123,
+            80,
+            4_000_000_000,
+            4_000_000_000 * 468,
+        ),
+        udp(
+            "192.0.2.2",
+            "10.0.0.1",
+            123,
+            80,
+            4_000_000_000,
+            4_000_000_000 * 468,
+        ),
     ];
     sim.datagram(&forged);
     sim.tick();
     assert!(check(&sim.table, &thresholds, MIN_EVIDENCE).is_empty());
-    assert_eq!(check(&sim.table, &thresholds, 1).len(), 1, "the same traffic, evidence not required");
+    assert_eq!(
+        check(&sim.table, &thresholds, 1).len(),
+        1,
+        "the same traffic, evidence not required"
+    );
     for _ in 0..20 {
         sim.tick();
         assert!(check(&sim.table, &thresholds, MIN_EVIDENCE).is_empty());
@@ -265,14 +284,18 @@ fn one_datagram_is_not_enough_evidence_for_a_violation() {
 /// few per datagram by the agent, still caught within the second.
 #[test]
 fn a_sampled_flood_at_twice_the_limit_has_evidence_within_a_second() {
-    let thresholds = thresholds(r#"{ "groups": [ { "name": "global", "incoming": { "pps": 20000 } } ] }"#);
+    let thresholds =
+        thresholds(r#"{ "groups": [ { "name": "global", "incoming": { "pps": 20000 } } ] }"#);
     let mut sim = Sim::new();
     let mut caught = None;
     for tick in 0..10u32 {
         // One datagram of 3 samples every 300 ms.
         if tick % 3 == 0 {
             let samples: Vec<FlowRecord> = (0..3)
-                .map(|i| FlowRecord { sampling_rate: 4096, ..udp(&spoofed(tick * 3 + i), "10.0.0.1", 123, 80, 1, 468) })
+                .map(|i| FlowRecord {
+                    sampling_rate: 4096,
+                    ..udp(&spoofed(tick * 3 + i), "10.0.0.1", 123, 80, 1, 468)
+                })
                 .collect();
             sim.datagram(&samples);
         }

@@ -6,16 +6,26 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use floodwatch_counters::{CounterConfig, HostTable, LocalAggregator, PrefixSet};
-use floodwatch_engine::{AgentInterfaces, CountingSink};
 use floodwatch_detect::{SampleCollector, WatchList};
+use floodwatch_engine::{AgentInterfaces, CountingSink};
 use floodwatch_flow::{Decoder, DecoderConfig};
 use floodwatch_test_support::XorShift;
 
 const RECORDS_PER_DATAGRAM: usize = 45;
 const TEMPLATE_ID: u16 = 256;
 // (field type, length): src, dst, sport, dport, proto, flags, packets, bytes, first, last
-const FIELDS: [(u16, u16); 10] = [(8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (6, 1), (2, 4), (1, 4), (22, 4), (21, 4)];
-
+const FIELDS: [(u16, u16); 10] = [
+    (8, 4),
+    (12, 4),
+    (7, 2),
+    (11, 2),
+    (4, 1),
+    (6, 1),
+    (2, 4),
+    (1, 4),
+    (22, 4),
+    (21, 4),
+];
 
 fn header(buf: &mut Vec<u8>, count: u16, sequence: u32) {
     buf.extend_from_slice(&9u16.to_be_bytes());
@@ -68,7 +78,10 @@ fn main() {
     let exporter: SocketAddr = "192.0.2.1:2055".parse().unwrap();
     let mut networks = PrefixSet::new();
     networks.insert("10.0.0.0/8".parse().unwrap(), ());
-    let config = CounterConfig { networks, ..CounterConfig::default() };
+    let config = CounterConfig {
+        networks,
+        ..CounterConfig::default()
+    };
     let mut rng = XorShift::new(0x9e37_79b9_7f4a_7c15);
     for hosts in [1_000u32, 100_000] {
         let datagrams = data_datagrams(2_000, hosts, &mut rng);
@@ -77,8 +90,15 @@ fn main() {
         let mut table = HostTable::new(config.clone());
         let mut agents = AgentInterfaces::new();
         let mut samples = SampleCollector::new(&WatchList::new());
-        let mut sink = CountingSink { aggregator: &mut aggregator, samples: &mut samples, sampling_override: None, agents: &mut agents };
-        decoder.decode(exporter, 0, &template_datagram(), &mut sink).unwrap();
+        let mut sink = CountingSink {
+            aggregator: &mut aggregator,
+            samples: &mut samples,
+            sampling_override: None,
+            agents: &mut agents,
+        };
+        decoder
+            .decode(exporter, 0, &template_datagram(), &mut sink)
+            .unwrap();
 
         let target_records = 40_000_000u64;
         let batch_every = 400_000u64; // about 100 ms of traffic at 4 M records/s

@@ -10,15 +10,14 @@ use std::net::Ipv4Addr;
 use std::time::Instant;
 
 use floodwatch_capture::Frame;
-use floodwatch_engine::FrameCounter;
 use floodwatch_counters::{CounterConfig, LocalAggregator, Prefix, PrefixSet};
 use floodwatch_detect::{SampleCollector, WatchList};
+use floodwatch_engine::FrameCounter;
 use floodwatch_packet::{parse_ethernet, PacketInfo, ParseOptions};
 use floodwatch_test_support::XorShift;
 
 const FRAMES_PER_BATCH: usize = 20_000;
 const ROUNDS: usize = 200;
-
 
 /// A 60-byte frame: Ethernet, IPv4, then UDP to port 53 or a TCP segment to port 443.
 fn frame(src: Ipv4Addr, dst: Ipv4Addr, source_port: u16, udp: bool, tcp_flags: u8) -> Vec<u8> {
@@ -56,7 +55,10 @@ fn round_robin(hosts: u32) -> Vec<Vec<u8>> {
     (0..hosts)
         .flat_map(|h| {
             let i = u64::from(h) * 2;
-            [frame(outside(i), host(h), 1024 + h as u16, true, 0), frame(outside(i + 1), host(h), 1025 + h as u16, false, 0x18)]
+            [
+                frame(outside(i), host(h), 1024 + h as u16, true, 0),
+                frame(outside(i + 1), host(h), 1025 + h as u16, false, 0x18),
+            ]
         })
         .collect()
 }
@@ -68,7 +70,13 @@ fn syn_flood(hosts: u32, count: usize, rng: &mut XorShift) -> Vec<Vec<u8>> {
         .map(|i| {
             let r = rng.next();
             if i % 10 == 0 {
-                frame(outside(r), host((r >> 32) as u32 % hosts), r as u16, true, 0)
+                frame(
+                    outside(r),
+                    host((r >> 32) as u32 % hosts),
+                    r as u16,
+                    true,
+                    0,
+                )
             } else {
                 frame(outside(r), host(7), r as u16, false, 0x02)
             }
@@ -81,17 +89,33 @@ fn random_hosts(hosts: u32, count: usize, rng: &mut XorShift) -> Vec<Vec<u8>> {
     (0..count)
         .map(|_| {
             let r = rng.next();
-            frame(outside(r), host((r >> 32) as u32 % hosts), r as u16, r & 1 == 0, 0x18)
+            frame(
+                outside(r),
+                host((r >> 32) as u32 % hosts),
+                r as u16,
+                r & 1 == 0,
+                0x18,
+            )
         })
         .collect()
 }
 
 /// `read_by_source`: each frame comes with its headers read, as AF_XDP's program hands them.
 fn run(name: &str, frames: &[Vec<u8>], read_by_source: bool) {
-    let networks: PrefixSet = ["10.80.0.0/12".parse::<Prefix>().unwrap()].into_iter().collect();
+    let networks: PrefixSet = ["10.80.0.0/12".parse::<Prefix>().unwrap()]
+        .into_iter()
+        .collect();
     let aggregator = LocalAggregator::new(&CounterConfig::with_networks(networks));
-    let mut counter = FrameCounter::new(aggregator, SampleCollector::new(&WatchList::new()), ParseOptions::default(), 1);
-    let readings: Vec<PacketInfo> = frames.iter().map(|data| parse_ethernet(data).unwrap()).collect();
+    let mut counter = FrameCounter::new(
+        aggregator,
+        SampleCollector::new(&WatchList::new()),
+        ParseOptions::default(),
+        1,
+    );
+    let readings: Vec<PacketInfo> = frames
+        .iter()
+        .map(|data| parse_ethernet(data).unwrap())
+        .collect();
     let frames: Vec<Frame<'_>> = frames
         .iter()
         .zip(&readings)
@@ -120,17 +144,30 @@ fn run(name: &str, frames: &[Vec<u8>], read_by_source: bool) {
         batch(&mut counter);
     }
     let ns = started.elapsed().as_nanos() as f64 / (ROUNDS * FRAMES_PER_BATCH) as f64;
-    let how = if read_by_source { "headers read by the source" } else { "frames parsed" };
+    let how = if read_by_source {
+        "headers read by the source"
+    } else {
+        "frames parsed"
+    };
     println!("{name:<48} {how:<28} {ns:>6.1} ns/frame");
 }
 
 fn main() {
     let mut rng = XorShift::new(0x9e37_79b9_7f4a_7c15);
     let scenarios = [
-        ("round robin, 300 hosts (the mirror benchmark)", round_robin(300)),
-        ("SYN flood on one host, 10 % to 1 000 others", syn_flood(1000, 100_000, &mut rng)),
+        (
+            "round robin, 300 hosts (the mirror benchmark)",
+            round_robin(300),
+        ),
+        (
+            "SYN flood on one host, 10 % to 1 000 others",
+            syn_flood(1000, 100_000, &mut rng),
+        ),
         ("random, 1 000 hosts", random_hosts(1000, 100_000, &mut rng)),
-        ("random, 60 000 hosts", random_hosts(60_000, 200_000, &mut rng)),
+        (
+            "random, 60 000 hosts",
+            random_hosts(60_000, 200_000, &mut rng),
+        ),
     ];
     for (name, frames) in &scenarios {
         for read_by_source in [false, true] {

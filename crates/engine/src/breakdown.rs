@@ -41,16 +41,29 @@ impl Grouping {
             if group < spec.groups {
                 Ok(group)
             } else {
-                Err(format!("{what} group {group} is not below the {} groups", spec.groups))
+                Err(format!(
+                    "{what} group {group} is not below the {} groups",
+                    spec.groups
+                ))
             }
         };
         let mut prefixes = PrefixMap::new();
         for entry in &spec.prefixes {
-            let prefix: Prefix = entry.prefix.parse().map_err(|e| format!("'{}' is not a prefix: {e}", entry.prefix))?;
+            let prefix: Prefix = entry
+                .prefix
+                .parse()
+                .map_err(|e| format!("'{}' is not a prefix: {e}", entry.prefix))?;
             prefixes.insert(prefix, in_range(entry.group, &entry.prefix)?);
         }
-        let fallback = spec.fallback.map(|g| in_range(g, "the fallback")).transpose()?;
-        Ok(Grouping { prefixes, groups: spec.groups as usize, fallback })
+        let fallback = spec
+            .fallback
+            .map(|g| in_range(g, "the fallback"))
+            .transpose()?;
+        Ok(Grouping {
+            prefixes,
+            groups: spec.groups as usize,
+            fallback,
+        })
     }
 
     fn group_of(&self, ip: &IpAddr) -> Option<u32> {
@@ -111,7 +124,9 @@ impl PartialOrd for Ranked {
 
 impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0).then_with(|| self.1.cmp(&other.1))
+        self.0
+            .total_cmp(&other.0)
+            .then_with(|| self.1.cmp(&other.1))
     }
 }
 
@@ -123,7 +138,10 @@ struct Best {
 
 impl Best {
     fn new(n: usize) -> Best {
-        Best { n, heap: BinaryHeap::with_capacity(n + 1) }
+        Best {
+            n,
+            heap: BinaryHeap::with_capacity(n + 1),
+        }
     }
 
     fn offer(&mut self, value: f64, ip: IpAddr) {
@@ -141,14 +159,21 @@ impl Best {
     }
 
     fn hosts(self, table: &HostTable) -> Vec<HostView> {
-        self.heap.into_sorted_vec().into_iter().filter_map(|Reverse(Ranked(_, Reverse(ip)))| table.host(&ip)).collect()
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .filter_map(|Reverse(Ranked(_, Reverse(ip)))| table.host(&ip))
+            .collect()
     }
 }
 
 /// One pass over every host: its figures added to its group in each grouping, and ranked for
 /// the top `top` hosts by pps and by bit/s in each direction.
 pub fn breakdown_pass(table: &HostTable, groupings: &[Grouping], top: usize) -> Breakdown {
-    let mut sums: Vec<Vec<GroupSum>> = groupings.iter().map(|g| vec![GroupSum::default(); g.groups]).collect();
+    let mut sums: Vec<Vec<GroupSum>> = groupings
+        .iter()
+        .map(|g| vec![GroupSum::default(); g.groups])
+        .collect();
     let mut groups: Vec<Option<u32>> = vec![None; groupings.len()];
     let mut best: [[Best; 2]; 2] = std::array::from_fn(|_| std::array::from_fn(|_| Best::new(top)));
     table.for_each_host(|host| {
@@ -200,11 +225,20 @@ mod tests {
     use floodwatch_test_support::flow;
 
     fn table_with(records: &[(&str, &str, u64)]) -> HostTable {
-        let networks: PrefixSet = ["10.0.0.0/8", "2001:db8::/32"].iter().map(|p| p.parse::<Prefix>().unwrap()).collect();
+        let networks: PrefixSet = ["10.0.0.0/8", "2001:db8::/32"]
+            .iter()
+            .map(|p| p.parse::<Prefix>().unwrap())
+            .collect();
         let config = CounterConfig::with_networks(networks);
         let mut aggregator = LocalAggregator::new(&config);
         for (src, dst, packets) in records {
-            aggregator.add(&flow(*src, *dst).ports(1234, 53).packets(*packets).bytes(packets * 100).build());
+            aggregator.add(
+                &flow(*src, *dst)
+                    .ports(1234, 53)
+                    .packets(*packets)
+                    .bytes(packets * 100)
+                    .build(),
+            );
         }
         let mut table = HostTable::new(config);
         table.apply(aggregator.take_batch());
@@ -215,7 +249,13 @@ mod tests {
     fn spec(groups: u32, prefixes: &[(&str, u32)], fallback: Option<u32>) -> GroupingSpec {
         GroupingSpec {
             groups,
-            prefixes: prefixes.iter().map(|(p, g)| GroupPrefixSpec { prefix: p.to_string(), group: *g }).collect(),
+            prefixes: prefixes
+                .iter()
+                .map(|(p, g)| GroupPrefixSpec {
+                    prefix: p.to_string(),
+                    group: *g,
+                })
+                .collect(),
             fallback,
         }
     }
@@ -231,10 +271,22 @@ mod tests {
         ]);
         let hostgroups = spec(3, &[("10.1.0.0/16", 1), ("10.1.0.2/32", 2)], Some(0));
         let networks = spec(2, &[("10.0.0.0/8", 0), ("2001:db8::/32", 1)], None);
-        let sums = sum_by_group(&table, &[Grouping::new(&hostgroups).unwrap(), Grouping::new(&networks).unwrap()]);
+        let sums = sum_by_group(
+            &table,
+            &[
+                Grouping::new(&hostgroups).unwrap(),
+                Grouping::new(&networks).unwrap(),
+            ],
+        );
         let packets = |s: &GroupSum| (s.hosts, s.incoming.packets_total, s.outgoing.packets_total);
-        assert_eq!(sums[0].iter().map(packets).collect::<Vec<_>>(), vec![(2, 120, 5), (1, 10, 0), (1, 20, 0)]);
-        assert_eq!(sums[1].iter().map(packets).collect::<Vec<_>>(), vec![(3, 70, 5), (1, 80, 0)]);
+        assert_eq!(
+            sums[0].iter().map(packets).collect::<Vec<_>>(),
+            vec![(2, 120, 5), (1, 10, 0), (1, 20, 0)]
+        );
+        assert_eq!(
+            sums[1].iter().map(packets).collect::<Vec<_>>(),
+            vec![(3, 70, 5), (1, 80, 0)]
+        );
         let udp = floodwatch_counters::Class::Udp;
         assert_eq!(sums[1][0].incoming.class(udp).bytes_total, 7000);
         assert!(sums[1][0].incoming.pps > 0.0);
@@ -254,24 +306,43 @@ mod tests {
         assert_eq!(ips(&pass.top[0][1]), ["10.1.0.2", "10.1.0.3"]);
         assert_eq!(ips(&pass.top[1][0]), ["10.1.0.3"]);
         for (direction, d) in Direction::BOTH.into_iter().zip(0..) {
-            for (metric, m) in [(floodwatch_counters::Metric::Pps, 0), (floodwatch_counters::Metric::Bps, 1)] {
+            for (metric, m) in [
+                (floodwatch_counters::Metric::Pps, 0),
+                (floodwatch_counters::Metric::Bps, 1),
+            ] {
                 assert_eq!(pass.top[d][m], table.top(direction, metric, 2));
             }
         }
-        assert!(breakdown_pass(&table, &[], 0).top.iter().flatten().all(Vec::is_empty));
+        assert!(breakdown_pass(&table, &[], 0)
+            .top
+            .iter()
+            .flatten()
+            .all(Vec::is_empty));
     }
 
     #[test]
     fn hosts_outside_every_prefix_are_left_out_without_a_fallback() {
         let table = table_with(&[("192.0.2.1", "10.1.0.1", 10), ("192.0.2.1", "10.9.0.1", 30)]);
-        let sums = sum_by_group(&table, &[Grouping::new(&spec(1, &[("10.1.0.0/16", 0)], None)).unwrap()]);
-        assert_eq!((sums[0][0].hosts, sums[0][0].incoming.packets_total), (1, 10));
+        let sums = sum_by_group(
+            &table,
+            &[Grouping::new(&spec(1, &[("10.1.0.0/16", 0)], None)).unwrap()],
+        );
+        assert_eq!(
+            (sums[0][0].hosts, sums[0][0].incoming.packets_total),
+            (1, 10)
+        );
     }
 
     #[test]
     fn a_group_out_of_range_or_a_bad_prefix_is_refused() {
-        assert!(Grouping::new(&spec(1, &[("10.0.0.0/8", 1)], None)).err().unwrap().contains("not below"));
-        assert!(Grouping::new(&spec(1, &[("10.0.0.0/33", 0)], None)).err().unwrap().contains("not a prefix"));
+        assert!(Grouping::new(&spec(1, &[("10.0.0.0/8", 1)], None))
+            .err()
+            .unwrap()
+            .contains("not below"));
+        assert!(Grouping::new(&spec(1, &[("10.0.0.0/33", 0)], None))
+            .err()
+            .unwrap()
+            .contains("not a prefix"));
         assert!(Grouping::new(&spec(1, &[], Some(4))).is_err());
     }
 }

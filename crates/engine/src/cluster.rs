@@ -5,7 +5,9 @@
 
 use std::net::IpAddr;
 
-use floodwatch_counters::wire::{decode, partition_of, Decoded, PartitionBuffer, PartitionedWriter, WireError};
+use floodwatch_counters::wire::{
+    decode, partition_of, Decoded, PartitionBuffer, PartitionedWriter, WireError,
+};
 use floodwatch_detect::RecentRecords;
 
 use crate::core::Core;
@@ -35,17 +37,32 @@ impl Core {
 
     pub fn take_aggregates(&mut self) -> AggregatesTaken {
         match &mut self.outbox {
-            Some(outbox) => AggregatesTaken { buffers: outbox.take(), dropped_batches: outbox.dropped_batches, dropped_hosts: outbox.dropped_hosts },
-            None => AggregatesTaken { buffers: Vec::new(), dropped_batches: 0, dropped_hosts: 0 },
+            Some(outbox) => AggregatesTaken {
+                buffers: outbox.take(),
+                dropped_batches: outbox.dropped_batches,
+                dropped_hosts: outbox.dropped_hosts,
+            },
+            None => AggregatesTaken {
+                buffers: Vec::new(),
+                dropped_batches: 0,
+                dropped_hosts: 0,
+            },
         }
     }
 
     /// Applies a sensor's buffer to the table, its sample of records to the last seconds' sample
     /// (what a host's attack record starts from when it is watched); returns the host entries.
     pub fn merge_aggregates(&mut self, bytes: &[u8]) -> Result<usize, WireError> {
-        let Decoded { batch, sample, sample_seen } = decode(bytes)?;
+        let Decoded {
+            batch,
+            sample,
+            sample_seen,
+        } = decode(bytes)?;
         let hosts = batch.host_deltas();
-        let recent = RecentRecords { records: sample, seen: sample_seen };
+        let recent = RecentRecords {
+            records: sample,
+            seen: sample_seen,
+        };
         self.apply(batch, &[], Vec::new(), recent);
         Ok(hosts)
     }
@@ -55,19 +72,29 @@ impl Core {
 mod tests {
     use super::*;
     use floodwatch_counters::{CounterConfig, Direction, LocalAggregator, Prefix};
-    use floodwatch_detect::{FingerprintConfig, Group, Limits, MetricSlot, RecentRecords, Thresholds, WatchList};
+    use floodwatch_detect::{
+        FingerprintConfig, Group, Limits, MetricSlot, RecentRecords, Thresholds, WatchList,
+    };
     use floodwatch_packet::{FlowRecord, PROTO_TCP, TCP_SYN};
     use floodwatch_test_support::flow;
     use std::net::{IpAddr, Ipv4Addr};
 
     fn config() -> CounterConfig {
-        CounterConfig::with_networks(["10.0.0.0/8".parse::<Prefix>().unwrap()].into_iter().collect())
+        CounterConfig::with_networks(
+            ["10.0.0.0/8".parse::<Prefix>().unwrap()]
+                .into_iter()
+                .collect(),
+        )
     }
 
     fn core() -> Core {
         let mut core = Core::new(config(), WatchList::new(), FingerprintConfig::default(), 1);
         let limits = Limits::default().with(MetricSlot::TcpSynPps, 1000.0);
-        core.set_thresholds(Thresholds::new(Group { name: "global".into(), incoming: limits, outgoing: Limits::default() }));
+        core.set_thresholds(Thresholds::new(Group {
+            name: "global".into(),
+            incoming: limits,
+            outgoing: Limits::default(),
+        }));
         core
     }
 
@@ -102,7 +129,12 @@ mod tests {
         let mut crossed = Vec::new();
         for tick in 1..=30u64 {
             for (n, sensor) in sensors.iter_mut().enumerate() {
-                sensor.apply(syn_flood(n as u32 * 1000 + tick as u32 * 3, 6), &[], Vec::new(), RecentRecords::default());
+                sensor.apply(
+                    syn_flood(n as u32 * 1000 + tick as u32 * 3, 6),
+                    &[],
+                    Vec::new(),
+                    RecentRecords::default(),
+                );
                 sensor.tick(tick * 100);
                 alone.extend(sensor.drain_violations());
                 for buffer in sensor.take_aggregates().buffers {
@@ -110,11 +142,19 @@ mod tests {
                 }
             }
             detector.tick(tick * 100);
-            crossed.extend(detector.drain_violations().into_iter().map(|v| (v.ip, v.direction)));
+            crossed.extend(
+                detector
+                    .drain_violations()
+                    .into_iter()
+                    .map(|v| (v.ip, v.direction)),
+            );
         }
         assert!(alone.is_empty(), "a half alone crossed: {alone:?}");
         crossed.dedup();
-        assert_eq!(crossed, [("10.0.0.1".parse().unwrap(), Direction::Incoming)]);
+        assert_eq!(
+            crossed,
+            [("10.0.0.1".parse().unwrap(), Direction::Incoming)]
+        );
     }
 
     #[test]
@@ -133,16 +173,31 @@ mod tests {
         sensor.publish_aggregates(4, 1 << 20);
         let mut aggregator = LocalAggregator::new(&config());
         reflected.iter().for_each(|r| aggregator.add(r));
-        sensor.apply(aggregator.take_batch(), &[], Vec::new(), RecentRecords { records: reflected.iter().step_by(4).cloned().collect(), seen: 200 });
+        sensor.apply(
+            aggregator.take_batch(),
+            &[],
+            Vec::new(),
+            RecentRecords {
+                records: reflected.iter().step_by(4).cloned().collect(),
+                seen: 200,
+            },
+        );
         let mut detector = core();
         detector.tick(100);
         for buffer in sensor.take_aggregates().buffers {
             detector.merge_aggregates(&buffer.bytes).unwrap();
         }
         detector.tick(200);
-        assert_eq!(detector.classify(&victim, Direction::Incoming), "udp_flood", "by the counters alone, before the host is watched");
+        assert_eq!(
+            detector.classify(&victim, Direction::Incoming),
+            "udp_flood",
+            "by the counters alone, before the host is watched"
+        );
         detector.watch(victim);
-        assert_eq!(detector.classify(&victim, Direction::Incoming), "ntp_amplification");
+        assert_eq!(
+            detector.classify(&victim, Direction::Incoming),
+            "ntp_amplification"
+        );
         let samples = detector.samples(&victim).unwrap();
         assert!(samples.estimated);
     }
@@ -156,6 +211,10 @@ mod tests {
         core.apply(syn_flood(0, 5), &[], Vec::new(), RecentRecords::default());
         let taken = core.take_aggregates();
         assert_eq!(taken.buffers.iter().map(|b| b.hosts).sum::<u32>(), 1);
-        assert!(core.merge_aggregates(&[9, 9]).unwrap_err().to_string().contains("version 9"));
+        assert!(core
+            .merge_aggregates(&[9, 9])
+            .unwrap_err()
+            .to_string()
+            .contains("version 9"));
     }
 }

@@ -230,7 +230,10 @@ impl EngineConfig {
     }
 
     pub fn fingerprint(&self) -> floodwatch_detect::FingerprintConfig {
-        floodwatch_detect::FingerprintConfig { packets_per_host: self.fingerprint_packets, snap_len: self.fingerprint_snap_len.max(64) }
+        floodwatch_detect::FingerprintConfig {
+            packets_per_host: self.fingerprint_packets,
+            snap_len: self.fingerprint_snap_len.max(64),
+        }
     }
 
     /// One flow worker's decoder settings: the engine-wide bounds split evenly.
@@ -249,7 +252,9 @@ impl EngineConfig {
         if self.workers > 0 {
             self.workers
         } else {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
         }
     }
 }

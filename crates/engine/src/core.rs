@@ -6,11 +6,11 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use ahash::AHashMap;
-use floodwatch_counters::{CounterConfig, DeltaBatch, Direction, HostRef, HostTable, Promotion};
 use floodwatch_capture::pcap_file::PcapWriter;
+use floodwatch_counters::{CounterConfig, DeltaBatch, Direction, HostRef, HostTable, Promotion};
 use floodwatch_detect::{
-    check, classify, over, AttackSamples, AttackType, CapturedPacket, FingerprintConfig, FingerprintStore, RecentRecords, SampleStore, Thresholds,
-    Violation, WatchList,
+    check, classify, over, AttackSamples, AttackType, CapturedPacket, FingerprintConfig,
+    FingerprintStore, RecentRecords, SampleStore, Thresholds, Violation, WatchList,
 };
 use floodwatch_packet::{FlowRecord, HeaderLink};
 
@@ -26,7 +26,10 @@ const RECENT_KEEP_MS: u64 = 2000;
 /// A host is promoted from the compact tier to full counters at this part of the lowest
 /// threshold of any hostgroup, and at 1000 pps or 10 Mbit/s whatever the thresholds.
 const PROMOTE_FRACTION: f64 = 0.1;
-const PROMOTE_MAX: Promotion = Promotion { pps: 1000.0, bps: 10e6 };
+const PROMOTE_MAX: Promotion = Promotion {
+    pps: 1000.0,
+    bps: 10e6,
+};
 /// The default of `protect_fraction`.
 pub const DEFAULT_PROTECT_FRACTION: f64 = 0.5;
 /// Once this many hosts left the table, the allocator is asked to give freed pages back to the
@@ -54,7 +57,12 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(config: CounterConfig, watch: WatchList, fingerprint: FingerprintConfig, min_evidence: u32) -> Core {
+    pub fn new(
+        config: CounterConfig,
+        watch: WatchList,
+        fingerprint: FingerprintConfig,
+        min_evidence: u32,
+    ) -> Core {
         Core {
             table: HostTable::new(config),
             thresholds: Thresholds::default(),
@@ -78,7 +86,13 @@ impl Core {
         self
     }
 
-    pub fn apply(&mut self, batch: DeltaBatch, samples: &[FlowRecord], packets: Vec<CapturedPacket>, recent: RecentRecords) {
+    pub fn apply(
+        &mut self,
+        batch: DeltaBatch,
+        samples: &[FlowRecord],
+        packets: Vec<CapturedPacket>,
+        recent: RecentRecords,
+    ) {
         if let Some(outbox) = &mut self.outbox {
             outbox.add(&batch);
             outbox.add_sample(&recent.records, recent.seen);
@@ -89,7 +103,11 @@ impl Core {
         }
         self.fingerprints.add(packets);
         let now_ms = self.table.now_ms();
-        while self.recent.front().is_some_and(|(at, _)| now_ms.saturating_sub(*at) > RECENT_KEEP_MS) {
+        while self
+            .recent
+            .front()
+            .is_some_and(|(at, _)| now_ms.saturating_sub(*at) > RECENT_KEEP_MS)
+        {
             self.recent.pop_front();
         }
         if !recent.records.is_empty() {
@@ -114,14 +132,18 @@ impl Core {
             self.violations.push_back(violation);
         }
         let (thresholds, fraction) = (&self.thresholds, self.protect_fraction);
-        self.table.protect_updated(|host| near_threshold(host, thresholds, fraction));
+        self.table
+            .protect_updated(|host| near_threshold(host, thresholds, fraction));
         let evicted = self.table.evictions();
-        if evicted >= self.trimmed.0 + TRIM_AFTER_EVICTIONS && now_ms >= self.trimmed.1 + TRIM_INTERVAL_MS {
+        if evicted >= self.trimmed.0 + TRIM_AFTER_EVICTIONS
+            && now_ms >= self.trimmed.1 + TRIM_INTERVAL_MS
+        {
             self.trimmed = (evicted, now_ms);
             release_freed_memory();
         }
         if self.last_reported.len() > MAX_QUEUED_VIOLATIONS {
-            self.last_reported.retain(|_, at| now_ms < *at + REPORT_INTERVAL_MS);
+            self.last_reported
+                .retain(|_, at| now_ms < *at + REPORT_INTERVAL_MS);
         }
     }
 
@@ -146,16 +168,22 @@ impl Core {
     }
 
     pub fn classify(&self, ip: &IpAddr, direction: Direction) -> AttackType {
-        let Some(view) = self.table.host(ip) else { return "unknown" };
+        let Some(view) = self.table.host(ip) else {
+            return "unknown";
+        };
         let samples = self.samples.summary(ip);
-        classify(view.direction(direction), samples.as_ref().map(|s| s.direction(direction)))
+        classify(
+            view.direction(direction),
+            samples.as_ref().map(|s| s.direction(direction)),
+        )
     }
 
     /// Keeps samples of `ip` from now on, starting from what the sample of the last seconds'
     /// traffic holds of it.
     pub fn watch(&mut self, ip: IpAddr) {
         self.watch.watch(ip);
-        self.samples.seed(&ip, self.recent.iter().map(|(_, recent)| recent));
+        self.samples
+            .seed(&ip, self.recent.iter().map(|(_, recent)| recent));
     }
 
     /// Stops keeping samples for `ip` and forgets those kept.
@@ -181,13 +209,22 @@ impl Core {
                 HeaderLink::Ip => {
                     framed.clear();
                     framed.extend_from_slice(&ETHERNET_HEADER);
-                    let ethertype: [u8; 2] = if packet.data.first().map(|b| b >> 4) == Some(6) { [0x86, 0xdd] } else { [0x08, 0x00] };
+                    let ethertype: [u8; 2] = if packet.data.first().map(|b| b >> 4) == Some(6) {
+                        [0x86, 0xdd]
+                    } else {
+                        [0x08, 0x00]
+                    };
                     framed[12..14].copy_from_slice(&ethertype);
                     framed.extend_from_slice(&packet.data);
-                    (&framed[..], packet.original_len + ETHERNET_HEADER.len() as u32)
+                    (
+                        &framed[..],
+                        packet.original_len + ETHERNET_HEADER.len() as u32,
+                    )
                 }
             };
-            writer.write_packet(packet.timestamp_ns, original_len, data).ok()?;
+            writer
+                .write_packet(packet.timestamp_ns, original_len, data)
+                .ok()?;
         }
         Some(writer.into_inner())
     }
@@ -204,12 +241,13 @@ impl Core {
 /// Whether `host` is at or over `fraction` of one of its group's limits.
 fn near_threshold(host: &HostRef<'_>, thresholds: &Thresholds, fraction: f64) -> bool {
     let ip = host.ip();
-    let Some(group) = thresholds.group(thresholds.group_of(&ip).0) else { return false };
+    let Some(group) = thresholds.group(thresholds.group_of(&ip).0) else {
+        return false;
+    };
     Direction::BOTH.into_iter().any(|direction| {
-        group
-            .limits(direction)
-            .enabled()
-            .any(|(slot, limit)| slot.in_unit(host.speed(direction, slot.metric())) >= fraction * limit)
+        group.limits(direction).enabled().any(|(slot, limit)| {
+            slot.in_unit(host.speed(direction, slot.metric())) >= fraction * limit
+        })
     })
 }
 
@@ -217,7 +255,10 @@ fn near_threshold(host: &HostRef<'_>, thresholds: &Thresholds, fraction: f64) ->
 /// (a protocol's speed and a host's flows are never more than its packets or bits per second).
 /// With every limit off, every host gets full counters.
 fn promotion_for(thresholds: &Thresholds) -> Promotion {
-    let mut lowest = Promotion { pps: f64::INFINITY, bps: f64::INFINITY };
+    let mut lowest = Promotion {
+        pps: f64::INFINITY,
+        bps: f64::INFINITY,
+    };
     let mut any = false;
     for group in thresholds.groups() {
         for direction in Direction::BOTH {
@@ -225,7 +266,9 @@ fn promotion_for(thresholds: &Thresholds) -> Promotion {
                 any = true;
                 let counter_limit = limit / slot.in_unit(1.0);
                 match slot.metric() {
-                    floodwatch_counters::Metric::Bps | floodwatch_counters::Metric::ClassBps(_) => lowest.bps = lowest.bps.min(counter_limit),
+                    floodwatch_counters::Metric::Bps | floodwatch_counters::Metric::ClassBps(_) => {
+                        lowest.bps = lowest.bps.min(counter_limit)
+                    }
                     _ => lowest.pps = lowest.pps.min(counter_limit),
                 }
             }
@@ -256,12 +299,41 @@ mod tests {
 
     #[test]
     fn hosts_are_promoted_at_a_tenth_of_the_lowest_limit_and_never_later_than_1000_pps() {
-        assert_eq!(promotion_for(&Thresholds::default()), Promotion::default(), "every limit off: every host full");
-        let limits = Limits::default().with(MetricSlot::Pps, 20_000.0).with(MetricSlot::Mbps, 1000.0).with(MetricSlot::TcpSynPps, 5000.0);
-        let thresholds = Thresholds::new(Group { name: "global".into(), incoming: limits, outgoing: Limits::default() });
-        assert_eq!(promotion_for(&thresholds), Promotion { pps: 500.0, bps: 10e6 });
-        let high = Limits::default().with(MetricSlot::Pps, 1e6).with(MetricSlot::UdpMbps, 50.0);
-        let thresholds = Thresholds::new(Group { name: "global".into(), incoming: Limits::default(), outgoing: high });
-        assert_eq!(promotion_for(&thresholds), Promotion { pps: 1000.0, bps: 5e6 });
+        assert_eq!(
+            promotion_for(&Thresholds::default()),
+            Promotion::default(),
+            "every limit off: every host full"
+        );
+        let limits = Limits::default()
+            .with(MetricSlot::Pps, 20_000.0)
+            .with(MetricSlot::Mbps, 1000.0)
+            .with(MetricSlot::TcpSynPps, 5000.0);
+        let thresholds = Thresholds::new(Group {
+            name: "global".into(),
+            incoming: limits,
+            outgoing: Limits::default(),
+        });
+        assert_eq!(
+            promotion_for(&thresholds),
+            Promotion {
+                pps: 500.0,
+                bps: 10e6
+            }
+        );
+        let high = Limits::default()
+            .with(MetricSlot::Pps, 1e6)
+            .with(MetricSlot::UdpMbps, 50.0);
+        let thresholds = Thresholds::new(Group {
+            name: "global".into(),
+            incoming: Limits::default(),
+            outgoing: high,
+        });
+        assert_eq!(
+            promotion_for(&thresholds),
+            Promotion {
+                pps: 1000.0,
+                bps: 5e6
+            }
+        );
     }
 }

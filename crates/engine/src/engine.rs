@@ -16,10 +16,10 @@ use floodwatch_packet::ParseOptions;
 use crate::config::{ConfigError, EngineConfig};
 use crate::core::Core;
 use crate::export::{ExportQueue, Exporter};
+use crate::flow_worker::{self, WorkerReport, WorkerSetup};
+use crate::mirror_worker::MirrorWorkerSetup;
 use crate::socket::{open_listener, socket_inode};
 use crate::sources::{ListenerState, MirrorPortView, SourcesState};
-use crate::mirror_worker::MirrorWorkerSetup;
-use crate::flow_worker::{self, WorkerReport, WorkerSetup};
 
 /// Worker reports (one a tick each) queued for the ticker, per worker or mirror source.
 const REPORTS_QUEUED_PER_SOURCE: usize = 8;
@@ -62,12 +62,18 @@ impl Engine {
         let allowed = if config.allowed_exporters.is_empty() {
             None
         } else {
-            Some(parse_prefixes("allowed_exporters", &config.allowed_exporters)?)
+            Some(parse_prefixes(
+                "allowed_exporters",
+                &config.allowed_exporters,
+            )?)
         };
         let mut sampling_overrides = PrefixMap::new();
         for o in &config.sampling_overrides {
             if o.rate == 0 {
-                return Err(ConfigError(format!("sampling_overrides: rate for {} must be at least 1", o.exporter)));
+                return Err(ConfigError(format!(
+                    "sampling_overrides: rate for {} must be at least 1",
+                    o.exporter
+                )));
             }
             let ip = o.exporter.to_canonical();
             let len = if ip.is_ipv4() { 32 } else { 128 };
@@ -87,12 +93,20 @@ impl Engine {
         let watch = WatchList::new();
         Ok(Engine {
             core: Arc::new(Mutex::new(
-                Core::new(counter_config.clone(), watch.clone(), config.fingerprint(), config.min_evidence_datagrams)
-                    .with_protect_fraction(config.protect_fraction),
+                Core::new(
+                    counter_config.clone(),
+                    watch.clone(),
+                    config.fingerprint(),
+                    config.min_evidence_datagrams,
+                )
+                .with_protect_fraction(config.protect_fraction),
             )),
             watch,
             sources: Arc::new(Mutex::new(SourcesState::default())),
-            export: config.export.enabled.then(|| Arc::new(ExportQueue::new(config.export.queue_batches()))),
+            export: config
+                .export
+                .enabled
+                .then(|| Arc::new(ExportQueue::new(config.export.queue_batches()))),
             counter_config,
             allowed,
             sampling_overrides,
@@ -108,16 +122,25 @@ impl Engine {
             return Ok(self.sources().listeners.iter().map(|l| l.address).collect());
         }
         // A mirror-only engine has no flow worker to wake up every tick.
-        let workers = if self.config.listen.is_empty() { 0 } else { self.config.worker_count() };
+        let workers = if self.config.listen.is_empty() {
+            0
+        } else {
+            self.config.worker_count()
+        };
         let mut bound: Vec<SocketAddr> = Vec::new();
-        let mut per_worker: Vec<Vec<std::net::UdpSocket>> = (0..workers).map(|_| Vec::new()).collect();
+        let mut per_worker: Vec<Vec<std::net::UdpSocket>> =
+            (0..workers).map(|_| Vec::new()).collect();
         let mut listeners = Vec::new();
         for requested in &self.config.listen {
             let mut address = *requested;
             for (w, sockets) in per_worker.iter_mut().enumerate() {
-                let socket = open_listener(address, self.config.receive_buffer_bytes).map_err(|e| {
-                    std::io::Error::new(e.kind(), format!("cannot listen on UDP {address}: {e}"))
-                })?;
+                let socket =
+                    open_listener(address, self.config.receive_buffer_bytes).map_err(|e| {
+                        std::io::Error::new(
+                            e.kind(),
+                            format!("cannot listen on UDP {address}: {e}"),
+                        )
+                    })?;
                 if w == 0 {
                     address = socket.local_addr()?;
                     bound.push(address);
@@ -133,14 +156,21 @@ impl Engine {
         let mut mirror_ports = Vec::new();
         for mirror in &self.config.mirror {
             let opened = crate::mirror_sources::open_mirror(mirror, workers).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot capture on {}: {e}", mirror.interface))
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot capture on {}: {e}", mirror.interface),
+                )
             })?;
             mirror_ports.push(MirrorPortView {
                 interface: mirror.interface.clone(),
                 engine: mirror.engine,
                 detail: opened.detail,
                 ring_bytes: opened.ring_bytes,
-                sources: opened.sources.iter().map(|s| s.name().to_string()).collect(),
+                sources: opened
+                    .sources
+                    .iter()
+                    .map(|s| s.name().to_string())
+                    .collect(),
             });
             mirror_sources.extend(opened.sources.into_iter().map(|source| (mirror, source)));
             keep_alive.extend(opened.keep_alive);
@@ -155,7 +185,9 @@ impl Engine {
         // Eight ticks of reports a source at most wait for the ticker: past them the workers
         // wait too (and the kernel drops, counted), so that a ticker held up by a spray of new
         // hosts can neither stack up memory nor delay detection by seconds.
-        let (sender, receiver) = crossbeam_channel::bounded::<WorkerReport>((workers + mirror_sources.len()) * REPORTS_QUEUED_PER_SOURCE);
+        let (sender, receiver) = crossbeam_channel::bounded::<WorkerReport>(
+            (workers + mirror_sources.len()) * REPORTS_QUEUED_PER_SOURCE,
+        );
         let clock = Instant::now();
         let mut threads: Vec<(String, Box<dyn FnOnce() + Send>)> = Vec::new();
         for (index, sockets) in per_worker.into_iter().enumerate() {
@@ -164,7 +196,8 @@ impl Engine {
                 sockets,
                 decoder: Decoder::new(self.config.decoder(workers)),
                 aggregator: LocalAggregator::new(&self.counter_config),
-                samples: SampleCollector::new(&self.watch).with_snap_len(self.config.fingerprint_snap_len),
+                samples: SampleCollector::new(&self.watch)
+                    .with_snap_len(self.config.fingerprint_snap_len),
                 allowed: self.allowed.clone(),
                 sampling_overrides: self.sampling_overrides.clone(),
                 batch_size: self.config.batch_size.max(1),
@@ -174,7 +207,10 @@ impl Engine {
                 reports: sender.clone(),
                 export: self.exporter(),
             };
-            threads.push((format!("fw-worker-{index}"), Box::new(move || flow_worker::run(setup))));
+            threads.push((
+                format!("fw-worker-{index}"),
+                Box::new(move || flow_worker::run(setup)),
+            ));
         }
         for (mirror, source) in mirror_sources {
             let index = threads.len();
@@ -182,8 +218,11 @@ impl Engine {
                 index,
                 source,
                 aggregator: LocalAggregator::new(&self.counter_config),
-                samples: SampleCollector::new(&self.watch).with_snap_len(self.config.fingerprint_snap_len),
-                parse: ParseOptions { decapsulate: mirror.decapsulate },
+                samples: SampleCollector::new(&self.watch)
+                    .with_snap_len(self.config.fingerprint_snap_len),
+                parse: ParseOptions {
+                    decapsulate: mirror.decapsulate,
+                },
                 sampling_rate: mirror.sampling_rate.max(1),
                 tick_ms: self.config.tick_ms,
                 clock,
@@ -191,7 +230,10 @@ impl Engine {
                 reports: sender.clone(),
                 export: self.exporter(),
             };
-            threads.push((format!("fw-mirror-{index}"), Box::new(move || crate::mirror_worker::run(setup))));
+            threads.push((
+                format!("fw-mirror-{index}"),
+                Box::new(move || crate::mirror_worker::run(setup)),
+            ));
         }
         let mut handles = Vec::new();
         for (name, run) in threads {
@@ -220,7 +262,12 @@ impl Engine {
                 return Err(e);
             }
         };
-        self.running = Some(Running { stop, workers: handles, ticker, _keep_alive: keep_alive });
+        self.running = Some(Running {
+            stop,
+            workers: handles,
+            ticker,
+            _keep_alive: keep_alive,
+        });
         Ok(bound)
     }
 
@@ -243,11 +290,15 @@ impl Engine {
     }
 
     pub fn core(&self) -> MutexGuard<'_, Core> {
-        self.core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.core
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn sources(&self) -> MutexGuard<'_, SourcesState> {
-        self.sources.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.sources
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The export batches waiting for the control plane; none when export is off.
@@ -257,7 +308,11 @@ impl Engine {
 
     fn exporter(&self) -> Option<Exporter> {
         let queue = self.export.clone()?;
-        Some(Exporter::new(queue, &self.config.export, self.counter_config.networks.clone()))
+        Some(Exporter::new(
+            queue,
+            &self.config.export,
+            self.counter_config.networks.clone(),
+        ))
     }
 
     pub fn host(&self, ip: &IpAddr) -> Option<floodwatch_counters::HostView> {
@@ -288,8 +343,18 @@ fn run_ticker(
         loop {
             match reports.try_recv() {
                 Ok(report) => {
-                    let WorkerReport { worker, batch, samples, packets, recent, sources: flow, mirror } = report;
-                    core.lock().unwrap_or_else(|p| p.into_inner()).apply(batch, &samples, packets, recent);
+                    let WorkerReport {
+                        worker,
+                        batch,
+                        samples,
+                        packets,
+                        recent,
+                        sources: flow,
+                        mirror,
+                    } = report;
+                    core.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .apply(batch, &samples, packets, recent);
                     if flow.is_none() && mirror.is_none() {
                         continue;
                     }
@@ -310,7 +375,9 @@ fn run_ticker(
         }
         let elapsed = clock.elapsed();
         if elapsed >= next_tick {
-            core.lock().unwrap_or_else(|p| p.into_inner()).tick(elapsed.as_millis() as u64);
+            core.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .tick(elapsed.as_millis() as u64);
             next_tick += Duration::from_millis(tick_ms);
             if next_tick < elapsed {
                 // The ticker fell behind (a stalled machine): skip ticks rather than burst them.
@@ -318,7 +385,10 @@ fn run_ticker(
             }
         }
         if elapsed >= next_drops {
-            sources.lock().unwrap_or_else(|p| p.into_inner()).refresh_kernel_drops();
+            sources
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .refresh_kernel_drops();
             next_drops = elapsed + Duration::from_secs(1);
         }
     }

@@ -85,7 +85,9 @@ pub fn run(mut w: WorkerSetup) {
                 let received = batch.receive(fd.fd).unwrap_or(0);
                 sources_changed |= received > 0;
                 for i in 0..received {
-                    let Some(datagram) = batch.get(i) else { continue };
+                    let Some(datagram) = batch.get(i) else {
+                        continue;
+                    };
                     if datagram.truncated {
                         listener_drops.entry(datagram.from, now).oversized += 1;
                         continue;
@@ -98,16 +100,34 @@ pub fn run(mut w: WorkerSetup) {
                         }
                     }
                     w.aggregator.begin_datagram();
-                    let sampling_override = w.sampling_overrides.longest_match(&exporter_ip).copied();
-                    let mut sink = CountingSink { aggregator: &mut w.aggregator, samples: &mut w.samples, sampling_override, agents: &mut agents };
+                    let sampling_override =
+                        w.sampling_overrides.longest_match(&exporter_ip).copied();
+                    let mut sink = CountingSink {
+                        aggregator: &mut w.aggregator,
+                        samples: &mut w.samples,
+                        sampling_override,
+                        agents: &mut agents,
+                    };
                     match &mut w.export {
                         None => {
-                            let _ = w.decoder.decode(datagram.from, now, datagram.data, &mut sink);
+                            let _ = w
+                                .decoder
+                                .decode(datagram.from, now, datagram.data, &mut sink);
                         }
                         Some(export) => {
-                            export.begin(Telemetry::of_datagram(datagram.data), Some(exporter_ip), 0);
-                            let mut sink = ExportingSink { inner: sink, export, sampling_override };
-                            let _ = w.decoder.decode(datagram.from, now, datagram.data, &mut sink);
+                            export.begin(
+                                Telemetry::of_datagram(datagram.data),
+                                Some(exporter_ip),
+                                0,
+                            );
+                            let mut sink = ExportingSink {
+                                inner: sink,
+                                export,
+                                sampling_override,
+                            };
+                            let _ = w
+                                .decoder
+                                .decode(datagram.from, now, datagram.data, &mut sink);
                         }
                     }
                 }

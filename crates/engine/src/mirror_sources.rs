@@ -2,7 +2,10 @@
 
 use std::io;
 
-use floodwatch_capture::af_packet::{link_bytes_per_second, open_af_packet, ring_blocks_per_member, AfPacketConfig, Fanout, FanoutMode};
+use floodwatch_capture::af_packet::{
+    link_bytes_per_second, open_af_packet, ring_blocks_per_member, AfPacketConfig, Fanout,
+    FanoutMode,
+};
 use floodwatch_capture::PacketSource;
 
 use crate::config::{CaptureEngine, FanoutName, MirrorConfig};
@@ -25,8 +28,17 @@ pub fn open_mirror(config: &MirrorConfig, default_workers: usize) -> io::Result<
 }
 
 fn open_packet_sockets(config: &MirrorConfig, default_workers: usize) -> io::Result<MirrorSources> {
-    let members = if config.workers > 0 { config.workers } else { default_workers }.max(1);
-    let group_id = if config.fanout_group > 0 { config.fanout_group } else { fanout_group_for(&config.interface) };
+    let members = if config.workers > 0 {
+        config.workers
+    } else {
+        default_workers
+    }
+    .max(1);
+    let group_id = if config.fanout_group > 0 {
+        config.fanout_group
+    } else {
+        fanout_group_for(&config.interface)
+    };
     let mode = match config.fanout {
         FanoutName::Hash => FanoutMode::Hash,
         FanoutName::Cpu => FanoutMode::Cpu,
@@ -61,7 +73,15 @@ fn open_packet_sockets(config: &MirrorConfig, default_workers: usize) -> io::Res
         ring_bytes >> 20,
         if config.promiscuous { ", promiscuous" } else { "" }
     );
-    Ok(MirrorSources { sources: sources.into_iter().map(|s| Box::new(s) as Box<dyn PacketSource>).collect(), keep_alive: None, detail, ring_bytes })
+    Ok(MirrorSources {
+        sources: sources
+            .into_iter()
+            .map(|s| Box::new(s) as Box<dyn PacketSource>)
+            .collect(),
+        keep_alive: None,
+        detail,
+        ring_bytes,
+    })
 }
 
 /// Fanout group ids are per network namespace: one of this process's own per interface.

@@ -45,8 +45,20 @@ pub struct FrameCounter {
 }
 
 impl FrameCounter {
-    pub fn new(aggregator: LocalAggregator, samples: SampleCollector, parse: ParseOptions, sampling_rate: u32) -> FrameCounter {
-        FrameCounter { aggregator, samples, parse, sampling_rate, unparsed: 0, export: None }
+    pub fn new(
+        aggregator: LocalAggregator,
+        samples: SampleCollector,
+        parse: ParseOptions,
+        sampling_rate: u32,
+    ) -> FrameCounter {
+        FrameCounter {
+            aggregator,
+            samples,
+            parse,
+            sampling_rate,
+            unparsed: 0,
+            export: None,
+        }
     }
 
     #[inline]
@@ -68,17 +80,39 @@ impl FrameCounter {
         };
         let record = FlowRecord::packet(info, self.sampling_rate);
         self.aggregator.add(&record);
-        let header = PacketHeader { link: HeaderLink::Ethernet, data: frame.data, original_len: frame.original_len, timestamp_ns: frame.timestamp_ns };
+        let header = PacketHeader {
+            link: HeaderLink::Ethernet,
+            data: frame.data,
+            original_len: frame.original_len,
+            timestamp_ns: frame.timestamp_ns,
+        };
         self.samples.offer_packet(&record, &header);
         if let Some(export) = &mut self.export {
             export.begin(Telemetry::Mirror, None, frame.timestamp_ns);
-            export.export(&record, self.sampling_rate, frame.original_len as u64, info.vlan);
+            export.export(
+                &record,
+                self.sampling_rate,
+                frame.original_len as u64,
+                info.vlan,
+            );
         }
     }
 }
 
 pub fn run(setup: MirrorWorkerSetup) {
-    let MirrorWorkerSetup { index, mut source, aggregator, samples, parse, sampling_rate, tick_ms, clock, stop, reports, export } = setup;
+    let MirrorWorkerSetup {
+        index,
+        mut source,
+        aggregator,
+        samples,
+        parse,
+        sampling_rate,
+        tick_ms,
+        clock,
+        stop,
+        reports,
+        export,
+    } = setup;
     let mut counter = FrameCounter::new(aggregator, samples, parse, sampling_rate);
     counter.export = export;
     let now_ms = || clock.elapsed().as_millis() as u64;
@@ -104,7 +138,12 @@ pub fn run(setup: MirrorWorkerSetup) {
                 packets: counter.samples.take_packets(),
                 recent: counter.samples.take_recent(),
                 sources: None,
-                mirror: Some(MirrorReport { name: source.name().to_string(), stats: source.stats(), unparsed: counter.unparsed, error: last_error.take() }),
+                mirror: Some(MirrorReport {
+                    name: source.name().to_string(),
+                    stats: source.stats(),
+                    unparsed: counter.unparsed,
+                    error: last_error.take(),
+                }),
             };
             if reports.send(report).is_err() {
                 break;
@@ -130,9 +169,16 @@ mod tests {
     use floodwatch_packet::PacketInfo;
 
     fn counter(decapsulate: bool) -> FrameCounter {
-        let networks = ["10.0.0.0/8".parse::<Prefix>().unwrap()].into_iter().collect();
+        let networks = ["10.0.0.0/8".parse::<Prefix>().unwrap()]
+            .into_iter()
+            .collect();
         let aggregator = LocalAggregator::new(&CounterConfig::with_networks(networks));
-        FrameCounter::new(aggregator, SampleCollector::new(&WatchList::new()), ParseOptions { decapsulate }, 1)
+        FrameCounter::new(
+            aggregator,
+            SampleCollector::new(&WatchList::new()),
+            ParseOptions { decapsulate },
+            1,
+        )
     }
 
     fn read_by_the_source() -> PacketInfo {
@@ -153,7 +199,13 @@ mod tests {
     fn a_frame_the_source_read_is_counted_from_that_reading() {
         let info = read_by_the_source();
         // Bytes that do not parse: only the source's reading can count this frame.
-        let frame = Frame { data: &[0u8; 20], original_len: 20, timestamp_ns: 0, vlan_tci: None, parsed: Some(&info) };
+        let frame = Frame {
+            data: &[0u8; 20],
+            original_len: 20,
+            timestamp_ns: 0,
+            vlan_tci: None,
+            parsed: Some(&info),
+        };
         let mut c = counter(false);
         c.count(&frame);
         assert_eq!((c.unparsed, c.aggregator.take_batch().records()), (0, 1));

@@ -27,7 +27,8 @@ pub fn open_xdp_sockets(config: &MirrorConfig) -> io::Result<MirrorSources> {
         ..AfXdpConfig::new(&config.interface)
     };
     let mut capture = open_af_xdp(&xdp)?;
-    let ring_bytes = capture.queues().len() as u64 * u64::from(xdp.frame_count) * u64::from(xdp.frame_size);
+    let ring_bytes =
+        capture.queues().len() as u64 * u64::from(xdp.frame_count) * u64::from(xdp.frame_size);
     let detail = format!(
         "{} mode, {}{}, RX queue(s) {:?}, {} frames and {} ring entries per queue, {} MiB of UMEM in all",
         match capture.mode() {
@@ -42,7 +43,16 @@ pub fn open_xdp_sockets(config: &MirrorConfig) -> io::Result<MirrorSources> {
         xdp.ring_size,
         ring_bytes >> 20,
     );
-    let sources = capture.take_sources().into_iter().map(|s| Box::new(s) as Box<dyn PacketSource>).collect();
+    let sources = capture
+        .take_sources()
+        .into_iter()
+        .map(|s| Box::new(s) as Box<dyn PacketSource>)
+        .collect();
     // The capture holds the XDP program on the interface: it lives as long as the sources.
-    Ok(MirrorSources { sources, keep_alive: Some(Box::new(capture)), detail, ring_bytes })
+    Ok(MirrorSources {
+        sources,
+        keep_alive: Some(Box::new(capture)),
+        detail,
+        ring_bytes,
+    })
 }

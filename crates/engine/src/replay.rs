@@ -23,7 +23,12 @@ struct PendingFrame {
 
 impl PendingFrame {
     fn header(&self) -> PacketHeader<'_> {
-        PacketHeader { link: HeaderLink::Ethernet, data: &self.data, original_len: self.original_len, timestamp_ns: self.timestamp_ns }
+        PacketHeader {
+            link: HeaderLink::Ethernet,
+            data: &self.data,
+            original_len: self.original_len,
+            timestamp_ns: self.timestamp_ns,
+        }
     }
 }
 
@@ -62,12 +67,18 @@ pub struct Step {
 }
 
 impl Replay {
-    pub fn open(path: impl AsRef<Path>, config: &EngineConfig, options: ReplayOptions) -> Result<Replay, String> {
+    pub fn open(
+        path: impl AsRef<Path>,
+        config: &EngineConfig,
+        options: ReplayOptions,
+    ) -> Result<Replay, String> {
         let path = path.as_ref();
         let reader = PcapReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut networks = PrefixSet::new();
         for text in &config.networks {
-            let prefix: Prefix = text.parse().map_err(|e| format!("networks: '{text}' is not a prefix: {e}"))?;
+            let prefix: Prefix = text
+                .parse()
+                .map_err(|e| format!("networks: '{text}' is not a prefix: {e}"))?;
             networks.insert(prefix, ());
         }
         let counters = CounterConfig {
@@ -82,9 +93,19 @@ impl Replay {
         Ok(Replay {
             aggregator: LocalAggregator::new(&counters),
             samples: SampleCollector::new(&watch).with_snap_len(config.fingerprint_snap_len),
-            core: Arc::new(Mutex::new(Core::new(counters, watch, config.fingerprint(), config.min_evidence_datagrams).with_protect_fraction(config.protect_fraction))),
+            core: Arc::new(Mutex::new(
+                Core::new(
+                    counters,
+                    watch,
+                    config.fingerprint(),
+                    config.min_evidence_datagrams,
+                )
+                .with_protect_fraction(config.protect_fraction),
+            )),
             reader,
-            parse: ParseOptions { decapsulate: options.decapsulate },
+            parse: ParseOptions {
+                decapsulate: options.decapsulate,
+            },
             sampling_rate: options.sampling_rate.max(1),
             tick_ms: config.tick_ms.max(1),
             start_ms: None,
@@ -109,7 +130,6 @@ impl Replay {
         self.reader.truncation().is_some()
     }
 
-
     /// Reads up to the next tick, ticks, and says when; None once the file is done.
     pub fn step(&mut self) -> Result<Option<Step>, String> {
         if self.finished {
@@ -120,7 +140,12 @@ impl Replay {
                 self.pending = Some((at, record, frame));
                 return Ok(Some(self.tick(false)));
             }
-            count(&mut self.aggregator, &mut self.samples, &record, frame.as_ref().map(PendingFrame::header).as_ref());
+            count(
+                &mut self.aggregator,
+                &mut self.samples,
+                &record,
+                frame.as_ref().map(PendingFrame::header).as_ref(),
+            );
         }
         loop {
             let packet = match self.reader.next_packet() {
@@ -149,11 +174,20 @@ impl Replay {
                 timestamp_ns: packet.timestamp_ns,
             });
             if at >= self.next_tick_ms {
-                let frame = header.map(|h| PendingFrame { data: h.data.to_vec(), original_len: h.original_len, timestamp_ns: h.timestamp_ns });
+                let frame = header.map(|h| PendingFrame {
+                    data: h.data.to_vec(),
+                    original_len: h.original_len,
+                    timestamp_ns: h.timestamp_ns,
+                });
                 self.pending = Some((at, record, frame));
                 return Ok(Some(self.tick(false)));
             }
-            count(&mut self.aggregator, &mut self.samples, &record, header.as_ref());
+            count(
+                &mut self.aggregator,
+                &mut self.samples,
+                &record,
+                header.as_ref(),
+            );
         }
     }
 
@@ -169,11 +203,19 @@ impl Replay {
             core.tick(now);
         }
         self.next_tick_ms += self.tick_ms;
-        Step { time_ms: self.start_ms.unwrap_or(0) + now, last }
+        Step {
+            time_ms: self.start_ms.unwrap_or(0) + now,
+            last,
+        }
     }
 }
 
-fn count(aggregator: &mut LocalAggregator, samples: &mut SampleCollector, record: &FlowRecord, header: Option<&PacketHeader<'_>>) {
+fn count(
+    aggregator: &mut LocalAggregator,
+    samples: &mut SampleCollector,
+    record: &FlowRecord,
+    header: Option<&PacketHeader<'_>>,
+) {
     aggregator.add(record);
     match header {
         Some(header) => samples.offer_packet(record, header),

@@ -41,7 +41,11 @@ impl AgentInterfaces {
 
     /// What was heard since the last call, and how many updates were refused for lack of room.
     pub fn take(&mut self) -> (Vec<(IpAddr, InterfaceCounters)>, u64) {
-        let interfaces = self.interfaces.drain().map(|((agent, _), c)| (agent, c)).collect();
+        let interfaces = self
+            .interfaces
+            .drain()
+            .map(|((agent, _), c)| (agent, c))
+            .collect();
         (interfaces, std::mem::take(&mut self.refused))
     }
 }
@@ -98,15 +102,39 @@ mod tests {
     fn a_report_holds_at_most_max_interfaces_and_counts_the_rest() {
         let mut agents = AgentInterfaces::new();
         let known: IpAddr = "192.0.2.1".parse().unwrap();
-        agents.insert(known, &InterfaceCounters { if_index: 1, ..InterfaceCounters::default() });
+        agents.insert(
+            known,
+            &InterfaceCounters {
+                if_index: 1,
+                ..InterfaceCounters::default()
+            },
+        );
         for i in 0..10_000u32 {
-            agents.insert(IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i)), &InterfaceCounters { if_index: 1, ..InterfaceCounters::default() });
+            agents.insert(
+                IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i)),
+                &InterfaceCounters {
+                    if_index: 1,
+                    ..InterfaceCounters::default()
+                },
+            );
         }
         // A known interface is still updated when full.
-        agents.insert(known, &InterfaceCounters { if_index: 1, in_octets: 5, ..InterfaceCounters::default() });
+        agents.insert(
+            known,
+            &InterfaceCounters {
+                if_index: 1,
+                in_octets: 5,
+                ..InterfaceCounters::default()
+            },
+        );
         let (interfaces, refused) = agents.take();
-        assert_eq!((interfaces.len(), refused), (AgentInterfaces::MAX, 10_001 - AgentInterfaces::MAX as u64));
-        assert!(interfaces.iter().any(|(a, c)| *a == known && c.in_octets == 5));
+        assert_eq!(
+            (interfaces.len(), refused),
+            (AgentInterfaces::MAX, 10_001 - AgentInterfaces::MAX as u64)
+        );
+        assert!(interfaces
+            .iter()
+            .any(|(a, c)| *a == known && c.in_octets == 5));
         assert!(agents.is_empty());
     }
 }

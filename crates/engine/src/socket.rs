@@ -11,7 +11,11 @@ use socket2::{Domain, Protocol, Socket, Type};
 pub const MAX_DATAGRAM: usize = 65_535;
 
 pub fn open_listener(addr: SocketAddr, receive_buffer: usize) -> io::Result<UdpSocket> {
-    let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+    let domain = if addr.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
     let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
     if addr.is_ipv6() {
         socket.set_only_v6(true)?;
@@ -111,7 +115,10 @@ fn sockaddr_to_std(storage: &libc::sockaddr_storage) -> Option<SocketAddr> {
         libc::AF_INET => {
             let sin = unsafe { &*(storage as *const _ as *const libc::sockaddr_in) };
             let ip = std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
-            Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(sin.sin_port))))
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(sin.sin_port),
+            )))
         }
         libc::AF_INET6 => {
             let sin6 = unsafe { &*(storage as *const _ as *const libc::sockaddr_in6) };
@@ -143,7 +150,11 @@ pub fn wait_readable(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<()
 }
 
 pub fn pollfd(socket: &UdpSocket) -> libc::pollfd {
-    libc::pollfd { fd: socket.as_raw_fd(), events: libc::POLLIN, revents: 0 }
+    libc::pollfd {
+        fd: socket.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }
 }
 
 /// The socket's inode, which /proc/net/udp uses to report its kernel drops.
@@ -157,7 +168,9 @@ pub fn socket_inode(socket: &UdpSocket) -> Option<u64> {
 pub fn kernel_drops() -> ahash::AHashMap<u64, u64> {
     let mut drops = ahash::AHashMap::new();
     for file in ["/proc/net/udp", "/proc/net/udp6"] {
-        let Ok(text) = std::fs::read_to_string(file) else { continue };
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
         for line in text.lines().skip(1) {
             let cols: Vec<&str> = line.split_whitespace().collect();
             // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops

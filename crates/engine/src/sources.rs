@@ -13,8 +13,8 @@ use ahash::AHashMap;
 use floodwatch_flow::{DecoderStats, DropReason, ExporterStats, ExporterSummary, Format};
 use floodwatch_packet::InterfaceCounters;
 
-use crate::socket::kernel_drops;
 use crate::mirror_worker::MirrorReport;
+use crate::socket::kernel_drops;
 
 pub use agents::{AgentInterfaceView, AgentTable};
 pub use listener_drops::{ListenerDropTable, ListenerDrops, ListenerDropsSummary};
@@ -29,7 +29,12 @@ pub struct ListenerState {
 
 impl ListenerState {
     pub fn new(address: SocketAddr, worker: usize, inode: Option<u64>) -> ListenerState {
-        ListenerState { address, worker, inode, kernel_drops: 0 }
+        ListenerState {
+            address,
+            worker,
+            inode,
+            kernel_drops: 0,
+        }
     }
 }
 
@@ -172,8 +177,21 @@ pub struct SourcesView {
 impl SourcesState {
     /// A flow worker's report: replaces its previous one; agent interfaces are merged.
     pub fn update_flow(&mut self, worker: usize, report: FlowSourcesReport) {
-        let FlowSourcesReport { exporters, decoder, listener_drops, agents, agents_refused } = report;
-        self.flow.insert(worker, WorkerSources { exporters, decoder, listener_drops });
+        let FlowSourcesReport {
+            exporters,
+            decoder,
+            listener_drops,
+            agents,
+            agents_refused,
+        } = report;
+        self.flow.insert(
+            worker,
+            WorkerSources {
+                exporters,
+                decoder,
+                listener_drops,
+            },
+        );
         for (agent, counters) in agents {
             self.agents.update(agent, counters);
         }
@@ -222,7 +240,10 @@ impl SourcesState {
 
     fn view_listing_agents(&self, agents: usize) -> SourcesView {
         let (exporters, other_exporters) = self.exporter_rows();
-        let mut flow = FlowView { other_exporters, ..FlowView::default() };
+        let mut flow = FlowView {
+            other_exporters,
+            ..FlowView::default()
+        };
         for worker in self.flow.values() {
             let d = &worker.decoder;
             flow.exporters += d.exporters as u64;
@@ -248,7 +269,10 @@ impl SourcesState {
     /// `EXPORTERS_LISTED` by address, then the `other` row; and how many that row sums.
     fn exporter_rows(&self) -> (Vec<ExporterView>, u64) {
         let mut rows: AHashMap<SocketAddr, ExporterView> = AHashMap::new();
-        let mut other = ExporterView { exporter: OTHER_EXPORTERS.to_string(), ..ExporterView::default() };
+        let mut other = ExporterView {
+            exporter: OTHER_EXPORTERS.to_string(),
+            ..ExporterView::default()
+        };
         let mut other_exporters = 0;
         for worker in self.flow.values() {
             for (address, stats) in &worker.exporters.listed {
@@ -266,7 +290,9 @@ impl SourcesState {
         }
         let mut rows: Vec<(SocketAddr, ExporterView)> = rows.into_iter().collect();
         if rows.len() > EXPORTERS_LISTED {
-            rows.select_nth_unstable_by_key(EXPORTERS_LISTED, |(_, row)| std::cmp::Reverse((row.records, row.datagrams)));
+            rows.select_nth_unstable_by_key(EXPORTERS_LISTED, |(_, row)| {
+                std::cmp::Reverse((row.records, row.datagrams))
+            });
             for (_, row) in rows.drain(EXPORTERS_LISTED..) {
                 other.absorb(&row);
                 other_exporters += 1;
@@ -296,21 +322,43 @@ mod tests {
     }
 
     fn stats(records: u64) -> ExporterStats {
-        ExporterStats { datagrams: 1, decoded: 1, records, ..ExporterStats::default() }
+        ExporterStats {
+            datagrams: 1,
+            decoded: 1,
+            records,
+            ..ExporterStats::default()
+        }
     }
 
     /// A worker that lists `listed` exporters (records 1..) and sums `others` more.
     fn report(listed: std::ops::Range<u32>, others: u64) -> FlowSourcesReport {
         let exporters = ExporterSummary {
             listed: listed.map(|i| (exporter(i), stats(i as u64 + 1))).collect(),
-            others: ExporterStats { datagrams: others, records: others, ..ExporterStats::default() },
+            others: ExporterStats {
+                datagrams: others,
+                records: others,
+                ..ExporterStats::default()
+            },
             other_exporters: others,
         };
         let listener_drops = ListenerDropsSummary {
-            listed: vec![(exporter(100_000), ListenerDrops { not_allowed: 3, oversized: 0 })],
-            others: ListenerDrops { not_allowed: 7, oversized: 1 },
+            listed: vec![(
+                exporter(100_000),
+                ListenerDrops {
+                    not_allowed: 3,
+                    oversized: 0,
+                },
+            )],
+            others: ListenerDrops {
+                not_allowed: 7,
+                oversized: 1,
+            },
         };
-        FlowSourcesReport { exporters, listener_drops, ..FlowSourcesReport::default() }
+        FlowSourcesReport {
+            exporters,
+            listener_drops,
+            ..FlowSourcesReport::default()
+        }
     }
 
     #[test]
@@ -325,16 +373,40 @@ mod tests {
         let other = view.exporters.last().unwrap();
         assert_eq!(other.exporter, OTHER_EXPORTERS);
         let distinct = 200 + EXPORTERS_LISTED as u64 + 1;
-        assert_eq!(view.flow.other_exporters, 1500 + distinct - EXPORTERS_LISTED as u64);
+        assert_eq!(
+            view.flow.other_exporters,
+            1500 + distinct - EXPORTERS_LISTED as u64
+        );
         // Nothing counted twice, nothing lost.
-        let listed_records: u64 = (0..EXPORTERS_LISTED as u64).chain(200..200 + EXPORTERS_LISTED as u64).map(|i| i + 1).sum();
-        assert_eq!(view.exporters.iter().map(|e| e.records).sum::<u64>(), listed_records + 1500);
+        let listed_records: u64 = (0..EXPORTERS_LISTED as u64)
+            .chain(200..200 + EXPORTERS_LISTED as u64)
+            .map(|i| i + 1)
+            .sum();
+        assert_eq!(
+            view.exporters.iter().map(|e| e.records).sum::<u64>(),
+            listed_records + 1500
+        );
         let datagrams = 2 * EXPORTERS_LISTED as u64 + 1500 + 2 * (3 + 8);
-        assert_eq!(view.exporters.iter().map(|e| e.datagrams).sum::<u64>(), datagrams);
+        assert_eq!(
+            view.exporters.iter().map(|e| e.datagrams).sum::<u64>(),
+            datagrams
+        );
         // The exporter both workers heard is one row; the busiest are listed.
-        assert_eq!(view.exporters.iter().find(|e| e.exporter == exporter(255).to_string()).map(|e| e.records), Some(256 + 256));
-        assert!(view.exporters.iter().any(|e| e.exporter == exporter(200 + EXPORTERS_LISTED as u32 - 1).to_string()));
-        assert!(!view.exporters.iter().any(|e| e.exporter == exporter(0).to_string()));
+        assert_eq!(
+            view.exporters
+                .iter()
+                .find(|e| e.exporter == exporter(255).to_string())
+                .map(|e| e.records),
+            Some(256 + 256)
+        );
+        assert!(view
+            .exporters
+            .iter()
+            .any(|e| e.exporter == exporter(200 + EXPORTERS_LISTED as u32 - 1).to_string()));
+        assert!(!view
+            .exporters
+            .iter()
+            .any(|e| e.exporter == exporter(0).to_string()));
     }
 
     #[test]
@@ -344,7 +416,13 @@ mod tests {
         quiet.listener_drops = ListenerDropsSummary::default();
         state.update_flow(0, quiet);
         let view = state.view_without_agents();
-        assert_eq!(view.exporters.iter().map(|e| e.exporter.as_str()).collect::<Vec<_>>(), ["192.0.2.0:2055", "192.0.2.1:2055", "192.0.2.2:2055"]);
+        assert_eq!(
+            view.exporters
+                .iter()
+                .map(|e| e.exporter.as_str())
+                .collect::<Vec<_>>(),
+            ["192.0.2.0:2055", "192.0.2.1:2055", "192.0.2.2:2055"]
+        );
         assert_eq!(view.flow.other_exporters, 0);
     }
 }

@@ -149,14 +149,19 @@ impl Decoder {
         };
         outcome.records = outcome.records.saturating_sub(sink.dropped());
         let stats = &mut state.stats;
-        stats.dropped[DropReason::ImplausibleSamplingRate.index()] += sink.implausible_sampling_rate as u64;
+        stats.dropped[DropReason::ImplausibleSamplingRate.index()] +=
+            sink.implausible_sampling_rate as u64;
         stats.dropped[DropReason::ImplausibleCounts.index()] += sink.implausible_counts as u64;
         let result = finish(stats, format, outcome);
         if template_growth != 0 {
-            self.exporters.template_bytes = self.exporters.template_bytes.saturating_add_signed(template_growth);
+            self.exporters.template_bytes = self
+                .exporters
+                .template_bytes
+                .saturating_add_signed(template_growth);
             let budget = self.config.template_memory_bytes;
             if self.exporters.template_bytes > budget {
-                self.exporters.shed_templates(budget - budget / EVICT_TEMPLATE_FRACTION);
+                self.exporters
+                    .shed_templates(budget - budget / EVICT_TEMPLATE_FRACTION);
             }
         }
         result
@@ -167,7 +172,8 @@ impl Decoder {
     /// about once a second.
     pub fn expire(&mut self, now_ms: u64) {
         let config = &self.config;
-        self.exporters.expire_idle(now_ms, config.exporter_idle_timeout_ms);
+        self.exporters
+            .expire_idle(now_ms, config.exporter_idle_timeout_ms);
         let mut held_bytes = 0;
         let mut template_bytes = 0;
         for state in self.exporters.values_mut() {

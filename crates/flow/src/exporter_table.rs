@@ -131,8 +131,15 @@ impl ExporterTable {
         }
         let mut order: Vec<(Recency, SocketAddr, Format, TemplateKey, usize)> = Vec::new();
         for (addr, state) in &self.map {
-            for (format, store) in [(Format::NetflowV9, &state.netflow_v9), (Format::Ipfix, &state.ipfix)] {
-                order.extend(store.recency().map(|(key, r, bytes)| (r, *addr, format, key, bytes)));
+            for (format, store) in [
+                (Format::NetflowV9, &state.netflow_v9),
+                (Format::Ipfix, &state.ipfix),
+            ] {
+                order.extend(
+                    store
+                        .recency()
+                        .map(|(key, r, bytes)| (r, *addr, format, key, bytes)),
+                );
             }
         }
         order.sort_unstable_by_key(|entry| entry.0);
@@ -142,7 +149,9 @@ impl ExporterTable {
             if excess == 0 {
                 break;
             }
-            let Some(state) = self.map.get_mut(&addr) else { continue };
+            let Some(state) = self.map.get_mut(&addr) else {
+                continue;
+            };
             let store = match format {
                 Format::NetflowV9 => &mut state.netflow_v9,
                 _ => &mut state.ipfix,
@@ -172,8 +181,10 @@ impl ExporterTable {
         for (_, stats) in &order[split..] {
             others.add(stats);
         }
-        let mut listed: Vec<(SocketAddr, ExporterStats)> =
-            order[..split].iter().map(|(a, s)| (**a, (*s).clone())).collect();
+        let mut listed: Vec<(SocketAddr, ExporterStats)> = order[..split]
+            .iter()
+            .map(|(a, s)| (**a, (*s).clone()))
+            .collect();
         listed.sort_by_key(|(a, _)| *a);
         ExporterSummary {
             listed,

@@ -31,7 +31,7 @@ mod test_support;
 mod vendor_tests;
 
 pub use decoder::{Decoded, Decoder, DecoderConfig, DecoderStats};
-pub use exporter_table::{Evictions, ExporterSummary};
 pub use drop_reason::DropReason;
 pub use exporter::ExporterStats;
+pub use exporter_table::{Evictions, ExporterSummary};
 pub use format::Format;

@@ -21,5 +21,10 @@ pub(crate) fn header(link: Link, data: &[u8], original_len: u32) -> PacketHeader
         Link::Ethernet => HeaderLink::Ethernet,
         Link::Ip => HeaderLink::Ip,
     };
-    PacketHeader { link, data, original_len, timestamp_ns: 0 }
+    PacketHeader {
+        link,
+        data,
+        original_len,
+        timestamp_ns: 0,
+    }
 }

@@ -60,7 +60,11 @@ pub(crate) fn implausibility(record: &FlowRecord, max_sampling_rate: u32) -> Opt
         return Some(DropReason::ImplausibleSamplingRate);
     }
     // Some exporters (Cisco ASA) count bytes only: then the bytes of the most packets.
-    let packets = if record.packets == 0 { MAX_RECORD_PACKETS } else { record.packets };
+    let packets = if record.packets == 0 {
+        MAX_RECORD_PACKETS
+    } else {
+        record.packets
+    };
     let most_bytes = packets.saturating_mul(MAX_PACKET_BYTES);
     if record.packets > MAX_RECORD_PACKETS || record.bytes > most_bytes {
         return Some(DropReason::ImplausibleCounts);
@@ -109,21 +113,56 @@ mod tests {
 
     #[test]
     fn real_records_pass() {
-        for r in [record(1, 40, 1), record(10, 15_000, 4096), record(0, 0, 1), record(1, 9018, 100_000), record(20_000, 1_200_000, 100_000)] {
+        for r in [
+            record(1, 40, 1),
+            record(10, 15_000, 4096),
+            record(0, 0, 1),
+            record(1, 9018, 100_000),
+            record(20_000, 1_200_000, 100_000),
+        ] {
             assert_eq!(implausibility(&r, 100_000), None, "{r:?}");
         }
     }
 
     #[test]
     fn forged_rates_and_counts_are_refused() {
-        assert_eq!(implausibility(&record(1, 100, 4_000_000_000), 100_000), Some(DropReason::ImplausibleSamplingRate));
-        assert_eq!(implausibility(&record(1 << 62, 1 << 62, 1), 100_000), Some(DropReason::ImplausibleCounts));
-        assert_eq!(implausibility(&record(1, 1 << 40, 1), 100_000), Some(DropReason::ImplausibleCounts));
-        assert_eq!(implausibility(&record(2, 140_000, 1), 100_000), Some(DropReason::ImplausibleCounts));
-        assert_eq!(implausibility(&record(0, 70_000, 1), 100_000), None, "bytes only (NSEL)");
+        assert_eq!(
+            implausibility(&record(1, 100, 4_000_000_000), 100_000),
+            Some(DropReason::ImplausibleSamplingRate)
+        );
+        assert_eq!(
+            implausibility(&record(1 << 62, 1 << 62, 1), 100_000),
+            Some(DropReason::ImplausibleCounts)
+        );
+        assert_eq!(
+            implausibility(&record(1, 1 << 40, 1), 100_000),
+            Some(DropReason::ImplausibleCounts)
+        );
+        assert_eq!(
+            implausibility(&record(2, 140_000, 1), 100_000),
+            Some(DropReason::ImplausibleCounts)
+        );
+        assert_eq!(
+            implausibility(&record(0, 70_000, 1), 100_000),
+            None,
+            "bytes only (NSEL)"
+        );
         // NetFlow v5's largest count at its largest sampling rate, in no time at all.
-        assert_eq!(implausibility(&record(u32::MAX as u64, u32::MAX as u64 * 60, 16383), 100_000), Some(DropReason::ImplausibleCounts));
-        let long = FlowRecord { duration_ms: 60_000, ..record(100_000_000, 6_000_000_000, 1000) };
-        assert_eq!(implausibility(&long, 100_000), None, "1.7 Gpps scaled over a minute: a big link, not a forgery");
+        assert_eq!(
+            implausibility(
+                &record(u32::MAX as u64, u32::MAX as u64 * 60, 16383),
+                100_000
+            ),
+            Some(DropReason::ImplausibleCounts)
+        );
+        let long = FlowRecord {
+            duration_ms: 60_000,
+            ..record(100_000_000, 6_000_000_000, 1000)
+        };
+        assert_eq!(
+            implausibility(&long, 100_000),
+            None,
+            "1.7 Gpps scaled over a minute: a big link, not a forgery"
+        );
     }
 }

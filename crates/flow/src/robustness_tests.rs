@@ -171,7 +171,9 @@ fn a_full_exporter_table_evicts_the_least_recently_heard_and_admits_the_new_one(
     });
     let v5 = datagrams("netflow_v5", "softflowd-v5").remove(0);
     let real = SocketAddr::from(([192, 0, 2, 1], 2055));
-    decoder.decode(real, 0, &v5, &mut Collect::default()).unwrap();
+    decoder
+        .decode(real, 0, &v5, &mut Collect::default())
+        .unwrap();
     // A spray of spoofed sources sending junk fills the table again and again.
     for port in 0..10_000u16 {
         let spoofed = SocketAddr::from(([203, 0, 113, (port % 200) as u8], port));
@@ -184,15 +186,25 @@ fn a_full_exporter_table_evicts_the_least_recently_heard_and_admits_the_new_one(
     );
     // A real exporter that starts during the spray is admitted, not refused.
     let late = SocketAddr::from(([192, 0, 2, 2], 2055));
-    assert!(decoder.decode(late, 20_000, &v5, &mut Collect::default()).is_ok());
+    assert!(decoder
+        .decode(late, 20_000, &v5, &mut Collect::default())
+        .is_ok());
     let stats = decoder.stats();
     assert!(stats.evictions.exporters_full >= 10_000 - 16);
     // Nothing is lost from the counters: evicted exporters are summed.
     let summary = decoder.summary(4);
-    let datagrams: u64 = summary.listed.iter().map(|(_, s)| s.datagrams).sum::<u64>() + summary.others.datagrams;
+    let datagrams: u64 =
+        summary.listed.iter().map(|(_, s)| s.datagrams).sum::<u64>() + summary.others.datagrams;
     assert_eq!(datagrams, 10_002);
-    let junk: u64 = summary.listed.iter().map(|(_, s)| s.dropped(DropReason::UnknownVersion)).sum();
-    assert_eq!(junk + summary.others.dropped(DropReason::UnknownVersion), 10_000);
+    let junk: u64 = summary
+        .listed
+        .iter()
+        .map(|(_, s)| s.dropped(DropReason::UnknownVersion))
+        .sum();
+    assert_eq!(
+        junk + summary.others.dropped(DropReason::UnknownVersion),
+        10_000
+    );
 }
 
 #[test]
@@ -202,7 +214,9 @@ fn silent_exporters_are_forgotten() {
         ..DecoderConfig::default()
     });
     let v5 = datagrams("netflow_v5", "softflowd-v5").remove(0);
-    decoder.decode(exporter(), 0, &v5, &mut Collect::default()).unwrap();
+    decoder
+        .decode(exporter(), 0, &v5, &mut Collect::default())
+        .unwrap();
     decoder.expire(1000);
     assert_eq!(decoder.exporters().count(), 1);
     decoder.expire(1001);
@@ -251,7 +265,12 @@ fn template_memory_stays_within_its_budget_under_a_template_flood() {
     let real_template = set(2, &template_record(256, &[(8, 4), (12, 4), (2, 4), (1, 4)]));
     let record = be(&[(0x0A00_0001, 4), (0xC633_6401, 4), (3, 4), (300, 4)]);
     decoder
-        .decode(real, 0, &ipfix_message(1, &[real_template]), &mut Collect::default())
+        .decode(
+            real,
+            0,
+            &ipfix_message(1, &[real_template]),
+            &mut Collect::default(),
+        )
         .unwrap();
 
     let wide: Vec<(u16, u16)> = (0..512).map(|i| (1000 + i, 4)).collect();
@@ -263,16 +282,30 @@ fn template_memory_stays_within_its_budget_under_a_template_flood() {
                 .map(|i| set(2, &template_record(256 + batch * 2 + i, &wide)))
                 .collect();
             let now = 1 + (port as u64) * 10 + batch as u64;
-            let _ = decoder.decode(spoofed, now, &ipfix_message(0, &templates), &mut Collect::default());
+            let _ = decoder.decode(
+                spoofed,
+                now,
+                &ipfix_message(0, &templates),
+                &mut Collect::default(),
+            );
             peak = peak.max(decoder.stats().template_bytes);
         }
         let mut records = Collect::default();
         let data = ipfix_message(1, &[set(256, &record)]);
-        decoder.decode(real, 1 + port as u64 * 10, &data, &mut records).unwrap();
-        assert_eq!(records.records.len(), 1, "the real exporter's template is still known after port {port}");
+        decoder
+            .decode(real, 1 + port as u64 * 10, &data, &mut records)
+            .unwrap();
+        assert_eq!(
+            records.records.len(),
+            1,
+            "the real exporter's template is still known after port {port}"
+        );
     }
     let stats = decoder.stats();
-    assert!(peak <= budget + (64 << 10), "template memory peaked at {peak} bytes");
+    assert!(
+        peak <= budget + (64 << 10),
+        "template memory peaked at {peak} bytes"
+    );
     assert!(stats.evictions.templates > 0);
     let held: u64 = decoder.exporters().map(|(_, s)| s.templates as u64).sum();
     assert!(held < 6000, "{held} templates held");

@@ -42,14 +42,21 @@ pub fn datagrams(dir: &str, name: &str) -> Vec<Vec<u8>> {
 /// targets take their seeds: they must stay what the test builds
 /// (`FLOODWATCH_WRITE_FIXTURES=1 cargo test` writes them anew).
 pub fn keep_fixture(dir: &str, name: &str, datagrams: &[&[u8]]) {
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(dir);
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(dir);
     for (i, datagram) in datagrams.iter().enumerate() {
         let path = folder.join(format!("{name}-{i:02}.bin"));
         if std::env::var_os("FLOODWATCH_WRITE_FIXTURES").is_some() {
             std::fs::write(&path, datagram).unwrap();
         }
         let kept = std::fs::read(&path).unwrap_or_default();
-        assert_eq!(kept, *datagram, "{} differs from what the test builds", path.display());
+        assert_eq!(
+            kept,
+            *datagram,
+            "{} differs from what the test builds",
+            path.display()
+        );
     }
 }
 

@@ -9,15 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmailAction, type EmailActionConfig, type EmailActionOptions } from '../../../ts/integrations/email/email.js';
 import { emailSubject } from '../../../ts/report/subject.js';
 import { renderTextReport } from '../../../ts/report/text.js';
-import {
-  mailBody,
-  mailHeader,
-  SMTP_PASSWORD,
-  SMTP_USER,
-  startSmtpServer,
-  writeSelfSignedCertificate,
-  type ReceivedMail,
-} from '../../support/smtp.js';
+import { mailBody, mailHeader, SMTP_PASSWORD, SMTP_USER, startSmtpServer, writeSelfSignedCertificate, type ReceivedMail } from '../../support/smtp.js';
 import { memoryLogger, sampleEvent } from '../support.js';
 
 let certDir: string;

@@ -33,9 +33,7 @@ describe('commands', () => {
     const withSubnet = exabgpConfig({
       blackhole: { subnet: { enabled: true, ipv4_length: 24, ipv6_length: 64, communities: ['65001:24'], large_communities: [] } },
     }).blackhole;
-    expect(announceRoute(subnetRoute('203.0.113.10', withSubnet)!)).toBe(
-      'announce route 203.0.113.0/24 next-hop 192.0.2.1 community [65001:24]',
-    );
+    expect(announceRoute(subnetRoute('203.0.113.10', withSubnet)!)).toBe('announce route 203.0.113.0/24 next-hop 192.0.2.1 community [65001:24]');
     expect(subnetRoute('2001:db8:1:2::10', withSubnet)!.prefix).toBe('2001:db8:1:2::/64');
     expect(subnetRoute('203.0.113.10', blackhole)).toBeNull();
   });
@@ -57,18 +55,36 @@ describe('FlowSpec rule from the attack record', () => {
   const ban = banOf('203.0.113.10');
 
   it('matches a SYN flood on its TCP flags and the port most of it goes to', () => {
-    const rule = flowRuleFor(ban, sampleAttack({ type: 'syn_flood', top_destination_ports: [{ key: 'tcp/443', packets: 1990, bytes: 1 }, { key: 'tcp/80', packets: 10, bytes: 1 }] }))!;
+    const rule = flowRuleFor(
+      ban,
+      sampleAttack({
+        type: 'syn_flood',
+        top_destination_ports: [
+          { key: 'tcp/443', packets: 1990, bytes: 1 },
+          { key: 'tcp/80', packets: 10, bytes: 1 },
+        ],
+      }),
+    )!;
     expect(announceFlow(rule, { kind: 'discard' })).toContain(
       'match { destination 203.0.113.10/32; protocol tcp; destination-port =443; tcp-flags [ =syn ]; }',
     );
   });
 
   it('leaves out ports that no single one dominates', () => {
-    const rule = flowRuleFor(ban, sampleAttack({
-      type: 'udp_flood',
-      top_source_ports: [{ key: 'udp/1000', packets: 10, bytes: 1 }, { key: 'udp/1001', packets: 10, bytes: 1 }],
-      top_destination_ports: [{ key: '53', packets: 90, bytes: 1 }, { key: 'tcp/22', packets: 500, bytes: 1 }],
-    }))!;
+    const rule = flowRuleFor(
+      ban,
+      sampleAttack({
+        type: 'udp_flood',
+        top_source_ports: [
+          { key: 'udp/1000', packets: 10, bytes: 1 },
+          { key: 'udp/1001', packets: 10, bytes: 1 },
+        ],
+        top_destination_ports: [
+          { key: '53', packets: 90, bytes: 1 },
+          { key: 'tcp/22', packets: 500, bytes: 1 },
+        ],
+      }),
+    )!;
     expect(rule).toMatchObject({ protocol: 'udp', sourcePorts: [], destinationPorts: [53] });
   });
 
@@ -109,10 +125,7 @@ describe('announcements', () => {
       book.unban('203.0.113.20'),
     ]);
     expect(firstUnban).toEqual(['withdraw route 203.0.113.10/32 next-hop 192.0.2.1']);
-    expect(secondUnban).toEqual([
-      'withdraw route 203.0.113.20/32 next-hop 192.0.2.1',
-      'withdraw route 203.0.113.0/24 next-hop 192.0.2.1',
-    ]);
+    expect(secondUnban).toEqual(['withdraw route 203.0.113.20/32 next-hop 192.0.2.1', 'withdraw route 203.0.113.0/24 next-hop 192.0.2.1']);
   });
 
   it('counts the bans in force too, after a restart left this process knowing none', () => {
@@ -147,9 +160,7 @@ describe('announcements', () => {
       expect(ban).toEqual(['announce route 203.0.113.10/32 next-hop 192.0.2.1 community [65535:666]']);
       expect(details).toEqual([
         `announce flow route { match { ${rule} } then { discard; } }`,
-        blackholeToo
-          ? 'announce route 203.0.113.10/32 next-hop 192.0.2.1 community [65535:666]'
-          : 'withdraw route 203.0.113.10/32 next-hop 192.0.2.1',
+        blackholeToo ? 'announce route 203.0.113.10/32 next-hop 192.0.2.1 community [65535:666]' : 'withdraw route 203.0.113.10/32 next-hop 192.0.2.1',
       ]);
       expect(unban).toEqual([`withdraw flow route { match { ${rule} } }`, 'withdraw route 203.0.113.10/32 next-hop 192.0.2.1']);
     }

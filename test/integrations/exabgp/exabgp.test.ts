@@ -71,9 +71,7 @@ describe('ExaBGP action, pipe mode', () => {
   it('announces a banned host with its next hop and communities, and the covering subnet; withdraws them at unban', async () => {
     await action.run(book.ban('203.0.113.10'));
     await action.run(book.ban('2001:db8:1::10'));
-    await eventually('the routes in gobgpd', async () =>
-      (await gobgpd.routes('ipv4')).length === 2 && (await gobgpd.routes('ipv6')).length === 2,
-    );
+    await eventually('the routes in gobgpd', async () => (await gobgpd.routes('ipv4')).length === 2 && (await gobgpd.routes('ipv6')).length === 2);
     const byPrefix = (a: RibRoute, b: RibRoute) => a.prefix.localeCompare(b.prefix);
     expect((await gobgpd.routes('ipv4')).sort(byPrefix)).toEqual([
       { prefix: '203.0.113.0/24', nextHop: '192.0.2.1', communities: ['65001:24'], largeCommunities: [] },
@@ -86,9 +84,7 @@ describe('ExaBGP action, pipe mode', () => {
 
     await action.run(book.unban('203.0.113.10'));
     await action.run(book.unban('2001:db8:1::10'));
-    await eventually('the routes gone from gobgpd', async () =>
-      (await gobgpd.routes('ipv4')).length === 0 && (await gobgpd.routes('ipv6')).length === 0,
-    );
+    await eventually('the routes gone from gobgpd', async () => (await gobgpd.routes('ipv4')).length === 0 && (await gobgpd.routes('ipv6')).length === 0);
   });
 
   it('keeps the subnet route until the last ban inside it is lifted', async () => {
@@ -96,38 +92,32 @@ describe('ExaBGP action, pipe mode', () => {
     await action.run(book.ban('203.0.113.12'));
     await eventually('both hosts in gobgpd', async () => (await gobgpd.routes('ipv4')).length === 3);
     await action.run(book.unban('203.0.113.11'));
-    await eventually('one host left', async () =>
-      hostRoutes(await gobgpd.routes('ipv4')).join() === '203.0.113.0/24,203.0.113.12/32',
-    );
+    await eventually('one host left', async () => hostRoutes(await gobgpd.routes('ipv4')).join() === '203.0.113.0/24,203.0.113.12/32');
     await action.run(book.unban('203.0.113.12'));
     await eventually('the subnet gone', async () => (await gobgpd.routes('ipv4')).length === 0);
   });
 
-  it('sends an NTP amplification rule to gobgpd\'s FlowSpec tables in place of the host route, and withdraws it', async () => {
+  it("sends an NTP amplification rule to gobgpd's FlowSpec tables in place of the host route, and withdraws it", async () => {
     await action.run(book.ban('203.0.113.30', sampleAttack({ ip: '203.0.113.30', type: 'unknown' })));
     await eventually('the host route', async () => hostRoutes(await gobgpd.routes('ipv4')).includes('203.0.113.30/32'));
     await action.run(book.details('203.0.113.30', ntpAttack('203.0.113.30')));
     await action.run(book.ban('2001:db8:1::30', ntpAttack('2001:db8:1::30')));
-    await eventually('the rules in gobgpd', async () =>
-      (await gobgpd.flowspec('ipv4')).length === 1 && (await gobgpd.flowspec('ipv6')).length === 1,
-    );
-    expect(await gobgpd.flowspec('ipv4')).toEqual([
-      { rule: '[destination: 203.0.113.30/32][protocol: ==udp][source-port: ==123]', action: 'discard' },
-    ]);
-    expect(await gobgpd.flowspec('ipv6')).toEqual([
-      { rule: '[destination: 2001:db8:1::30/128/0][protocol: ==udp][source-port: ==123]', action: 'discard' },
-    ]);
+    await eventually('the rules in gobgpd', async () => (await gobgpd.flowspec('ipv4')).length === 1 && (await gobgpd.flowspec('ipv6')).length === 1);
+    expect(await gobgpd.flowspec('ipv4')).toEqual([{ rule: '[destination: 203.0.113.30/32][protocol: ==udp][source-port: ==123]', action: 'discard' }]);
+    expect(await gobgpd.flowspec('ipv6')).toEqual([{ rule: '[destination: 2001:db8:1::30/128/0][protocol: ==udp][source-port: ==123]', action: 'discard' }]);
     // blackhole_too is off: the rule replaces the host route; the subnet route stays.
     await eventually('the host route withdrawn', async () => hostRoutes(await gobgpd.routes('ipv4')).join() === '203.0.113.0/24');
     expect(hostRoutes(await gobgpd.routes('ipv6'))).toEqual(['2001:db8:1::/64']);
 
     await action.run(book.unban('203.0.113.30'));
     await action.run(book.unban('2001:db8:1::30'));
-    await eventually('the rules and routes gone', async () =>
-      (await gobgpd.flowspec('ipv4')).length === 0 &&
-      (await gobgpd.flowspec('ipv6')).length === 0 &&
-      (await gobgpd.routes('ipv4')).length === 0 &&
-      (await gobgpd.routes('ipv6')).length === 0,
+    await eventually(
+      'the rules and routes gone',
+      async () =>
+        (await gobgpd.flowspec('ipv4')).length === 0 &&
+        (await gobgpd.flowspec('ipv6')).length === 0 &&
+        (await gobgpd.routes('ipv4')).length === 0 &&
+        (await gobgpd.routes('ipv6')).length === 0,
     );
   });
 
@@ -145,18 +135,14 @@ describe('ExaBGP action, pipe mode', () => {
     expect((await gobgpd.flowspec('ipv6'))[0]!.action).toBe('rate-limit 125000');
     expect(hostRoutes(await gobgpd.routes('ipv6'))).toContain('2001:db8:1::31/128');
     await rateLimiting.run(book.unban('2001:db8:1::31'));
-    await eventually('the rule gone', async () =>
-      (await gobgpd.flowspec('ipv6')).length === 0 && (await gobgpd.routes('ipv6')).length === 0,
-    );
+    await eventually('the rule gone', async () => (await gobgpd.flowspec('ipv6')).length === 0 && (await gobgpd.routes('ipv6')).length === 0);
   });
 
   it('gets the routes back when gobgpd restarts: ExaBGP announces what it holds again', async () => {
     await action.run(book.ban('203.0.113.50'));
     await eventually('the route in gobgpd', async () => hostRoutes(await gobgpd.routes('ipv4')).includes('203.0.113.50/32'));
     await startGobgpd(true);
-    await eventually('the route back in the new gobgpd', async () =>
-      hostRoutes(await gobgpd.routes('ipv4')).includes('203.0.113.50/32'),
-    30_000);
+    await eventually('the route back in the new gobgpd', async () => hostRoutes(await gobgpd.routes('ipv4')).includes('203.0.113.50/32'), 30_000);
     await action.run(book.unban('203.0.113.50'));
     await eventually('the route gone', async () => (await gobgpd.routes('ipv4')).length === 0);
   });
@@ -177,8 +163,9 @@ describe('ExaBGP action, pipe mode', () => {
     expect(retried.message).toContain('no ExaBGP is reading');
 
     await startExabgp();
-    await eventually('every active ban back in gobgpd', async () =>
-      hostRoutes(await gobgpd.routes('ipv4')).join() === '203.0.113.0/24,203.0.113.40/32,203.0.113.41/32,203.0.113.42/32',
+    await eventually(
+      'every active ban back in gobgpd',
+      async () => hostRoutes(await gobgpd.routes('ipv4')).join() === '203.0.113.0/24,203.0.113.40/32,203.0.113.41/32,203.0.113.42/32',
     );
     expect(await dispatcher.drain(10_000)).toBe(true);
     expect(dispatcher.counters().exabgp).toMatchObject({ successes: 1, failures: 0 });

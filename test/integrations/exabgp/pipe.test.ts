@@ -78,7 +78,7 @@ describe('ExaBGP pipe', () => {
     expect(await new ExabgpPipe(path).hasReader()).toBe(false);
   });
 
-  it('reads ExaBGP\'s answers while they are due, and reports refusals', async () => {
+  it("reads ExaBGP's answers while they are due, and reports refusals", async () => {
     const path = fifo('answered.in');
     const out = fifo('answered.out');
     const exabgp = reader(path);
@@ -138,8 +138,7 @@ describe('ExaBGP action watching the pipe', () => {
       let received = '';
       await eventually('the active bans', () => (received += exabgp.read()).split('\n').length > 2);
       expect(received).toBe(
-        'announce route 192.0.2.9/32 next-hop 192.0.2.1 community [65535:666]\n' +
-          'announce route 192.0.2.10/32 next-hop 192.0.2.1 community [65535:666]\n',
+        'announce route 192.0.2.9/32 next-hop 192.0.2.1 community [65535:666]\n' + 'announce route 192.0.2.10/32 next-hop 192.0.2.1 community [65535:666]\n',
       );
 
       exabgp.close();

@@ -71,27 +71,23 @@ afterEach((context) => {
 describe('ExaBGP action, stdout mode (floodwatch run by ExaBGP)', () => {
   it('announces the bans in force when ExaBGP starts it', async () => {
     await eventually('the route in gobgpd', async () => prefixes(await gobgpd.routes('ipv4')).includes('203.0.113.60/32'));
-    expect(await gobgpd.routes('ipv4')).toEqual([
-      { prefix: '203.0.113.60/32', nextHop: '192.0.2.1', communities: ['65535:666'], largeCommunities: [] },
-    ]);
+    expect(await gobgpd.routes('ipv4')).toEqual([{ prefix: '203.0.113.60/32', nextHop: '192.0.2.1', communities: ['65535:666'], largeCommunities: [] }]);
   });
 
   it('announces and withdraws routes and FlowSpec rules on its standard output', async () => {
     expect(await send(book.ban('2001:db8:1::60', sampleAttack({ ip: '2001:db8:1::60', type: 'unknown' })))).toBe('ok');
     expect(await send(book.details('2001:db8:1::60', ntpAttack('2001:db8:1::60')))).toBe('ok');
-    await eventually('the route and the rule in gobgpd', async () =>
-      prefixes(await gobgpd.routes('ipv6')).includes('2001:db8:1::60/128') && (await gobgpd.flowspec('ipv6')).length === 1,
+    await eventually(
+      'the route and the rule in gobgpd',
+      async () => prefixes(await gobgpd.routes('ipv6')).includes('2001:db8:1::60/128') && (await gobgpd.flowspec('ipv6')).length === 1,
     );
-    expect(await gobgpd.flowspec('ipv6')).toEqual([
-      { rule: '[destination: 2001:db8:1::60/128/0][protocol: ==udp][source-port: ==123]', action: 'discard' },
-    ]);
+    expect(await gobgpd.flowspec('ipv6')).toEqual([{ rule: '[destination: 2001:db8:1::60/128/0][protocol: ==udp][source-port: ==123]', action: 'discard' }]);
 
     expect(await send(book.unban('2001:db8:1::60'))).toBe('ok');
     expect(await send(book.unban('203.0.113.60'))).toBe('ok');
-    await eventually('everything gone from gobgpd', async () =>
-      (await gobgpd.routes('ipv4')).length === 0 &&
-      (await gobgpd.routes('ipv6')).length === 0 &&
-      (await gobgpd.flowspec('ipv6')).length === 0,
+    await eventually(
+      'everything gone from gobgpd',
+      async () => (await gobgpd.routes('ipv4')).length === 0 && (await gobgpd.routes('ipv6')).length === 0 && (await gobgpd.flowspec('ipv6')).length === 0,
     );
     // floodwatch logged to standard error, which ExaBGP passes on; nothing else reached ExaBGP as a command.
     expect(exabgp.log()).toContain('"msg":"sent to ExaBGP"');

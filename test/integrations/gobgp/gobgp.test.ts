@@ -117,7 +117,9 @@ describe('GobgpAction with gobgpd, a peer gobgpd and BIRD', () => {
       const routes = await bird!.routes('master4');
       return routes.includes('203.0.113.10/32') && routes;
     });
-    expect(master4).toMatch(/203\.0\.113\.10\/32[^]*?BGP\.next_hop: 192\.0\.2\.1[^]*?BGP\.community: \(64512,100\) \(65535,666\)[^]*?BGP\.large_community: \(64512, 666, 1\)/);
+    expect(master4).toMatch(
+      /203\.0\.113\.10\/32[^]*?BGP\.next_hop: 192\.0\.2\.1[^]*?BGP\.community: \(64512,100\) \(65535,666\)[^]*?BGP\.large_community: \(64512, 666, 1\)/,
+    );
     expect(await eventually('the IPv6 host route in BIRD', async () => (await bird!.routes('master6')).includes('2001:db8:1::10/128'))).toBe(true);
 
     book.remove(first.ban.ip);
@@ -130,8 +132,14 @@ describe('GobgpAction with gobgpd, a peer gobgpd and BIRD', () => {
     await action.run(event('unban', second));
     book.remove(v6.ban.ip);
     await action.run(event('unban', v6));
-    await eventually('every route to go from the peer', async () => Object.keys(await peer!.rib('ipv4')).length === 0 && Object.keys(await peer!.rib('ipv6')).length === 0);
-    await eventually('every route to go from BIRD', async () => !(await bird!.routes('master4')).includes('203.0.113.') && !(await bird!.routes('master6')).includes('2001:db8:1::'));
+    await eventually(
+      'every route to go from the peer',
+      async () => Object.keys(await peer!.rib('ipv4')).length === 0 && Object.keys(await peer!.rib('ipv6')).length === 0,
+    );
+    await eventually(
+      'every route to go from BIRD',
+      async () => !(await bird!.routes('master4')).includes('203.0.113.') && !(await bird!.routes('master6')).includes('2001:db8:1::'),
+    );
   });
 
   it('announces a FlowSpec rule from the attack details instead of the blackhole route, IPv4 and IPv6, and withdraws it at the unban', async () => {
@@ -169,8 +177,14 @@ describe('GobgpAction with gobgpd, a peer gobgpd and BIRD', () => {
       book.remove(entry.ban.ip);
       await action.run(event('unban', entry));
     }
-    await eventually('the rules to go from the peer', async () => Object.keys(await peer!.rib('ipv4-flowspec')).length === 0 && Object.keys(await peer!.rib('ipv6-flowspec')).length === 0);
-    await eventually('the rules to go from BIRD', async () => !(await bird!.routes('flowtab4')).includes('203.0.113.30') && !(await bird!.routes('flowtab6')).includes('2001:db8:2::30'));
+    await eventually(
+      'the rules to go from the peer',
+      async () => Object.keys(await peer!.rib('ipv4-flowspec')).length === 0 && Object.keys(await peer!.rib('ipv6-flowspec')).length === 0,
+    );
+    await eventually(
+      'the rules to go from BIRD',
+      async () => !(await bird!.routes('flowtab4')).includes('203.0.113.30') && !(await bird!.routes('flowtab6')).includes('2001:db8:2::30'),
+    );
   });
 
   it('after floodwatch restarts, announces the active bans again and withdraws the route of a ban lifted meanwhile', async () => {
@@ -265,7 +279,9 @@ describe('GobgpAction with gobgpd, a peer gobgpd and BIRD', () => {
     action = new GobgpAction(gobgpConfig(speaker!.api), book.deps(), { client: { deadlineMs: 500 } });
     speaker!.pause();
     try {
-      await expect(action.run(event('ban', hung))).rejects.toThrow(`cannot reach gobgpd at ${speaker!.api}: no answer within 500 ms (is it running with --api-hosts ${speaker!.api}, and not hung?)`);
+      await expect(action.run(event('ban', hung))).rejects.toThrow(
+        `cannot reach gobgpd at ${speaker!.api}: no answer within 500 ms (is it running with --api-hosts ${speaker!.api}, and not hung?)`,
+      );
     } finally {
       speaker!.resume();
     }
@@ -276,7 +292,9 @@ describe('GobgpAction with gobgpd, a peer gobgpd and BIRD', () => {
     const down = book.add('203.0.113.80');
     dispatcher.dispatch(event('ban', down));
     const retry = await eventually('a failed attempt', () => records.find((r) => r.msg === 'action failed; will retry'));
-    expect((retry.err as { message: string }).message).toMatch(/^cannot reach gobgpd at 127\.0\.0\.1:\d+: is it running with --api-hosts 127\.0\.0\.1:\d+\? \(.+\)$/);
+    expect((retry.err as { message: string }).message).toMatch(
+      /^cannot reach gobgpd at 127\.0\.0\.1:\d+: is it running with --api-hosts 127\.0\.0\.1:\d+\? \(.+\)$/,
+    );
 
     await speaker!.start();
     expect(await dispatcher.drain(20_000)).toBe(true);

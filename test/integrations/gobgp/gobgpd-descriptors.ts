@@ -104,8 +104,7 @@ const SCALARS: Record<string, string> = {
 /** Messages, enums and methods of descriptor files, by full name (".apipb.Path"). */
 export function shapesOf(files: FileJson[]): ProtoShapes {
   const shapes: ProtoShapes = { messages: new Map(), enums: new Map(), methods: new Map() };
-  const addEnum = (scope: string, e: EnumJson) =>
-    shapes.enums.set(`${scope}.${e.name}`, new Map((e.value ?? []).map((v) => [v.name, v.number])));
+  const addEnum = (scope: string, e: EnumJson) => shapes.enums.set(`${scope}.${e.name}`, new Map((e.value ?? []).map((v) => [v.name, v.number])));
   const addMessage = (scope: string, m: MessageJson) => {
     const fullName = `${scope}.${m.name}`;
     const fields = new Map<string, FieldShape>();

@@ -46,7 +46,26 @@ describe('the proto subset in proto/gobgp/', () => {
   const theirs = shapesOf(PROTO_FILES.map((file) => embeddedFileDescriptor(GOBGPD, file, PROTO_PACKAGE)));
 
   it('declares the messages the action uses', () => {
-    for (const name of ['Path', 'Family', 'AddPathRequest', 'DeletePathRequest', 'ListPathRequest', 'GetBgpResponse', 'OriginAttribute', 'NextHopAttribute', 'CommunitiesAttribute', 'LargeCommunitiesAttribute', 'MpReachNLRIAttribute', 'IPAddressPrefix', 'FlowSpecNLRI', 'FlowSpecIPPrefix', 'FlowSpecComponent', 'FlowSpecComponentItem', 'ExtendedCommunitiesAttribute', 'TrafficRateExtended']) {
+    for (const name of [
+      'Path',
+      'Family',
+      'AddPathRequest',
+      'DeletePathRequest',
+      'ListPathRequest',
+      'GetBgpResponse',
+      'OriginAttribute',
+      'NextHopAttribute',
+      'CommunitiesAttribute',
+      'LargeCommunitiesAttribute',
+      'MpReachNLRIAttribute',
+      'IPAddressPrefix',
+      'FlowSpecNLRI',
+      'FlowSpecIPPrefix',
+      'FlowSpecComponent',
+      'FlowSpecComponentItem',
+      'ExtendedCommunitiesAttribute',
+      'TrafficRateExtended',
+    ]) {
       expect(ours.messages.has(`.apipb.${name}`), name).toBe(true);
     }
   });
@@ -66,7 +85,12 @@ describe('the proto subset in proto/gobgp/', () => {
       expect(actual, `${name} is not in gobgpd's API`).toBeDefined();
       for (const [value, number] of values) expect(actual!.get(value), `${name}.${value}`).toBe(number);
     }
-    expect([...ours.methods.keys()].sort()).toEqual(['.apipb.GobgpApi.AddPath', '.apipb.GobgpApi.DeletePath', '.apipb.GobgpApi.GetBgp', '.apipb.GobgpApi.ListPath']);
+    expect([...ours.methods.keys()].sort()).toEqual([
+      '.apipb.GobgpApi.AddPath',
+      '.apipb.GobgpApi.DeletePath',
+      '.apipb.GobgpApi.GetBgp',
+      '.apipb.GobgpApi.ListPath',
+    ]);
     for (const [name, method] of ours.methods) {
       const actual = theirs.methods.get(name)!;
       expect({ ...actual, output: actual.output.replace('.google.protobuf.', 'google.protobuf.') }, name).toEqual({
@@ -90,7 +114,7 @@ describe('Any packing', () => {
     const nlri = pack('IPAddressPrefix', { prefix: '2001:db8::1', prefix_len: 128 });
     const mpReach = unpack(pack('MpReachNLRIAttribute', { family: { afi: 'AFI_IP6', safi: 'SAFI_UNICAST' }, next_hops: ['100::1'], nlris: [nlri] }));
     expect(mpReach?.message.family).toEqual({ afi: 'AFI_IP6', safi: 'SAFI_UNICAST' });
-    expect(unpack((mpReach?.message.nlris as typeof nlri[])[0]!)?.message).toEqual({ prefix: '2001:db8::1', prefix_len: 128 });
+    expect(unpack((mpReach?.message.nlris as (typeof nlri)[])[0]!)?.message).toEqual({ prefix: '2001:db8::1', prefix_len: 128 });
     expect(unpack({ type_url: 'type.googleapis.com/apipb.SomethingElse', value: new Uint8Array() })).toBeNull();
   });
 });

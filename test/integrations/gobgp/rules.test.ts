@@ -21,26 +21,43 @@ describe('flowspecRuleFor', () => {
   });
 
   it('matches a SYN flood by TCP, its dominant destination port and SYN without ACK', () => {
-    const attack = sampleAttack({ type: 'syn_flood', top_destination_ports: [{ key: 'tcp/443', packets: 1990, bytes: 119400 }, { key: 'tcp/80', packets: 10, bytes: 600 }] });
+    const attack = sampleAttack({
+      type: 'syn_flood',
+      top_destination_ports: [
+        { key: 'tcp/443', packets: 1990, bytes: 119400 },
+        { key: 'tcp/80', packets: 10, bytes: 600 },
+      ],
+    });
     expect(describeRule(flowspecRuleFor('203.0.113.10', 4, 'incoming', attack))).toBe('dst 203.0.113.10/32 proto =6 dport =443 tcp-flags =0x2&!0x10');
   });
 
   it('leaves out a destination port that does not dominate, and names ICMPv6 on IPv6', () => {
-    const spread = [{ key: '80', packets: 50, bytes: 1 }, { key: '443', packets: 50, bytes: 1 }];
-    expect(describeRule(flowspecRuleFor('2001:db8::10', 6, 'incoming', sampleAttack({ type: 'udp_flood', top_destination_ports: spread })))).toBe('dst 2001:db8::10/128 proto =17');
+    const spread = [
+      { key: '80', packets: 50, bytes: 1 },
+      { key: '443', packets: 50, bytes: 1 },
+    ];
+    expect(describeRule(flowspecRuleFor('2001:db8::10', 6, 'incoming', sampleAttack({ type: 'udp_flood', top_destination_ports: spread })))).toBe(
+      'dst 2001:db8::10/128 proto =17',
+    );
     expect(describeRule(flowspecRuleFor('2001:db8::10', 6, 'incoming', sampleAttack({ type: 'icmp_flood' })))).toBe('dst 2001:db8::10/128 proto =58');
   });
 
   it('matches fragments, and the protocol that carries nearly all of an unclassified attack', () => {
     const fragments = sampleAttack({ type: 'ip_fragmentation', peak: { pps: 1000, mbps: 1, flows: 1 }, protocols: { udp: { pps: 990, mbps: 1 } } });
     expect(describeRule(flowspecRuleFor('198.51.100.1', 4, 'incoming', fragments))).toBe('dst 198.51.100.1/32 proto =17 fragment =0x2');
-    const mixed = sampleAttack({ type: 'unknown', peak: { pps: 1000, mbps: 1, flows: 1 }, protocols: { udp: { pps: 600, mbps: 1 }, tcp: { pps: 400, mbps: 1 } } });
+    const mixed = sampleAttack({
+      type: 'unknown',
+      peak: { pps: 1000, mbps: 1, flows: 1 },
+      protocols: { udp: { pps: 600, mbps: 1 }, tcp: { pps: 400, mbps: 1 } },
+    });
     expect(describeRule(flowspecRuleFor('198.51.100.1', 4, 'incoming', mixed))).toBe('dst 198.51.100.1/32');
   });
 
   it('matches the host alone without an attack record, and as the source when the flood is outgoing', () => {
     expect(describeRule(flowspecRuleFor('198.51.100.1', 4, 'incoming', null))).toBe('dst 198.51.100.1/32');
-    expect(describeRule(flowspecRuleFor('198.51.100.1', 4, 'outgoing', sampleAttack({ type: 'udp_flood', top_destination_ports: [] })))).toBe('src 198.51.100.1/32 proto =17');
+    expect(describeRule(flowspecRuleFor('198.51.100.1', 4, 'outgoing', sampleAttack({ type: 'udp_flood', top_destination_ports: [] })))).toBe(
+      'src 198.51.100.1/32 proto =17',
+    );
   });
 });
 
@@ -48,8 +65,24 @@ describe('routesForBan', () => {
   it('announces the host and its subnet with their own communities and the next hop of the family', () => {
     const routes = routesForBan(sampleBan({ ip: '203.0.113.10' }), null, policy());
     expect(routes).toEqual([
-      { kind: 'unicast', family: 4, address: '203.0.113.10', length: 32, nextHop: '192.0.2.1', communities: [4227858532, 4294902426], largeCommunities: [{ globalAdmin: 64512, localData1: 666, localData2: 1 }] },
-      { kind: 'unicast', family: 4, address: '203.0.113.0', length: 24, nextHop: '192.0.2.1', communities: [4227858456], largeCommunities: [{ globalAdmin: 64512, localData1: 666, localData2: 24 }] },
+      {
+        kind: 'unicast',
+        family: 4,
+        address: '203.0.113.10',
+        length: 32,
+        nextHop: '192.0.2.1',
+        communities: [4227858532, 4294902426],
+        largeCommunities: [{ globalAdmin: 64512, localData1: 666, localData2: 1 }],
+      },
+      {
+        kind: 'unicast',
+        family: 4,
+        address: '203.0.113.0',
+        length: 24,
+        nextHop: '192.0.2.1',
+        communities: [4227858456],
+        largeCommunities: [{ globalAdmin: 64512, localData1: 666, localData2: 24 }],
+      },
     ]);
     const v6 = routesForBan(sampleBan({ ip: '2001:DB8:0::10' }), null, policy());
     expect(v6.map(routeKey)).toEqual(['ipv6-unicast 2001:db8::10/128', 'ipv6-unicast 2001:db8::/64']);
@@ -60,11 +93,29 @@ describe('routesForBan', () => {
     const ban = sampleBan({ ip: '203.0.113.10', hostgroup: FLOWSPEC_GROUP });
     const attack = sampleAttack(ntpAmplification('203.0.113.10'));
     expect(routesForBan(ban, attack, policy()).map(routeKey)).toEqual(['ipv4-flowspec dst 203.0.113.10/32 proto =17 sport =123 length >=234']);
-    const both = routesForBan(ban, attack, policy((c) => (c.flowspec.blackhole_too = true)));
-    expect(both.map(routeKey)).toEqual(['ipv4-unicast 203.0.113.10/32', 'ipv4-unicast 203.0.113.0/24', 'ipv4-flowspec dst 203.0.113.10/32 proto =17 sport =123 length >=234']);
-    const rateLimited = routesForBan(ban, attack, policy((c) => Object.assign(c.flowspec, { action: 'rate_limit', rate_limit_bytes_per_second: 125000 })));
+    const both = routesForBan(
+      ban,
+      attack,
+      policy((c) => (c.flowspec.blackhole_too = true)),
+    );
+    expect(both.map(routeKey)).toEqual([
+      'ipv4-unicast 203.0.113.10/32',
+      'ipv4-unicast 203.0.113.0/24',
+      'ipv4-flowspec dst 203.0.113.10/32 proto =17 sport =123 length >=234',
+    ]);
+    const rateLimited = routesForBan(
+      ban,
+      attack,
+      policy((c) => Object.assign(c.flowspec, { action: 'rate_limit', rate_limit_bytes_per_second: 125000 })),
+    );
     expect(rateLimited[0]).toMatchObject({ kind: 'flowspec', rate: 125000 });
-    expect(routesForBan(ban, attack, policy((c) => (c.flowspec.enabled = false))).map(routeKey)).toEqual(['ipv4-unicast 203.0.113.10/32', 'ipv4-unicast 203.0.113.0/24']);
+    expect(
+      routesForBan(
+        ban,
+        attack,
+        policy((c) => (c.flowspec.enabled = false)),
+      ).map(routeKey),
+    ).toEqual(['ipv4-unicast 203.0.113.10/32', 'ipv4-unicast 203.0.113.0/24']);
   });
 
   it('reads communities as BGP carries them', () => {
@@ -77,13 +128,22 @@ describe('routesForBan', () => {
 describe('Path messages', () => {
   it('read back as the routes they were built from', () => {
     const ban = sampleBan({ ip: '2001:db8::10', hostgroup: FLOWSPEC_GROUP });
-    const routes = routesForBan(ban, sampleAttack({ type: 'syn_flood' }), policy((c) => (c.flowspec.blackhole_too = true)));
+    const routes = routesForBan(
+      ban,
+      sampleAttack({ type: 'syn_flood' }),
+      policy((c) => (c.flowspec.blackhole_too = true)),
+    );
     for (const route of routes) expect(fromApiPath(toApiPath(route))).toEqual(route);
   });
 
   it('use NEXT_HOP for IPv4 unicast and MP_REACH otherwise, with a next hop even on FlowSpec', () => {
     const [v4] = routesForBan(sampleBan({ ip: '203.0.113.10' }), null, policy());
-    expect(toApiPath(v4!).pattrs.map((a) => a.type_url.split('.').pop())).toEqual(['OriginAttribute', 'NextHopAttribute', 'CommunitiesAttribute', 'LargeCommunitiesAttribute']);
+    expect(toApiPath(v4!).pattrs.map((a) => a.type_url.split('.').pop())).toEqual([
+      'OriginAttribute',
+      'NextHopAttribute',
+      'CommunitiesAttribute',
+      'LargeCommunitiesAttribute',
+    ]);
     const [rule] = routesForBan(sampleBan({ ip: '203.0.113.10', hostgroup: FLOWSPEC_GROUP }), null, policy());
     const path = toApiPath(rule!);
     expect(path.family).toEqual({ afi: 'AFI_IP', safi: 'SAFI_FLOW_SPEC_UNICAST' });

@@ -43,7 +43,13 @@ describe('import-fastnetmon', () => {
   }
 
   it('carries every graphite_* key when graphite = on, as a valid section', () => {
-    const { keys, out } = carry({ graphite: 'on', graphite_host: 'carbon.example.net', graphite_port: '2013', graphite_prefix: 'dc1.fastnetmon', graphite_push_period: '10' });
+    const { keys, out } = carry({
+      graphite: 'on',
+      graphite_host: 'carbon.example.net',
+      graphite_port: '2013',
+      graphite_prefix: 'dc1.fastnetmon',
+      graphite_push_period: '10',
+    });
     const section = (out.actions as Record<string, Record<string, unknown>>).graphite;
     expect(section).toEqual({ enabled: true, host: 'carbon.example.net', port: 2013, prefix: 'dc1.fastnetmon', push_seconds: 10 });
     expect(keys.remaining()).toEqual([]);

@@ -33,7 +33,11 @@ it('queues while carbon is down at start, drops the oldest past its bound (count
   const integration = await graphite.create(config, deps);
   await integration.start?.();
   try {
-    await eventually('points dropped from the full queue', () => metric(integration, 'floodwatch_graphite_points_dropped_total', { reason: 'queue_full' }) > 0, 20_000);
+    await eventually(
+      'points dropped from the full queue',
+      () => metric(integration, 'floodwatch_graphite_points_dropped_total', { reason: 'queue_full' }) > 0,
+      20_000,
+    );
     expect(metric(integration, 'floodwatch_graphite_connected')).toBe(0);
     expect(metric(integration, 'floodwatch_graphite_errors_total')).toBeGreaterThan(0);
     expect(metric(integration, 'floodwatch_graphite_queue_batches')).toBeLessThanOrEqual(3);
@@ -42,7 +46,11 @@ it('queues while carbon is down at start, drops the oldest past its bound (count
     expect(known.engine.snapshot(0).table.hosts).toBeGreaterThan(0);
 
     await carbon.start();
-    await eventually('the queue delivered', () => metric(integration, 'floodwatch_graphite_points_pushed_total') > 0 && metric(integration, 'floodwatch_graphite_queue_batches') === 0, 30_000);
+    await eventually(
+      'the queue delivered',
+      () => metric(integration, 'floodwatch_graphite_points_pushed_total') > 0 && metric(integration, 'floodwatch_graphite_queue_batches') === 0,
+      30_000,
+    );
     expect(metric(integration, 'floodwatch_graphite_connected')).toBe(1);
     // The queued pushes arrive with their own times: several seconds of points at once.
     await eventually('the queued points stored', () => carbon.points(PATH).length >= 2, 15_000);

@@ -21,7 +21,15 @@ afterAll(async () => {
 });
 
 const attack = sampleAttack();
-const started = { kind: 'attack_started' as const, ip: attack.ip, direction: attack.direction, hostgroup: attack.hostgroup, attack, ban: null, at: attack.started_at };
+const started = {
+  kind: 'attack_started' as const,
+  ip: attack.ip,
+  direction: attack.direction,
+  hostgroup: attack.hostgroup,
+  attack,
+  ban: null,
+  at: attack.started_at,
+};
 
 it('writes with user and password, and says which keys to check when they are wrong', async () => {
   const config = { ...influxdb.defaults(), enabled: true, url: server.url, database: 'secured', user: admin.user, password: 'wrong' };

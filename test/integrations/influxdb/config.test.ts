@@ -31,7 +31,9 @@ describe('actions.influxdb', () => {
   });
 
   it('warns of a password or token sent in clear beyond this machine, and names them as secrets', () => {
-    expect(influxdb.warnings!(enabled({ url: 'http://influx.example.net:8086', user: 'u', password: 'p' }) as typeof defaults)[0]).toMatch(/password crosses the network in clear.*https:\/\//);
+    expect(influxdb.warnings!(enabled({ url: 'http://influx.example.net:8086', user: 'u', password: 'p' }) as typeof defaults)[0]).toMatch(
+      /password crosses the network in clear.*https:\/\//,
+    );
     expect(influxdb.warnings!(enabled({ url: 'https://influx.example.net', api: 'v2', token: 't' }) as typeof defaults)).toEqual([]);
     expect(influxdb.warnings!(enabled({ url: 'http://127.0.0.1:8086', user: 'u', password: 'p' }) as typeof defaults)).toEqual([]);
     expect(influxdb.secretKeys!(enabled({ user: 'u', password: 'p', token: 't' }) as typeof defaults)).toEqual(['password', 'token']);
@@ -42,7 +44,9 @@ describe('actions.influxdb', () => {
     expect(writeUrl({ url: 'https://influx.example.net/proxy/', api: 'v2', database: 'x', org: 'noc', bucket: 'traffic' }).href).toBe(
       'https://influx.example.net/proxy/api/v2/write?org=noc&bucket=traffic&precision=ms',
     );
-    expect(writeUrl({ url: 'http://[::1]:8181', api: 'v2', database: 'x', bucket: 'traffic' }).href).toBe('http://[::1]:8181/api/v2/write?bucket=traffic&precision=ms');
+    expect(writeUrl({ url: 'http://[::1]:8181', api: 'v2', database: 'x', bucket: 'traffic' }).href).toBe(
+      'http://[::1]:8181/api/v2/write?bucket=traffic&precision=ms',
+    );
   });
 
   it('names its metrics after itself', () => {
@@ -77,14 +81,24 @@ describe('import-fastnetmon', () => {
       influxdb_push_period: '5',
     });
     const section = (out.actions as Record<string, Record<string, unknown>>).influxdb;
-    expect(section).toEqual({ enabled: true, url: 'http://influx.example.net:8087', api: 'v1', database: 'traffic', user: 'fnm', password: 'secret', push_seconds: 5 });
+    expect(section).toEqual({
+      enabled: true,
+      url: 'http://influx.example.net:8087',
+      api: 'v1',
+      database: 'traffic',
+      user: 'fnm',
+      password: 'secret',
+      push_seconds: 5,
+    });
     expect(keys.remaining()).toEqual([]);
     expect(keys.notCarried.size).toBe(0);
     expect(Value.Check(influxdb.schema, { ...defaults, ...section })).toBe(true);
   });
 
   it("uses FastNetMon's defaults where keys are absent, brackets an IPv6 host, and drops the user and password when influxdb_auth is off", () => {
-    expect(carry({ influxdb: 'on' }).out).toEqual({ actions: { influxdb: { enabled: true, url: 'http://127.0.0.1:8086', api: 'v1', database: 'fastnetmon' } } });
+    expect(carry({ influxdb: 'on' }).out).toEqual({
+      actions: { influxdb: { enabled: true, url: 'http://127.0.0.1:8086', api: 'v1', database: 'fastnetmon' } },
+    });
     const { keys, out } = carry({ influxdb: 'on', influxdb_host: '2001:db8::5', influxdb_auth: 'off', influxdb_user: 'fnm', influxdb_password: 'x' });
     expect((out.actions as Record<string, Record<string, unknown>>).influxdb).toMatchObject({ url: 'http://[2001:db8::5]:8086' });
     expect((out.actions as Record<string, Record<string, unknown>>).influxdb.user).toBeUndefined();

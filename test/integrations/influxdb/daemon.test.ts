@@ -86,10 +86,14 @@ describe('floodwatch run with the InfluxDB and Graphite pushes', () => {
     const capture = writeCapture(join(dir, 'syn-flood.pcap'), stream(3000, 3, synFlood(FLOODED)));
     live.replay(capture).catch(() => {});
     await waitFor('the notify script to be called for the ban', () => callsFor(notifyLog, FLOODED, 'ban').length > 0, 30_000);
-    const text = await eventually('InfluxDB drops in /metrics', async () => {
-      const body = await metrics();
-      return metricValue(body, /^floodwatch_influxdb_points_dropped_total\{reason="queue_full"\} (\d+)$/m) > 0 && body;
-    }, 30_000);
+    const text = await eventually(
+      'InfluxDB drops in /metrics',
+      async () => {
+        const body = await metrics();
+        return metricValue(body, /^floodwatch_influxdb_points_dropped_total\{reason="queue_full"\} (\d+)$/m) > 0 && body;
+      },
+      30_000,
+    );
     expect(text).toMatch(/^floodwatch_influxdb_connected 0$/m);
     expect(metricValue(text, /^floodwatch_influxdb_errors_total (\d+)$/m)).toBeGreaterThan(0);
     expect(metricValue(text, /^floodwatch_influxdb_queue_batches (\d+)$/m)).toBeLessThanOrEqual(5);
@@ -103,7 +107,8 @@ describe('floodwatch run with the InfluxDB and Graphite pushes', () => {
     await influx.start();
     await influx.createDatabase('floodwatch');
     const backAt = Date.now();
-    const pushedAfter = async (after: number) => (await influx.rows(`SELECT packets_total FROM total_traffic WHERE direction = 'incoming' AND time > ${after}ms`, 'floodwatch').catch(() => [])).length;
+    const pushedAfter = async (after: number) =>
+      (await influx.rows(`SELECT packets_total FROM total_traffic WHERE direction = 'incoming' AND time > ${after}ms`, 'floodwatch').catch(() => [])).length;
     await eventually('InfluxDB points after its start', async () => (await pushedAfter(backAt)) > 0, 30_000);
     expect(await metrics()).toMatch(/^floodwatch_influxdb_connected 1$/m);
     const [host] = await influx.rows(`SELECT last(packets_total_incoming) AS packets FROM hosts_traffic WHERE host = '${FLOODED}'`, 'floodwatch');

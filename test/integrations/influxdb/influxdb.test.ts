@@ -72,14 +72,23 @@ describe('InfluxDB push of known traffic', () => {
     }
     const [v4, v6] = MONITORED;
     const network4 = await firstPointAfter('traffic', 'networks_traffic', 'network', v4, after);
-    expect([network4.packets_total_incoming, network4.bytes_total_incoming]).toEqual([expected.networks[v4].incoming.packets, expected.networks[v4].incoming.bytes]);
-    expect([network4.packets_total_outgoing, network4.bytes_total_outgoing]).toEqual([expected.networks[v4].outgoing.packets, expected.networks[v4].outgoing.bytes]);
+    expect([network4.packets_total_incoming, network4.bytes_total_incoming]).toEqual([
+      expected.networks[v4].incoming.packets,
+      expected.networks[v4].incoming.bytes,
+    ]);
+    expect([network4.packets_total_outgoing, network4.bytes_total_outgoing]).toEqual([
+      expected.networks[v4].outgoing.packets,
+      expected.networks[v4].outgoing.bytes,
+    ]);
     expect(network4.hosts).toBe(3);
     const network6 = await firstPointAfter('traffic', 'networks_ipv6_traffic', 'network', v6, after);
     expect(network6.packets_total_incoming).toBe(expected.networks[v6].incoming.packets);
     for (const name of ['web', 'global']) {
       const hostgroup = await firstPointAfter('traffic', 'hostgroups_traffic', 'hostgroup', name, after);
-      expect([hostgroup.packets_total_incoming, hostgroup.bytes_total_incoming]).toEqual([expected.hostgroups[name].incoming.packets, expected.hostgroups[name].incoming.bytes]);
+      expect([hostgroup.packets_total_incoming, hostgroup.bytes_total_incoming]).toEqual([
+        expected.hostgroups[name].incoming.packets,
+        expected.hostgroups[name].incoming.bytes,
+      ]);
       expect(hostgroup.packets_total_outgoing).toBe(expected.hostgroups[name].outgoing.packets);
     }
     for (const [ip, totals] of expected.hosts) {
@@ -88,7 +97,9 @@ describe('InfluxDB push of known traffic', () => {
     }
     // FastNetMon's rate fields are there too, for its dashboards.
     const syn = await firstPointAfter('traffic', 'hosts_traffic', 'host', '198.51.100.20', after);
-    expect(Object.keys(syn)).toEqual(expect.arrayContaining(['packets_incoming', 'bits_incoming', 'flows_incoming', 'tcp_syn_packets_incoming', 'udp_bits_outgoing']));
+    expect(Object.keys(syn)).toEqual(
+      expect.arrayContaining(['packets_incoming', 'bits_incoming', 'flows_incoming', 'tcp_syn_packets_incoming', 'udp_bits_outgoing']),
+    );
     // The engine's own health.
     const [health] = await server.rows(`SELECT last(hosts) AS hosts FROM floodwatch_engine`, 'traffic');
     expect(health.hosts).toBe(known.engine.snapshot(0).table.hosts);
@@ -110,7 +121,14 @@ describe('InfluxDB push of known traffic', () => {
     const host = await firstPointAfter('attacks', 'hosts_traffic', 'host', '198.51.100.30', startedAt - 1000);
     expect(host.packets_total_incoming).toBe(known.expected.hosts.get('198.51.100.30')!.packets);
     const started = await firstPointAfter('attacks', 'attacks', 'event', 'started', 0);
-    expect(started).toMatchObject({ host: '198.51.100.30', direction: 'incoming', hostgroup: 'web', type: 'icmp_flood', attack_id: attack.id, peak_packets: attack.peak.pps });
+    expect(started).toMatchObject({
+      host: '198.51.100.30',
+      direction: 'incoming',
+      hostgroup: 'web',
+      type: 'icmp_flood',
+      attack_id: attack.id,
+      peak_packets: attack.peak.pps,
+    });
     expect(await server.rows(`SELECT * FROM hosts_traffic WHERE host = '198.51.100.10'`, 'attacks')).toEqual([]);
 
     await integration.run({ ...event, kind: 'attack_ended', attack: { ...attack, ended_at: new Date().toISOString() } });

@@ -34,7 +34,11 @@ it('queues while the server is down at start, drops the oldest past its bound (c
   await integration.start?.();
   try {
     // Down at start: nothing is sent, the queue fills to its bound and then drops.
-    await eventually('points dropped from the full queue', () => metric(integration, 'floodwatch_influxdb_points_dropped_total', { reason: 'queue_full' }) > 0, 20_000);
+    await eventually(
+      'points dropped from the full queue',
+      () => metric(integration, 'floodwatch_influxdb_points_dropped_total', { reason: 'queue_full' }) > 0,
+      20_000,
+    );
     expect(metric(integration, 'floodwatch_influxdb_connected')).toBe(0);
     expect(metric(integration, 'floodwatch_influxdb_errors_total')).toBeGreaterThan(0);
     expect(metric(integration, 'floodwatch_influxdb_queue_batches')).toBeLessThanOrEqual(3);
@@ -46,7 +50,11 @@ it('queues while the server is down at start, drops the oldest past its bound (c
     await server.start();
     await server.createDatabase('outage');
     const backAt = Date.now();
-    await eventually('the queue delivered', () => metric(integration, 'floodwatch_influxdb_points_pushed_total') > 0 && metric(integration, 'floodwatch_influxdb_queue_batches') === 0, 30_000);
+    await eventually(
+      'the queue delivered',
+      () => metric(integration, 'floodwatch_influxdb_points_pushed_total') > 0 && metric(integration, 'floodwatch_influxdb_queue_batches') === 0,
+      30_000,
+    );
     expect(metric(integration, 'floodwatch_influxdb_connected')).toBe(1);
     // The queued pushes (made while it was down) arrive too, with their own times.
     const queued = await server.rows(`SELECT packets_total FROM total_traffic WHERE direction = 'incoming' AND time < ${backAt - 1000}ms`, 'outage');

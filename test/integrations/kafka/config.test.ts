@@ -11,20 +11,33 @@ const defaults = kafkaIntegration.defaults();
 const whole = {} as Parameters<NonNullable<typeof kafkaIntegration.check>>[1];
 
 describe('actions.kafka', () => {
-  it('has a default that its schema takes: off, FastNetMon\'s topic and JSON, gzip, every direction', () => {
+  it("has a default that its schema takes: off, FastNetMon's topic and JSON, gzip, every direction", () => {
     expect(Value.Check(kafkaIntegration.schema, defaults)).toBe(true);
     expect(defaults).toMatchObject({ enabled: false, traffic_topic: 'fastnetmon', format: 'json', compression: 'gzip', key: 'destination', sample_rate: 1 });
     expect(defaults.directions).toEqual(['incoming', 'outgoing', 'internal', 'other']);
   });
 
   it('refuses what Kafka or the engine could not take', () => {
-    for (const bad of [{ brokers: [] }, { format: 'avro' }, { compression: 'snappy' }, { sample_rate: 0 }, { directions: [] }, { directions: ['up'] }, { traffic_topic: 'a topic' }, { acks: 2 }, { queue_mb: 0 }, { extra: 1 }]) {
+    for (const bad of [
+      { brokers: [] },
+      { format: 'avro' },
+      { compression: 'snappy' },
+      { sample_rate: 0 },
+      { directions: [] },
+      { directions: ['up'] },
+      { traffic_topic: 'a topic' },
+      { acks: 2 },
+      { queue_mb: 0 },
+      { extra: 1 },
+    ]) {
       expect(Value.Check(kafkaIntegration.schema, { ...defaults, ...bad }), JSON.stringify(bad)).toBe(false);
     }
   });
 
   it('is described in one line by check-config', () => {
-    expect(kafkaIntegration.describe({ ...defaults, enabled: true })).toBe('kafka at 127.0.0.1:9092: traffic to fastnetmon as json; events to floodwatch_events');
+    expect(kafkaIntegration.describe({ ...defaults, enabled: true })).toBe(
+      'kafka at 127.0.0.1:9092: traffic to fastnetmon as json; events to floodwatch_events',
+    );
     expect(
       kafkaIntegration.describe({
         ...defaults,
@@ -53,7 +66,9 @@ describe('actions.kafka', () => {
   });
 
   it('warns of a SASL PLAIN password sent in clear', () => {
-    expect(kafkaIntegration.warnings!({ ...defaults, sasl: { mechanism: 'plain', username: 'fw', password: 'x' } })).toEqual([expect.stringContaining('SASL PLAIN sends the password in clear')]);
+    expect(kafkaIntegration.warnings!({ ...defaults, sasl: { mechanism: 'plain', username: 'fw', password: 'x' } })).toEqual([
+      expect.stringContaining('SASL PLAIN sends the password in clear'),
+    ]);
     expect(kafkaIntegration.warnings!({ ...defaults, sasl: { mechanism: 'scram-sha-256', username: 'fw', password: 'x' } })).toEqual([]);
   });
 
@@ -102,7 +117,11 @@ describe('import-fastnetmon', () => {
       kafka_traffic_export_format: 'protobuf',
       kafka_traffic_export_brokers: '10.154.0.1:9092, 10.154.0.2:9092',
     });
-    expect(out).toEqual({ actions: { kafka: { enabled: true, events_topic: '', traffic_topic: 'netflow_raw', format: 'protobuf', brokers: ['10.154.0.1:9092', '10.154.0.2:9092'] } } });
+    expect(out).toEqual({
+      actions: {
+        kafka: { enabled: true, events_topic: '', traffic_topic: 'netflow_raw', format: 'protobuf', brokers: ['10.154.0.1:9092', '10.154.0.2:9092'] },
+      },
+    });
     expect(keys.remaining()).toEqual([]);
     expect(keys.notCarried.size).toBe(0);
     expect(Value.Check(kafkaIntegration.schema, { ...defaults, ...(out.actions as { kafka: object }).kafka })).toBe(true);
@@ -116,7 +135,12 @@ describe('import-fastnetmon', () => {
   });
 
   it('keeps the defaults for values it cannot use, saying why', () => {
-    const { keys, out } = carry({ kafka_traffic_export: 'on', kafka_traffic_export_topic: 'a b', kafka_traffic_export_format: 'avro', kafka_traffic_export_brokers: 'kafka1' });
+    const { keys, out } = carry({
+      kafka_traffic_export: 'on',
+      kafka_traffic_export_topic: 'a b',
+      kafka_traffic_export_format: 'avro',
+      kafka_traffic_export_brokers: 'kafka1',
+    });
     expect(out).toEqual({ actions: { kafka: { enabled: true, events_topic: '' } } });
     expect(keys.notCarried.get('kafka_traffic_export_topic')).toMatch(/not a Kafka topic name.*fastnetmon/);
     expect(keys.notCarried.get('kafka_traffic_export_format')).toMatch(/neither json nor protobuf/);

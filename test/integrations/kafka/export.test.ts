@@ -155,7 +155,15 @@ describe('Kafka export of attack events', () => {
     const messages = await broker.read('events', (m) => m.length >= 2);
     expect(messages.map((m) => m.key?.toString())).toEqual([event.ip, event.ip]);
     const [ban, unban] = messages.map(json);
-    expect(ban).toMatchObject({ event: 'ban', at: event.at, ip: event.ip, direction: 'incoming', hostgroup: event.hostgroup, attack: { id: event.attack!.id }, ban: { ip: event.ip } });
+    expect(ban).toMatchObject({
+      event: 'ban',
+      at: event.at,
+      ip: event.ip,
+      direction: 'incoming',
+      hostgroup: event.hostgroup,
+      attack: { id: event.attack!.id },
+      ban: { ip: event.ip },
+    });
     expect(unban.event).toBe('unban');
     expect(integration.metricValues().floodwatch_kafka_events_total).toContainEqual([{ event: 'ban' }, 1]);
   });
@@ -173,7 +181,9 @@ describe.runIf(isRoot)('Kafka export of mirror-port packets', () => {
     const ours = (m: TopicMessage) => FLOWS.some((f) => f.src === json(m).source_ip);
     const messages = await broker.read('mirror-json', (m) => m.filter(ours).length >= packets.length);
     const records = messages.filter(ours).map(json);
-    const expected = FLOWS.flatMap((f) => Array.from({ length: f.packets }, () => expectedJson({ ...f }, { packets: 1, length: 14 + f.ipLength, telemetry: 'mirror', agent: '' })));
+    const expected = FLOWS.flatMap((f) =>
+      Array.from({ length: f.packets }, () => expectedJson({ ...f }, { packets: 1, length: 14 + f.ipLength, telemetry: 'mirror', agent: '' })),
+    );
     // One packet's ip_length is its own.
     for (const e of expected) e.ip_length = FLOWS.find((f) => f.src === e.source_ip)!.ipLength;
     expect(byFlow(records.map(({ timestamp: _, ...rest }) => rest))).toEqual(byFlow(expected));
@@ -186,11 +196,7 @@ describe('Kafka export with the broker down at start', () => {
   it('keeps detecting, drops and counts what the queue cannot hold, sends once the broker is up, and again after it is killed and restarted', async () => {
     const late = await KafkaBroker.prepare();
     cleanups.push(() => late.stop());
-    const { engine, port, integration } = exporting(
-      { traffic_topic: 'late', queue_mb: 1 },
-      { networks: ['2001:db8::/32'] },
-      late,
-    );
+    const { engine, port, integration } = exporting({ traffic_topic: 'late', queue_mb: 1 }, { networks: ['2001:db8::/32'] }, late);
     engine.detection.setThresholds({ groups: [{ name: 'global', incoming: { pps: 1000 }, outgoing: {} }], hostgroups: [] });
     const flooded = '2001:db8:1::77';
     const sent = await sendRecords(port, 600, (d) => [

@@ -84,7 +84,10 @@ describe('floodwatch run with the Kafka integration', () => {
       },
       60_000,
     );
-    const parsed = events.map((e) => ({ key: e.key?.toString(), ...(JSON.parse(e.value!.toString()) as { event: string; ip: string; hostgroup: string; ban: unknown; attack: { ip: string } | null }) }));
+    const parsed = events.map((e) => ({
+      key: e.key?.toString(),
+      ...(JSON.parse(e.value!.toString()) as { event: string; ip: string; hostgroup: string; ban: unknown; attack: { ip: string } | null }),
+    }));
     const started = parsed.find((e) => e.event === 'attack_started' && e.ip === BANNED)!;
     expect(started).toMatchObject({ key: BANNED, attack: { ip: BANNED } });
     const monitored = parsed.filter((e) => e.ip === MONITORED);

@@ -26,7 +26,17 @@ export const FLOWS: Flow[] = [
   { src: '192.0.2.11', dst: '198.51.100.10', protocol: 'tcp', srcPort: 40002, dstPort: 443, tcpFlags: 0x02, ipLength: 60, packets: 2, direction: 'incoming' },
   { src: '192.0.2.12', dst: '198.51.100.10', protocol: 'udp', srcPort: 5353, dstPort: 53, ipLength: 120, packets: 5, direction: 'incoming' },
   { src: '198.51.100.20', dst: '192.0.2.20', protocol: 'udp', srcPort: 123, dstPort: 40000, ipLength: 480, packets: 2, direction: 'outgoing' },
-  { src: '2001:db8:ffff::1', dst: '2001:db8:1::10', protocol: 'tcp', srcPort: 40003, dstPort: 80, tcpFlags: 0x18, ipLength: 80, packets: 4, direction: 'incoming' },
+  {
+    src: '2001:db8:ffff::1',
+    dst: '2001:db8:1::10',
+    protocol: 'tcp',
+    srcPort: 40003,
+    dstPort: 80,
+    tcpFlags: 0x18,
+    ipLength: 80,
+    packets: 4,
+    direction: 'incoming',
+  },
   { src: '2001:db8:1::5', dst: '2001:db8:1::6', protocol: 'udp', srcPort: 7000, dstPort: 7001, ipLength: 200, packets: 2, direction: 'internal' },
   { src: '192.0.2.50', dst: '192.0.2.51', protocol: 'udp', srcPort: 1000, dstPort: 2000, ipLength: 100, packets: 1, direction: 'other' },
 ];
@@ -36,7 +46,16 @@ export function flowPackets(flows: Flow[], start = 1_700_000_000): PacketSpec[] 
   const packets: PacketSpec[] = [];
   for (const f of flows) {
     for (let i = 0; i < f.packets; i++) {
-      packets.push({ src: f.src, dst: f.dst, protocol: f.protocol, srcPort: f.srcPort, dstPort: f.dstPort, tcpFlags: f.tcpFlags, ipLength: f.ipLength, time: 0 });
+      packets.push({
+        src: f.src,
+        dst: f.dst,
+        protocol: f.protocol,
+        srcPort: f.srcPort,
+        dstPort: f.dstPort,
+        tcpFlags: f.tcpFlags,
+        ipLength: f.ipLength,
+        time: 0,
+      });
     }
   }
   return packets.map((p, i) => ({ ...p, time: start + i / 10 }));

@@ -37,7 +37,8 @@ describe('actions.mongodb', () => {
     expect(mongodb.check!(config({ uri: 'http://fw:s3cret@db1:27017', database: 'flood.watch', tls_ca_file: '/etc/ssl/ca.pem' }), whole)).toEqual([
       {
         where: 'actions.mongodb.uri',
-        reason: "'http://fw:***@db1:27017' is not a MongoDB connection string: write mongodb://HOST:PORT (or mongodb+srv://NAME), e.g. mongodb://127.0.0.1:27017",
+        reason:
+          "'http://fw:***@db1:27017' is not a MongoDB connection string: write mongodb://HOST:PORT (or mongodb+srv://NAME), e.g. mongodb://127.0.0.1:27017",
       },
       { where: 'actions.mongodb.database', reason: "'flood.watch' has '.', which MongoDB does not allow in a database name" },
       { where: 'actions.mongodb.tls_ca_file', reason: 'is only used with TLS: set actions.mongodb.tls: true, or remove it' },

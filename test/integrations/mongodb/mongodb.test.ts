@@ -97,7 +97,10 @@ describe('MongoDB integration', () => {
     await integration.start?.();
 
     await integration.run(lifecycle[0]);
-    const afterStart = await reader.db(database).collection('attacks').findOne({ _id: started.id as never });
+    const afterStart = await reader
+      .db(database)
+      .collection('attacks')
+      .findOne({ _id: started.id as never });
     expect(afterStart).toMatchObject({ type: 'unknown', ended_at: null, ban: null, revision: 1 });
 
     const before = Date.now();
@@ -240,7 +243,9 @@ describe('MongoDB integration', () => {
     const database = freshDatabase();
     const { integration, records } = await open({ uri: late.uri, database });
     await expect(integration.start!()).rejects.toThrow(
-      new RegExp(`mongodb at 127\\.0\\.0\\.1:${late.port}, database ${database}: connecting and creating the indexes failed: .*no server answered within 1000 ms`),
+      new RegExp(
+        `mongodb at 127\\.0\\.0\\.1:${late.port}, database ${database}: connecting and creating the indexes failed: .*no server answered within 1000 ms`,
+      ),
     );
     await expect(integration.run(lifecycle[0])).rejects.toThrow(/no server answered within 1000 ms; check that it runs/);
     expect(metric(integration, 'floodwatch_mongodb_connected')).toBe(0);
@@ -278,7 +283,12 @@ describe('MongoDB integration', () => {
 
       await flaky.start();
       // As the dispatcher does: the same event again until it is delivered.
-      await eventually('attack_details to be delivered after the restart', () => integration.run(lifecycle[2]).then(() => true, () => false));
+      await eventually('attack_details to be delivered after the restart', () =>
+        integration.run(lifecycle[2]).then(
+          () => true,
+          () => false,
+        ),
+      );
       for (const next of lifecycle.slice(3)) await integration.run(next);
       const client = new MongoClient(flaky.uri);
       try {

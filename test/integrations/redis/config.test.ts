@@ -16,7 +16,15 @@ describe('actions.redis', () => {
   });
 
   it('refuses what Redis could not take', () => {
-    for (const bad of [{ port: 0 }, { host: 'redis://x' }, { prefix: 'my dc' }, { database: -1 }, { stream_max_length: 0 }, { timeout_seconds: 0 }, { extra: 1 }]) {
+    for (const bad of [
+      { port: 0 },
+      { host: 'redis://x' },
+      { prefix: 'my dc' },
+      { database: -1 },
+      { stream_max_length: 0 },
+      { timeout_seconds: 0 },
+      { extra: 1 },
+    ]) {
       expect(Value.Check(redisIntegration.schema, { ...defaults, ...bad }), JSON.stringify(bad)).toBe(false);
     }
   });
@@ -26,7 +34,18 @@ describe('actions.redis', () => {
       'redis at 127.0.0.1:6379 database 0 (prefix none; keys kept; a hash per attack; channel floodwatch_events; stream floodwatch_events (~10000 entries))',
     );
     expect(
-      redisIntegration.describe({ ...defaults, host: 'redis.example.net', tls: { enabled: true }, username: 'fw', password: 'x', prefix: 'mydc1', key_ttl_seconds: 86400, attack_hash: false, channel: '', stream: '' }),
+      redisIntegration.describe({
+        ...defaults,
+        host: 'redis.example.net',
+        tls: { enabled: true },
+        username: 'fw',
+        password: 'x',
+        prefix: 'mydc1',
+        key_ttl_seconds: 86400,
+        attack_hash: false,
+        channel: '',
+        stream: '',
+      }),
     ).toBe('redis at redis.example.net:6379 database 0 over TLS, user fw (prefix mydc1; keys expire after 86400 s)');
     expect(redisIntegration.describe({ ...defaults, password: 'x', channel: '' })).toMatch(/^redis at 127\.0\.0\.1:6379 database 0, with a password \(/);
   });
@@ -47,7 +66,9 @@ describe('actions.redis', () => {
       'actions.redis: the password is sent to 192.0.2.5 in clear (tls.enabled is false): enable TLS on the server and in actions.redis.tls',
     ]);
     expect(redisIntegration.warnings!({ ...defaults, password: 'x' })).toEqual([]);
-    expect(redisIntegration.warnings!({ ...defaults, attack_hash: false, channel: '', stream: '' })).toEqual([expect.stringContaining('only bans are written')]);
+    expect(redisIntegration.warnings!({ ...defaults, attack_hash: false, channel: '', stream: '' })).toEqual([
+      expect.stringContaining('only bans are written'),
+    ]);
   });
 
   it('names its password as a secret, for the file-mode warning', () => {
@@ -96,7 +117,7 @@ describe('import-fastnetmon', () => {
     expect(carry({ redis_host: '127.0.0.1' }).out).toEqual({});
   });
 
-  it('keeps FastNetMon\'s defaults for values it cannot use, saying why', () => {
+  it("keeps FastNetMon's defaults for values it cannot use, saying why", () => {
     const { keys, out } = carry({ redis_enabled: 'on', redis_host: 'not a host', redis_port: '99999', redis_prefix: 'my dc' });
     expect(out).toEqual({ actions: { redis: { enabled: true } } });
     expect(keys.notCarried.get('redis_host')).toMatch(/not a host name.*floodwatch connects to 127\.0\.0\.1, FastNetMon's default/);

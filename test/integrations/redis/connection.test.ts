@@ -32,15 +32,20 @@ function track(integration: Integration): Integration {
 /** Runs the event until it is delivered, as the dispatcher does; resolves with the failures seen. */
 async function retryUntilDelivered(integration: Integration, event: Parameters<Integration['run']>[0]): Promise<string[]> {
   const failures: string[] = [];
-  await eventually(`the ${event.kind} to be delivered`, async () => {
-    try {
-      await integration.run(event);
-      return true;
-    } catch (error) {
-      failures.push((error as Error).message);
-      return false;
-    }
-  }, 20_000, 200);
+  await eventually(
+    `the ${event.kind} to be delivered`,
+    async () => {
+      try {
+        await integration.run(event);
+        return true;
+      } catch (error) {
+        failures.push((error as Error).message);
+        return false;
+      }
+    },
+    20_000,
+    200,
+  );
   return failures;
 }
 
@@ -106,7 +111,9 @@ describe('connection', () => {
     await integration.run(attackEvent('attack_started'));
     redis.pause();
     try {
-      await expect(integration.run(attackEvent('ban'))).rejects.toThrow(/writing the ban of 203\.0\.113\.10 failed: no answer within actions\.redis\.timeout_seconds \(the server is overloaded or stopped\?\); the event is retried/);
+      await expect(integration.run(attackEvent('ban'))).rejects.toThrow(
+        /writing the ban of 203\.0\.113\.10 failed: no answer within actions\.redis\.timeout_seconds \(the server is overloaded or stopped\?\); the event is retried/,
+      );
       expect(metric(integration, 'floodwatch_redis_commands_failed_total')).toBe(1);
     } finally {
       redis.resume();

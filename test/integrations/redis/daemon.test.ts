@@ -99,8 +99,8 @@ describe('floodwatch run with the Redis integration', () => {
     expect(await reader.hgetall(hashKey)).toMatchObject({ ip: BANNED, hostgroup: 'global', type: 'syn_flood', state: 'active', banned_at: expect.any(String) });
   });
 
-  it('records the monitor-only hostgroup\'s attack in its hash and the stream, with no ban and no FastNetMon key', async () => {
-    const hashKey = await eventually('the monitor-only attack\'s hash', async () => (await reader.keys(`fw_${MONITORED}_attack_*`))[0]);
+  it("records the monitor-only hostgroup's attack in its hash and the stream, with no ban and no FastNetMon key", async () => {
+    const hashKey = await eventually("the monitor-only attack's hash", async () => (await reader.keys(`fw_${MONITORED}_attack_*`))[0]);
     const hash = await eventually('its classified record', async () => {
       const fields = await reader.hgetall(hashKey);
       return fields.type === 'syn_flood' && fields;

@@ -52,7 +52,7 @@ async function json(key: string): Promise<Record<string, any>> {
 }
 
 describe('FastNetMon keys', () => {
-  it('a ban of an IPv4 host writes <ip>_information in FastNetMon\'s layout and <ip>_flow_dump, kept without expiry', async () => {
+  it("a ban of an IPv4 host writes <ip>_information in FastNetMon's layout and <ip>_flow_dump, kept without expiry", async () => {
     const redis = await open();
     await deliver(redis, attackEvent('ban'));
 
@@ -87,7 +87,11 @@ describe('FastNetMon keys', () => {
       }
       for (const unit of ['traffic', 'traffic_bits', 'pps', 'flows']) expect(details).toHaveProperty(`total_${direction}_${unit}`);
     }
-    expect(Object.values(details).filter((v) => typeof v === 'number').every((v) => Number.isInteger(v))).toBe(true);
+    expect(
+      Object.values(details)
+        .filter((v) => typeof v === 'number')
+        .every((v) => Number.isInteger(v)),
+    ).toBe(true);
 
     const dump = await reader.get('203.0.113.10_flow_dump');
     expect(dump).toContain('attack 20240501T120000Z-0001 on 203.0.113.10 (incoming)');
@@ -160,7 +164,7 @@ describe('every event', () => {
     ];
   };
 
-  it('updates the attack\'s hash at each of them', async () => {
+  it("updates the attack's hash at each of them", async () => {
     const redis = await open();
     const key = '203.0.113.10_attack_20240501T120000Z-0001';
     const [started, ban, details, ended, unban] = lifecycle();
@@ -220,7 +224,9 @@ describe('every event', () => {
       const entries = await reader.xrange('attacks', '-', '+');
       expect(entries.map(([, fields]) => fields[1])).toEqual(['attack_started', 'ban', 'attack_details', 'attack_ended', 'unban']);
       for (const [index, [, fields]] of entries.entries()) {
-        const record = Object.fromEntries(fields.reduce<[string, string][]>((pairs, value, i) => (i % 2 === 0 ? [...pairs, [value, fields[i + 1]]] : pairs), []));
+        const record = Object.fromEntries(
+          fields.reduce<[string, string][]>((pairs, value, i) => (i % 2 === 0 ? [...pairs, [value, fields[i + 1]]] : pairs), []),
+        );
         expect(record).toMatchObject({ ip: '203.0.113.10', attack_id: '20240501T120000Z-0001' });
         const event = JSON.parse(record.event);
         expect(Object.keys(event)).toEqual(['kind', 'written_at', 'ip', 'direction', 'hostgroup', 'attack', 'ban']);
@@ -238,9 +244,10 @@ describe('every event', () => {
     }
   });
 
-  it('records a monitor-only hostgroup\'s attack (ban: null): hash and stream, no FastNetMon key', async () => {
+  it("records a monitor-only hostgroup's attack (ban: null): hash and stream, no FastNetMon key", async () => {
     const redis = await open();
-    const monitored = (kind: 'attack_started' | 'attack_details' | 'attack_ended') => attackEvent(kind, { ban: null, hostgroup: 'monitor-only', attack: sampleAttack({ hostgroup: 'monitor-only' }) });
+    const monitored = (kind: 'attack_started' | 'attack_details' | 'attack_ended') =>
+      attackEvent(kind, { ban: null, hostgroup: 'monitor-only', attack: sampleAttack({ hostgroup: 'monitor-only' }) });
     await deliver(redis, monitored('attack_started'), monitored('attack_details'), monitored('attack_ended'));
     expect(await reader.keys('*_information')).toEqual([]);
     expect(await reader.keys('*_flow_dump')).toEqual([]);
@@ -250,7 +257,7 @@ describe('every event', () => {
     expect(await reader.xlen('floodwatch_events')).toBe(3);
   });
 
-  it('the details of an attack on a host banned for an earlier one do not overwrite that ban\'s report', async () => {
+  it("the details of an attack on a host banned for an earlier one do not overwrite that ban's report", async () => {
     const redis = await open();
     await deliver(redis, attackEvent('ban'));
     const later = sampleAttack({ id: '20240501T130000Z-0001', type: 'udp_flood' });
@@ -268,7 +275,7 @@ describe('every event', () => {
     expect(length).toBeLessThanOrEqual(10 + 100);
   });
 
-  it('writes nothing but FastNetMon\'s keys with attack_hash false and no channel or stream', async () => {
+  it("writes nothing but FastNetMon's keys with attack_hash false and no channel or stream", async () => {
     const redis = await open({ attack_hash: false, channel: '', stream: '' });
     await deliver(redis, attackEvent('attack_started'), attackEvent('ban'), attackEvent('unban'));
     expect((await reader.keys('*')).sort()).toEqual(['203.0.113.10_flow_dump', '203.0.113.10_information']);

@@ -30,20 +30,17 @@ function processRunning(pid: number): boolean {
 }
 
 describe('notify script', () => {
-  it.each<BanEventKind>(['ban', 'unban', 'attack_details'])(
-    'is called as SCRIPT IP DIRECTION PPS %s with the text report on stdin',
-    async (kind) => {
-      const { dir, path } = installScript('record.sh');
-      const { logger, records } = memoryLogger();
-      const event = sampleEvent(kind);
-      await new ScriptAction(scriptConfig(path), logger).run(event);
-      const { argv, stdin } = recorded(dir);
-      expect(argv).toEqual(['203.0.113.10', 'incoming', '41234', kind]);
-      expect(stdin).toBe(renderTextReport(event));
-      const done = records.find((r) => r.msg === 'notify script finished');
-      expect(done).toMatchObject({ exit_code: 0, stdout: `recorded 203.0.113.10 ${kind}\n`, stderr: '' });
-    },
-  );
+  it.each<BanEventKind>(['ban', 'unban', 'attack_details'])('is called as SCRIPT IP DIRECTION PPS %s with the text report on stdin', async (kind) => {
+    const { dir, path } = installScript('record.sh');
+    const { logger, records } = memoryLogger();
+    const event = sampleEvent(kind);
+    await new ScriptAction(scriptConfig(path), logger).run(event);
+    const { argv, stdin } = recorded(dir);
+    expect(argv).toEqual(['203.0.113.10', 'incoming', '41234', kind]);
+    expect(stdin).toBe(renderTextReport(event));
+    const done = records.find((r) => r.msg === 'notify script finished');
+    expect(done).toMatchObject({ exit_code: 0, stdout: `recorded 203.0.113.10 ${kind}\n`, stderr: '' });
+  });
 
   it('passes the outgoing direction and the JSON report when the config asks for it', async () => {
     const { dir, path } = installScript('record.sh');
@@ -80,9 +77,7 @@ describe('notify script', () => {
     const { logger, records } = memoryLogger();
     const action = new ScriptAction(scriptConfig(path, { timeout_seconds: 1 }), logger, { killGraceMs: 300 });
     const started = Date.now();
-    await expect(action.run(sampleEvent())).rejects.toThrow(
-      /timed out: still running after 1 s, it was killed; .*raise actions\.script\.timeout_seconds/,
-    );
+    await expect(action.run(sampleEvent())).rejects.toThrow(/timed out: still running after 1 s, it was killed; .*raise actions\.script\.timeout_seconds/);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(records.find((r) => r.msg === 'notify script failed')).toMatchObject({ timed_out: true, signal: 'SIGKILL' });
     const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
@@ -105,9 +100,7 @@ describe('notify script', () => {
 
   it('refuses a directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'floodwatch-script-'));
-    await expect(new ScriptAction(scriptConfig(dir), memoryLogger().logger).run(sampleEvent())).rejects.toThrow(
-      /is not a file/,
-    );
+    await expect(new ScriptAction(scriptConfig(dir), memoryLogger().logger).run(sampleEvent())).rejects.toThrow(/is not a file/);
   });
 
   it('points at the #! line when its interpreter is missing', async () => {

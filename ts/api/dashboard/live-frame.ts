@@ -47,7 +47,13 @@ export function buildFrame(context: ApiContext, health: HealthCheck, now = Date.
   const { agents: _agents, ...sources } = snapshot.sources;
   const bans = context.bans.list();
   const rows = (hosts: HostCounters[], direction: Direction) =>
-    hosts.map((host) => ({ ip: host.ip, hostgroup: context.groupOf(host.ip), pps: host[direction].pps, bps: host[direction].bps, flows: host[direction].flows }));
+    hosts.map((host) => ({
+      ip: host.ip,
+      hostgroup: context.groupOf(host.ip),
+      pps: host[direction].pps,
+      bps: host[direction].bps,
+      flows: host[direction].flows,
+    }));
   const top = Object.fromEntries(
     DIRECTIONS.map((direction) => [direction, Object.fromEntries(METRICS.map((metric) => [metric, rows(snapshot.top[direction][metric], direction)]))]),
   ) as LiveFrame['top'];

@@ -35,7 +35,12 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
       return { name: 'floodwatch', dashboard: '/', docs: '/docs', openapi: '/api/v1/openapi.json', api: '/api/v1', health: '/healthz', metrics: '/metrics' };
     }
     if (!assets) {
-      throw new ProblemError(503, 'not-found', 'Dashboard not built', `the web dashboard is not in this installation (${WEB_DIR}/index.html is missing): run 'npm run build:web', or use the API at /api/v1 and its docs at /docs`);
+      throw new ProblemError(
+        503,
+        'not-found',
+        'Dashboard not built',
+        `the web dashboard is not in this installation (${WEB_DIR}/index.html is missing): run 'npm run build:web', or use the API at /api/v1 and its docs at /docs`,
+      );
     }
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(assets.index);
   });

@@ -30,7 +30,9 @@ export const attackRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (
         querystring: Type.Object(
           {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
-            ip: Type.Optional(Type.String({ description: `Only this host's attacks (among the ${SCANNED_FOR_ONE_HOST} newest recorded)`, examples: ['198.51.100.7'] })),
+            ip: Type.Optional(
+              Type.String({ description: `Only this host's attacks (among the ${SCANNED_FOR_ONE_HOST} newest recorded)`, examples: ['198.51.100.7'] }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -47,7 +49,12 @@ export const attackRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (
   app.get(
     '/attacks/:id',
     {
-      schema: { summary: 'One attack', tags: ['attacks'], params: IdParams, response: { 200: described(AttackSchema, 'The attack'), ...problemResponses(400, 404) } },
+      schema: {
+        summary: 'One attack',
+        tags: ['attacks'],
+        params: IdParams,
+        response: { 200: described(AttackSchema, 'The attack'), ...problemResponses(400, 404) },
+      },
     },
     async (request) => findAttack(context, request.params.id),
   );
@@ -110,13 +117,23 @@ async function readCapture(stateDir: string, attack: AttackRecord): Promise<Buff
   const path = resolve(stateDir, attack.pcap);
   const inside = relative(resolve(stateDir), path);
   if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-    throw new ProblemError(500, 'internal-error', 'Internal error', `attack ${attack.id} names a capture outside the state directory (${attack.pcap}); its record is damaged`);
+    throw new ProblemError(
+      500,
+      'internal-error',
+      'Internal error',
+      `attack ${attack.id} names a capture outside the state directory (${attack.pcap}); its record is damaged`,
+    );
   }
   try {
     return await readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ProblemError(404, 'no-capture', 'No capture', `the capture of attack ${attack.id} (${attack.pcap}) is missing from the state directory ${stateDir}`);
+      throw new ProblemError(
+        404,
+        'no-capture',
+        'No capture',
+        `the capture of attack ${attack.id} (${attack.pcap}) is missing from the state directory ${stateDir}`,
+      );
     }
     throw err;
   }

@@ -17,10 +17,15 @@ const TEN_YEARS = 10 * 365 * 24 * 3600;
 const BanRequestSchema = Type.Object(
   {
     ip: IpAddressSchema,
-    ttl_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: TEN_YEARS, description: 'how long the ban lasts; the config\'s ban.time_seconds when absent' })),
+    ttl_seconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: TEN_YEARS, description: "how long the ban lasts; the config's ban.time_seconds when absent" }),
+    ),
     comment: Type.Optional(Type.String({ maxLength: 1000 })),
     force: Type.Optional(
-      Type.Boolean({ description: 'ban even a whitelisted host, one outside the monitored networks, or an address that is no single host (broadcast, multicast, loopback, link-local, unspecified)' }),
+      Type.Boolean({
+        description:
+          'ban even a whitelisted host, one outside the monitored networks, or an address that is no single host (broadcast, multicast, loopback, link-local, unspecified)',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -38,7 +43,13 @@ export const banRoutes: FastifyPluginAsync<BanRoutesOptions> = async (fastify, {
 
   app.get(
     '/bans',
-    { schema: { summary: 'The hosts banned now', tags: ['bans'], response: { 200: Type.Object({ bans: Type.Array(BanSchema) }, { description: 'The bans, oldest first' }) } } },
+    {
+      schema: {
+        summary: 'The hosts banned now',
+        tags: ['bans'],
+        response: { 200: Type.Object({ bans: Type.Array(BanSchema) }, { description: 'The bans, oldest first' }) },
+      },
+    },
     async () => ({ bans: context.bans.list() }),
   );
 
@@ -74,7 +85,12 @@ export const banRoutes: FastifyPluginAsync<BanRoutesOptions> = async (fastify, {
       );
       await inCluster('the ban', ip, context.bans.delivered(ip));
       if (!created) {
-        throw new ProblemError(409, 'already-banned', 'Already banned', `${ip} is already banned until ${ban.expires_at}; to change the ban, lift it first with DELETE /api/v1/bans/${ip}`);
+        throw new ProblemError(
+          409,
+          'already-banned',
+          'Already banned',
+          `${ip} is already banned until ${ban.expires_at}; to change the ban, lift it first with DELETE /api/v1/bans/${ip}`,
+        );
       }
       request.log.info({ ip, client: request.ip, forced: Boolean(force) }, 'ban made through the REST API');
       return reply.code(201).header('location', `/api/v1/bans/${ip}`).send(ban);

@@ -10,10 +10,16 @@ const CheckStatus = Type.Union([Type.Literal('ok'), Type.Literal('failing')]);
 const Check = Type.Object({ status: CheckStatus, detail: Type.String() }, { additionalProperties: true });
 const Checks = Type.Object(
   { sources: Check, engine: Check, state: Check, actions: Check },
-  { description: 'sources: receiving, waiting for a first datagram, or stopped; engine: detection ticking; state: the state directory takes writes; actions: delivering' },
+  {
+    description:
+      'sources: receiving, waiting for a first datagram, or stopped; engine: detection ticking; state: the state directory takes writes; actions: delivering',
+  },
 );
 const Healthy = Type.Object({ status: Type.Literal('ok'), checks: Checks }, { description: 'Every check passes' });
-const Unhealthy = Type.Object({ ...ProblemSchema.properties, checks: Checks }, { description: 'A problem detail naming the checks that fail, with every check' });
+const Unhealthy = Type.Object(
+  { ...ProblemSchema.properties, checks: Checks },
+  { description: 'A problem detail naming the checks that fail, with every check' },
+);
 
 export const healthRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (app, { context }) => {
   const health = new HealthCheck(context);

@@ -14,7 +14,12 @@ const SORT_KEYS = ['pps', 'bps', 'flows', ...PROTOCOL_CLASSES.flatMap((p) => [`$
 const TopQuery = Type.Object(
   {
     direction: Type.Optional(Type.Union(DirectionSchema.anyOf, { default: 'incoming' })),
-    sort: Type.Optional(Type.Union(SORT_KEYS.map((k) => Type.Literal(k)), { default: 'pps', description: 'pps, bps, flows, or PROTOCOL_pps / PROTOCOL_bps' })),
+    sort: Type.Optional(
+      Type.Union(
+        SORT_KEYS.map((k) => Type.Literal(k)),
+        { default: 'pps', description: 'pps, bps, flows, or PROTOCOL_pps / PROTOCOL_bps' },
+      ),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
   },
   { additionalProperties: false },

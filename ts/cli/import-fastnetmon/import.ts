@@ -95,9 +95,7 @@ export function importFastnetmon(input: FastnetmonInput): FastnetmonImport {
   return {
     yaml,
     carried: [...keys.carried],
-    notCarried: [...input.conf.values.keys()]
-      .filter((key) => keys.notCarried.has(key))
-      .map((key) => ({ key, reason: keys.notCarried.get(key)! })),
+    notCarried: [...input.conf.values.keys()].filter((key) => keys.notCarried.has(key)).map((key) => ({ key, reason: keys.notCarried.get(key)! })),
     notes: [...new Set(keys.notes)],
   };
 }
@@ -123,7 +121,7 @@ function carryListen(keys: FastnetmonKeys, comments: YamlComments, out: Record<s
   if (!sources.some((source) => source.on)) {
     for (const source of sources) for (const key of related(source.name)) keys.skip(key, 'netflow and sflow are both off here');
     keys.notes.push(
-      "netflow and sflow are both off: FastNetMon collects no flows with this file; floodwatch keeps its default listeners, 2055, 4739 and 6343 on every address: set sources.flow.listen to change them",
+      'netflow and sflow are both off: FastNetMon collects no flows with this file; floodwatch keeps its default listeners, 2055, 4739 and 6343 on every address: set sources.flow.listen to change them',
     );
     return;
   }
@@ -159,10 +157,7 @@ function carryListen(keys: FastnetmonKeys, comments: YamlComments, out: Record<s
     return;
   }
   out.sources = { flow: { listen } };
-  comments.before.push([
-    ['sources', 'flow'],
-    "From netflow/sflow, their _host and _port. Every port decodes NetFlow v5/v9, IPFIX and sFlow alike.",
-  ]);
+  comments.before.push([['sources', 'flow'], 'From netflow/sflow, their _host and _port. Every port decodes NetFlow v5/v9, IPFIX and sFlow alike.']);
 }
 
 function listenHosts(host: string): string[] | undefined {
@@ -270,7 +265,8 @@ function thresholdsFrom(
     const thresholdKey = prefix + rule.threshold;
     if (!(keys.flag(switchKey) ?? false)) {
       keys.carry(switchKey, thresholdKey);
-      if (keys.has(thresholdKey)) off.push(`${thresholdKey} = ${keys.value(thresholdKey)} (${keys.has(switchKey) ? `${switchKey} = off` : `${switchKey} not set`})`);
+      if (keys.has(thresholdKey))
+        off.push(`${thresholdKey} = ${keys.value(thresholdKey)} (${keys.has(switchKey) ? `${switchKey} = off` : `${switchKey} not set`})`);
       continue;
     }
     const value = keys.integer(thresholdKey);
@@ -331,7 +327,10 @@ function carryBan(keys: FastnetmonKeys, comments: YamlComments, out: Record<stri
   }
   const time = keys.integer('ban_time');
   if (time === 0) {
-    keys.skip('ban_time', "0 keeps FastNetMon's bans forever; floodwatch's bans always end: its default, 1900 s, is kept (unban by hand with `floodwatch unban IP`)");
+    keys.skip(
+      'ban_time',
+      "0 keeps FastNetMon's bans forever; floodwatch's bans always end: its default, 1900 s, is kept (unban by hand with `floodwatch unban IP`)",
+    );
   } else if (time !== undefined) {
     ban.time_seconds = time;
     keys.carry('ban_time');
@@ -367,7 +366,11 @@ function carryHostgroups(
       continue;
     }
     const prefixes: string[] = [];
-    for (const text of line.slice(colon + 1).split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const text of line
+      .slice(colon + 1)
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const parsed = parseLenientPrefix(text);
       if (!parsed.ok) {
         keys.notes.push(`hostgroup ${name}: skipped: ${parsed.reason}`);
@@ -425,7 +428,8 @@ function reportTheRest(keys: FastnetmonKeys): void {
           ? 'floodwatch takes the sampling rate each exporter reports; 1 asks for nothing more'
           : `floodwatch takes the sampling rate each exporter reports; to force ${ratio} for a NetFlow v9/IPFIX exporter that does not report it, add { exporter: ITS_ADDRESS, rate: ${ratio} } to sources.flow.sampling_overrides`,
       );
-      if (ratio !== '1') keys.notes.push(`netflow_sampling_ratio = ${ratio}: set it per exporter in sources.flow.sampling_overrides (it needs each exporter's address)`);
+      if (ratio !== '1')
+        keys.notes.push(`netflow_sampling_ratio = ${ratio}: set it per exporter in sources.flow.sampling_overrides (it needs each exporter's address)`);
     } else if (group !== undefined) {
       orphanGroups.add(group);
       keys.skip(key, `a setting of hostgroup ${group}, which no \`hostgroup = ${group}:PREFIXES\` line defines`);
@@ -442,9 +446,7 @@ function reportTheRest(keys: FastnetmonKeys): void {
 }
 
 function header(input: FastnetmonInput): string {
-  const lists = [input.networks, input.whitelist]
-    .filter((file) => file.text !== undefined)
-    .map((file) => file.path);
+  const lists = [input.networks, input.whitelist].filter((file) => file.text !== undefined).map((file) => file.path);
   return [
     "floodwatch configuration imported by `floodwatch import-fastnetmon` from FastNetMon's",
     `${[input.confPath, ...lists].join(', ')}.`,

@@ -32,9 +32,7 @@ const NOT_CARRIED_FAMILIES: [RegExp, string][] = [
 ];
 
 /** Features whose loss deserves more than a line among the others when FastNetMon has them on. */
-export const FEATURES_NOT_CARRIED = [
-  'mirror_netmap', 'pcap',
-];
+export const FEATURES_NOT_CARRIED = ['mirror_netmap', 'pcap'];
 
 /** Why a key with no floodwatch equivalent is not carried, if it is one of those known. */
 export function knownReasonNotCarried(key: string): string | undefined {

@@ -64,7 +64,8 @@ export function carryMirror(keys: FastnetmonKeys, comments: YamlComments, out: R
   }
   keys.carry(ENGINES[engine].switch);
   if (on[other]) {
-    const reason = 'mirror_afpacket is on too: floodwatch captures an interface with one engine, and the import keeps AF_PACKET (set engine: af_xdp to use AF_XDP instead)';
+    const reason =
+      'mirror_afpacket is on too: floodwatch captures an interface with one engine, and the import keeps AF_PACKET (set engine: af_xdp to use AF_XDP instead)';
     keys.skip('mirror_afxdp', reason);
     for (const key of ENGINES.af_xdp.own) keys.skip(key, 'mirror_afxdp is not carried (mirror_afpacket is on too)');
     keys.notes.push(`mirror_afxdp = on in FastNetMon: ${reason}`);
@@ -77,10 +78,7 @@ export function carryMirror(keys: FastnetmonKeys, comments: YamlComments, out: R
   const settings = engine === 'af_packet' ? afPacketSettings(keys) : afXdpSettings(keys, interfaces);
   const mirror: MirrorSource[] = interfaces.map((name) => ({ interface: name, engine, ...settings.values }));
   out.sources = { ...((out.sources as Record<string, unknown> | undefined) ?? {}), mirror };
-  comments.before.push([
-    ['sources', 'mirror'],
-    `From ${ENGINES[engine].switch} = on and interfaces (${interfaces.join(',')}): one entry per interface.`,
-  ]);
+  comments.before.push([['sources', 'mirror'], `From ${ENGINES[engine].switch} = on and interfaces (${interfaces.join(',')}): one entry per interface.`]);
   mirror.forEach((_, index) => {
     comments.after.push([['sources', 'mirror', index, 'engine'], `${ENGINES[engine].switch} = on`]);
     for (const [field, from] of Object.entries(settings.from)) comments.after.push([['sources', 'mirror', index, field], from]);
@@ -90,7 +88,10 @@ export function carryMirror(keys: FastnetmonKeys, comments: YamlComments, out: R
 /** `interfaces = eth3,eth4`, as FastNetMon splits it; names Linux would refuse are left out. */
 function mirrorInterfaces(keys: FastnetmonKeys): string[] {
   const names: string[] = [];
-  for (const name of (keys.value('interfaces') ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const name of (keys.value('interfaces') ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     if (!isInterfaceName(name)) {
       keys.notes.push(`interfaces: '${name}' is not a Linux interface name (at most 15 characters, no '/', ':' or space): left out`);
     } else if (names.includes(name)) {

@@ -13,14 +13,29 @@ import { actionsOf } from '../../cli/import-fastnetmon/output.js';
 import type { FastnetmonImportContext } from '../types.js';
 
 const GOBGP_KEYS = [
-  'gobgp', 'gobgp_next_hop', 'gobgp_announce_host', 'gobgp_announce_whole_subnet', 'gobgp_community_host',
-  'gobgp_community_subnet', 'gobgp_next_hop_ipv6', 'gobgp_announce_host_ipv6', 'gobgp_announce_whole_subnet_ipv6',
-  'gobgp_community_host_ipv6', 'gobgp_community_subnet_ipv6',
+  'gobgp',
+  'gobgp_next_hop',
+  'gobgp_announce_host',
+  'gobgp_announce_whole_subnet',
+  'gobgp_community_host',
+  'gobgp_community_subnet',
+  'gobgp_next_hop_ipv6',
+  'gobgp_announce_host_ipv6',
+  'gobgp_announce_whole_subnet_ipv6',
+  'gobgp_community_host_ipv6',
+  'gobgp_community_subnet_ipv6',
 ];
 
 const EXABGP_KEYS = [
-  'exabgp', 'exabgp_command_pipe', 'exabgp_community', 'exabgp_community_host', 'exabgp_community_subnet',
-  'exabgp_next_hop', 'exabgp_announce_host', 'exabgp_announce_whole_subnet', 'exabgp_flow_spec_announces',
+  'exabgp',
+  'exabgp_command_pipe',
+  'exabgp_community',
+  'exabgp_community_host',
+  'exabgp_community_subnet',
+  'exabgp_next_hop',
+  'exabgp_announce_host',
+  'exabgp_announce_whole_subnet',
+  'exabgp_flow_spec_announces',
 ];
 
 /** What FastNetMon's GoBGP action uses when a key is not set (or, for a community, not readable). */
@@ -34,8 +49,7 @@ interface Blackhole {
   subnet?: { enabled: boolean; ipv4_length: number; ipv6_length: number; communities: string[] };
 }
 
-const HOST_ALWAYS =
-  "floodwatch announces the banned host's own route (/32) whenever it announces, with blackhole.communities";
+const HOST_ALWAYS = "floodwatch announces the banned host's own route (/32) whenever it announces, with blackhole.communities";
 
 /** Whether FastNetMon has `name` off; its keys are then reported as not carried. */
 function isOff(keys: FastnetmonKeys, name: string, label: string, allKeys: readonly string[]): boolean {
@@ -69,7 +83,10 @@ export function carryGobgp(context: FastnetmonImportContext): void {
   if (nextHopParsed.ok && nextHopParsed.value.family === 4) {
     keys.carry('gobgp_next_hop');
     blackhole.next_hop_ipv4 = formatAddress(nextHopParsed.value);
-    comments.after.push([[...at, 'blackhole', 'next_hop_ipv4'], keys.has('gobgp_next_hop') ? 'gobgp_next_hop' : "gobgp_next_hop not set: FastNetMon's default"]);
+    comments.after.push([
+      [...at, 'blackhole', 'next_hop_ipv4'],
+      keys.has('gobgp_next_hop') ? 'gobgp_next_hop' : "gobgp_next_hop not set: FastNetMon's default",
+    ]);
   } else {
     switchedOff(keys, gobgp, 'gobgp', 'gobgp_next_hop', `'${nextHop}' is not an IPv4 address`, 'actions.gobgp.blackhole.next_hop_ipv4');
   }
@@ -92,7 +109,10 @@ export function carryGobgp(context: FastnetmonImportContext): void {
     if (parsed.ok && parsed.value.family === 6) {
       keys.carry('gobgp_next_hop_ipv6');
       blackhole.next_hop_ipv6 = formatAddress(parsed.value);
-      comments.after.push([[...at, 'blackhole', 'next_hop_ipv6'], keys.has('gobgp_next_hop_ipv6') ? 'gobgp_next_hop_ipv6' : "gobgp_next_hop_ipv6 not set: FastNetMon's default"]);
+      comments.after.push([
+        [...at, 'blackhole', 'next_hop_ipv6'],
+        keys.has('gobgp_next_hop_ipv6') ? 'gobgp_next_hop_ipv6' : "gobgp_next_hop_ipv6 not set: FastNetMon's default",
+      ]);
     } else {
       // FastNetMon logs that it cannot parse it and keeps its default.
       keys.skip('gobgp_next_hop_ipv6', `'${nextHopIpv6}' is not an IPv6 address: FastNetMon keeps ${GOBGP_DEFAULTS.nextHopIpv6} then, and so does the import`);
@@ -200,7 +220,9 @@ export function carryExabgp(context: FastnetmonImportContext): void {
   if (hostSource !== 'exabgp_community' && (!subnet || subnetSource !== 'exabgp_community')) {
     keys.skip(
       'exabgp_community',
-      subnet ? 'exabgp_community_host and exabgp_community_subnet take its place' : 'exabgp_community_host takes its place, and exabgp_announce_whole_subnet = off',
+      subnet
+        ? 'exabgp_community_host and exabgp_community_subnet take its place'
+        : 'exabgp_community_host takes its place, and exabgp_announce_whole_subnet = off',
     );
   }
   keys.skip(
@@ -283,7 +305,11 @@ function exabgpCommunities(keys: FastnetmonKeys, key: string): string[] {
     keys.notes.push(`${key} is not set: FastNetMon's ExaBGP announcements carry no community, and floodwatch's neither`);
     return [];
   }
-  const words = text.trim().replace(/^\[(.*)\]$/s, '$1').split(/\s+/).filter(Boolean);
+  const words = text
+    .trim()
+    .replace(/^\[(.*)\]$/s, '$1')
+    .split(/\s+/)
+    .filter(Boolean);
   const communities: string[] = [];
   const refused: string[] = [];
   for (const word of words) {

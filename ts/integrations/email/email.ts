@@ -87,10 +87,7 @@ export class EmailAction implements Integration {
           ...(event.attack && { 'X-Floodwatch-Attack-Id': event.attack.id }),
         },
       });
-      this.logger.info(
-        { action: this.name, to: this.config.to, subject, response: info.response, message_id: info.messageId },
-        'e-mail sent',
-      );
+      this.logger.info({ action: this.name, to: this.config.to, subject, response: info.response, message_id: info.messageId }, 'e-mail sent');
     } catch (err) {
       throw new Error(this.failure(err as NodemailerError), { cause: err });
     }

@@ -126,7 +126,7 @@ export class ExabgpAction implements Integration {
       try {
         present = await this.pipe!.hasReader();
       } catch (err) {
-        if (this.reader !== 'absent') this.log.error({ action: this.name, err }, 'cannot check ExaBGP\'s pipe');
+        if (this.reader !== 'absent') this.log.error({ action: this.name, err }, "cannot check ExaBGP's pipe");
         this.reader = 'absent';
         return;
       }
@@ -142,9 +142,7 @@ export class ExabgpAction implements Integration {
     const was = this.reader;
     this.reader = 'absent';
     const message =
-      was === 'present'
-        ? 'ExaBGP stopped reading its pipe: every active ban will be announced again when it is back'
-        : 'no ExaBGP is reading its pipe yet';
+      was === 'present' ? 'ExaBGP stopped reading its pipe: every active ban will be announced again when it is back' : 'no ExaBGP is reading its pipe yet';
     this.log.warn({ action: this.name, pipe: this.pipe!.path, reason: err?.message }, message);
   }
 

@@ -61,9 +61,7 @@ export class Announcements {
     const held = new Map<string, Held>();
     for (const ban of this.sources.activeBans()) {
       const host = hostRoute(ban.ip, this.config.blackhole);
-      const flow = this.held.has(host.prefix)
-        ? this.held.get(host.prefix)!.flow
-        : this.flowRule(ban, this.sources.attackOf(ban));
+      const flow = this.held.has(host.prefix) ? this.held.get(host.prefix)!.flow : this.flowRule(ban, this.sources.attackOf(ban));
       if (flow) lines.push(announceFlow(flow, flowActionOf(this.config.flowspec)));
       const keepsHostRoute = this.keepsHostRoute(flow);
       if (keepsHostRoute) lines.push(announceRoute(host));
@@ -117,11 +115,7 @@ export class Announcements {
   /** Whether another banned host, held here or in force, keeps the subnet route. */
   private othersInSubnet(subnet: string, exceptHost: string): boolean {
     const ips = [...[...this.held.values()].map((held) => held.ip), ...this.sources.activeBans().map((ban) => ban.ip)];
-    return ips.some(
-      (ip) =>
-        hostRoute(ip, this.config.blackhole).prefix !== exceptHost &&
-        subnetRoute(ip, this.config.blackhole)?.prefix === subnet,
-    );
+    return ips.some((ip) => hostRoute(ip, this.config.blackhole).prefix !== exceptHost && subnetRoute(ip, this.config.blackhole)?.prefix === subnet);
   }
 
   private flowRule(ban: Ban, attack: AttackRecord | null): FlowRule | null {

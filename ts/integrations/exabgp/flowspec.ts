@@ -23,11 +23,8 @@ export interface FlowRule {
 export type FlowAction = { kind: 'discard' } | { kind: 'rate_limit'; bytesPerSecond: number };
 
 export function flowActionOf(config: FlowspecConfig): FlowAction {
-  return config.action === 'discard'
-    ? { kind: 'discard' }
-    : { kind: 'rate_limit', bytesPerSecond: config.rate_limit_bytes_per_second };
+  return config.action === 'discard' ? { kind: 'discard' } : { kind: 'rate_limit', bytesPerSecond: config.rate_limit_bytes_per_second };
 }
-
 
 /** Part of the sampled packets a port must carry to go into the rule. */
 const DOMINANT_SHARE = 0.5;

@@ -51,9 +51,7 @@ export class ExabgpPipe {
     options: ExabgpPipeOptions = {},
   ) {
     this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
-    this.answers = path.endsWith('.in')
-      ? new ExabgpAnswers(`${path.slice(0, -'.in'.length)}.out`, { onRefused: options.onRefused })
-      : null;
+    this.answers = path.endsWith('.in') ? new ExabgpAnswers(`${path.slice(0, -'.in'.length)}.out`, { onRefused: options.onRefused }) : null;
   }
 
   /** ExaBGP's `exabgp_api_pipename`: the pipe's file name without `.in`. */
@@ -126,11 +124,7 @@ export class ExabgpPipe {
     switch (err.code) {
       case 'ENXIO':
       case 'EPIPE':
-        return new ExabgpUnreachableError(
-          `no ExaBGP is reading ${this.path}: is it running with exabgp_api_pipename=${name}?`,
-          err.code,
-          { cause: err },
-        );
+        return new ExabgpUnreachableError(`no ExaBGP is reading ${this.path}: is it running with exabgp_api_pipename=${name}?`, err.code, { cause: err });
       case 'ENOENT':
         return new ExabgpUnreachableError(
           `${this.path} does not exist: create ExaBGP's pipes (mkfifo ${dirname(this.path)}/${name}.in ` +

@@ -29,7 +29,7 @@ export class ExabgpStdout {
     this.input.setEncoding('utf8');
     this.input.on('data', (text: string) => this.onAnswers(text));
     this.input.on('end', () => this.log.warn({ action: 'exabgp' }, 'ExaBGP closed standard input: it has stopped'));
-    this.input.on('error', (err: Error) => this.log.warn({ action: 'exabgp', err }, 'cannot read ExaBGP\'s answers'));
+    this.input.on('error', (err: Error) => this.log.warn({ action: 'exabgp', err }, "cannot read ExaBGP's answers"));
   }
 
   stopListening(): void {

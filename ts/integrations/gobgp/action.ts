@@ -133,9 +133,7 @@ export class GobgpAction implements Integration {
   #heldByAnotherBan(route: Route, ip: string): boolean {
     if (route.kind !== 'unicast') return false;
     const key = routeKey(route);
-    return this.#deps
-      .activeBans()
-      .some((other) => other.ip !== ip && blackholeRoutesForBan(other, this.#policy).some((r) => routeKey(r) === key));
+    return this.#deps.activeBans().some((other) => other.ip !== ip && blackholeRoutesForBan(other, this.#policy).some((r) => routeKey(r) === key));
   }
 
   async #announce(route: Route, ban: Ban | null): Promise<void> {

@@ -97,7 +97,10 @@ export function looksLikeFloodwatchRoute(route: Route, config: GobgpActionConfig
   if (route.nextHop !== nextHopFor(route.family, config)) return false;
   const { blackhole } = config;
   const sameCommunities = (communities: string[], large: string[]) =>
-    sameList(route.communities, communities.map(parseCommunity).sort((a, b) => a - b)) &&
+    sameList(
+      route.communities,
+      communities.map(parseCommunity).sort((a, b) => a - b),
+    ) &&
     sameList(
       route.largeCommunities.map((c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`),
       large.map((text) => text.split(':').map(Number).join(':')),

@@ -93,11 +93,7 @@ export class GobgpClient {
     this.address = address;
     this.#deadlineMs = options.deadlineMs ?? 5_000;
     const api = grpc.loadPackageDefinition(packageDefinition())[PROTO_PACKAGE] as grpc.GrpcObject;
-    const Stub = api.GobgpApi as unknown as new (
-      address: string,
-      credentials: grpc.ChannelCredentials,
-      options: grpc.ChannelOptions,
-    ) => GobgpApiStub;
+    const Stub = api.GobgpApi as unknown as new (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => GobgpApiStub;
     this.#stub = new Stub(address, grpc.credentials.createInsecure(), {
       // gobgpd restarts in a second or two: find it again soon after, not after minutes of backoff.
       'grpc.initial_reconnect_backoff_ms': 500,
@@ -144,12 +140,7 @@ export class GobgpClient {
   #unary<T>(method: 'GetBgp' | 'AddPath' | 'DeletePath', request: object, what: string): Promise<T> {
     return new Promise((resolve, reject) => {
       const callback: Callback<T> = (err, response) => (err ? reject(this.#explain(err, what)) : resolve(response));
-      (this.#stub[method] as (r: object, o: grpc.CallOptions, c: Callback<T>) => void).call(
-        this.#stub,
-        request,
-        { deadline: this.#deadline() },
-        callback,
-      );
+      (this.#stub[method] as (r: object, o: grpc.CallOptions, c: Callback<T>) => void).call(this.#stub, request, { deadline: this.#deadline() }, callback);
     });
   }
 
@@ -158,8 +149,6 @@ export class GobgpClient {
   }
 
   #explain(err: grpc.ServiceError, what: string): Error {
-    return UNREACHABLE.has(err.code)
-      ? new GobgpUnreachableError(this.address, err, this.#deadlineMs)
-      : new GobgpRequestError(this.address, what, err);
+    return UNREACHABLE.has(err.code) ? new GobgpUnreachableError(this.address, err, this.#deadlineMs) : new GobgpRequestError(this.address, what, err);
   }
 }

@@ -55,7 +55,6 @@ const TCP_SYN = 0x02;
 const TCP_ACK = 0x10;
 const IS_FRAGMENT = 0x02;
 
-
 /** Part of the sampled packets one port must carry to be put in the rule. */
 const DOMINANT_PORT_SHARE = 0.8;
 /** Part of the packets one protocol must carry to name it in the rule of an unclassified attack. */

@@ -97,8 +97,7 @@ export function toApiPath(route: Route): ApiPath {
 }
 
 function flowspecNlri(rule: FlowspecRule): AnyMessage {
-  const prefix = (type: number, p: FlowspecPrefix) =>
-    pack('FlowSpecIPPrefix', { type, prefix_len: p.length, prefix: p.address, offset: 0 });
+  const prefix = (type: number, p: FlowspecPrefix) => pack('FlowSpecIPPrefix', { type, prefix_len: p.length, prefix: p.address, offset: 0 });
   const rules: AnyMessage[] = [];
   if (rule.destination) rules.push(prefix(1, rule.destination));
   if (rule.source) rules.push(prefix(2, rule.source));

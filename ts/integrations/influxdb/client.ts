@@ -62,23 +62,27 @@ export class InfluxClient implements PushTransport<InfluxBody> {
     };
     const request = (this.#url.protocol === 'https:' ? https : http).request;
     return new Promise((resolve, reject) => {
-      const req = request(this.#url, { method: 'POST', agent: this.#agent, headers, timeout: this.target.timeout_seconds * 1000, lookup: this.#lookup }, (res) => {
-        const chunks: Buffer[] = [];
-        let length = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (length < MAX_ERROR_BODY) chunks.push(chunk);
-          length += chunk.length;
-        });
-        res.on('end', () => {
-          this.#connected = true;
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return resolve();
-          const answer = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY).trim();
-          const message = `${this.#where()} answered ${status}${answer ? `: ${answer}` : ''}${this.#hint(status)}`;
-          reject(REFUSED_STATUSES.has(status) ? new RejectedBatch(message) : new Error(message));
-        });
-        res.on('error', (err) => reject(this.#unreachable(err)));
-      });
+      const req = request(
+        this.#url,
+        { method: 'POST', agent: this.#agent, headers, timeout: this.target.timeout_seconds * 1000, lookup: this.#lookup },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let length = 0;
+          res.on('data', (chunk: Buffer) => {
+            if (length < MAX_ERROR_BODY) chunks.push(chunk);
+            length += chunk.length;
+          });
+          res.on('end', () => {
+            this.#connected = true;
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) return resolve();
+            const answer = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY).trim();
+            const message = `${this.#where()} answered ${status}${answer ? `: ${answer}` : ''}${this.#hint(status)}`;
+            reject(REFUSED_STATUSES.has(status) ? new RejectedBatch(message) : new Error(message));
+          });
+          res.on('error', (err) => reject(this.#unreachable(err)));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.target.timeout_seconds} s`)));
       req.on('error', (err) => reject(this.#unreachable(err)));
       req.end(body.data);

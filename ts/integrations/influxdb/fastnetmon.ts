@@ -3,7 +3,16 @@
 import { formatOf } from '../../config/formats.js';
 import type { FastnetmonImportContext } from '../types.js';
 
-const INFLUXDB_KEYS = ['influxdb', 'influxdb_host', 'influxdb_port', 'influxdb_database', 'influxdb_auth', 'influxdb_user', 'influxdb_password', 'influxdb_push_period'] as const;
+const INFLUXDB_KEYS = [
+  'influxdb',
+  'influxdb_host',
+  'influxdb_port',
+  'influxdb_database',
+  'influxdb_auth',
+  'influxdb_user',
+  'influxdb_password',
+  'influxdb_push_period',
+] as const;
 
 export function carryInfluxdb({ keys, comments, out }: FastnetmonImportContext): void {
   if (!(keys.flag('influxdb') ?? false)) {

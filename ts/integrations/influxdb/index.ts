@@ -79,7 +79,9 @@ export const influxdb = defineIntegration({
       return [];
     }
     const loopback = host === 'localhost' || host.startsWith('127.') || host === '[::1]';
-    return secret && !loopback ? [`actions.influxdb: the ${config.api === 'v1' ? 'password' : 'token'} crosses the network in clear to ${host}: use an https:// url`] : [];
+    return secret && !loopback
+      ? [`actions.influxdb: the ${config.api === 'v1' ? 'password' : 'token'} crosses the network in clear to ${host}: use an https:// url`]
+      : [];
   },
   secretKeys: (config) => [...(config.password !== undefined ? ['password'] : []), ...(config.token !== undefined ? ['token'] : [])],
   importFastnetmon: carryInfluxdb,

@@ -89,8 +89,16 @@ export function encodeLines(content: PushContent): string[] {
     lines.push(...groupLines('networks_traffic', 'network', networks4, at), ...groupLines('networks_ipv6_traffic', 'network', networks6, at));
     lines.push(...groupLines('hostgroups_traffic', 'hostgroup', figures.hostgroups, at));
     const health = figures.health;
-    lines.push(line('floodwatch_engine', {}, { hosts: health.hosts, evictions_idle: health.evictions_idle, evictions_full: health.evictions_full, kernel_drops: health.kernel_drops }, at));
-    for (const source of health.sources) lines.push(line('floodwatch_source', { source: source.name, kind: source.kind }, { records: source.records, datagrams: source.datagrams }, at));
+    lines.push(
+      line(
+        'floodwatch_engine',
+        {},
+        { hosts: health.hosts, evictions_idle: health.evictions_idle, evictions_full: health.evictions_full, kernel_drops: health.kernel_drops },
+        at,
+      ),
+    );
+    for (const source of health.sources)
+      lines.push(line('floodwatch_source', { source: source.name, kind: source.kind }, { records: source.records, datagrams: source.datagrams }, at));
     for (const [reason, count] of Object.entries(health.drops)) lines.push(line('floodwatch_drops', { reason }, { count }, at));
   }
   for (const host of hosts) lines.push(hostLine(host, at));

@@ -124,14 +124,20 @@ export function checkKafka(config: KafkaConfig): ConfigProblem[] {
     const match = BROKER.exec(broker);
     const port = Number(match?.[2]);
     if (!match || port < 1 || port > 65535) {
-      problems.push({ where: `actions.kafka.brokers[${i}]`, reason: `'${broker}' is not host:port (e.g. kafka1.example.net:9092, or [2001:db8::1]:9092 for IPv6)` });
+      problems.push({
+        where: `actions.kafka.brokers[${i}]`,
+        reason: `'${broker}' is not host:port (e.g. kafka1.example.net:9092, or [2001:db8::1]:9092 for IPv6)`,
+      });
     }
   });
   if (config.tls.ca_file !== undefined && !config.tls.enabled) {
     problems.push({ where: 'actions.kafka.tls.ca_file', reason: 'set while actions.kafka.tls.enabled is false: enable TLS, or remove ca_file' });
   }
   if (config.enabled && config.traffic_topic === '' && config.events_topic === '') {
-    problems.push({ where: 'actions.kafka', reason: 'enabled, but traffic_topic and events_topic are both empty: name at least one topic, or set enabled: false' });
+    problems.push({
+      where: 'actions.kafka',
+      reason: 'enabled, but traffic_topic and events_topic are both empty: name at least one topic, or set enabled: false',
+    });
   }
   return problems;
 }

@@ -26,7 +26,10 @@ export function importKafkaFromFastnetmon({ keys, comments, out }: FastnetmonImp
       kafka.traffic_topic = topic;
       keys.carry('kafka_traffic_export_topic');
     } else {
-      keys.skip('kafka_traffic_export_topic', `'${topic}' is not a Kafka topic name (letters, digits, . _ -): floodwatch sends to ${defaults.traffic_topic}, FastNetMon's default`);
+      keys.skip(
+        'kafka_traffic_export_topic',
+        `'${topic}' is not a Kafka topic name (letters, digits, . _ -): floodwatch sends to ${defaults.traffic_topic}, FastNetMon's default`,
+      );
     }
   }
 
@@ -42,7 +45,10 @@ export function importKafkaFromFastnetmon({ keys, comments, out }: FastnetmonImp
 
   const brokers = keys.value('kafka_traffic_export_brokers');
   if (brokers !== undefined) {
-    const list = brokers.split(',').map((b) => b.trim()).filter(Boolean);
+    const list = brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
     const problems = checkKafka({ ...defaults, brokers: list });
     if (list.length > 0 && problems.length === 0) {
       kafka.brokers = list;

@@ -86,7 +86,10 @@ export class KafkaIntegration implements Integration {
       });
     } catch (err) {
       this.metrics.eventErrors++;
-      throw new Error(`kafka: cannot write the ${event.kind} event of ${event.ip} to topic ${this.#config.events_topic} at ${this.#config.brokers.join(', ')}: ${(err as Error).message}`, { cause: err });
+      throw new Error(
+        `kafka: cannot write the ${event.kind} event of ${event.ip} to topic ${this.#config.events_topic} at ${this.#config.brokers.join(', ')}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     this.metrics.events.set(event.kind, (this.metrics.events.get(event.kind) ?? 0) + 1);
   }
@@ -137,7 +140,10 @@ export class KafkaIntegration implements Integration {
         try {
           await this.#traffic.connect();
           this.metrics.connected = true;
-          this.#log.info({ brokers: this.#config.brokers, topic: this.#config.traffic_topic, partitions: this.#traffic.partitions }, 'kafka: exporting traffic');
+          this.#log.info(
+            { brokers: this.#config.brokers, topic: this.#config.traffic_topic, partitions: this.#traffic.partitions },
+            'kafka: exporting traffic',
+          );
           backoff = RECONNECT_MIN_MS;
         } catch (err) {
           this.#failure(err as Error);

@@ -3,14 +3,24 @@ import { EVENT_KINDS, type EventKind, type IntegrationMetric, type MetricSample 
 
 export const KAFKA_METRICS = [
   { name: 'floodwatch_kafka_connected', help: 'Whether the producer is connected to the brokers (1) or not (0)', type: 'gauge', labels: [] },
-  { name: 'floodwatch_kafka_records_exported_total', help: 'Flow records and packets the brokers acknowledged (or sent, with acks: none)', type: 'counter', labels: [] },
+  {
+    name: 'floodwatch_kafka_records_exported_total',
+    help: 'Flow records and packets the brokers acknowledged (or sent, with acks: none)',
+    type: 'counter',
+    labels: [],
+  },
   {
     name: 'floodwatch_kafka_records_dropped_total',
     help: "Flow records and packets not exported: queue_full, the engine's export queue was full (Kafka slow or down); send_failed, the brokers refused or did not answer",
     type: 'counter',
     labels: ['reason'],
   },
-  { name: 'floodwatch_kafka_bytes_total', help: 'Bytes of the record batches the brokers acknowledged (compressed when compression is on)', type: 'counter', labels: [] },
+  {
+    name: 'floodwatch_kafka_bytes_total',
+    help: 'Bytes of the record batches the brokers acknowledged (compressed when compression is on)',
+    type: 'counter',
+    labels: [],
+  },
   { name: 'floodwatch_kafka_batches_total', help: 'Produce requests of records the brokers acknowledged', type: 'counter', labels: [] },
   { name: 'floodwatch_kafka_errors_total', help: 'Produce requests that failed, by topic kind (traffic, events)', type: 'counter', labels: ['topic'] },
   { name: 'floodwatch_kafka_queue_batches', help: "Batches of records waiting in the engine's export queue", type: 'gauge', labels: [] },

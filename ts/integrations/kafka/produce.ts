@@ -8,7 +8,10 @@ import type { KafkaConfig as KafkajsConfig } from 'kafkajs';
 
 const require = createRequire(import.meta.url);
 const Cluster = require('kafkajs/src/cluster/index.js') as new (options: Record<string, unknown>) => KafkajsCluster;
-const { createLogger, LEVELS } = require('kafkajs/src/loggers/index.js') as { createLogger(o: { level: number; logCreator: () => () => void }): unknown; LEVELS: { NOTHING: number } };
+const { createLogger, LEVELS } = require('kafkajs/src/loggers/index.js') as {
+  createLogger(o: { level: number; logCreator: () => () => void }): unknown;
+  LEVELS: { NOTHING: number };
+};
 const socketFactory = require('kafkajs/src/network/socketFactory.js') as () => unknown;
 const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => KafkajsEncoder;
 const produceResponse = require('kafkajs/src/protocol/requests/produce/v3/response.js') as unknown;
@@ -40,7 +43,13 @@ interface KafkajsCluster {
 const TOPIC_CREATION_WAIT_MS = 500;
 
 /** Errors after which the partitions' leaders may have moved: the metadata is read again. */
-const STALE_METADATA = new Set(['NOT_LEADER_FOR_PARTITION', 'UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'KafkaJSBrokerNotFound', 'KafkaJSConnectionError']);
+const STALE_METADATA = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSConnectionError',
+]);
 
 export class BatchProducer {
   readonly #cluster: KafkajsCluster;
@@ -87,14 +96,16 @@ export class BatchProducer {
       await this.#cluster.refreshMetadata();
     }
     this.#readPartitions();
-    if (this.#partitions === 0) throw new Error(`topic ${this.#topic} does not exist and the brokers did not create it: create it, or allow auto.create.topics.enable`);
+    if (this.#partitions === 0)
+      throw new Error(`topic ${this.#topic} does not exist and the brokers did not create it: create it, or allow auto.create.topics.enable`);
   }
 
   /** One record batch to its partition; rejects with kafkajs's error. */
   async send(partition: number, batch: Buffer): Promise<void> {
     try {
       const leader = this.#cluster.findTopicPartitionMetadata(this.#topic).find((p) => p.partitionId === partition)?.leader;
-      if (leader === undefined) throw Object.assign(new Error(`topic ${this.#topic} has no partition ${partition} (yet)`), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+      if (leader === undefined)
+        throw Object.assign(new Error(`topic ${this.#topic} has no partition ${partition} (yet)`), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
       const broker = await this.#cluster.findBroker({ nodeId: leader });
       await broker.connectionPool.send({ request: this.#request(partition, batch), response: produceResponse, requestTimeout: this.#timeoutMs });
     } catch (err) {

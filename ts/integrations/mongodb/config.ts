@@ -103,9 +103,7 @@ export function mongodbWarnings(config: MongodbConfig): string[] {
   const parsed = parseMongodbUri(config.uri);
   if (!parsed?.hasPassword || usesTls(config)) return [];
   if (parsed.hosts.split(',').every((host) => LOOPBACK_HOST.test(host))) return [];
-  return [
-    `actions.mongodb.uri carries a password to ${parsed.hosts} without TLS: it crosses the network in clear; set actions.mongodb.tls: true`,
-  ];
+  return [`actions.mongodb.uri carries a password to ${parsed.hosts} without TLS: it crosses the network in clear; set actions.mongodb.tls: true`];
 }
 
 /** The uri, when it carries a password: the configuration file should then be readable by its owner only. */

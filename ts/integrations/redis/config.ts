@@ -75,7 +75,10 @@ export function describeRedis(config: RedisConfig): string {
 export function checkRedis(config: RedisConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (config.username !== undefined && config.password === undefined) {
-    problems.push({ where: 'actions.redis.username', reason: 'set without actions.redis.password: Redis logs an ACL user in with both (or leave username out for requirepass)' });
+    problems.push({
+      where: 'actions.redis.username',
+      reason: 'set without actions.redis.password: Redis logs an ACL user in with both (or leave username out for requirepass)',
+    });
   }
   if (config.tls.ca_file !== undefined && !config.tls.enabled) {
     problems.push({ where: 'actions.redis.tls.ca_file', reason: 'set while actions.redis.tls.enabled is false: enable TLS, or remove ca_file' });
@@ -89,7 +92,9 @@ export function redisWarnings(config: RedisConfig): string[] {
     warnings.push(`actions.redis: the password is sent to ${config.host} in clear (tls.enabled is false): enable TLS on the server and in actions.redis.tls`);
   }
   if (!config.attack_hash && config.channel === '' && config.stream === '') {
-    warnings.push('actions.redis: attack_hash is false and channel and stream are empty: only bans are written (FastNetMon\'s <ip>_information keys), attacks of hostgroups that do not ban are not recorded');
+    warnings.push(
+      "actions.redis: attack_hash is false and channel and stream are empty: only bans are written (FastNetMon's <ip>_information keys), attacks of hostgroups that do not ban are not recorded",
+    );
   }
   return warnings;
 }

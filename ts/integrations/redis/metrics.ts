@@ -4,7 +4,12 @@ import { EVENT_KINDS, type EventKind, type IntegrationMetric, type MetricSample 
 export const REDIS_METRICS = [
   { name: 'floodwatch_redis_connected', help: 'Whether the connection to the Redis server is up (1) or not (0)', type: 'gauge', labels: [] },
   { name: 'floodwatch_redis_reconnects_total', help: 'Connections to the Redis server made again after one was lost', type: 'counter', labels: [] },
-  { name: 'floodwatch_redis_commands_failed_total', help: "Events whose writes to Redis failed (each is retried by the dispatcher)", type: 'counter', labels: [] },
+  {
+    name: 'floodwatch_redis_commands_failed_total',
+    help: 'Events whose writes to Redis failed (each is retried by the dispatcher)',
+    type: 'counter',
+    labels: [],
+  },
   { name: 'floodwatch_redis_events_written_total', help: 'Events written to Redis, by event', type: 'counter', labels: ['event'] },
 ] as const satisfies readonly IntegrationMetric[];
 

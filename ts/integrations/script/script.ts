@@ -110,9 +110,9 @@ async function assertExecutable(path: string): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new Error(
-        `notify script ${path} does not exist: install it there, or set actions.script.path to where it is ` +
-          `(or actions.script.enabled: false)`,
-       { cause: err });
+        `notify script ${path} does not exist: install it there, or set actions.script.path to where it is ` + `(or actions.script.enabled: false)`,
+        { cause: err },
+      );
     }
     throw new Error(`notify script ${path} cannot be read: ${(err as Error).message}`, { cause: err });
   }

@@ -33,8 +33,7 @@ export function engineHealth(snapshot: Snapshot): EngineHealth {
     add('mirror_ring_full', mirror.ring_full);
     add('mirror_unparsed', mirror.unparsed);
   }
-  const kernel =
-    sources.listeners.reduce((n, listener) => n + listener.kernel_drops, 0) + sources.mirrors.reduce((n, mirror) => n + mirror.kernel_drops, 0);
+  const kernel = sources.listeners.reduce((n, listener) => n + listener.kernel_drops, 0) + sources.mirrors.reduce((n, mirror) => n + mirror.kernel_drops, 0);
   return {
     hosts: table.hosts,
     evictions_idle: table.evictions_idle,

@@ -69,7 +69,12 @@ export function pushMetrics(name: string): IntegrationMetric[] {
   });
   return [
     metric('points_pushed_total', `Points (metric values) the ${name} server accepted`, 'counter'),
-    metric('points_dropped_total', `Points not delivered to ${name}: queue_full (server slow or down), rejected (refused by the server), events (attack events past the held limit)`, 'counter', ['reason']),
+    metric(
+      'points_dropped_total',
+      `Points not delivered to ${name}: queue_full (server slow or down), rejected (refused by the server), events (attack events past the held limit)`,
+      'counter',
+      ['reason'],
+    ),
     metric('errors_total', `Failed sends to ${name} (each retried batch counts each time)`, 'counter'),
     metric('queue_batches', `Pushes waiting to be sent to ${name}`, 'gauge'),
     metric('connected', `Whether the ${name} server answered the last send (1) or could not be reached (0)`, 'gauge'),
@@ -162,7 +167,9 @@ export class TrafficPusher<B> {
     const next = (Math.floor(Date.now() / period) + 1) * period;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.pushNow(next).catch((err: Error) => this.#options.log.error({ integration: this.#options.name, err: err.message }, `${this.#options.name}: a push could not be prepared`));
+      this.pushNow(next).catch((err: Error) =>
+        this.#options.log.error({ integration: this.#options.name, err: err.message }, `${this.#options.name}: a push could not be prepared`),
+      );
       this.#schedule();
     }, next - Date.now());
     this.#timer.unref();
@@ -197,7 +204,10 @@ export class TrafficPusher<B> {
         if (err instanceof RejectedBatch) {
           this.#remove(batch);
           this.#dropped.rejected += batch.points;
-          this.#options.log.warn({ integration: this.#options.name, err: err.message }, `${this.#options.name}: the server refused a batch of ${batch.points} points; it is dropped`);
+          this.#options.log.warn(
+            { integration: this.#options.name, err: err.message },
+            `${this.#options.name}: the server refused a batch of ${batch.points} points; it is dropped`,
+          );
           continue;
         }
         this.#failed(err as Error);
@@ -243,7 +253,10 @@ export class TrafficPusher<B> {
   #succeeded(): void {
     if (this.#failingSince === null) return;
     const { name, log } = this.#options;
-    log.info({ integration: name, down_seconds: Math.round((Date.now() - this.#failingSince) / 1000), dropped_points: this.#dropped.queue_full }, `${name}: sending again`);
+    log.info(
+      { integration: name, down_seconds: Math.round((Date.now() - this.#failingSince) / 1000), dropped_points: this.#dropped.queue_full },
+      `${name}: sending again`,
+    );
     this.#failingSince = null;
   }
 }

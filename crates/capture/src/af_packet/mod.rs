@@ -21,7 +21,9 @@ pub use config::{
     AfPacketConfig, Fanout, FanoutMode, DEFAULT_BLOCK_COUNT, DEFAULT_BLOCK_SIZE,
     DEFAULT_BLOCK_TIMEOUT_MS, DEFAULT_FRAME_SIZE,
 };
-pub use sizing::{link_bytes_per_second, ring_blocks_per_member, MAX_PORT_RING_BYTES, MIN_PORT_RING_BYTES};
+pub use sizing::{
+    link_bytes_per_second, ring_blocks_per_member, MAX_PORT_RING_BYTES, MIN_PORT_RING_BYTES,
+};
 pub use source::AfPacketSource;
 
 /// Opens `members` sockets on `config.interface`, each with its own ring, all in the fanout

@@ -21,13 +21,21 @@ pub fn link_bytes_per_second(interface: &str) -> Option<u64> {
 
 /// Blocks per member ring for a port of `bytes_per_second` (None: unknown) shared by
 /// `members` fanout members.
-pub fn ring_blocks_per_member(bytes_per_second: Option<u64>, members: usize, block_size: u32) -> u32 {
+pub fn ring_blocks_per_member(
+    bytes_per_second: Option<u64>,
+    members: usize,
+    block_size: u32,
+) -> u32 {
     let port_bytes = bytes_per_second
-        .map_or(MIN_PORT_RING_BYTES, |rate| rate.saturating_mul(RING_MILLISECONDS) / 1000)
+        .map_or(MIN_PORT_RING_BYTES, |rate| {
+            rate.saturating_mul(RING_MILLISECONDS) / 1000
+        })
         .clamp(MIN_PORT_RING_BYTES, MAX_PORT_RING_BYTES);
     let member_bytes = port_bytes / members.max(1) as u64;
     let blocks = member_bytes.div_ceil(u64::from(block_size.max(1)));
-    u32::try_from(blocks).unwrap_or(u32::MAX).max(MIN_BLOCKS_PER_MEMBER)
+    u32::try_from(blocks)
+        .unwrap_or(u32::MAX)
+        .max(MIN_BLOCKS_PER_MEMBER)
 }
 
 #[cfg(test)]

@@ -253,7 +253,11 @@ pub fn bare_instructions(map_fd: i32) -> Vec<bpf_insn> {
 pub fn load(map: &OwnedFd) -> Result<(OwnedFd, bool), super::bpf::LoadError> {
     match super::bpf::load_xdp_program(PROGRAM_NAME, &instructions(map.as_raw_fd())) {
         Ok(program) => Ok((program, true)),
-        Err(refused) if refused.log.contains("cannot use helper bpf_xdp_adjust_meta") => {
+        Err(refused)
+            if refused
+                .log
+                .contains("cannot use helper bpf_xdp_adjust_meta") =>
+        {
             super::bpf::load_xdp_program(PROGRAM_NAME, &bare_instructions(map.as_raw_fd()))
                 .map(|program| (program, false))
         }

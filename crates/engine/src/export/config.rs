@@ -45,7 +45,12 @@ impl Default for ExportConfig {
             format: ExportFormat::Json,
             key: ExportKey::Destination,
             sample_rate: 1,
-            directions: vec![TrafficDirection::Incoming, TrafficDirection::Outgoing, TrafficDirection::Internal, TrafficDirection::Other],
+            directions: vec![
+                TrafficDirection::Incoming,
+                TrafficDirection::Outgoing,
+                TrafficDirection::Internal,
+                TrafficDirection::Other,
+            ],
             batch_bytes: 256 << 10,
             queue_bytes: 64 << 20,
         }

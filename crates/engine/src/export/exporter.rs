@@ -33,7 +33,10 @@ pub struct Exporter {
 }
 
 pub fn now_ns() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
 
 impl Exporter {
@@ -48,7 +51,10 @@ impl Exporter {
             directions: config.directions.iter().fold(0, |bits, d| bits | d.bit()),
             sample_rate: config.sample_rate.max(1),
             until_next: 1,
-            batch: ExportBatch { data: Vec::with_capacity(batch_bytes + 512), records: 0 },
+            batch: ExportBatch {
+                data: Vec::with_capacity(batch_bytes + 512),
+                records: 0,
+            },
             batch_bytes,
             telemetry: Telemetry::Netflow,
             agent: None,
@@ -61,13 +67,26 @@ impl Exporter {
     pub fn begin(&mut self, telemetry: Telemetry, agent: Option<IpAddr>, timestamp_ns: u64) {
         self.telemetry = telemetry;
         self.agent = agent;
-        self.timestamp_ns = if timestamp_ns == 0 { now_ns() } else { timestamp_ns };
+        self.timestamp_ns = if timestamp_ns == 0 {
+            now_ns()
+        } else {
+            timestamp_ns
+        };
     }
 
     /// Exports the record if its direction is exported and its turn in the sampling came.
     #[inline]
-    pub fn export(&mut self, record: &FlowRecord, sampling_rate: u32, length: u64, vlan: Option<u16>) {
-        let direction = TrafficDirection::of(self.networks.contains(&record.src), self.networks.contains(&record.dst));
+    pub fn export(
+        &mut self,
+        record: &FlowRecord,
+        sampling_rate: u32,
+        length: u64,
+        vlan: Option<u16>,
+    ) {
+        let direction = TrafficDirection::of(
+            self.networks.contains(&record.src),
+            self.networks.contains(&record.dst),
+        );
         if self.directions & direction.bit() == 0 {
             return;
         }
@@ -115,7 +134,10 @@ impl Exporter {
         if self.batch.records == 0 {
             return;
         }
-        let next = ExportBatch { data: Vec::with_capacity(self.batch_bytes + 512), records: 0 };
+        let next = ExportBatch {
+            data: Vec::with_capacity(self.batch_bytes + 512),
+            records: 0,
+        };
         self.queue.push(std::mem::replace(&mut self.batch, next));
     }
 }
@@ -138,37 +160,71 @@ mod tests {
     }
 
     fn exporter(queue: &Arc<ExportQueue>, config: ExportConfig) -> Exporter {
-        let networks = ["10.0.0.0/8".parse::<Prefix>().unwrap()].into_iter().collect();
+        let networks = ["10.0.0.0/8".parse::<Prefix>().unwrap()]
+            .into_iter()
+            .collect();
         let mut e = Exporter::new(queue.clone(), &config, networks);
-        e.begin(Telemetry::Netflow, Some("192.0.2.254".parse().unwrap()), 1_000_000_000);
+        e.begin(
+            Telemetry::Netflow,
+            Some("192.0.2.254".parse().unwrap()),
+            1_000_000_000,
+        );
         e
     }
 
     #[test]
     fn only_the_directions_asked_for_and_one_in_n_are_exported_keyed_by_destination() {
         let queue = Arc::new(ExportQueue::new(8));
-        let config = ExportConfig { enabled: true, sample_rate: 2, directions: vec![TrafficDirection::Incoming], ..ExportConfig::default() };
+        let config = ExportConfig {
+            enabled: true,
+            sample_rate: 2,
+            directions: vec![TrafficDirection::Incoming],
+            ..ExportConfig::default()
+        };
         let mut e = exporter(&queue, config);
         for i in 1..=6 {
             e.export(&record("192.0.2.1", &format!("10.0.0.{i}")), 1, 100, None);
             // Outgoing: not exported, and not counted by the sampling.
             e.export(&record("10.0.0.1", "192.0.2.1"), 1, 100, None);
         }
-        assert!(queue.is_empty(), "nothing handed over before the batch is full or flushed");
+        assert!(
+            queue.is_empty(),
+            "nothing handed over before the batch is full or flushed"
+        );
         e.flush();
         let batches = queue.take(10);
         assert_eq!(batches.len(), 1);
         assert_eq!(batches[0].records, 3);
-        let keys: Vec<_> = messages(&batches[0].data).map(|(k, _)| String::from_utf8(k.to_vec()).unwrap()).collect();
+        let keys: Vec<_> = messages(&batches[0].data)
+            .map(|(k, _)| String::from_utf8(k.to_vec()).unwrap())
+            .collect();
         assert_eq!(keys, ["10.0.0.1", "10.0.0.3", "10.0.0.5"]);
-        let first: serde_json::Value = serde_json::from_slice(messages(&batches[0].data).next().unwrap().1).unwrap();
-        assert_eq!((&first["destination_ip"], &first["traffic_direction"], &first["agent_address"]), (&"10.0.0.1".into(), &"incoming".into(), &"192.0.2.254".into()));
+        let first: serde_json::Value =
+            serde_json::from_slice(messages(&batches[0].data).next().unwrap().1).unwrap();
+        assert_eq!(
+            (
+                &first["destination_ip"],
+                &first["traffic_direction"],
+                &first["agent_address"]
+            ),
+            (
+                &"10.0.0.1".into(),
+                &"incoming".into(),
+                &"192.0.2.254".into()
+            )
+        );
     }
 
     #[test]
     fn a_full_batch_is_handed_over_and_a_full_queue_counts_the_drop() {
         let queue = Arc::new(ExportQueue::new(2));
-        let config = ExportConfig { enabled: true, format: ExportFormat::Protobuf, key: ExportKey::None, batch_bytes: 1024, ..ExportConfig::default() };
+        let config = ExportConfig {
+            enabled: true,
+            format: ExportFormat::Protobuf,
+            key: ExportKey::None,
+            batch_bytes: 1024,
+            ..ExportConfig::default()
+        };
         let mut e = exporter(&queue, config);
         let mut records = 0u64;
         while queue.stats().dropped_batches == 0 {
@@ -176,7 +232,13 @@ mod tests {
             records += 1;
         }
         let stats = queue.stats();
-        assert_eq!((stats.queued_batches, stats.queued_records + stats.dropped_records), (2, records));
+        assert_eq!(
+            (
+                stats.queued_batches,
+                stats.queued_records + stats.dropped_records
+            ),
+            (2, records)
+        );
         for batch in queue.take(10) {
             assert!(batch.data.len() >= 1024);
             assert_eq!(messages(&batch.data).count(), batch.records as usize);
@@ -187,7 +249,13 @@ mod tests {
     #[test]
     fn a_worker_going_away_hands_over_what_it_holds() {
         let queue = Arc::new(ExportQueue::new(2));
-        let mut e = exporter(&queue, ExportConfig { enabled: true, ..ExportConfig::default() });
+        let mut e = exporter(
+            &queue,
+            ExportConfig {
+                enabled: true,
+                ..ExportConfig::default()
+            },
+        );
         e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);
         drop(e);
         assert_eq!(queue.stats().queued_records, 1);

@@ -12,7 +12,11 @@ pub fn encode(r: &TrafficRecord<'_>, out: &mut Vec<u8>) {
     let f = r.record;
     out.extend_from_slice(b"{\"timestamp\":");
     push_u64(out, r.timestamp_ns / 1_000_000_000);
-    out.extend_from_slice(if f.dst.is_ipv4() { b",\"ip_version\":\"ipv4\",\"source_ip\":\"" } else { b",\"ip_version\":\"ipv6\",\"source_ip\":\"" });
+    out.extend_from_slice(if f.dst.is_ipv4() {
+        b",\"ip_version\":\"ipv4\",\"source_ip\":\""
+    } else {
+        b",\"ip_version\":\"ipv6\",\"source_ip\":\""
+    });
     push_ip(out, &f.src);
     out.extend_from_slice(b"\",\"destination_ip\":\"");
     push_ip(out, &f.dst);
@@ -63,7 +67,9 @@ pub fn encode(r: &TrafficRecord<'_>, out: &mut Vec<u8>) {
 
 /// As FastNetMon prints them: "syn,ack", in bit order.
 fn tcp_flags(flags: u8, out: &mut Vec<u8>) {
-    const NAMES: [&[u8]; 8] = [b"fin", b"syn", b"rst", b"psh", b"ack", b"urg", b"ece", b"cwr"];
+    const NAMES: [&[u8]; 8] = [
+        b"fin", b"syn", b"rst", b"psh", b"ack", b"urg", b"ece", b"cwr",
+    ];
     let mut first = true;
     for (bit, name) in NAMES.iter().enumerate() {
         if flags & (1 << bit) != 0 {
@@ -126,13 +132,40 @@ mod tests {
         f.dst = "2001:db8:1::2".parse().unwrap();
         f.protocol = 50;
         f.tcp_flags = 0;
-        let r = TrafficRecord { record: &f, timestamp_ns: 0, telemetry: Telemetry::Mirror, direction: TrafficDirection::Other, sampling_rate: 1, length: 200, agent: None, vlan: Some(12) };
+        let r = TrafficRecord {
+            record: &f,
+            timestamp_ns: 0,
+            telemetry: Telemetry::Mirror,
+            direction: TrafficDirection::Other,
+            sampling_rate: 1,
+            length: 200,
+            agent: None,
+            vlan: Some(12),
+        };
         let mut out = Vec::new();
         encode(&r, &mut out);
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(
-            (&v["ip_version"], &v["source_ip"], &v["agent_address"], &v["tcp_flags"], &v["protocol"], &v["vlan"], &v["length"], &v["telemetry_type"]),
-            (&"ipv6".into(), &"2001:db8::1".into(), &"".into(), &"".into(), &"50".into(), &12.into(), &200.into(), &"mirror".into())
+            (
+                &v["ip_version"],
+                &v["source_ip"],
+                &v["agent_address"],
+                &v["tcp_flags"],
+                &v["protocol"],
+                &v["vlan"],
+                &v["length"],
+                &v["telemetry_type"]
+            ),
+            (
+                &"ipv6".into(),
+                &"2001:db8::1".into(),
+                &"".into(),
+                &"".into(),
+                &"50".into(),
+                &12.into(),
+                &200.into(),
+                &"mirror".into()
+            )
         );
     }
 }

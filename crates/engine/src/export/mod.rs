@@ -9,17 +9,17 @@ mod json;
 mod pack;
 mod protobuf;
 mod queue;
-mod record_batch;
 mod record;
+mod record_batch;
 mod sink;
 mod text;
 
 pub use config::{ExportConfig, ExportFormat, ExportKey};
 pub use exporter::{now_ns, Exporter};
 pub use pack::KafkaBatch;
-pub use record_batch::{crc32c, murmur2, partition_of, record_batch, BatchCompression};
 pub use queue::{ExportBatch, ExportQueue, ExportStats};
 pub use record::{Telemetry, TrafficDirection, TrafficRecord};
+pub use record_batch::{crc32c, murmur2, partition_of, record_batch, BatchCompression};
 pub use sink::ExportingSink;
 
 /// The messages of a batch, as `ExportBatch::data` lays them out: for each, a big-endian u16

@@ -133,7 +133,13 @@ mod tests {
         };
         let mut out = Vec::new();
         encode(&r, &mut out);
-        let v6 = |text: &str| Err(text.parse::<std::net::Ipv6Addr>().unwrap().octets().to_vec());
+        let v6 = |text: &str| {
+            Err(text
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets()
+                .to_vec())
+        };
         let expected = BTreeMap::from([
             (1, Ok(1_700_000_000)),
             (2, Ok(456)),
@@ -170,11 +176,23 @@ mod tests {
             sampling_rate: 1,
             duration_ms: 0,
         };
-        let r = TrafficRecord { record: &f, timestamp_ns: 0, telemetry: Telemetry::Mirror, direction: TrafficDirection::Incoming, sampling_rate: 1, length: 54, agent: None, vlan: None };
+        let r = TrafficRecord {
+            record: &f,
+            timestamp_ns: 0,
+            telemetry: Telemetry::Mirror,
+            direction: TrafficDirection::Incoming,
+            sampling_rate: 1,
+            length: 54,
+            agent: None,
+            vlan: None,
+        };
         let mut out = Vec::new();
         encode(&r, &mut out);
         let fields = decode(&out);
-        assert_eq!(fields.keys().copied().collect::<Vec<_>>(), vec![3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15]);
+        assert_eq!(
+            fields.keys().copied().collect::<Vec<_>>(),
+            vec![3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15]
+        );
         assert_eq!(fields[&8], Err(vec![192, 0, 2, 1]));
         assert_eq!(fields[&15], Ok(2));
     }

@@ -77,7 +77,12 @@ impl ExportQueue {
 
     /// Up to `max` batches, oldest first, as Kafka record batches for a topic of `partitions`
     /// partitions (see `pack`).
-    pub fn take_packed(&self, max: usize, partitions: u32, compression: super::BatchCompression) -> Vec<super::KafkaBatch> {
+    pub fn take_packed(
+        &self,
+        max: usize,
+        partitions: u32,
+        compression: super::BatchCompression,
+    ) -> Vec<super::KafkaBatch> {
         super::pack::pack(&self.take(max), partitions, compression, &self.next_keyless)
     }
 
@@ -106,7 +111,10 @@ mod tests {
     use super::*;
 
     fn batch(records: u32) -> ExportBatch {
-        ExportBatch { data: vec![0; records as usize * 10], records }
+        ExportBatch {
+            data: vec![0; records as usize * 10],
+            records,
+        }
     }
 
     #[test]
@@ -118,12 +126,24 @@ mod tests {
         assert!(!queue.push(batch(6)));
         assert_eq!(
             queue.stats(),
-            ExportStats { queued_records: 7, queued_batches: 2, queued_bytes: 70, dropped_records: 11, dropped_batches: 2 }
+            ExportStats {
+                queued_records: 7,
+                queued_batches: 2,
+                queued_bytes: 70,
+                dropped_records: 11,
+                dropped_batches: 2
+            }
         );
         // Taking makes room again, oldest first.
-        assert_eq!(queue.take(1).iter().map(|b| b.records).collect::<Vec<_>>(), vec![3]);
+        assert_eq!(
+            queue.take(1).iter().map(|b| b.records).collect::<Vec<_>>(),
+            vec![3]
+        );
         assert!(queue.push(batch(1)));
-        assert_eq!(queue.take(10).iter().map(|b| b.records).collect::<Vec<_>>(), vec![4, 1]);
+        assert_eq!(
+            queue.take(10).iter().map(|b| b.records).collect::<Vec<_>>(),
+            vec![4, 1]
+        );
         assert!(queue.is_empty());
         assert_eq!(queue.stats().dropped_records, 11);
     }

@@ -15,7 +15,11 @@ pub enum BatchCompression {
 
 /// A RecordBatch of `messages` (key, value; an empty key is a null key), all stamped
 /// `timestamp_ms`, offsets from 0: the bytes a Produce request carries for one partition.
-pub fn record_batch<'a>(messages: impl Iterator<Item = (&'a [u8], &'a [u8])>, timestamp_ms: i64, compression: BatchCompression) -> Vec<u8> {
+pub fn record_batch<'a>(
+    messages: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+    timestamp_ms: i64,
+    compression: BatchCompression,
+) -> Vec<u8> {
     let mut records = Vec::new();
     let mut count: i32 = 0;
     let mut record = Vec::with_capacity(256);
@@ -40,7 +44,10 @@ pub fn record_batch<'a>(messages: impl Iterator<Item = (&'a [u8], &'a [u8])>, ti
     let records = match compression {
         BatchCompression::None => records,
         BatchCompression::Gzip => {
-            let mut gzip = GzEncoder::new(Vec::with_capacity(records.len() / 4), flate2::Compression::fast());
+            let mut gzip = GzEncoder::new(
+                Vec::with_capacity(records.len() / 4),
+                flate2::Compression::fast(),
+            );
             // Writing into a Vec cannot fail.
             let _ = gzip.write_all(&records);
             gzip.finish().unwrap_or_default()
@@ -61,7 +68,7 @@ pub fn record_batch<'a>(messages: impl Iterator<Item = (&'a [u8], &'a [u8])>, ti
 
     let mut batch = Vec::with_capacity(21 + body.len());
     batch.extend_from_slice(&0i64.to_be_bytes()); // base offset
-    // Batch length: from the partition leader epoch to the end.
+                                                  // Batch length: from the partition leader epoch to the end.
     batch.extend_from_slice(&((4 + 1 + 4 + body.len()) as i32).to_be_bytes());
     batch.extend_from_slice(&(-1i32).to_be_bytes()); // partition leader epoch
     batch.push(2); // magic
@@ -125,7 +132,11 @@ pub fn crc32c(data: &[u8]) -> u32 {
         for i in 0..256u32 {
             let mut c = i;
             for _ in 0..8 {
-                c = if c & 1 != 0 { (c >> 1) ^ 0x82f6_3b78 } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    (c >> 1) ^ 0x82f6_3b78
+                } else {
+                    c >> 1
+                };
             }
             t[0][i as usize] = c;
         }
@@ -163,10 +174,20 @@ mod tests {
     #[test]
     fn murmur2_and_the_partition_are_kafkas() {
         // Values from kafkajs's (Java-compatible) implementation.
-        for (key, hash) in [("21", -973932308), ("foobar", -790332482), ("a-little-bit-long-string", -985981536), ("198.51.100.10", -137023973), ("2001:db8:1::10", -917954468), ("", 275646681)] {
+        for (key, hash) in [
+            ("21", -973932308),
+            ("foobar", -790332482),
+            ("a-little-bit-long-string", -985981536),
+            ("198.51.100.10", -137023973),
+            ("2001:db8:1::10", -917954468),
+            ("", 275646681),
+        ] {
             assert_eq!(murmur2(key.as_bytes()), hash, "{key}");
         }
-        assert_eq!(partition_of(b"198.51.100.10", 3), ((-137023973i32 & 0x7fff_ffff) % 3) as u32);
+        assert_eq!(
+            partition_of(b"198.51.100.10", 3),
+            ((-137023973i32 & 0x7fff_ffff) % 3) as u32
+        );
     }
 
     #[test]
@@ -177,7 +198,11 @@ mod tests {
         let bytewise = long.iter().fold(!0u32, |crc, &b| {
             let mut c = crc ^ b as u32;
             for _ in 0..8 {
-                c = if c & 1 != 0 { (c >> 1) ^ 0x82f6_3b78 } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    (c >> 1) ^ 0x82f6_3b78
+                } else {
+                    c >> 1
+                };
             }
             c
         });
@@ -200,17 +225,25 @@ mod tests {
     /// The batch's records (key, value), its header checked on the way.
     fn read_back(batch: &[u8]) -> Vec<(Option<Vec<u8>>, Vec<u8>)> {
         assert_eq!(i64::from_be_bytes(batch[0..8].try_into().unwrap()), 0);
-        assert_eq!(i32::from_be_bytes(batch[8..12].try_into().unwrap()) as usize, batch.len() - 12);
+        assert_eq!(
+            i32::from_be_bytes(batch[8..12].try_into().unwrap()) as usize,
+            batch.len() - 12
+        );
         assert_eq!(batch[16], 2);
         let crc = u32::from_be_bytes(batch[17..21].try_into().unwrap());
         let body = &batch[21..];
         assert_eq!(crc, crc32c(body));
         let attributes = i16::from_be_bytes(body[0..2].try_into().unwrap());
         let count = i32::from_be_bytes(body[36..40].try_into().unwrap());
-        assert_eq!(i32::from_be_bytes(body[2..6].try_into().unwrap()), count - 1);
+        assert_eq!(
+            i32::from_be_bytes(body[2..6].try_into().unwrap()),
+            count - 1
+        );
         let mut records = Vec::new();
         if attributes & 7 == 1 {
-            flate2::read::GzDecoder::new(&body[40..]).read_to_end(&mut records).unwrap();
+            flate2::read::GzDecoder::new(&body[40..])
+                .read_to_end(&mut records)
+                .unwrap();
         } else {
             records = body[40..].to_vec();
         }
@@ -244,11 +277,22 @@ mod tests {
     #[test]
     fn a_batch_reads_back_message_for_message_plain_and_gzipped() {
         let value = vec![b'x'; 300];
-        let messages: Vec<(&[u8], &[u8])> = vec![(b"10.0.0.1", b"{\"a\":1}"), (b"", &value), (b"2001:db8::1", b"")];
+        let messages: Vec<(&[u8], &[u8])> = vec![
+            (b"10.0.0.1", b"{\"a\":1}"),
+            (b"", &value),
+            (b"2001:db8::1", b""),
+        ];
         for compression in [BatchCompression::None, BatchCompression::Gzip] {
             let batch = record_batch(messages.iter().copied(), 1_700_000_000_000, compression);
             let back = read_back(&batch);
-            assert_eq!(back, vec![(Some(b"10.0.0.1".to_vec()), b"{\"a\":1}".to_vec()), (None, value.clone()), (Some(b"2001:db8::1".to_vec()), Vec::new())]);
+            assert_eq!(
+                back,
+                vec![
+                    (Some(b"10.0.0.1".to_vec()), b"{\"a\":1}".to_vec()),
+                    (None, value.clone()),
+                    (Some(b"2001:db8::1".to_vec()), Vec::new())
+                ]
+            );
         }
     }
 }

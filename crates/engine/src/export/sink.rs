@@ -23,7 +23,11 @@ impl<S: RecordSink> RecordSink for ExportingSink<'_, S> {
     fn packet(&mut self, record: &FlowRecord, header: &PacketHeader<'_>) {
         self.inner.packet(record, header);
         let rate = self.sampling_override.unwrap_or(record.sampling_rate);
-        let length = if header.original_len > 0 { header.original_len as u64 } else { record.bytes };
+        let length = if header.original_len > 0 {
+            header.original_len as u64
+        } else {
+            record.bytes
+        };
         self.export.export(record, rate, length, None);
     }
 

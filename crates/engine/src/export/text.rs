@@ -59,7 +59,14 @@ mod tests {
             push_u64(&mut out, value);
             assert_eq!(String::from_utf8(out).unwrap(), value.to_string());
         }
-        for ip in ["0.0.0.0", "10.0.0.1", "192.168.100.255", "255.255.255.255", "2001:db8::1", "::ffff:1.2.3.4"] {
+        for ip in [
+            "0.0.0.0",
+            "10.0.0.1",
+            "192.168.100.255",
+            "255.255.255.255",
+            "2001:db8::1",
+            "::ffff:1.2.3.4",
+        ] {
             let ip: IpAddr = ip.parse().unwrap();
             let mut out = Vec::new();
             push_ip(&mut out, &ip);

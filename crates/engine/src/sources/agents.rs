@@ -42,7 +42,11 @@ impl Default for AgentTable {
 
 impl AgentTable {
     pub fn new(max: usize) -> AgentTable {
-        AgentTable { interfaces: RecentMap::new(max), updates: 0, evictions: 0 }
+        AgentTable {
+            interfaces: RecentMap::new(max),
+            updates: 0,
+            evictions: 0,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -53,7 +57,9 @@ impl AgentTable {
         self.updates += 1;
         let evictions = &mut self.evictions;
         let key = (agent, counters.if_index);
-        *self.interfaces.entry(key, self.updates, |_, _| *evictions += 1) = counters;
+        *self
+            .interfaces
+            .entry(key, self.updates, |_, _| *evictions += 1) = counters;
     }
 
     /// The first `limit` interfaces by agent and ifIndex.
@@ -83,7 +89,11 @@ mod tests {
     use super::*;
 
     fn counters(if_index: u32, in_octets: u64) -> InterfaceCounters {
-        InterfaceCounters { if_index, in_octets, ..InterfaceCounters::default() }
+        InterfaceCounters {
+            if_index,
+            in_octets,
+            ..InterfaceCounters::default()
+        }
     }
 
     #[test]
@@ -92,7 +102,10 @@ mod tests {
         let agents = 300_000u32 / 10;
         for a in 0..agents {
             for if_index in 0..10 {
-                table.update(IpAddr::from([10, (a >> 16) as u8, (a >> 8) as u8, a as u8]), counters(if_index, 1));
+                table.update(
+                    IpAddr::from([10, (a >> 16) as u8, (a >> 8) as u8, a as u8]),
+                    counters(if_index, 1),
+                );
             }
         }
         assert!(table.len() <= MAX_AGENT_INTERFACES);
@@ -106,10 +119,16 @@ mod tests {
         let real: IpAddr = "192.0.2.1".parse().unwrap();
         for round in 0..1000u32 {
             table.update(real, counters(1, round as u64));
-            table.update(IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + round)), counters(1, 0));
+            table.update(
+                IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + round)),
+                counters(1, 0),
+            );
         }
         let listed = table.list(usize::MAX);
-        assert_eq!(listed.iter().find(|i| i.agent == real).map(|i| i.in_octets), Some(999));
+        assert_eq!(
+            listed.iter().find(|i| i.agent == real).map(|i| i.in_octets),
+            Some(999)
+        );
         assert!(listed.len() <= 64);
     }
 }

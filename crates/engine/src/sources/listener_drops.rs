@@ -49,19 +49,31 @@ impl Default for ListenerDropTable {
 
 impl ListenerDropTable {
     pub fn new(max: usize) -> ListenerDropTable {
-        ListenerDropTable { sources: RecentMap::new(max), others: ListenerDrops::default() }
+        ListenerDropTable {
+            sources: RecentMap::new(max),
+            others: ListenerDrops::default(),
+        }
     }
 
     /// The counters of `source`, heard at `now_ms`; the least recently heard are folded into
     /// the others' sum to make room.
     pub fn entry(&mut self, source: SocketAddr, now_ms: u64) -> &mut ListenerDrops {
         let others = &mut self.others;
-        self.sources.entry(source, now_ms, |_, drops| others.add(&drops))
+        self.sources
+            .entry(source, now_ms, |_, drops| others.add(&drops))
     }
 
     pub fn summary(&self) -> ListenerDropsSummary {
-        let listed = self.sources.sorted(usize::MAX).into_iter().map(|(a, d)| (a, *d)).collect();
-        ListenerDropsSummary { listed, others: self.others }
+        let listed = self
+            .sources
+            .sorted(usize::MAX)
+            .into_iter()
+            .map(|(a, d)| (a, *d))
+            .collect();
+        ListenerDropsSummary {
+            listed,
+            others: self.others,
+        }
     }
 }
 
@@ -70,7 +82,10 @@ mod tests {
     use super::*;
 
     fn source(i: u32) -> SocketAddr {
-        SocketAddr::from((std::net::Ipv4Addr::from(0x7f00_0000 + i), 1000 + (i % 50_000) as u16))
+        SocketAddr::from((
+            std::net::Ipv4Addr::from(0x7f00_0000 + i),
+            1000 + (i % 50_000) as u16,
+        ))
     }
 
     #[test]
@@ -85,10 +100,20 @@ mod tests {
             }
         }
         let summary = table.summary();
-        assert!(summary.listed.len() <= MAX_SOURCES, "{}", summary.listed.len());
+        assert!(
+            summary.listed.len() <= MAX_SOURCES,
+            "{}",
+            summary.listed.len()
+        );
         let mut total = summary.others;
         summary.listed.iter().for_each(|(_, d)| total.add(d));
-        assert_eq!(total, ListenerDrops { not_allowed: 270_000, oversized: 30_000 });
+        assert_eq!(
+            total,
+            ListenerDrops {
+                not_allowed: 270_000,
+                oversized: 30_000
+            }
+        );
         // The most recent sources are the ones listed.
         assert!(summary.listed.iter().any(|(a, _)| *a == source(299_999)));
     }
@@ -99,12 +124,21 @@ mod tests {
         // Ten new sources a round: the table folds the older ones, not the one heard every round.
         for round in 0..100u64 {
             for i in 1..=10 {
-                table.entry(source(round as u32 * 20 + i), round * 100 + i as u64).not_allowed += 1;
+                table
+                    .entry(source(round as u32 * 20 + i), round * 100 + i as u64)
+                    .not_allowed += 1;
             }
             table.entry(source(0), round * 100 + 50).not_allowed += 1;
         }
         let summary = table.summary();
         assert!(summary.listed.len() <= 16);
-        assert_eq!(summary.listed.iter().find(|(a, _)| *a == source(0)).map(|(_, d)| d.not_allowed), Some(100));
+        assert_eq!(
+            summary
+                .listed
+                .iter()
+                .find(|(a, _)| *a == source(0))
+                .map(|(_, d)| d.not_allowed),
+            Some(100)
+        );
     }
 }

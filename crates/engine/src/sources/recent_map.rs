@@ -16,7 +16,10 @@ pub struct RecentMap<K, V> {
 
 impl<K: Copy + Eq + Hash + Ord, V: Default> RecentMap<K, V> {
     pub fn new(max: usize) -> RecentMap<K, V> {
-        RecentMap { entries: AHashMap::new(), max: max.max(1) }
+        RecentMap {
+            entries: AHashMap::new(),
+            max: max.max(1),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -27,7 +30,8 @@ impl<K: Copy + Eq + Hash + Ord, V: Default> RecentMap<K, V> {
     /// full, the least recently stamped entries are first handed to `evicted`.
     pub fn entry(&mut self, key: K, stamp: u64, mut evicted: impl FnMut(K, V)) -> &mut V {
         if self.entries.len() >= self.max && !self.entries.contains_key(&key) {
-            let mut order: Vec<(u64, K)> = self.entries.iter().map(|(k, (_, s))| (*s, *k)).collect();
+            let mut order: Vec<(u64, K)> =
+                self.entries.iter().map(|(k, (_, s))| (*s, *k)).collect();
             let count = (self.max / EVICT_FRACTION).max(1).min(order.len());
             if count < order.len() {
                 order.select_nth_unstable(count);

@@ -619,7 +619,10 @@ fn records_with_implausible_counts_are_dropped_and_counted() {
     let real = flow_record([192, 0, 2, 8], [10, 0, 0, 1], 3000);
     let sink = one(
         &mut decoder,
-        &[template_set(300, &FLOW_FIELDS), set(300, &[forged, real].concat())],
+        &[
+            template_set(300, &FLOW_FIELDS),
+            set(300, &[forged, real].concat()),
+        ],
     );
     assert_eq!(sink.records.len(), 1);
     assert_eq!(sink.records[0].bytes, 3000);
@@ -633,7 +636,10 @@ fn records_with_implausible_counts_are_dropped_and_counted() {
 #[test]
 fn zero_padding_after_the_last_set() {
     let mut decoder = decoder();
-    let sets = [template_set(300, &FLOW_FIELDS), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500))];
+    let sets = [
+        template_set(300, &FLOW_FIELDS),
+        set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500)),
+    ];
     let mut padded = sets.concat();
     padded.extend([0u8; 8]);
     let message = ipfix_message(0, &[padded]);

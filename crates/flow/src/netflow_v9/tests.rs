@@ -447,9 +447,27 @@ fn juniper_sampling_options_with_a_zero_length_system_scope() {
     let mut options = be(&[(256, 2), (4, 2), (8, 2)]);
     options.extend(be(&[(1, 2), (0, 2), (35, 2), (1, 2), (34, 2), (4, 2)]));
     let options_data = be(&[(2, 1), (100, 4)]);
-    let sampling = v9_packet(0, 2, &[set(1, &options), set(256, &[options_data, vec![0; 3]].concat())]);
-    let flows = v9_packet(0, 2, &[template_set(300, &FLOW_FIELDS), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0))]);
-    keep_fixture("netflow_v9", "vendor-juniper-sampling", &[&sampling, &flows]);
+    let sampling = v9_packet(
+        0,
+        2,
+        &[
+            set(1, &options),
+            set(256, &[options_data, vec![0; 3]].concat()),
+        ],
+    );
+    let flows = v9_packet(
+        0,
+        2,
+        &[
+            template_set(300, &FLOW_FIELDS),
+            set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0)),
+        ],
+    );
+    keep_fixture(
+        "netflow_v9",
+        "vendor-juniper-sampling",
+        &[&sampling, &flows],
+    );
     let (result, _) = decode(&mut decoder, &sampling);
     result.unwrap();
     let (result, sink) = decode(&mut decoder, &flows);
@@ -466,7 +484,14 @@ fn a_trailing_zero_length_padding_field() {
     fields.push((0, 0));
     let (result, sink) = decode(
         &mut decoder,
-        &v9_packet(0, 2, &[template_set(300, &fields), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0))]),
+        &v9_packet(
+            0,
+            2,
+            &[
+                template_set(300, &fields),
+                set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0)),
+            ],
+        ),
     );
     result.unwrap();
     assert_eq!(sink.records.len(), 1);
@@ -476,7 +501,14 @@ fn a_trailing_zero_length_padding_field() {
 #[test]
 fn zero_padding_after_the_last_flowset() {
     let mut decoder = decoder();
-    let mut packet = v9_packet(0, 2, &[template_set(300, &FLOW_FIELDS), set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0))]);
+    let mut packet = v9_packet(
+        0,
+        2,
+        &[
+            template_set(300, &FLOW_FIELDS),
+            set(300, &flow_record([10, 0, 0, 1], [10, 0, 0, 2], 1500, 0, 0)),
+        ],
+    );
     packet.extend([0u8; 12]);
     let (result, sink) = decode(&mut decoder, &packet);
     assert_eq!(result.unwrap().records, 1);

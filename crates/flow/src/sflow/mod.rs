@@ -125,7 +125,11 @@ fn flow_sample<S: RecordSink>(
         }
         (None, None) => {
             stats.skipped_records += 1;
-            let reason = if packet.unparsed_header { DropReason::UnparsedPacketSection } else { DropReason::NoAddress };
+            let reason = if packet.unparsed_header {
+                DropReason::UnparsedPacketSection
+            } else {
+                DropReason::NoAddress
+            };
             stats.count_drop(reason);
         }
     }
@@ -137,7 +141,10 @@ fn flow_sample<S: RecordSink>(
 type RawHeader<'a> = (FlowRecord, Link, &'a [u8], u32);
 
 /// `Ok(None)` when the header is of a protocol floodwatch does not parse, or does not parse.
-fn raw_packet_header<'a>(c: &mut Cursor<'a>, rate: u32) -> Result<Option<RawHeader<'a>>, DropReason> {
+fn raw_packet_header<'a>(
+    c: &mut Cursor<'a>,
+    rate: u32,
+) -> Result<Option<RawHeader<'a>>, DropReason> {
     let protocol = c.u32()?;
     // The frame length includes the FCS: the IP header gives the length counted instead.
     let frame_length = c.u32()?;
@@ -149,7 +156,8 @@ fn raw_packet_header<'a>(c: &mut Cursor<'a>, rate: u32) -> Result<Option<RawHead
         HEADER_PROTOCOL_IPV4 | HEADER_PROTOCOL_IPV6 => Link::Ip,
         _ => return Ok(None),
     };
-    Ok(packet_section::parse(link, header).map(|info| (FlowRecord::packet(&info, rate), link, header, frame_length)))
+    Ok(packet_section::parse(link, header)
+        .map(|info| (FlowRecord::packet(&info, rate), link, header, frame_length)))
 }
 
 fn sampled_ip(c: &mut Cursor<'_>, v6: bool, rate: u32) -> Result<FlowRecord, DropReason> {

@@ -417,7 +417,10 @@ fn a_sample_with_an_implausible_rate_is_dropped_and_counted() {
     let d = datagram(
         agent4(),
         &[
-            flow_sample(4_000_000_000, &[sampled_ipv4(1200, [10, 0, 0, 1], [10, 0, 0, 2])]),
+            flow_sample(
+                4_000_000_000,
+                &[sampled_ipv4(1200, [10, 0, 0, 1], [10, 0, 0, 2])],
+            ),
             flow_sample(1024, &[sampled_ipv4(1200, [10, 0, 0, 3], [10, 0, 0, 4])]),
         ],
     );
@@ -438,7 +441,12 @@ fn a_sample_with_an_implausible_rate_is_dropped_and_counted() {
 fn a_flow_sample_without_any_packet_record_is_a_counted_drop() {
     let d = datagram(agent4(), &[flow_sample(1, &[sample(1001, &[0; 16])])]);
     let mut decoder = decoder();
-    decoder.decode(exporter(), 0, &d, &mut Collect::default()).unwrap();
+    decoder
+        .decode(exporter(), 0, &d, &mut Collect::default())
+        .unwrap();
     let stats = decoder.exporter(&exporter()).unwrap();
-    assert_eq!((stats.skipped_records, stats.dropped(DropReason::NoAddress)), (1, 1));
+    assert_eq!(
+        (stats.skipped_records, stats.dropped(DropReason::NoAddress)),
+        (1, 1)
+    );
 }

@@ -50,9 +50,7 @@ impl Template {
     /// Heap and table bytes this template takes in its store, for the decoder's budget.
     pub fn memory(&self) -> usize {
         const ENTRY: usize = std::mem::size_of::<Template>() + 16; // key, hash table control
-        ENTRY
-            + self.ops.len() * std::mem::size_of::<FieldOp>()
-            + self.definition.len()
+        ENTRY + self.ops.len() * std::mem::size_of::<FieldOp>() + self.definition.len()
     }
 }
 
@@ -216,7 +214,14 @@ mod tests {
 
     #[test]
     fn zero_length_fields_carry_nothing() {
-        let t = compile(&[spec(0, 0), spec(8, 4), spec(1, 0), spec(2, 4), spec(210, 0)], false, b"", 64, 0).unwrap();
+        let t = compile(
+            &[spec(0, 0), spec(8, 4), spec(1, 0), spec(2, 4), spec(210, 0)],
+            false,
+            b"",
+            64,
+            0,
+        )
+        .unwrap();
         assert_eq!(t.min_len, 8);
         let ops: Vec<_> = t.ops.iter().map(|op| (op.kind, op.offset)).collect();
         assert_eq!(ops, [(FieldKind::SrcIpv4, 0), (FieldKind::Packets(4), 4)]);

@@ -140,11 +140,21 @@ fn finish_record<S: RecordSink>(
     match values.flow(rate.max(1)) {
         Some(mut record) => {
             let totals = values.total_counters();
-            if totals.any() && !scope.totals.count_growth(scope.exporter, scope.domain, &mut record, totals, scope.now_ms) {
+            if totals.any()
+                && !scope.totals.count_growth(
+                    scope.exporter,
+                    scope.domain,
+                    &mut record,
+                    totals,
+                    scope.now_ms,
+                )
+            {
                 return;
             }
             match values.packet_header() {
-                Some(header) if record.duration_ms == 0 && record.packets == 1 => sink.packet(&record, &header),
+                Some(header) if record.duration_ms == 0 && record.packets == 1 => {
+                    sink.packet(&record, &header)
+                }
                 _ => sink.record(&record),
             }
             result.emitted += 1;

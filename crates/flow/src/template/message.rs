@@ -5,9 +5,9 @@ use floodwatch_packet::RecordSink;
 
 use super::compile::{compile, FieldSpec};
 use super::data_set::{decode_data_set, FlowScope};
-use super::totals::FlowTotals;
 use super::held::HeldQueue;
 use super::store::TemplateStore;
+use super::totals::FlowTotals;
 use crate::bytes::be_u16;
 use crate::exporter::{ExporterState, Outcome};
 use crate::{DecoderConfig, DropReason, ExporterStats, Format};
@@ -222,7 +222,8 @@ impl<S: RecordSink> SetLoop<'_, '_, S> {
 
     /// Decodes a data set whose template is known; false when it is not.
     fn data_set(&mut self, id: u16, body: &[u8]) -> bool {
-        let Some((template, sampling)) = self.store.for_data(self.domain, id, self.ctx.now_ms) else {
+        let Some((template, sampling)) = self.store.for_data(self.domain, id, self.ctx.now_ms)
+        else {
             return false;
         };
         let mut scope = FlowScope {

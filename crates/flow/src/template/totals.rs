@@ -42,9 +42,28 @@ impl TotalCounters {
 impl FlowTotals {
     /// Turns the totals of `record` (a flow of `exporter`'s `domain`) into what is new since
     /// the flow's last report, and its span into the time since then; false when nothing is.
-    pub fn count_growth(&mut self, exporter: u64, domain: u32, record: &mut FlowRecord, totals: TotalCounters, now_ms: u64) -> bool {
-        let key = self.hasher.hash_one((exporter, domain, record.src, record.dst, record.src_port, record.dst_port, record.protocol));
-        let now = Reported { packets: record.packets, octets: record.bytes, at_ms: now_ms };
+    pub fn count_growth(
+        &mut self,
+        exporter: u64,
+        domain: u32,
+        record: &mut FlowRecord,
+        totals: TotalCounters,
+        now_ms: u64,
+    ) -> bool {
+        let key = self.hasher.hash_one((
+            exporter,
+            domain,
+            record.src,
+            record.dst,
+            record.src_port,
+            record.dst_port,
+            record.protocol,
+        ));
+        let now = Reported {
+            packets: record.packets,
+            octets: record.bytes,
+            at_ms: now_ms,
+        };
         if let Some(last) = self.last.insert(key, now) {
             // A total that went back is a new flow with the same key: it counts whole.
             if totals.packets && record.packets >= last.packets {
@@ -93,15 +112,27 @@ mod tests {
     #[test]
     fn each_report_counts_what_grew_since_the_last_one() {
         let mut totals = FlowTotals::default();
-        let both = TotalCounters { packets: true, octets: true };
+        let both = TotalCounters {
+            packets: true,
+            octets: true,
+        };
         let mut first = flow(100, 150_000, 60_000);
         assert!(totals.count_growth(1, 0, &mut first, both, 60_000));
-        assert_eq!((first.packets, first.bytes, first.duration_ms), (100, 150_000, 60_000));
+        assert_eq!(
+            (first.packets, first.bytes, first.duration_ms),
+            (100, 150_000, 60_000)
+        );
         let mut second = flow(160, 240_000, 120_000);
         assert!(totals.count_growth(1, 0, &mut second, both, 120_000));
-        assert_eq!((second.packets, second.bytes, second.duration_ms), (60, 90_000, 60_000));
+        assert_eq!(
+            (second.packets, second.bytes, second.duration_ms),
+            (60, 90_000, 60_000)
+        );
         let mut same = flow(160, 240_000, 130_000);
-        assert!(!totals.count_growth(1, 0, &mut same, both, 130_000), "nothing new");
+        assert!(
+            !totals.count_growth(1, 0, &mut same, both, 130_000),
+            "nothing new"
+        );
         let mut other_exporter = flow(160, 240_000, 120_000);
         assert!(totals.count_growth(2, 0, &mut other_exporter, both, 130_000));
         assert_eq!(other_exporter.packets, 160);
@@ -113,7 +144,10 @@ mod tests {
     #[test]
     fn memory_stays_bounded() {
         let mut totals = FlowTotals::default();
-        let both = TotalCounters { packets: true, octets: true };
+        let both = TotalCounters {
+            packets: true,
+            octets: true,
+        };
         for i in 0..(MAX_FLOWS as u32 * 2) {
             let mut f = flow(1, 100, 0);
             f.src_port = i as u16;

@@ -157,7 +157,8 @@ impl<'a> RecordValues<'a> {
 
     /// The packet section the record carries, if any.
     pub fn packet_header(&self) -> Option<floodwatch_packet::PacketHeader<'a>> {
-        self.section.map(|(link, data)| packet_section::header(link, data, 0))
+        self.section
+            .map(|(link, data)| packet_section::header(link, data, 0))
     }
 
     pub fn sampler(&self) -> Option<SamplerKey> {
@@ -232,7 +233,11 @@ impl<'a> RecordValues<'a> {
             (None, None) => {
                 let station = self.station?;
                 let far = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
-                Some(if self.direction == Some(1) { (far, station) } else { (station, far) })
+                Some(if self.direction == Some(1) {
+                    (far, station)
+                } else {
+                    (station, far)
+                })
             }
         }
     }
@@ -332,7 +337,10 @@ mod tests {
         v.set(FieldKind::SrcIpv6, &[0; 16]);
         v.set(FieldKind::DstIpv6, &[0; 16]);
         assert_eq!(v.flow(1).unwrap().dst.to_string(), "10.0.0.2");
-        let (src6, dst6) = (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1).octets(), Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2).octets());
+        let (src6, dst6) = (
+            Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1).octets(),
+            Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2).octets(),
+        );
         let mut w = RecordValues::default();
         w.set(FieldKind::SrcIpv6, &src6);
         w.set(FieldKind::DstIpv6, &dst6);
