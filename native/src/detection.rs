@@ -71,30 +71,31 @@ pub enum AttackType {
 }
 
 impl From<floodwatch_detect::AttackType> for AttackType {
-    fn from(name: floodwatch_detect::AttackType) -> Self {
-        match name {
-            "syn_flood" => AttackType::SynFlood,
-            "udp_flood" => AttackType::UdpFlood,
-            "icmp_flood" => AttackType::IcmpFlood,
-            "ip_fragmentation" => AttackType::IpFragmentation,
-            "tcp_flood" => AttackType::TcpFlood,
-            "dns_amplification" => AttackType::DnsAmplification,
-            "ntp_amplification" => AttackType::NtpAmplification,
-            "ssdp_amplification" => AttackType::SsdpAmplification,
-            "memcached_amplification" => AttackType::MemcachedAmplification,
-            "chargen_amplification" => AttackType::ChargenAmplification,
-            "cldap_amplification" => AttackType::CldapAmplification,
-            "snmp_amplification" => AttackType::SnmpAmplification,
-            "rip_amplification" => AttackType::RipAmplification,
-            "mssql_amplification" => AttackType::MssqlAmplification,
-            "netbios_amplification" => AttackType::NetbiosAmplification,
-            "portmap_amplification" => AttackType::PortmapAmplification,
-            "qotd_amplification" => AttackType::QotdAmplification,
-            "ws_discovery_amplification" => AttackType::WsDiscoveryAmplification,
-            "coap_amplification" => AttackType::CoapAmplification,
-            "ard_amplification" => AttackType::ArdAmplification,
-            "openvpn_amplification" => AttackType::OpenvpnAmplification,
-            _ => AttackType::Unknown,
+    fn from(kind: floodwatch_detect::AttackType) -> Self {
+        use floodwatch_detect::AttackType as Kind;
+        match kind {
+            Kind::SynFlood => AttackType::SynFlood,
+            Kind::UdpFlood => AttackType::UdpFlood,
+            Kind::IcmpFlood => AttackType::IcmpFlood,
+            Kind::IpFragmentation => AttackType::IpFragmentation,
+            Kind::TcpFlood => AttackType::TcpFlood,
+            Kind::DnsAmplification => AttackType::DnsAmplification,
+            Kind::NtpAmplification => AttackType::NtpAmplification,
+            Kind::SsdpAmplification => AttackType::SsdpAmplification,
+            Kind::MemcachedAmplification => AttackType::MemcachedAmplification,
+            Kind::ChargenAmplification => AttackType::ChargenAmplification,
+            Kind::CldapAmplification => AttackType::CldapAmplification,
+            Kind::SnmpAmplification => AttackType::SnmpAmplification,
+            Kind::RipAmplification => AttackType::RipAmplification,
+            Kind::MssqlAmplification => AttackType::MssqlAmplification,
+            Kind::NetbiosAmplification => AttackType::NetbiosAmplification,
+            Kind::PortmapAmplification => AttackType::PortmapAmplification,
+            Kind::QotdAmplification => AttackType::QotdAmplification,
+            Kind::WsDiscoveryAmplification => AttackType::WsDiscoveryAmplification,
+            Kind::CoapAmplification => AttackType::CoapAmplification,
+            Kind::ArdAmplification => AttackType::ArdAmplification,
+            Kind::OpenvpnAmplification => AttackType::OpenvpnAmplification,
+            Kind::Unknown => AttackType::Unknown,
         }
     }
 }

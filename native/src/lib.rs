@@ -18,6 +18,7 @@ mod samples;
 mod thresholds;
 mod views;
 
+pub use cluster::aggregates_partition;
 pub use engine::Engine;
 
 /// What `floodwatch --version` says of the engine: its version, the compiler and profile that

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use floodwatch_counters::{Class, ClassView, DirectionView, HostView, Totals};
-use floodwatch_engine::{CaptureEngine, SourcesView};
+use floodwatch_engine::{AgentInterfaceView, CaptureEngine, SourcesView};
 use napi_derive::napi;
 
 #[napi(string_enum = "lowercase")]
@@ -457,18 +457,18 @@ impl From<SourcesView> for Sources {
             agents: view
                 .agents
                 .into_iter()
-                .map(|a| AgentInterface {
-                    agent: a.agent.to_string(),
-                    if_index: a.if_index,
-                    if_speed: a.if_speed as f64,
-                    in_octets: a.in_octets as f64,
-                    in_packets: a.in_packets as f64,
-                    in_errors: a.in_errors,
-                    in_discards: a.in_discards,
-                    out_octets: a.out_octets as f64,
-                    out_packets: a.out_packets as f64,
-                    out_errors: a.out_errors,
-                    out_discards: a.out_discards,
+                .map(|AgentInterfaceView { agent, counters: c }| AgentInterface {
+                    agent: agent.to_string(),
+                    if_index: c.if_index,
+                    if_speed: c.if_speed as f64,
+                    in_octets: c.in_octets as f64,
+                    in_packets: c.in_packets as f64,
+                    in_errors: c.in_errors,
+                    in_discards: c.in_discards,
+                    out_octets: c.out_octets as f64,
+                    out_packets: c.out_packets as f64,
+                    out_errors: c.out_errors,
+                    out_discards: c.out_discards,
                 })
                 .collect(),
             mirrors: view.mirrors.into_iter().map(MirrorState::from).collect(),

@@ -348,7 +348,7 @@ fn top_n_matches_a_full_sort() {
                     packets * (1 + random.next() % 1500),
                 );
                 r.dst = dst;
-                r.protocol = if random.next() % 2 == 0 {
+                r.protocol = if random.next().is_multiple_of(2) {
                     PROTO_TCP
                 } else {
                     PROTO_UDP

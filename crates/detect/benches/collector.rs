@@ -3,7 +3,9 @@
 //!     cargo bench -p floodwatch-detect
 
 use floodwatch_counters::{CounterConfig, HostTable, LocalAggregator};
-use floodwatch_detect::{check, SampleCollector, SampleStore, Thresholds, WatchList};
+use floodwatch_detect::{
+    check, Group, Limits, MetricSlot, SampleCollector, SampleStore, Thresholds, WatchList,
+};
 use floodwatch_packet::{FlowRecord, PROTO_TCP, TCP_SYN};
 use floodwatch_test_support::{flow, XorShift};
 use std::hint::black_box;
@@ -77,6 +79,32 @@ fn store_add(list: &WatchList, records: &[FlowRecord]) {
     black_box(store.summary(&"10.0.0.1".parse().unwrap()));
 }
 
+/// The global thresholds with 7 limits on, and a customers' hostgroup over 10.0.128.0/17.
+fn two_groups() -> Thresholds {
+    use MetricSlot::*;
+    let mut thresholds = Thresholds::new(Group {
+        name: "global".to_string(),
+        incoming: Limits::default()
+            .with(Pps, 20_000.0)
+            .with(Mbps, 1_000.0)
+            .with(Flows, 3_500.0)
+            .with(TcpSynPps, 10_000.0)
+            .with(UdpPps, 10_000.0),
+        outgoing: Limits::default().with(Pps, 20_000.0).with(Mbps, 1_000.0),
+    });
+    let customers = thresholds
+        .add_group(Group {
+            name: "customers".to_string(),
+            incoming: Limits::default().with(Pps, 5_000.0),
+            ..Group::default()
+        })
+        .unwrap();
+    thresholds
+        .add_hostgroup_prefix("10.0.128.0/17".parse().unwrap(), customers)
+        .unwrap();
+    thresholds
+}
+
 fn check_tick(hosts: u32) {
     let config = CounterConfig::default();
     let mut aggregator = LocalAggregator::new(&config);
@@ -86,15 +114,7 @@ fn check_tick(hosts: u32) {
     }
     table.apply(aggregator.take_batch());
     table.tick(1_000_000_100);
-    let thresholds = Thresholds::from_json(
-        r#"{ "groups": [ { "name": "global",
-              "incoming": { "pps": 20000, "mbps": 1000, "flows": 3500,
-                            "tcp_syn": { "pps": 10000 }, "udp": { "pps": 10000 } },
-              "outgoing": { "pps": 20000, "mbps": 1000 } },
-             { "name": "customers", "incoming": { "pps": 5000 } } ],
-           "hostgroups": [ { "prefix": "10.0.128.0/17", "group": 1 } ] }"#,
-    )
-    .unwrap();
+    let thresholds = two_groups();
     let updated = table.len();
     let started = Instant::now();
     let mut found = 0;

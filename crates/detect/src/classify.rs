@@ -4,28 +4,119 @@ use crate::samples::DirectionSamples;
 use floodwatch_counters::{Class, DirectionView};
 use floodwatch_packet::{PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP};
 
-/// `syn_flood`, `udp_flood`, `icmp_flood`, `ip_fragmentation`, `tcp_flood`,
-/// `<service>_amplification` or `unknown`.
-pub type AttackType = &'static str;
+/// What kind of attack a host's traffic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AttackType {
+    SynFlood,
+    UdpFlood,
+    IcmpFlood,
+    IpFragmentation,
+    TcpFlood,
+    DnsAmplification,
+    NtpAmplification,
+    SsdpAmplification,
+    MemcachedAmplification,
+    ChargenAmplification,
+    CldapAmplification,
+    SnmpAmplification,
+    RipAmplification,
+    MssqlAmplification,
+    NetbiosAmplification,
+    PortmapAmplification,
+    QotdAmplification,
+    WsDiscoveryAmplification,
+    CoapAmplification,
+    ArdAmplification,
+    OpenvpnAmplification,
+    Unknown,
+}
+
+impl AttackType {
+    /// Every kind, in declaration order.
+    pub const ALL: [AttackType; 22] = [
+        AttackType::SynFlood,
+        AttackType::UdpFlood,
+        AttackType::IcmpFlood,
+        AttackType::IpFragmentation,
+        AttackType::TcpFlood,
+        AttackType::DnsAmplification,
+        AttackType::NtpAmplification,
+        AttackType::SsdpAmplification,
+        AttackType::MemcachedAmplification,
+        AttackType::ChargenAmplification,
+        AttackType::CldapAmplification,
+        AttackType::SnmpAmplification,
+        AttackType::RipAmplification,
+        AttackType::MssqlAmplification,
+        AttackType::NetbiosAmplification,
+        AttackType::PortmapAmplification,
+        AttackType::QotdAmplification,
+        AttackType::WsDiscoveryAmplification,
+        AttackType::CoapAmplification,
+        AttackType::ArdAmplification,
+        AttackType::OpenvpnAmplification,
+        AttackType::Unknown,
+    ];
+
+    /// The kind's name as the API, the notify script and FastNetMon's users write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AttackType::SynFlood => "syn_flood",
+            AttackType::UdpFlood => "udp_flood",
+            AttackType::IcmpFlood => "icmp_flood",
+            AttackType::IpFragmentation => "ip_fragmentation",
+            AttackType::TcpFlood => "tcp_flood",
+            AttackType::DnsAmplification => "dns_amplification",
+            AttackType::NtpAmplification => "ntp_amplification",
+            AttackType::SsdpAmplification => "ssdp_amplification",
+            AttackType::MemcachedAmplification => "memcached_amplification",
+            AttackType::ChargenAmplification => "chargen_amplification",
+            AttackType::CldapAmplification => "cldap_amplification",
+            AttackType::SnmpAmplification => "snmp_amplification",
+            AttackType::RipAmplification => "rip_amplification",
+            AttackType::MssqlAmplification => "mssql_amplification",
+            AttackType::NetbiosAmplification => "netbios_amplification",
+            AttackType::PortmapAmplification => "portmap_amplification",
+            AttackType::QotdAmplification => "qotd_amplification",
+            AttackType::WsDiscoveryAmplification => "ws_discovery_amplification",
+            AttackType::CoapAmplification => "coap_amplification",
+            AttackType::ArdAmplification => "ard_amplification",
+            AttackType::OpenvpnAmplification => "openvpn_amplification",
+            AttackType::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for AttackType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq<&str> for AttackType {
+    fn eq(&self, name: &&str) -> bool {
+        self.name() == *name
+    }
+}
 
 /// UDP source ports of services abused as reflectors, and the attack each one names.
 pub const REFLECTOR_PORTS: [(u16, AttackType); 16] = [
-    (53, "dns_amplification"),
-    (123, "ntp_amplification"),
-    (1900, "ssdp_amplification"),
-    (11211, "memcached_amplification"),
-    (19, "chargen_amplification"),
-    (389, "cldap_amplification"),
-    (161, "snmp_amplification"),
-    (520, "rip_amplification"),
-    (1434, "mssql_amplification"),
-    (137, "netbios_amplification"),
-    (111, "portmap_amplification"),
-    (17, "qotd_amplification"),
-    (3702, "ws_discovery_amplification"),
-    (5683, "coap_amplification"),
-    (3283, "ard_amplification"),
-    (1194, "openvpn_amplification"),
+    (53, AttackType::DnsAmplification),
+    (123, AttackType::NtpAmplification),
+    (1900, AttackType::SsdpAmplification),
+    (11211, AttackType::MemcachedAmplification),
+    (19, AttackType::ChargenAmplification),
+    (389, AttackType::CldapAmplification),
+    (161, AttackType::SnmpAmplification),
+    (520, AttackType::RipAmplification),
+    (1434, AttackType::MssqlAmplification),
+    (137, AttackType::NetbiosAmplification),
+    (111, AttackType::PortmapAmplification),
+    (17, AttackType::QotdAmplification),
+    (3702, AttackType::WsDiscoveryAmplification),
+    (5683, AttackType::CoapAmplification),
+    (3283, AttackType::ArdAmplification),
+    (1194, AttackType::OpenvpnAmplification),
 ];
 
 /// Part of the traffic a class or a port must carry to name the attack.
@@ -84,17 +175,17 @@ impl Mix {
     fn dominant(&self) -> Option<AttackType> {
         let other = (self.total - self.tcp_syn - self.tcp_other - self.udp - self.icmp).max(0.0);
         [
-            (self.tcp_syn, "syn_flood"),
-            (self.udp, "udp_flood"),
-            (self.icmp, "icmp_flood"),
-            (self.tcp_other, "tcp_flood"),
-            (other, "unknown"),
+            (self.tcp_syn, AttackType::SynFlood),
+            (self.udp, AttackType::UdpFlood),
+            (self.icmp, AttackType::IcmpFlood),
+            (self.tcp_other, AttackType::TcpFlood),
+            (other, AttackType::Unknown),
         ]
         .into_iter()
         .filter(|(packets, _)| *packets > 0.0)
         .reduce(|best, part| if part.0 > best.0 { part } else { best })
         .map(|(_, kind)| kind)
-        .filter(|&kind| kind != "unknown")
+        .filter(|&kind| kind != AttackType::Unknown)
     }
 }
 
@@ -124,23 +215,43 @@ fn amplification(samples: &DirectionSamples) -> Option<AttackType> {
 /// samples (of the same direction) do when the counters have nothing.
 pub fn classify(counters: &DirectionView, samples: Option<&DirectionSamples>) -> AttackType {
     let Some(mix) = Mix::of_counters(counters).or_else(|| samples.and_then(Mix::of_samples)) else {
-        return "unknown";
+        return AttackType::Unknown;
     };
     let dominant = mix.dominant();
-    if dominant == Some("udp_flood") {
+    if dominant == Some(AttackType::UdpFlood) {
         if let Some(kind) = samples.and_then(amplification) {
             return kind;
         }
     }
     if mix.fragments > MOST * mix.total {
-        return "ip_fragmentation";
+        return AttackType::IpFragmentation;
     }
-    dominant.unwrap_or("unknown")
+    dominant.unwrap_or(AttackType::Unknown)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The binding's string enum (native/src/detection.rs) has the same variants, snake_cased by
+    /// napi-rs: each name must be its variant's name snake_cased.
+    #[test]
+    fn every_kind_is_named_as_its_variant_snake_cased() {
+        for kind in AttackType::ALL {
+            let mut snake = String::new();
+            for (i, c) in format!("{kind:?}").chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+            }
+            assert_eq!(kind.name(), snake);
+        }
+        let mut names: Vec<&str> = AttackType::ALL.iter().map(|kind| kind.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), AttackType::ALL.len());
+    }
 
     #[test]
     fn reflector_ports_are_listed_once() {
@@ -150,6 +261,6 @@ mod tests {
         assert_eq!(ports.len(), REFLECTOR_PORTS.len());
         assert!(REFLECTOR_PORTS
             .iter()
-            .all(|(_, kind)| kind.ends_with("_amplification")));
+            .all(|(_, kind)| kind.name().ends_with("_amplification")));
     }
 }

@@ -16,7 +16,6 @@ mod protocol;
 mod samples;
 mod store;
 mod thresholds;
-mod thresholds_json;
 mod top_k;
 mod watch;
 

@@ -80,12 +80,6 @@ impl Thresholds {
         }
     }
 
-    /// Thresholds written as JSON, as the tests and benchmarks write them; see `thresholds_json`
-    /// for the format. (The control plane's cross typed: native/src/thresholds.rs.)
-    pub fn from_json(json: &str) -> Result<Thresholds, String> {
-        crate::thresholds_json::parse(json)
-    }
-
     /// Adds a group; returns its index. Fails past `u16::MAX` groups.
     pub fn add_group(&mut self, group: Group) -> Result<u16, String> {
         let index = u16::try_from(self.groups.len())

@@ -3,14 +3,27 @@
 mod common;
 
 use common::*;
-use floodwatch_detect::{check, over, Direction, Thresholds, Violation};
+use floodwatch_detect::{check, over, Direction, Group, Limits, MetricSlot, Thresholds, Violation};
 use floodwatch_packet::FlowRecord;
+use MetricSlot::*;
 
 /// The engine's default: traffic seen in at least two datagrams (or frames).
 const MIN_EVIDENCE: u32 = 2;
 
-fn thresholds(json: &str) -> Thresholds {
-    Thresholds::from_json(json).unwrap()
+/// Limits from (slot, limit) pairs; every other slot is off.
+fn limits(on: &[(MetricSlot, f64)]) -> Limits {
+    on.iter().fold(Limits::default(), |limits, &(slot, limit)| {
+        limits.with(slot, limit)
+    })
+}
+
+/// The global thresholds alone.
+fn global(incoming: &[(MetricSlot, f64)], outgoing: &[(MetricSlot, f64)]) -> Thresholds {
+    Thresholds::new(Group {
+        name: "global".to_string(),
+        incoming: limits(incoming),
+        outgoing: limits(outgoing),
+    })
 }
 
 /// `records_per_tick` SYN records of `packets` packets each to `dst`, from spoofed sources.
@@ -45,10 +58,7 @@ fn first_violation(per_tick: &[Vec<Violation>]) -> Option<(usize, &Violation)> {
 
 #[test]
 fn a_syn_flood_at_twice_the_limit_is_caught_within_a_second() {
-    let thresholds = thresholds(
-        r#"{ "groups": [ { "name": "global",
-              "incoming": { "pps": 20000, "tcp_syn": { "pps": 10000 } } } ] }"#,
-    );
+    let thresholds = global(&[(Pps, 20_000.0), (TcpSynPps, 10_000.0)], &[]);
     let mut sim = Sim::new();
     // 20,000 SYN/s: 2,000 packets per 100 ms tick.
     let per_tick = run(&mut sim, &thresholds, 10, |tick| {
@@ -75,9 +85,7 @@ fn a_syn_flood_at_twice_the_limit_is_caught_within_a_second() {
 
 #[test]
 fn with_the_syn_limit_off_the_same_flood_crosses_pps() {
-    let thresholds = thresholds(
-        r#"{ "groups": [ { "name": "global", "incoming": { "pps": 10000, "mbps": 1000 } } ] }"#,
-    );
+    let thresholds = global(&[(Pps, 10_000.0), (Mbps, 1_000.0)], &[]);
     let mut sim = Sim::new();
     let per_tick = run(&mut sim, &thresholds, 10, |tick| {
         syn_tick("10.0.0.1", 20, 100, tick)
@@ -88,9 +96,9 @@ fn with_the_syn_limit_off_the_same_flood_crosses_pps() {
 
 #[test]
 fn hosts_under_the_limit_are_never_reported() {
-    let thresholds = thresholds(
-        r#"{ "groups": [ { "name": "global",
-              "incoming": { "pps": 10000, "flows": 3500, "tcp_syn": { "pps": 10000 } } } ] }"#,
+    let thresholds = global(
+        &[(Pps, 10_000.0), (Flows, 3_500.0), (TcpSynPps, 10_000.0)],
+        &[],
     );
     let mut sim = Sim::new();
     // 10.0.0.2 at 95% of the limit for 10 s, 10.0.0.1 flooded at twice it for the last 2 s.
@@ -116,10 +124,7 @@ fn hosts_under_the_limit_are_never_reported() {
 
 #[test]
 fn the_limit_crossed_by_the_most_is_reported() {
-    let thresholds = thresholds(
-        r#"{ "groups": [ { "name": "global",
-              "incoming": { "pps": 20000, "mbps": 100, "udp": { "pps": 12000 } } } ] }"#,
-    );
+    let thresholds = global(&[(Pps, 20_000.0), (Mbps, 100.0), (UdpPps, 12_000.0)], &[]);
     let mut sim = Sim::new();
     // 15,000 pps of 1,500-byte UDP: 180 Mbit/s (1.8x), udp_pps 1.25x, pps 0.75x.
     let per_tick = run(&mut sim, &thresholds, 30, |tick| {
@@ -142,11 +147,20 @@ fn the_limit_crossed_by_the_most_is_reported() {
 
 #[test]
 fn a_host_gets_its_hostgroup_limits() {
-    let thresholds = thresholds(
-        r#"{ "groups": [ { "name": "global", "incoming": { "pps": 50000 } },
-                         { "name": "customers", "incoming": { "pps": 5000 } } ],
-             "hostgroups": [ { "prefix": "10.1.0.0/16", "group": 1 } ] }"#,
-    );
+    let thresholds = {
+        let mut thresholds = global(&[(Pps, 50_000.0)], &[]);
+        let customers = thresholds
+            .add_group(Group {
+                name: "customers".to_string(),
+                incoming: limits(&[(Pps, 5_000.0)]),
+                ..Group::default()
+            })
+            .unwrap();
+        thresholds
+            .add_hostgroup_prefix("10.1.0.0/16".parse().unwrap(), customers)
+            .unwrap();
+        thresholds
+    };
     let mut sim = Sim::new();
     let per_tick = run(&mut sim, &thresholds, 20, |tick| {
         let mut records = syn_tick("10.1.0.7", 10, 100, tick);
@@ -167,10 +181,7 @@ fn a_host_gets_its_hostgroup_limits() {
 
 #[test]
 fn outgoing_floods_are_checked_against_outgoing_limits() {
-    let thresholds = thresholds(
-        r#"{ "groups": [ { "name": "global",
-              "incoming": { "pps": 1000000 }, "outgoing": { "udp": { "pps": 5000 } } } ] }"#,
-    );
+    let thresholds = global(&[(Pps, 1_000_000.0)], &[(UdpPps, 5_000.0)]);
     let mut sim = Sim::new();
     let per_tick = run(&mut sim, &thresholds, 10, |tick| {
         (0..10)
@@ -185,9 +196,7 @@ fn outgoing_floods_are_checked_against_outgoing_limits() {
 
 #[test]
 fn a_flood_of_flows_crosses_the_flows_limit() {
-    let thresholds = thresholds(
-        r#"{ "groups": [ { "name": "global", "incoming": { "pps": 100000, "flows": 1000 } } ] }"#,
-    );
+    let thresholds = global(&[(Pps, 100_000.0), (Flows, 1_000.0)], &[]);
     let mut sim = Sim::new();
     // 3,000 new 5-tuples per second, one packet each.
     let per_tick = run(&mut sim, &thresholds, 20, |tick| {
@@ -202,9 +211,7 @@ fn a_flood_of_flows_crosses_the_flows_limit() {
 
 #[test]
 fn over_follows_a_banned_host_until_its_traffic_decays() {
-    let thresholds = thresholds(
-        r#"{ "groups": [ { "name": "global", "incoming": { "tcp_syn": { "pps": 10000 } } } ] }"#,
-    );
+    let thresholds = global(&[(TcpSynPps, 10_000.0)], &[]);
     let mut sim = Sim::new();
     let per_tick = run(&mut sim, &thresholds, 20, |tick| {
         syn_tick("10.0.0.1", 20, 100, tick)
@@ -236,8 +243,7 @@ fn nothing_is_reported_when_every_limit_is_off() {
 /// sampling rate of 4e9 would make them), is no attack; a second datagram confirms it.
 #[test]
 fn one_datagram_is_not_enough_evidence_for_a_violation() {
-    let thresholds =
-        thresholds(r#"{ "groups": [ { "name": "global", "incoming": { "pps": 20000 } } ] }"#);
+    let thresholds = global(&[(Pps, 20_000.0)], &[]);
     let mut sim = Sim::new();
     sim.tick();
     let forged = [
@@ -284,8 +290,7 @@ fn one_datagram_is_not_enough_evidence_for_a_violation() {
 /// few per datagram by the agent, still caught within the second.
 #[test]
 fn a_sampled_flood_at_twice_the_limit_has_evidence_within_a_second() {
-    let thresholds =
-        thresholds(r#"{ "groups": [ { "name": "global", "incoming": { "pps": 20000 } } ] }"#);
+    let thresholds = global(&[(Pps, 20_000.0)], &[]);
     let mut sim = Sim::new();
     let mut caught = None;
     for tick in 0..10u32 {

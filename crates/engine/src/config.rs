@@ -1,11 +1,8 @@
-//! The engine's configuration, as the control plane hands it over (JSON).
+//! The engine's configuration; the control plane's typed config converts into it (native/src/config.rs).
 
 use std::net::SocketAddr;
 
-use serde::Deserialize;
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct EngineConfig {
     /// UDP addresses to listen on; NetFlow v5/v9, IPFIX and sFlow are told apart per datagram.
     pub listen: Vec<SocketAddr>,
@@ -48,80 +45,60 @@ pub struct EngineConfig {
     pub export: crate::export::ExportConfig,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CaptureEngine {
     AfPacket,
     AfXdp,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FanoutName {
     Hash,
     Cpu,
     Lb,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum XdpModeName {
     Auto,
     Native,
     Generic,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ZeroCopyName {
     Auto,
     On,
     Off,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct MirrorConfig {
     pub interface: String,
-    #[serde(default = "MirrorConfig::default_engine")]
     pub engine: CaptureEngine,
     /// AF_PACKET: fanout members, one worker thread each (0 = one per core). AF_XDP: one
     /// worker per RX queue, whatever this says.
-    #[serde(default)]
     pub workers: usize,
-    #[serde(default = "MirrorConfig::default_fanout")]
     pub fanout: FanoutName,
     /// 0 = derived from the process id and the interface.
-    #[serde(default)]
     pub fanout_group: u16,
-    #[serde(default = "MirrorConfig::default_block_size")]
     pub block_size: u32,
     /// Blocks per fanout member's ring; 0 = sized from the port's link speed and the members.
-    #[serde(default)]
     pub block_count: u32,
-    #[serde(default)]
     pub promiscuous: bool,
     /// Bytes kept of each frame (0 = all); the IP header still gives the length counted.
-    #[serde(default)]
     pub snap_len: u32,
     /// The mirror carries 1 in N packets.
-    #[serde(default = "MirrorConfig::default_sampling_rate")]
     pub sampling_rate: u32,
     /// Count the packets inside GRE and GTP-U tunnels.
-    #[serde(default)]
     pub decapsulate: bool,
-    #[serde(default = "MirrorConfig::default_xdp_mode")]
     pub xdp_mode: XdpModeName,
-    #[serde(default = "MirrorConfig::default_zero_copy")]
     pub zero_copy: ZeroCopyName,
     /// How long a captured frame may wait before its worker takes it: AF_PACKET's block
     /// timeout, AF_XDP's longest sleep between drains of the RX ring.
-    #[serde(default = "MirrorConfig::default_batch_wait_ms")]
     pub batch_wait_ms: u32,
     /// AF_XDP: UMEM frames (2 KiB each) and RX ring entries per RX queue.
-    #[serde(default = "MirrorConfig::default_xdp_frame_count")]
     pub xdp_frame_count: u32,
-    #[serde(default = "MirrorConfig::default_xdp_ring_size")]
     pub xdp_ring_size: u32,
 }
 
@@ -177,8 +154,7 @@ impl MirrorConfig {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct SamplingOverride {
     pub exporter: std::net::IpAddr,
     pub rate: u32,
@@ -225,10 +201,6 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl EngineConfig {
-    pub fn from_json(json: &str) -> Result<EngineConfig, ConfigError> {
-        serde_json::from_str(json).map_err(|e| ConfigError(format!("engine config: {e}")))
-    }
-
     pub fn fingerprint(&self) -> floodwatch_detect::FingerprintConfig {
         floodwatch_detect::FingerprintConfig {
             packets_per_host: self.fingerprint_packets,

@@ -169,7 +169,7 @@ impl Core {
 
     pub fn classify(&self, ip: &IpAddr, direction: Direction) -> AttackType {
         let Some(view) = self.table.host(ip) else {
-            return "unknown";
+            return AttackType::Unknown;
         };
         let samples = self.samples.summary(ip);
         classify(

@@ -31,4 +31,4 @@ pub use floodwatch_detect::Thresholds;
 pub use mirror_worker::FrameCounter;
 pub use replay::{Replay, ReplayOptions, Step};
 pub use sink::{AgentInterfaces, CountingSink};
-pub use sources::{MirrorView, SourcesState, SourcesView};
+pub use sources::{AgentInterfaceView, MirrorView, SourcesState, SourcesView};

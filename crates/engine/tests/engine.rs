@@ -211,8 +211,6 @@ fn garbage_is_counted_and_dropped() {
 
 #[test]
 fn a_bad_config_is_refused_with_the_key() {
-    let err = EngineConfig::from_json(r#"{"listen": ["127.0.0.1:0"], "tick": 5}"#).unwrap_err();
-    assert!(err.to_string().contains("tick"), "{err}");
     let config = EngineConfig {
         networks: vec!["10.0.0.0/33".into()],
         ..EngineConfig::default()

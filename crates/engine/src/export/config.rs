@@ -1,11 +1,8 @@
 //! The export section of the engine's configuration (from `actions.kafka`).
 
-use serde::Deserialize;
-
 use super::record::TrafficDirection;
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
     /// One FastNetMon `packet_dump_detailed` object per message.
     Json,
@@ -13,8 +10,7 @@ pub enum ExportFormat {
     Protobuf,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKey {
     /// The destination address as text: one host's incoming records stay in one partition.
     Destination,
@@ -22,8 +18,7 @@ pub enum ExportKey {
     None,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug)]
 pub struct ExportConfig {
     pub enabled: bool,
     pub format: ExportFormat,

@@ -3,11 +3,9 @@
 use std::net::IpAddr;
 
 use floodwatch_packet::FlowRecord;
-use serde::Deserialize;
 
 /// Where the traffic goes relative to the monitored networks; FastNetMon's numbering.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrafficDirection {
     Incoming = 1,
     Outgoing = 2,

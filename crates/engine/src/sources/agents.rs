@@ -11,19 +11,11 @@ use super::recent_map::RecentMap;
 /// Agent interfaces kept.
 pub const MAX_AGENT_INTERFACES: usize = 4096;
 
+/// One interface's latest counters, with the agent that reported them.
 #[derive(Clone, Debug)]
 pub struct AgentInterfaceView {
     pub agent: IpAddr,
-    pub if_index: u32,
-    pub if_speed: u64,
-    pub in_octets: u64,
-    pub in_packets: u64,
-    pub in_errors: u32,
-    pub in_discards: u32,
-    pub out_octets: u64,
-    pub out_packets: u64,
-    pub out_errors: u32,
-    pub out_discards: u32,
+    pub counters: InterfaceCounters,
 }
 
 pub struct AgentTable {
@@ -67,18 +59,9 @@ impl AgentTable {
         self.interfaces
             .sorted(limit)
             .into_iter()
-            .map(|((agent, _), c)| AgentInterfaceView {
+            .map(|((agent, _), counters)| AgentInterfaceView {
                 agent,
-                if_index: c.if_index,
-                if_speed: c.if_speed,
-                in_octets: c.in_octets,
-                in_packets: c.in_packets,
-                in_errors: c.in_errors,
-                in_discards: c.in_discards,
-                out_octets: c.out_octets,
-                out_packets: c.out_packets,
-                out_errors: c.out_errors,
-                out_discards: c.out_discards,
+                counters: counters.clone(),
             })
             .collect()
     }
@@ -126,7 +109,10 @@ mod tests {
         }
         let listed = table.list(usize::MAX);
         assert_eq!(
-            listed.iter().find(|i| i.agent == real).map(|i| i.in_octets),
+            listed
+                .iter()
+                .find(|i| i.agent == real)
+                .map(|i| i.counters.in_octets),
             Some(999)
         );
         assert!(listed.len() <= 64);
