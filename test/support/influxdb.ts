@@ -118,6 +118,15 @@ export class InfluxServer {
     await this.query(`CREATE DATABASE "${name}"`);
   }
 
+  /**
+   * The first row of a query once all its fields are stored, else undefined: influxd keeps each
+   * field of a point apart, so a query during the write may see only some of them.
+   */
+  async firstCompleteRow(q: string, db: string): Promise<(Record<string, unknown> & { tags: Record<string, string> }) | undefined> {
+    const row = (await this.rows(q, db).catch(() => [])).at(0);
+    return row && Object.values(row).every((field) => field !== null) ? row : undefined;
+  }
+
   /** The rows of a query as objects, column by column. */
   async rows(q: string, db: string): Promise<(Record<string, unknown> & { tags: Record<string, string> })[]> {
     const series = await this.query(q, db);

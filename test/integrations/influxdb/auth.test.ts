@@ -50,7 +50,7 @@ it('writes with user and password, and says which keys to check when they are wr
   await accepted.start?.();
   try {
     await accepted.run(started);
-    const rows = await eventually('the attack point', async () => (await server.rows(`SELECT * FROM attacks`, 'secured')).at(0), 15_000);
+    const rows = await eventually('the attack point', () => server.firstCompleteRow(`SELECT * FROM attacks`, 'secured'), 15_000);
     expect(rows).toMatchObject({ host: attack.ip, event: 'started', attack_id: attack.id });
   } finally {
     await accepted.stop?.();

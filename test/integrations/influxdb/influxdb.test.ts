@@ -49,13 +49,12 @@ async function open(config: InfluxdbConfig, engine = known.engine): Promise<Inte
   return integration;
 }
 
-/** The first point of a series pushed after `after` (ms), by its tag. */
+/** The first point of a series pushed after `after` (ms), by its tag, once all its fields are stored. */
 async function firstPointAfter(database: string, measurement: string, tag: string, value: string, after: number) {
   const where = `"${tag}" = '${value}' AND time > ${after}ms`;
-  return eventually(`a ${measurement} point for ${tag}=${value} after ${new Date(after).toISOString()}`, async () => {
-    const rows = await server.rows(`SELECT * FROM "${measurement}" WHERE ${where} ORDER BY time ASC LIMIT 1`, database).catch(() => []);
-    return rows[0];
-  });
+  return eventually(`a complete ${measurement} point for ${tag}=${value} after ${new Date(after).toISOString()}`, () =>
+    server.firstCompleteRow(`SELECT * FROM "${measurement}" WHERE ${where} ORDER BY time ASC LIMIT 1`, database),
+  );
 }
 
 describe('InfluxDB push of known traffic', () => {
