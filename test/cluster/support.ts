@@ -23,13 +23,14 @@ export async function startMember(
   broker: KafkaBroker,
   name: string,
   role: 'sensor' | 'detector',
-  options: { thresholdPps: number; banSeconds: number },
+  options: { thresholdPps: number; banSeconds: number; /** gobgpd's API, for the GoBGP action. */ gobgpApi?: string },
 ): Promise<Member> {
   const port = await freeUdpPort();
   const stateDir = join(dir, `${name}-state`);
   const config = daemonConfig({ stateDir, port, banSeconds: options.banSeconds, thresholds: { incoming: { pps: options.thresholdPps } } });
   // Smoothed over 3 s, a flow export once a second reads as the steady rate it carries.
   config.counters = { average_window_ms: 3000 };
+  if (options.gobgpApi) (config.actions as Record<string, unknown>).gobgp = { enabled: true, api: options.gobgpApi, resync_seconds: 1 };
   config.cluster = { brokers: [broker.address], aggregates_topic: AGGREGATES_TOPIC, group: 'detectors', name, tick_wait_ms: 3000, silent_after_seconds: 3 };
   const daemon = await DaemonProcess.start(writeConfig(join(dir, `${name}.yaml`), config), {}, ['--role', role]);
   teardown.defer(() => daemon.kill());
@@ -44,6 +45,11 @@ export async function feed(dir: string, teardown: Teardown, port: number, captur
   const live = await startLiveNetFlow(liveDir, port);
   teardown.defer(() => live.close());
   await live.replay(capture);
+}
+
+/** GET `path` of the member's REST API, as JSON. */
+export async function getJson<T>(member: Member, path: string): Promise<T> {
+  return (await fetch(`${await member.daemon.apiUrl()}${path}`)).json() as Promise<T>;
 }
 
 export async function metrics(daemon: DaemonProcess): Promise<string> {

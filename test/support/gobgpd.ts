@@ -212,6 +212,16 @@ export class Gobgpd {
     return state === 6 || state === 'ESTABLISHED';
   }
 
+  /**
+   * Every change of its global RIB of `family` from now on, as `gobgp monitor global rib -j`
+   * prints them: each announcement and each withdrawal (withdrawal: true), in order.
+   */
+  monitor(family: RibFamily): RibMonitor {
+    const logPath = join(this.options.dir, `${this.options.name}-monitor-${family}.log`);
+    const args = ['-u', '127.0.0.1', '-p', String(this.options.apiPort), 'monitor', 'global', 'rib', '-a', family, '-j'];
+    return new RibMonitor(new DaemonProcess(`${this.options.name}-monitor`, 'gobgp', args, logPath));
+  }
+
   /** The output of `gobgp -p API ARGS`, or null when it failed. */
   async gobgp(...args: string[]): Promise<string | null> {
     try {
@@ -220,6 +230,29 @@ export class Gobgpd {
     } catch {
       return null;
     }
+  }
+}
+
+/** A RIB change as `gobgp monitor` prints it. */
+export type RibChange = RibPath & { nlri: { prefix?: string }; withdrawal?: boolean };
+
+export class RibMonitor {
+  constructor(readonly process: DaemonProcess) {}
+
+  /** The changes so far, of one prefix when given. */
+  changes(prefix?: string): RibChange[] {
+    const all = this.process
+      .log()
+      .split('\n')
+      // The last piece is a line still being written, or nothing.
+      .slice(0, -1)
+      .filter((line) => line.startsWith('['))
+      .flatMap((line) => JSON.parse(line) as RibChange[]);
+    return prefix === undefined ? all : all.filter((change) => change.nlri.prefix === prefix);
+  }
+
+  stop(): Promise<void> {
+    return this.process.stop();
   }
 }
 

@@ -4,6 +4,7 @@ import type { ActionCounters } from '../integrations/dispatcher.js';
 import type { MetricSample } from '../integrations/types.js';
 import type { AttackRecord } from '../attacks/types.js';
 import type { BanManager } from '../bans/manager.js';
+import type { ClusterView } from '../cluster/role.js';
 import type { FlowEngine } from '../engine/index.js';
 import type { DirectionLimits } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
@@ -31,5 +32,7 @@ export interface ApiContext {
   engineTick?(): { lastAt: number | null; intervalMs: number };
   /** The thresholds that apply to a hostgroup's hosts. */
   thresholdsOf?(hostgroup: string): { incoming: DirectionLimits; outgoing: DirectionLimits };
+  /** In a cluster (--role): every member's bans and attacks, from the cluster's topics. */
+  cluster?: ClusterView;
   log: Logger;
 }

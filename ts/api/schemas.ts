@@ -77,6 +77,12 @@ export const BanSchema = Type.Object({
   expires_at: Type.String({ description: 'ISO 8601' }),
   manual: Type.Boolean({ description: 'made by an operator, not by detection' }),
   comment: Nullable(Type.String()),
+  member: Type.Optional(
+    Type.String({
+      description:
+        'in a cluster (floodwatch run --role): the member (its cluster.name) that holds the ban, as the bans topic says; absent on a floodwatch without --role',
+    }),
+  ),
 });
 
 const TopEntrySchema = Type.Object({
@@ -106,6 +112,12 @@ export const AttackSchema = Type.Object({
   series: Type.Optional(
     Type.Array(Type.Object({ at: Type.Number({ description: 'milliseconds since the epoch' }), pps: Type.Number(), mbps: Type.Number() }), {
       description: "the host's rate in the attack's direction from its detection on, about a point a second (thinned past 600 points to keep the whole span)",
+    }),
+  ),
+  member: Type.Optional(
+    Type.String({
+      description:
+        'in a cluster (floodwatch run --role): the member (its cluster.name) that recorded the attack and keeps its capture; absent on a floodwatch without --role',
     }),
   ),
 });

@@ -3,17 +3,14 @@
 // every active ban; a detector that is given a dead detector's partitions takes over the bans of
 // their hosts with their time and attack (BanManager.adopt): none lost, none made twice, and
 // their expiry goes on. A host unbanned anywhere is unbanned wherever it is held.
-import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Ban } from '../attacks/types.js';
 import type { IntegrationEvent } from '../integrations/types.js';
 import type { ClusterSettings } from './config.js';
+import { SharedTopic } from './shared-topic.js';
 
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 10_000;
-
-interface LedgerEntry {
+export interface LedgerEntry {
   ban: Ban;
   /** The member that wrote it. */
   by: string;
@@ -27,30 +24,18 @@ export interface LedgerListener {
 export class BanLedger {
   readonly #settings: ClusterSettings;
   readonly #log: Logger;
-  readonly #kafka: Kafka;
-  readonly #producer: Producer;
-  readonly #consumer: Consumer;
+  readonly #topic: SharedTopic;
   readonly #entries = new Map<string, LedgerEntry>();
-  #writes: Promise<void> = Promise.resolve();
-  #connected = false;
   #listener: LedgerListener | null = null;
-  #stopping = false;
 
   constructor(settings: ClusterSettings, log: Logger) {
     this.#settings = settings;
     this.#log = log;
-    const timeoutMs = settings.timeout_seconds * 1000;
-    this.#kafka = new Kafka({
-      clientId: `floodwatch-bans-${settings.name}`,
-      brokers: settings.brokers,
-      connectionTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
-    });
-    this.#producer = this.#kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
-    // A group of its own: every member reads every partition, from the start.
-    this.#consumer = this.#kafka.consumer({ groupId: `floodwatch-bans-${settings.name}-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 100 });
+    this.#topic = new SharedTopic(
+      settings,
+      { topic: settings.bans_topic, configEntries: [{ name: 'cleanup.policy', value: 'compact' }], what: 'bans', onMessage: (m) => this.#read(m) },
+      log,
+    );
   }
 
   onLifted(listener: LedgerListener): void {
@@ -58,75 +43,36 @@ export class BanLedger {
   }
 
   /** Connects and reads the topic, trying again until it can (or until stop()). */
-  async start(): Promise<void> {
-    let delay = RETRY_MIN_MS;
-    while (!this.#stopping) {
-      try {
-        await this.#connect();
-        return;
-      } catch (err) {
-        this.#log.warn(
-          { brokers: this.#settings.brokers, topic: this.#settings.bans_topic, error: (err as Error).message, retry_ms: delay },
-          'cannot read the bans topic yet: bans are not shared with the other members until it can; trying again',
-        );
-        await this.#consumer.disconnect().catch(() => {});
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, RETRY_MAX_MS);
-      }
-    }
+  start(): Promise<void> {
+    return this.#topic.start();
   }
 
-  async #connect(): Promise<void> {
-    const admin = this.#kafka.admin();
-    await admin.connect();
-    try {
-      const topic = this.#settings.bans_topic;
-      if (!(await admin.listTopics()).includes(topic)) {
-        await admin
-          .createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true })
-          .catch((err: { type?: string }) => {
-            if (err.type !== 'TOPIC_ALREADY_EXISTS') throw err;
-          });
-      }
-    } finally {
-      await admin.disconnect();
-    }
-    await this.#producer.connect();
-    await this.#consumer.connect();
-    await this.#consumer.subscribe({ topic: this.#settings.bans_topic, fromBeginning: true });
-    await this.#consumer.run({
-      eachMessage: async ({ message }) => {
-        const ip = message.key?.toString();
-        if (!ip) return;
-        if (message.value === null || message.value.length === 0) {
-          const held = this.#entries.get(ip);
-          this.#entries.delete(ip);
-          const by = message.headers?.by?.toString() ?? 'unknown';
-          if (held && by !== this.#settings.name) this.#listener?.lifted(ip, by);
-          return;
-        }
-        try {
-          this.#entries.set(ip, JSON.parse(message.value.toString()) as LedgerEntry);
-        } catch {
-          this.#log.warn({ topic: this.#settings.bans_topic, ip }, 'a ban in the bans topic is not JSON: ignored');
-        }
-      },
-    });
-    this.#connected = true;
-  }
-
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    await this.#writes;
-    await this.#consumer.disconnect().catch(() => {});
-    await this.#producer.disconnect().catch(() => {});
+  stop(): Promise<void> {
+    return this.#topic.stop();
   }
 
   get connected(): boolean {
-    return this.#connected;
+    return this.#topic.connected;
   }
 
-  /** The active bans the topic holds. */
+  #read(message: KafkaMessage): void {
+    const ip = message.key?.toString();
+    if (!ip) return;
+    if (message.value === null || message.value.length === 0) {
+      const held = this.#entries.get(ip);
+      this.#entries.delete(ip);
+      const by = message.headers?.by?.toString() ?? 'unknown';
+      if (held && by !== this.#settings.name) this.#listener?.lifted(ip, by);
+      return;
+    }
+    try {
+      this.#entries.set(ip, JSON.parse(message.value.toString()) as LedgerEntry);
+    } catch {
+      this.#log.warn({ topic: this.#settings.bans_topic, ip }, 'a ban in the bans topic is not JSON: ignored');
+    }
+  }
+
+  /** The active bans the topic holds, with the member that wrote each. */
   entries(): LedgerEntry[] {
     return [...this.#entries.values()];
   }
@@ -160,15 +106,11 @@ export class BanLedger {
     // At once in this member's view: a ban just lifted here must not look active until the topic says so.
     if (change === 'unban') this.#entries.delete(ban.ip);
     else this.#entries.set(ban.ip, entry);
-    const written = this.#writes
-      .then(() => this.#producer.send({ topic: this.#settings.bans_topic, acks: -1, messages: [{ key: ban.ip, value, headers: { by } }] }))
-      .then(() => undefined);
-    this.#writes = written.catch((err: Error) =>
+    return this.#topic.write({ key: ban.ip, value, headers: { by } }, (err) =>
       this.#log.error(
         { ip: ban.ip, event: change, topic: this.#settings.bans_topic, error: err.message },
         'the ban could not be written to the bans topic: the member that owns this host, or takes it over, will not know it',
       ),
     );
-    return written;
   }
 }

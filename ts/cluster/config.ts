@@ -17,6 +17,10 @@ export const ClusterSchema = Type.Object(
     aggregates_topic: Type.Optional(Topic),
     /** Every active ban, log-compacted (one partition), so that a detector taking over hosts knows their bans. */
     bans_topic: Type.Optional(Topic),
+    /** Every member's attack records, the last version of each (compacted), for every member's REST API. */
+    attacks_topic: Type.Optional(Topic),
+    /** How long the attacks topic keeps a record, when floodwatch creates it (retention.ms). */
+    attacks_retention_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
     /** The detectors' Kafka consumer group. */
     group: Type.Optional(Type.String({ minLength: 1 })),
     /** This process in the detectors' logs and /metrics (default: the host name). */
@@ -39,6 +43,8 @@ export type ClusterSettings = Required<ClusterConfig>;
 export const CLUSTER_DEFAULTS = {
   aggregates_topic: 'floodwatch-aggregates',
   bans_topic: 'floodwatch-bans',
+  attacks_topic: 'floodwatch-attacks',
+  attacks_retention_days: 30,
   group: 'floodwatch-detectors',
   tick_wait_ms: 1000,
   silent_after_seconds: 5,

@@ -4,7 +4,8 @@ import { ConfigError } from '../config/errors.js';
 import type { BanManager } from '../bans/manager.js';
 import type { FlowEngine } from '../engine/index.js';
 import type { IntegrationEvent } from '../integrations/types.js';
-import { BanLedger } from './bans.js';
+import { AttackLedger, type RecordedAttack } from './attacks.js';
+import { BanLedger, type LedgerEntry } from './bans.js';
 import { clusterSettings, type ClusterConfig, type Role } from './config.js';
 import { AggregatesDetector } from './detector.js';
 import type { ClusterMetricValues } from './metrics.js';
@@ -15,8 +16,20 @@ export interface ClusterRole {
   start(): void;
   stop(): Promise<void>;
   metricValues(): ClusterMetricValues;
-  /** Every ban and unban of this member, for the bans topic. */
+  /** Every event of this member: its bans and unbans for the bans topic, its attack records for the attacks topic. */
   record(event: IntegrationEvent): void;
+  /** What every member holds, for this member's REST API. */
+  readonly view: ClusterView;
+}
+
+/** The cluster's bans and attacks as this member reads them from the cluster's topics. */
+export interface ClusterView {
+  /** This member's cluster.name. */
+  readonly name: string;
+  /** Every ban the bans topic holds, with the member that wrote it last. */
+  bans(): LedgerEntry[];
+  /** The newest attack records of every member (this one's too), newest first. */
+  attacks(): RecordedAttack[];
 }
 
 /** How often a detector looks for bans of its hosts it does not hold (a takeover, a ban made through another member). */
@@ -38,6 +51,7 @@ export function clusterRole(
     ]);
   const settings = clusterSettings(config);
   const ledger = new BanLedger(settings, log);
+  const attacks = new AttackLedger(settings, log);
   ledger.onLifted({ lifted: (ip, by) => bans.unban(ip, `unbanned on ${by}`) });
   bans.onExtended((ban) => ledger.extended(ban));
   const sensor = role === 'sensor' ? new AggregatesSensor(settings, engine, log, tickMs) : null;
@@ -68,6 +82,7 @@ export function clusterRole(
     role,
     start: () => {
       void ledger.start();
+      void attacks.start();
       sensor?.start();
       if (detector) {
         detector.onAssigned(() => {
@@ -81,11 +96,13 @@ export function clusterRole(
     stop: async () => {
       if (timer) clearInterval(timer);
       await Promise.all([sensor?.stop(), detector?.stop()]);
-      await ledger.stop();
+      await Promise.all([ledger.stop(), attacks.stop()]);
     },
     metricValues: () => (sensor ?? detector)!.metricValues(),
     record: (event) => {
       if (!(event.kind === 'unban' && handingOver.has(event.ip))) ledger.record(event);
+      attacks.record(event);
     },
+    view: { name: settings.name, bans: () => ledger.entries(), attacks: () => attacks.entries() },
   };
 }

@@ -172,6 +172,7 @@ export class Daemon {
         const group = groups.find((g) => g.name === hostgroup) ?? groups[0]!;
         return { incoming: group.incoming, outgoing: group.outgoing };
       },
+      ...(this.#cluster && { cluster: this.#cluster.view }),
       log: this.#log,
     };
   }

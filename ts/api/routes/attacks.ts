@@ -1,5 +1,6 @@
 // GET /api/v1/attacks, /api/v1/attacks/{id} and /api/v1/attacks/{id}/pcap: the attacks under
-// way and those recorded in the state directory, newest first.
+// way and those recorded in the state directory, newest first; in a cluster (--role), with the
+// other members' from the attacks topic (ts/cluster/attacks.ts), whose captures stay with them.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Type } from '@sinclair/typebox';
@@ -25,7 +26,7 @@ export const attackRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (
     '/attacks',
     {
       schema: {
-        summary: 'Attacks under way and recorded, newest first; with ip, those on one host',
+        summary: "Attacks under way and recorded, newest first (in a cluster, every member's); with ip, those on one host",
         tags: ['attacks'],
         querystring: Type.Object(
           {
@@ -74,20 +75,37 @@ export const attackRoutes: FastifyPluginAsync<{ context: ApiContext }> = async (
     },
     async (request, reply) => {
       const attack = findAttack(context, request.params.id);
+      if (attack.pcap && context.cluster && attack.member !== context.cluster.name) {
+        throw new ProblemError(
+          404,
+          'no-capture',
+          'No capture here',
+          `attack ${attack.id} was recorded by ${attack.member}, another member of the cluster, which keeps its capture in its state directory: ` +
+            `ask ${attack.member}'s REST API for GET /api/v1/attacks/${attack.id}/pcap`,
+        );
+      }
       const pcap = await readCapture(context.store.dir, attack);
       return reply.type(PCAP_CONTENT_TYPE).header('content-disposition', `attachment; filename="${attack.id}.pcap"`).send(pcap);
     },
   );
 };
 
-function findAttack(context: ApiContext, id: string): AttackRecord {
-  const attack = context.activeAttacks().find((a) => a.id === id) ?? context.store.loadAttack(id);
+/** An attack; in a cluster, naming the member that recorded it. */
+type ListedAttack = AttackRecord & { member?: string };
+
+/** Here first; in a cluster, then among the other members' (ids are unique within a member only). */
+function findAttack(context: ApiContext, id: string): ListedAttack {
+  const local = context.activeAttacks().find((a) => a.id === id) ?? context.store.loadAttack(id);
+  const attack = local ? ownAttack(context, local) : otherMembersAttacks(context).find((a) => a.id === id);
   if (!attack) throw notFound('attack-not-found', `there is no attack ${id}; GET /api/v1/attacks lists them`);
   return attack;
 }
 
-/** The active attacks (their latest figures) merged with the recorded ones, newest first; with `host`, that host's only. */
-function newestAttacks(context: ApiContext, limit: number, host?: string): AttackRecord[] {
+/**
+ * The active attacks (their latest figures) merged with the recorded ones and, in a cluster, the
+ * other members' newest from the attacks topic; newest first; with `host`, that host's only.
+ */
+function newestAttacks(context: ApiContext, limit: number, host?: string): ListedAttack[] {
   const onHost = (attack: AttackRecord) => host === undefined || sameHost(attack.ip, host);
   const active = context.activeAttacks().filter(onHost);
   const activeIds = new Set(active.map((a) => a.id));
@@ -100,7 +118,22 @@ function newestAttacks(context: ApiContext, limit: number, host?: string): Attac
     const attack = context.store.loadAttack(id);
     if (attack && onHost(attack)) recorded.push(attack);
   }
-  return [...active, ...recorded].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit);
+  const others = otherMembersAttacks(context).filter(onHost).slice(0, limit);
+  return [...[...active, ...recorded].map((a) => ownAttack(context, a)), ...others].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit);
+}
+
+function ownAttack(context: ApiContext, attack: AttackRecord): ListedAttack {
+  return context.cluster ? { ...attack, member: context.cluster.name } : attack;
+}
+
+/** In a cluster: the other members' newest attack records, as the attacks topic has them, newest first. */
+function otherMembersAttacks(context: ApiContext): ListedAttack[] {
+  const { cluster } = context;
+  if (!cluster) return [];
+  return cluster
+    .attacks()
+    .filter(({ by }) => by !== cluster.name)
+    .map(({ attack, by }) => ({ ...attack, member: by }));
 }
 
 async function readCapture(stateDir: string, attack: AttackRecord): Promise<Buffer> {

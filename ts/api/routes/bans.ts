@@ -4,6 +4,7 @@
 // answer is 503 and the bans are as they were.
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, onRequestAsyncHookHandler } from 'fastify';
+import type { Ban } from '../../attacks/types.js';
 import { notAHost } from '../../bans/unbannable.js';
 import { StateWriteError } from '../../state/store.js';
 import type { ApiContext } from '../context.js';
@@ -45,12 +46,12 @@ export const banRoutes: FastifyPluginAsync<BanRoutesOptions> = async (fastify, {
     '/bans',
     {
       schema: {
-        summary: 'The hosts banned now',
+        summary: "The hosts banned now; in a cluster, every member's",
         tags: ['bans'],
         response: { 200: Type.Object({ bans: Type.Array(BanSchema) }, { description: 'The bans, oldest first' }) },
       },
     },
-    async () => ({ bans: context.bans.list() }),
+    async () => ({ bans: listBans(context) }),
   );
 
   app.post(
@@ -119,6 +120,21 @@ export const banRoutes: FastifyPluginAsync<BanRoutesOptions> = async (fastify, {
     },
   );
 };
+
+/** The bans held here; in a cluster, with those of the other members the bans topic holds, each naming its member. */
+function listBans(context: ApiContext): (Ban & { member?: string })[] {
+  const local = context.bans.list();
+  const { cluster } = context;
+  if (!cluster) return local;
+  const held = new Set(local.map((ban) => ban.ip));
+  return [
+    ...local.map((ban) => ({ ...ban, member: cluster.name })),
+    ...cluster
+      .bans()
+      .filter(({ ban }) => !held.has(ban.ip))
+      .map(({ ban, by }) => ({ ...ban, member: by })),
+  ].sort((a, b) => a.banned_at.localeCompare(b.banned_at));
+}
 
 /** Runs a change that must be saved; a state file that cannot be written answers 503, the bans left as they were. */
 function saved<T>(what: string, ip: string, change: () => T): T {
