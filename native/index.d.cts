@@ -107,6 +107,11 @@ export interface AggregatesDrain {
   partitions: Array<number>
   /** Host-direction entries in each buffer. */
   hosts: Array<number>
+  /**
+   * The whole traffic's totals (scopes and records count) since the last call, for every
+   * detector whatever its partitions; absent when there was no traffic.
+   */
+  totals?: Buffer
   /** Worker batches and their host entries dropped since start: the buffers were not taken. */
   droppedBatches: number
   droppedHosts: number

@@ -14,6 +14,9 @@ pub struct AggregatesDrain {
     pub partitions: Vec<u32>,
     /// Host-direction entries in each buffer.
     pub hosts: Vec<u32>,
+    /// The whole traffic's totals (scopes and records count) since the last call, for every
+    /// detector whatever its partitions; absent when there was no traffic.
+    pub totals: Option<Buffer>,
     /// Worker batches and their host entries dropped since start: the buffers were not taken.
     pub dropped_batches: f64,
     pub dropped_hosts: f64,
@@ -36,6 +39,7 @@ impl Engine {
         AggregatesDrain {
             partitions: taken.buffers.iter().map(|b| b.partition).collect(),
             hosts: taken.buffers.iter().map(|b| b.hosts).collect(),
+            totals: taken.totals.map(Buffer::from),
             buffers: taken
                 .buffers
                 .into_iter()

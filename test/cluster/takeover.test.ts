@@ -3,7 +3,8 @@
 // host is killed (kill -9) during the ban: the survivor is given its partitions and takes the ban
 // over from the bans topic, with its time, without banning the host a second time; the peer
 // sees the blackhole route announced once and withdrawn once, when the ban expires on the
-// survivor. Before the kill, the survivor's REST API lists the owner's ban and attack.
+// survivor. Before the kill, the survivor's REST API lists the owner's ban and attack, and both
+// detectors' traffic totals are the sensor's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ let dir: string;
 let detectors: Member[] = [];
 let peer: Gobgpd;
 let routes: RibMonitor;
+let sensor: Member;
 
 const bansOf = (member: Member) => readBans(member.stateDir).filter((ban) => ban.ip === FLOODED);
 const owned = (member: Member) => member.daemon.logged(PARTITIONS_LOG).at(-1)?.partitions as number[] | undefined;
@@ -72,7 +74,7 @@ describe('a detector killed during a ban', () => {
     await waitFor('each detector to own one partition', () => detectors.every((d) => owned(d)?.length === 1), 30_000);
     // gobgpd dials its peer 5 to 10 s after it starts.
     await eventually('the BGP session between the speaker and its peer', () => peer.established(SPEAKER), 30_000);
-    const sensor = await startMember(dir, teardown, broker, 'sensor-a', 'sensor', options);
+    sensor = await startMember(dir, teardown, broker, 'sensor-a', 'sensor', options);
     await feed(dir, teardown, sensor.port, writeCapture(join(dir, 'flood.pcap'), stream(3000, 6, synFlood(FLOODED))));
   }, 120_000);
 
@@ -95,6 +97,14 @@ describe('a detector killed during a ban', () => {
     );
     expect(attack).toMatchObject({ id: ban!.attack_id, member: nameOf(owner), type: 'syn_flood' });
     expect(await getJson(survivor, `/attacks/${attack.id}`)).toMatchObject({ id: attack.id, ip: FLOODED, member: nameOf(owner) });
+
+    // Both detectors count the whole traffic's totals, as the sensor does, whichever owns the host.
+    const incoming = async (member: Member) => (await getJson<{ incoming: { packets_total: number; bytes_total: number } }>(member, '/traffic')).incoming;
+    await waitFor('every detector to count what the sensor counted', async () => {
+      const counted = await incoming(sensor);
+      const [first, second] = await Promise.all(detectors.map(incoming));
+      return counted.packets_total > 0 && [first, second].every((d) => d!.packets_total === counted.packets_total && d!.bytes_total === counted.bytes_total);
+    });
 
     await owner.daemon.kill();
 

@@ -98,6 +98,7 @@ describe('two sensors and a detector over Kafka', () => {
       expect(text).toMatch(new RegExp(`^floodwatch_cluster_sensor_lateness_seconds\\{sensor="${sensor}"\\} \\d`, 'm'));
     }
     expect(text).toMatch(/^floodwatch_cluster_partitions 2$/m);
+    expect(text).toMatch(/^floodwatch_cluster_totals_messages_total\{outcome="merged"\} [1-9]/m);
     const sensorText = await metrics(sensors[0]!);
     expect(sensorText).toMatch(/^floodwatch_cluster_aggregates_published_total [1-9]/m);
     expect(sensorText).toMatch(/^floodwatch_cluster_connected\{role="sensor"\} 1$/m);
@@ -116,6 +117,8 @@ describe('two sensors and a detector over Kafka', () => {
     expect(readBans(detectorState).find((ban) => ban.ip === manual)).toMatchObject({ manual: true, comment: 'by hand' });
     expect((await fetch(`${api}/bans/${manual}`, { method: 'DELETE' })).status).toBe(200);
     await waitFor(`the unban of ${manual} on the detector`, () => !isBanned(detectorState, manual), 15_000);
+    // The state file is written before the log line: wait for the line rather than expect it there already.
+    await waitFor(`the detector's log of the unban`, () => detector.logged('host unbanned', { ip: manual }).length > 0, 5_000);
     expect(detector.logged('host unbanned', { ip: manual, reason: 'unbanned on sensor-a' })).toHaveLength(1);
   });
 

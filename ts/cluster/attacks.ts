@@ -40,6 +40,7 @@ export class AttackLedger {
           { name: 'retention.ms', value: String(retentionMs) },
         ],
         what: 'attacks',
+        fromBeginning: true,
         onMessage: (m) => this.#read(m),
       },
       log,

@@ -33,7 +33,13 @@ export class BanLedger {
     this.#log = log;
     this.#topic = new SharedTopic(
       settings,
-      { topic: settings.bans_topic, configEntries: [{ name: 'cleanup.policy', value: 'compact' }], what: 'bans', onMessage: (m) => this.#read(m) },
+      {
+        topic: settings.bans_topic,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        what: 'bans',
+        fromBeginning: true,
+        onMessage: (m) => this.#read(m),
+      },
       log,
     );
   }

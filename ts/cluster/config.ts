@@ -15,6 +15,8 @@ export const ClusterSchema = Type.Object(
     brokers: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     /** Every sensor's per-host aggregates, one message per partition and tick; its partitions split the hosts between the detectors. */
     aggregates_topic: Type.Optional(Topic),
+    /** Every sensor's totals of the whole traffic, each tick, read by every detector (one partition). */
+    totals_topic: Type.Optional(Topic),
     /** Every active ban, log-compacted (one partition), so that a detector taking over hosts knows their bans. */
     bans_topic: Type.Optional(Topic),
     /** Every member's attack records, the last version of each (compacted), for every member's REST API. */
@@ -42,6 +44,7 @@ export type ClusterSettings = Required<ClusterConfig>;
 
 export const CLUSTER_DEFAULTS = {
   aggregates_topic: 'floodwatch-aggregates',
+  totals_topic: 'floodwatch-totals',
   bans_topic: 'floodwatch-bans',
   attacks_topic: 'floodwatch-attacks',
   attacks_retention_days: 30,
@@ -51,6 +54,12 @@ export const CLUSTER_DEFAULTS = {
   queue_mb: 64,
   timeout_seconds: 5,
 } as const;
+
+/** The totals topic, when a member creates it: it only carries each tick to the detectors reading it then, so an hour is plenty. */
+export const TOTALS_TOPIC_CONFIG = [
+  { name: 'cleanup.policy', value: 'delete' },
+  { name: 'retention.ms', value: String(3600_000) },
+];
 
 /** The section with its defaults filled in. */
 export function clusterSettings(config: ClusterConfig): ClusterSettings {

@@ -34,6 +34,12 @@ export const CLUSTER_METRICS = [
   { name: 'floodwatch_cluster_partitions', help: 'Detector: partitions of the aggregates topic this detector owns', type: 'gauge', labels: [] },
   { name: 'floodwatch_cluster_aggregates_merged_total', help: 'Detector: host-direction aggregates merged into the counters', type: 'counter', labels: [] },
   {
+    name: 'floodwatch_cluster_totals_messages_total',
+    help: "Detector: the sensors' totals messages, merged, dropped as late or refused as malformed",
+    type: 'counter',
+    labels: ['outcome'],
+  },
+  {
     name: 'floodwatch_cluster_aggregates_malformed_total',
     help: 'Detector: aggregate messages refused as malformed or of another wire version',
     type: 'counter',

@@ -10,6 +10,7 @@ import { clusterSettings, type ClusterConfig, type Role } from './config.js';
 import { AggregatesDetector } from './detector.js';
 import type { ClusterMetricValues } from './metrics.js';
 import { AggregatesSensor } from './sensor.js';
+import { TotalsReader } from './totals.js';
 
 export interface ClusterRole {
   readonly role: Role;
@@ -56,6 +57,7 @@ export function clusterRole(
   bans.onExtended((ban) => ledger.extended(ban));
   const sensor = role === 'sensor' ? new AggregatesSensor(settings, engine, log, tickMs) : null;
   const detector = role === 'detector' ? new AggregatesDetector(settings, engine, log) : null;
+  const totals = role === 'detector' ? new TotalsReader(settings, engine, log) : null;
   // A ban or unban of a host another member owns (every host, on a sensor) goes to it through the topic.
   bans.setOwners({ owns: (ip) => detector?.owns(ip) ?? false, held: (ip) => ledger.held(ip), send: (ban, kind) => ledger.send(ban, kind) });
   let timer: NodeJS.Timeout | null = null;
@@ -90,15 +92,16 @@ export function clusterRole(
           adopt();
         });
         detector.start();
+        void totals!.start();
         timer = setInterval(adopt, ADOPT_INTERVAL_MS);
       }
     },
     stop: async () => {
       if (timer) clearInterval(timer);
-      await Promise.all([sensor?.stop(), detector?.stop()]);
+      await Promise.all([sensor?.stop(), detector?.stop(), totals?.stop()]);
       await Promise.all([ledger.stop(), attacks.stop()]);
     },
-    metricValues: () => (sensor ?? detector)!.metricValues(),
+    metricValues: () => ({ ...(sensor ?? detector)!.metricValues(), ...totals?.metricValues() }),
     record: (event) => {
       if (!(event.kind === 'unban' && handingOver.has(event.ip))) ledger.record(event);
       attacks.record(event);

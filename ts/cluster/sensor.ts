@@ -1,12 +1,14 @@
 // floodwatch run --role sensor: every tick, the engine's per-host aggregates (encoded in Rust, one
 // buffer per partition of the aggregates topic, each host in the partition that owns it) go to
-// Kafka, one message per partition, keyed by the sensor's name. One request in flight; the ticks
-// that wait meanwhile go together in the next, and past MAX_WAITING_TICKS the oldest are dropped.
+// Kafka, one message per partition, keyed by the sensor's name, and the tick's totals of the
+// whole traffic to the totals topic, which every detector reads. One request in flight; the
+// ticks that wait meanwhile go together in the next, and past MAX_WAITING_TICKS the oldest are
+// dropped.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { FlowEngine } from '../engine/index.js';
-import type { ClusterSettings } from './config.js';
+import { TOTALS_TOPIC_CONFIG, type ClusterSettings } from './config.js';
 import type { ClusterMetricValues } from './metrics.js';
 
 /** Headers of an aggregates message. */
@@ -112,7 +114,10 @@ export class AggregatesSensor {
     }
   }
 
-  /** The topic's partitions, creating the topic (with the brokers' default partitions) when missing. */
+  /**
+   * The aggregates topic's partitions, creating it (with the brokers' default partitions) when
+   * missing, and the totals topic (one partition) too.
+   */
   async #partitions(): Promise<number> {
     const admin = this.#kafka.admin();
     await admin.connect();
@@ -120,6 +125,9 @@ export class AggregatesSensor {
       const topic = this.#settings.aggregates_topic;
       const existing = await admin.listTopics();
       if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic }], waitForLeaders: true }).catch(() => {});
+      const totals = this.#settings.totals_topic;
+      if (!existing.includes(totals))
+        await admin.createTopics({ topics: [{ topic: totals, numPartitions: 1, configEntries: TOTALS_TOPIC_CONFIG }], waitForLeaders: true }).catch(() => {});
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const partitions = metadata.topics[0]?.partitions.length ?? 0;
       if (partitions === 0) throw new Error(`topic ${topic} (cluster.aggregates_topic) has no partitions: create it`);
@@ -146,20 +154,17 @@ export class AggregatesSensor {
         partitions.push(partition);
       }
     }
-    if (buffers.length === 0) return;
+    if (buffers.length === 0 && !drain.totals) return;
     if (this.#waiting.length >= MAX_WAITING_TICKS) {
       // The brokers have not taken the last ticks: the oldest is worth least to the detectors.
       this.#droppedSendFailed += this.#waiting.shift()!.hosts;
     }
+    const headers = { [SENSOR_HEADER]: this.#settings.name, [TICK_AT_HEADER]: at };
     this.#waiting.push({
       hosts: drain.hosts.reduce((a, b) => a + b, 0),
       bytes: buffers.reduce((n, b) => n + b.length, 0),
-      messages: buffers.map((value, i) => ({
-        partition: partitions[i],
-        key: this.#settings.name,
-        value,
-        headers: { [SENSOR_HEADER]: this.#settings.name, [TICK_AT_HEADER]: at },
-      })),
+      messages: buffers.map((value, i) => ({ partition: partitions[i], key: this.#settings.name, value, headers })),
+      totals: drain.totals ? { key: this.#settings.name, value: drain.totals, headers } : null,
     });
     if (!this.#sending) this.#sending = this.#send().finally(() => (this.#sending = null));
   }
@@ -170,11 +175,13 @@ export class AggregatesSensor {
       const ticks = this.#waiting.splice(0);
       const hosts = ticks.reduce((n, t) => n + t.hosts, 0);
       try {
-        await this.#producer.send({
-          topic: this.#settings.aggregates_topic,
+        await this.#producer.sendBatch({
           acks: 1,
           timeout: this.#settings.timeout_seconds * 1000,
-          messages: ticks.flatMap((t) => t.messages),
+          topicMessages: [
+            { topic: this.#settings.aggregates_topic, messages: ticks.flatMap((t) => t.messages) },
+            { topic: this.#settings.totals_topic, messages: ticks.flatMap((t) => (t.totals ? [t.totals] : [])) },
+          ].filter((t) => t.messages.length > 0),
         });
         this.#published += hosts;
         this.#bytes += ticks.reduce((n, t) => n + t.bytes, 0);
@@ -197,4 +204,6 @@ interface WaitingTick {
   hosts: number;
   bytes: number;
   messages: { partition: number; key: string; value: Buffer; headers: Record<string, string> }[];
+  /** The tick's totals of the whole traffic, for the totals topic. */
+  totals: { key: string; value: Buffer; headers: Record<string, string> } | null;
 }

@@ -1,7 +1,7 @@
-// A topic of the cluster that every member reads whole and writes to: the bans, the attack
-// records. Each member reads it from the start in a consumer group of its own, so it sees every
-// message whoever wrote it, and writes its own changes in order. The topic is created, with its
-// one partition and `configEntries`, when it is missing.
+// A topic of the cluster that every member reads whole: the bans and the attack records (from
+// the start), the sensors' totals (from now on). Each member reads it in a consumer group of its
+// own, so it sees every message whoever wrote it, and writes its own in order. The topic is
+// created, with its one partition and `configEntries`, when it is missing.
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -16,7 +16,9 @@ export interface SharedTopicOptions {
   configEntries: { name: string; value: string }[];
   /** What it holds, in the client id, the group and the log: 'bans', 'attacks'. */
   what: string;
-  /** Every message, in order, from the oldest the topic keeps. */
+  /** Read from the oldest message the topic keeps (else from those written after start()). */
+  fromBeginning: boolean;
+  /** Every message, in order. */
   onMessage(message: KafkaMessage): void;
 }
 
@@ -86,7 +88,7 @@ export class SharedTopic {
     }
     await this.#producer.connect();
     await this.#consumer.connect();
-    await this.#consumer.subscribe({ topic: this.#options.topic, fromBeginning: true });
+    await this.#consumer.subscribe({ topic: this.#options.topic, fromBeginning: this.#options.fromBeginning });
     await this.#consumer.run({ eachMessage: async ({ message }) => this.#options.onMessage(message) });
     this.#connected = true;
   }

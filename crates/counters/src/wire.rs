@@ -2,7 +2,8 @@
 //! partition that owns each host and written compactly; a detector reads them back into a
 //! `DeltaBatch` and applies it to its own table exactly as it applies a worker's batch, so the
 //! merge of several sensors is the merge of several workers: counts add up, flow sketches are
-//! unioned, evidence (datagrams) adds up.
+//! unioned, evidence (datagrams) adds up. The totals (scopes and records count) are written to
+//! a buffer of their own, which every detector merges, whatever partitions it owns.
 //!
 //! A buffer is `VERSION` then entries. An entry starts with a tag byte:
 //! - host: bit 0 outgoing, bit 1 IPv6 (16 address bytes, else 4), then the direction's delta;
@@ -68,6 +69,7 @@ pub struct PartitionBuffer {
 /// batches are dropped and counted.
 pub struct PartitionedWriter {
     buffers: Vec<Vec<u8>>,
+    totals: Vec<u8>,
     hosts: Vec<u32>,
     bytes: usize,
     max_bytes: usize,
@@ -80,6 +82,7 @@ impl PartitionedWriter {
         let partitions = partitions.max(1) as usize;
         PartitionedWriter {
             buffers: vec![Vec::new(); partitions],
+            totals: Vec::new(),
             hosts: vec![0; partitions],
             bytes: 0,
             max_bytes,
@@ -97,7 +100,7 @@ impl PartitionedWriter {
         self.bytes
     }
 
-    /// Adds a worker's batch: each host to its partition's buffer, the totals to partition 0.
+    /// Adds a worker's batch: each host to its partition's buffer, the totals to their own.
     pub fn add(&mut self, batch: &DeltaBatch) {
         if self.bytes >= self.max_bytes {
             self.dropped_batches += 1;
@@ -132,7 +135,7 @@ impl PartitionedWriter {
             self.hosts[at] += 1;
             self.bytes += out.len() - before;
         }
-        let out = &mut self.buffers[0];
+        let out = &mut self.totals;
         let before = out.len();
         for (index, scope) in batch.scopes.iter().enumerate() {
             if scope.counts.packets[0] == 0 && scope.flows.is_empty() {
@@ -195,9 +198,23 @@ impl PartitionedWriter {
         }
     }
 
-    /// The buffers with something in them; the writer starts over empty.
+    /// The totals since the last call, when there are any.
+    pub fn take_totals(&mut self) -> Option<Vec<u8>> {
+        if self.totals.is_empty() {
+            return None;
+        }
+        self.bytes -= self.totals.len().min(self.bytes);
+        let capacity = self.totals.len();
+        Some(std::mem::replace(
+            &mut self.totals,
+            Vec::with_capacity(capacity),
+        ))
+    }
+
+    /// The partitions' buffers with something in them; they start over empty (the totals are
+    /// taken with `take_totals`).
     pub fn take(&mut self) -> Vec<PartitionBuffer> {
-        self.bytes = 0;
+        self.bytes = self.totals.len();
         let mut taken = Vec::new();
         for (partition, (buffer, hosts)) in self.buffers.iter_mut().zip(&mut self.hosts).enumerate()
         {
@@ -555,7 +572,9 @@ mod tests {
         writer
             .take()
             .into_iter()
-            .map(|buffer| decode(&buffer.bytes).unwrap().batch)
+            .map(|buffer| buffer.bytes)
+            .chain(writer.take_totals())
+            .map(|bytes| decode(&bytes).unwrap().batch)
             .collect()
     }
 
@@ -660,10 +679,22 @@ mod tests {
         let mut writer = PartitionedWriter::new(8, usize::MAX);
         writer.add(&aggregate(&records()));
         for buffer in writer.take() {
-            for host in decode(&buffer.bytes).unwrap().batch.hosts {
+            let batch = decode(&buffer.bytes).unwrap().batch;
+            for host in batch.hosts {
                 assert_eq!(partition_of(host.key.ip(), 8), buffer.partition);
             }
+            assert!(batch
+                .scopes
+                .iter()
+                .all(|scope| scope.counts.packets[0] == 0));
+            assert_eq!(batch.records, 0);
         }
+        // The totals go apart, for every detector, whatever partitions it owns.
+        let totals = decode(&writer.take_totals().unwrap()).unwrap().batch;
+        assert!(totals.hosts.is_empty());
+        assert!(totals.scopes[0].counts.packets[0] > 0);
+        assert_eq!(totals.records, records().len() as u64);
+        assert!(writer.take_totals().is_none());
         let spread: std::collections::HashSet<u32> = (0..1000u32)
             .map(|i| partition_of(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), 8))
             .collect();
@@ -700,6 +731,7 @@ mod tests {
         assert_eq!(writer.dropped_batches, 1);
         assert_eq!(writer.dropped_hosts, 3);
         assert!(!writer.take().is_empty());
+        assert!(writer.take_totals().is_some());
         writer.add(&batch);
         assert_eq!(writer.dropped_batches, 1, "taking frees the room");
     }

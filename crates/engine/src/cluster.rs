@@ -20,6 +20,8 @@ pub fn aggregates_partition(ip: IpAddr, partitions: u32) -> u32 {
 /// What `Core::take_aggregates` hands over.
 pub struct AggregatesTaken {
     pub buffers: Vec<PartitionBuffer>,
+    /// The whole traffic's totals (scopes and records), for every detector.
+    pub totals: Option<Vec<u8>>,
     /// Worker batches and host entries dropped since start because nobody took the buffers.
     pub dropped_batches: u64,
     pub dropped_hosts: u64,
@@ -39,11 +41,13 @@ impl Core {
         match &mut self.outbox {
             Some(outbox) => AggregatesTaken {
                 buffers: outbox.take(),
+                totals: outbox.take_totals(),
                 dropped_batches: outbox.dropped_batches,
                 dropped_hosts: outbox.dropped_hosts,
             },
             None => AggregatesTaken {
                 buffers: Vec::new(),
+                totals: None,
                 dropped_batches: 0,
                 dropped_hosts: 0,
             },
@@ -200,6 +204,30 @@ mod tests {
         );
         let samples = detector.samples(&victim).unwrap();
         assert!(samples.estimated);
+    }
+
+    #[test]
+    fn every_detector_merges_the_totals_of_every_sensor() {
+        let mut sensors = [core(), core()];
+        let mut detector = core();
+        detector.tick(100);
+        for (n, sensor) in sensors.iter_mut().enumerate() {
+            sensor.publish_aggregates(4, 1 << 20);
+            sensor.apply(
+                syn_flood(n as u32 * 1000, 6),
+                &[],
+                Vec::new(),
+                RecentRecords::default(),
+            );
+            // A detector that owns none of the hosts' partitions still gets the totals.
+            let taken = sensor.take_aggregates();
+            assert!(!taken.buffers.is_empty());
+            detector.merge_aggregates(&taken.totals.unwrap()).unwrap();
+        }
+        detector.tick(200);
+        let totals = detector.table.totals();
+        assert_eq!(totals.incoming.packets_total, 2 * 6 * 10);
+        assert!(detector.table.host(&"10.0.0.1".parse().unwrap()).is_none());
     }
 
     #[test]
