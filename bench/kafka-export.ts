@@ -1,6 +1,6 @@
 // Scenario: the Kafka export at the engine's full NetFlow v9 ingest rate. The same replay as the
 // ingest scenario into floodwatch without export, then exporting every record to a local
-// single-node broker (JSON and Protobuf, gzip): records decoded and exported per second, the
+// single-node broker (JSON and Protobuf, each with gzip, lz4 and zstd): records decoded and exported per second, the
 // records dropped at the engine's bounded queue, and the CPU of floodwatch and of the broker.
 // FastNetMon's Debian build has no Kafka export: its column stays empty. Printed, never asserted.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,8 +26,12 @@ interface ExportStats {
   queue_batches: number;
 }
 
+/** The codecs measured, each with both formats. */
+const CODECS = ['gzip', 'lz4', 'zstd'] as const;
+
 export interface KafkaExportFigures {
   format: 'off' | 'json' | 'protobuf';
+  compression: KafkaConfig['compression'];
   seconds: number;
   recordsSent: number;
   decodedPerSecond: number;
@@ -117,6 +121,7 @@ async function measure(
     const exported = after.exported - before.exported;
     return {
       format: kafka.enabled ? kafka.format : 'off',
+      compression: kafka.compression,
       seconds: sent.seconds,
       recordsSent: recordsInDatagrams(dataset, sent.datagrams),
       decodedPerSecond: decoded / sent.seconds,
@@ -142,19 +147,25 @@ export async function runKafkaExportScenario(
   if (missing) return { results: { skipped: missing }, rows: [] };
   const broker = await KafkaBroker.start();
   try {
-    const base = { ...kafkaDefaults(), enabled: true, brokers: [broker.address], compression: 'gzip' as const, events_topic: '' };
+    const base = { ...kafkaDefaults(), enabled: true, brokers: [broker.address], events_topic: '' };
     const off = await measure(dataset, networks, seconds, { ...base, enabled: false }, null);
-    const json = await measure(dataset, networks, seconds, { ...base, traffic_topic: 'bench-json', format: 'json' }, broker);
-    const protobuf = await measure(dataset, networks, seconds, { ...base, traffic_topic: 'bench-protobuf', format: 'protobuf' }, broker);
+    const exporting: KafkaExportFigures[] = [];
+    for (const compression of CODECS) {
+      for (const format of ['json', 'protobuf'] as const) {
+        const kafka = { ...base, traffic_topic: `bench-${format}-${compression}`, format, compression };
+        exporting.push(await measure(dataset, networks, seconds, kafka, broker));
+      }
+    }
     const rows: Row[] = [
       { figure: 'NetFlow v9 full speed, export off: records decoded/s', unit: 'M/s', fastnetmon: null, floodwatch: off.decodedPerSecond, better: 'higher' },
     ];
-    for (const f of [json, protobuf]) {
-      const label = `Kafka export ${f.format} + gzip at full NetFlow v9 ingest`;
+    for (const f of exporting) {
+      const label = `Kafka export ${f.format} + ${f.compression} at full NetFlow v9 ingest`;
       rows.push(
         { figure: `${label}: records decoded/s`, unit: 'M/s', fastnetmon: null, floodwatch: f.decodedPerSecond, better: 'higher' },
         { figure: `${label}: records exported/s`, unit: 'M/s', fastnetmon: null, floodwatch: f.exportedPerSecond, better: 'higher' },
         { figure: `${label}: records dropped (queue full)`, unit: 'M', fastnetmon: null, floodwatch: f.dropped / 1e6, better: 'lower' },
+        { figure: `${label}: bytes per record sent`, unit: 'B', fastnetmon: null, floodwatch: f.bytesPerRecord, better: 'lower' },
         { figure: `${label}: floodwatch CPU-s per M records`, unit: 's', fastnetmon: null, floodwatch: f.cpuSecondsPerMillionRecords, better: 'lower' },
         { figure: `${label}: broker CPU-s`, unit: 's', fastnetmon: null, floodwatch: f.brokerCpuSeconds, better: 'lower' },
       );
@@ -166,7 +177,7 @@ export async function runKafkaExportScenario(
       floodwatch: off.cpuSecondsPerMillionRecords,
       better: 'lower',
     });
-    return { results: { off, json, protobuf }, rows };
+    return { results: { off, exporting }, rows };
   } finally {
     await broker.stop();
   }

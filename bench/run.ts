@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   );
 
   // Kafka export at full NetFlow v9 ingest, to a local broker (bench/kafka-export.ts).
-  console.error(`Kafka: NetFlow v9 at full speed for ${o.seconds} s, without export, then exporting JSON and Protobuf...`);
+  console.error(`Kafka: NetFlow v9 at full speed for ${o.seconds} s, without export, then exporting JSON and Protobuf with each codec (gzip, lz4, zstd)...`);
   const kafka = await runKafkaExportScenario(d.netflowV9, d.monitoredNetworks, o.seconds);
   results.kafka_export = kafka.results;
   rows.push(...kafka.rows);

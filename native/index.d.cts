@@ -70,10 +70,11 @@ export declare class Engine {
   detection(): Detection
   /**
    * Up to `max_batches` of the workers' export batches, as record batches for a topic of
-   * `partitions` partitions (gzip-compressed when `gzip`); resolves with the export's counts
-   * too (0 batches: the counts alone).
+   * `partitions` partitions (as few as the brokers' default message.max.bytes allows),
+   * compressed with `compression`; resolves with the export's counts too (0 batches: the
+   * counts alone).
    */
-  takeExport(maxBatches: number, partitions: number, gzip: boolean): Promise<ExportDrain>
+  takeExport(maxBatches: number, partitions: number, compression: ExportCompression): Promise<ExportDrain>
 }
 
 export declare class Replay {
@@ -282,6 +283,9 @@ export interface EngineConfig {
   /** Every decoded record encoded for Kafka. */
   export?: ExportConfig
 }
+
+/** The codec of the record batches' records (Kafka's compression types; no snappy). */
+export type ExportCompression = 'none' | 'gzip' | 'lz4' | 'zstd'
 
 /** The engine's export of every decoded record (`actions.kafka`). */
 export interface ExportConfig {

@@ -9,6 +9,26 @@ use napi_derive::napi;
 
 use crate::Engine;
 
+/// The codec of the record batches' records (Kafka's compression types; no snappy).
+#[napi(string_enum = "lowercase")]
+pub enum ExportCompression {
+    None,
+    Gzip,
+    Lz4,
+    Zstd,
+}
+
+impl From<ExportCompression> for BatchCompression {
+    fn from(compression: ExportCompression) -> Self {
+        match compression {
+            ExportCompression::None => BatchCompression::None,
+            ExportCompression::Gzip => BatchCompression::Gzip,
+            ExportCompression::Lz4 => BatchCompression::Lz4,
+            ExportCompression::Zstd => BatchCompression::Zstd,
+        }
+    }
+}
+
 /// Kafka record batches as `Engine.takeExport` hands them over, with the export's counts since start.
 #[napi(object)]
 pub struct ExportDrain {
@@ -75,24 +95,21 @@ impl Task for TakeExport {
 #[napi]
 impl Engine {
     /// Up to `max_batches` of the workers' export batches, as record batches for a topic of
-    /// `partitions` partitions (gzip-compressed when `gzip`); resolves with the export's counts
-    /// too (0 batches: the counts alone).
+    /// `partitions` partitions (as few as the brokers' default message.max.bytes allows),
+    /// compressed with `compression`; resolves with the export's counts too (0 batches: the
+    /// counts alone).
     #[napi]
     pub fn take_export(
         &self,
         max_batches: u32,
         partitions: u32,
-        gzip: bool,
+        compression: ExportCompression,
     ) -> AsyncTask<TakeExport> {
         AsyncTask::new(TakeExport {
             queue: self.inner.export_queue().cloned(),
             max: max_batches as usize,
             partitions: partitions.max(1),
-            compression: if gzip {
-                BatchCompression::Gzip
-            } else {
-                BatchCompression::None
-            },
+            compression: compression.into(),
         })
     }
 }

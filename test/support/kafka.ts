@@ -144,12 +144,13 @@ export class KafkaBroker {
     return new Kafka({ clientId: 'floodwatch-test', brokers: [this.address], logLevel: logLevel.NOTHING });
   }
 
-  /** Creates a topic (one partition unless told), waiting for its leader; one there already is kept. */
-  async createTopic(topic: string, partitions = 1): Promise<void> {
+  /** Creates a topic (one partition unless told; `configs`: topic configs), waiting for its leader; one there already is kept. */
+  async createTopic(topic: string, partitions = 1, configs: Record<string, string> = {}): Promise<void> {
     const admin = this.client().admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+      const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
     } catch (err) {
       // Created meanwhile by a producer (auto.create.topics.enable).
       if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;

@@ -49,7 +49,7 @@ export class FlowEngine {
    * Up to `maxBatches` batches of exported records (config `export`) as Kafka record batches for a
    * topic of `partitions` partitions, packed off this thread; with the export's counts.
    */
-  takeExport: EngineCalls['takeExport'] = (maxBatches, partitions, gzip) => this.#native.takeExport(maxBatches, partitions, gzip);
+  takeExport: EngineCalls['takeExport'] = (maxBatches, partitions, compression) => this.#native.takeExport(maxBatches, partitions, compression);
   /** Scale-out sensor: from now on keeps each tick's host aggregates for `takeAggregates`, split over `partitions`. */
   publishAggregates: EngineCalls['publishAggregates'] = (partitions, maxBytes) => this.#native.publishAggregates(partitions, maxBytes);
   /** Scale-out sensor: the host aggregates since the last call, one buffer per partition. */

@@ -1,6 +1,7 @@
 // The Kafka export on a real single-node broker: the engine's flow records (softflowd, IPFIX) and
 // mirror-port packets (tcpreplay through a veth) come out on the traffic topic, JSON read back
 // with kafkajs and Protobuf with protobufjs against proto/traffic_data.proto, field for field;
+// lz4 and zstd record batches as the broker decompresses them;
 // attack events on the events topic; and a broker down at start, or killed and started again,
 // costs counted drops, not detection.
 import { execFileSync } from 'node:child_process';
@@ -143,6 +144,36 @@ describe('Kafka export of flow records', () => {
     expect(messages.length).toBeLessThanOrEqual(21);
     expect(messages.every((m) => m.key === null && json(m).traffic_direction === 'incoming')).toBe(true);
   });
+});
+
+describe('Kafka export compressed with lz4 and zstd', () => {
+  // kafkajs reads gzip alone; a topic that the broker stores uncompressed has it decompress each
+  // record batch (its LZ4 frame or zstd frame, with Kafka's own decoders) and write the records
+  // again, which kafkajs reads: a broker that could not read a batch would refuse it.
+  it.each(['lz4', 'zstd'] as const)(
+    'sends %s record batches that the broker decompresses, record for record',
+    async (compression) => {
+      const topic = `flows-${compression}`;
+      await broker.createTopic(topic, 2, { 'compression.type': 'uncompressed' });
+      const { port, integration } = exporting({ traffic_topic: topic, compression }, { networks: ['2001:db8::/32'] });
+      // About 2.5 MB of JSON: record batches of several LZ4 blocks (64 KiB) and zstd blocks (128 KiB).
+      const flow = (d: number, i: number): SprayRecord => ({ ...spray(`2001:db8:6::${(d * 24 + i + 1).toString(16)}`), srcPort: d, dstPort: i + 1 });
+      const sent = await sendRecords(port, 200, (d) => Array.from({ length: 24 }, (_, i) => flow(d, i)));
+      const messages = await broker.read(topic, (m) => m.length >= sent, 60_000);
+      expect(messages.length).toBe(sent);
+      const records = messages.map(json);
+      const expected = Array.from({ length: sent }, (_, n) => flow(Math.floor(n / 24), n % 24));
+      expect(new Set(records.map((r) => `${r.destination_ip} ${r.source_port} ${r.destination_port}`))).toEqual(
+        new Set(expected.map((f) => `${f.dst} ${f.srcPort} ${f.dstPort}`)),
+      );
+      expect(records.every((r) => r.source_ip === '2001:db8:ffff::1' && r.protocol === 'udp' && r.ip_length === 120)).toBe(true);
+      for (const m of messages) expect(m.key?.toString()).toBe(json(m).destination_ip);
+      await eventually('every record acknowledged', () => integration.metrics.exported === sent, 10_000);
+      // Sent compressed: each record's 500-odd bytes of JSON took a fraction of that.
+      expect(integration.metrics.bytes / sent).toBeLessThan(150);
+    },
+    120_000,
+  );
 });
 
 describe('Kafka export of attack events', () => {

@@ -21,7 +21,12 @@ export const KAFKA_METRICS = [
     type: 'counter',
     labels: [],
   },
-  { name: 'floodwatch_kafka_batches_total', help: 'Produce requests of records the brokers acknowledged', type: 'counter', labels: [] },
+  {
+    name: 'floodwatch_kafka_batches_total',
+    help: 'Record batches the brokers acknowledged (one per partition in each Produce request)',
+    type: 'counter',
+    labels: [],
+  },
   { name: 'floodwatch_kafka_errors_total', help: 'Produce requests that failed, by topic kind (traffic, events)', type: 'counter', labels: ['topic'] },
   { name: 'floodwatch_kafka_queue_batches', help: "Batches of records waiting in the engine's export queue", type: 'gauge', labels: [] },
   { name: 'floodwatch_kafka_events_total', help: 'Attack events written to the events topic, by event', type: 'counter', labels: ['event'] },

@@ -1,10 +1,12 @@
-// Sends the engine's Kafka record batches as they are: one Produce request (v3) per batch, to the
+// Sends the engine's Kafka record batches as they are: one Produce request (v3; v7 for zstd, which
+// brokers refuse in earlier versions, KIP-110) per leader for the batches of its partitions, to the
 // leader of its partition, through kafkajs's cluster (metadata, connections, TLS, SASL), but
 // without kafkajs's record encoder: it encodes under 200 000 records a second on one core, the
 // engine's batches need none of it. Uses kafkajs's internal modules (pinned by package.json).
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaConfig as KafkajsConfig } from 'kafkajs';
+import type { KafkaConfig } from './config.js';
 
 const require = createRequire(import.meta.url);
 const Cluster = require('kafkajs/src/cluster/index.js') as new (options: Record<string, unknown>) => KafkajsCluster;
@@ -14,7 +16,10 @@ const { createLogger, LEVELS } = require('kafkajs/src/loggers/index.js') as {
 };
 const socketFactory = require('kafkajs/src/network/socketFactory.js') as () => unknown;
 const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => KafkajsEncoder;
-const produceResponse = require('kafkajs/src/protocol/requests/produce/v3/response.js') as unknown;
+const PRODUCE_RESPONSES: Record<number, unknown> = {
+  3: require('kafkajs/src/protocol/requests/produce/v3/response.js'),
+  7: require('kafkajs/src/protocol/requests/produce/v7/response.js'),
+};
 const { Produce } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
 
 interface KafkajsEncoder {
@@ -39,6 +44,12 @@ interface KafkajsCluster {
   findBroker(query: { nodeId: number }): Promise<KafkajsBroker>;
 }
 
+/** A Kafka record batch for one partition of the topic. */
+export interface PartitionBatch {
+  partition: number;
+  batch: Buffer;
+}
+
 /** How long a topic created on first use takes to have its partitions. */
 const TOPIC_CREATION_WAIT_MS = 500;
 
@@ -56,13 +67,21 @@ export class BatchProducer {
   readonly #topic: string;
   readonly #acks: number;
   readonly #timeoutMs: number;
+  readonly #apiVersion: 3 | 7;
   #partitions = 0;
   #refreshing: Promise<void> | null = null;
 
-  constructor(options: Pick<KafkajsConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'>, topic: string, acks: number, timeoutMs: number) {
+  constructor(
+    options: Pick<KafkajsConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'>,
+    topic: string,
+    acks: number,
+    timeoutMs: number,
+    compression: KafkaConfig['compression'],
+  ) {
     this.#topic = topic;
     this.#acks = acks;
     this.#timeoutMs = timeoutMs;
+    this.#apiVersion = compression === 'zstd' ? 7 : 3;
     this.#cluster = new Cluster({
       logger: createLogger({ level: LEVELS.NOTHING, logCreator: () => () => {} }),
       socketFactory: socketFactory(),
@@ -100,14 +119,22 @@ export class BatchProducer {
       throw new Error(`topic ${this.#topic} does not exist and the brokers did not create it: create it, or allow auto.create.topics.enable`);
   }
 
-  /** One record batch to its partition; rejects with kafkajs's error. */
-  async send(partition: number, batch: Buffer): Promise<void> {
+  /** The broker that leads `partition`, as the metadata last said; undefined when unknown. */
+  leader(partition: number): number | undefined {
+    return this.#cluster.findTopicPartitionMetadata(this.#topic).find((p) => p.partitionId === partition)?.leader;
+  }
+
+  /**
+   * Record batches, one per partition, all led by the same broker (see `leader`), in one Produce
+   * request; rejects with kafkajs's error.
+   */
+  async send(batches: PartitionBatch[]): Promise<void> {
     try {
-      const leader = this.#cluster.findTopicPartitionMetadata(this.#topic).find((p) => p.partitionId === partition)?.leader;
+      const leader = this.leader(batches[0].partition);
       if (leader === undefined)
-        throw Object.assign(new Error(`topic ${this.#topic} has no partition ${partition} (yet)`), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+        throw Object.assign(new Error(`topic ${this.#topic} has no partition ${batches[0].partition} (yet)`), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
       const broker = await this.#cluster.findBroker({ nodeId: leader });
-      await broker.connectionPool.send({ request: this.#request(partition, batch), response: produceResponse, requestTimeout: this.#timeoutMs });
+      await broker.connectionPool.send({ request: this.#request(batches), response: PRODUCE_RESPONSES[this.#apiVersion], requestTimeout: this.#timeoutMs });
     } catch (err) {
       const e = err as { type?: string; name?: string };
       if (STALE_METADATA.has(e.type ?? '') || STALE_METADATA.has(e.name ?? '')) void this.#refresh();
@@ -119,13 +146,13 @@ export class BatchProducer {
     await this.#cluster.disconnect();
   }
 
-  #request(partition: number, batch: Buffer) {
+  #request(batches: PartitionBatch[]) {
     const acks = this.#acks;
     const topic = this.#topic;
     const timeout = this.#timeoutMs;
     return {
       apiKey: Produce,
-      apiVersion: 3,
+      apiVersion: this.#apiVersion,
       apiName: 'Produce',
       expectResponse: () => acks !== 0,
       encode: async () =>
@@ -133,7 +160,9 @@ export class BatchProducer {
           .writeString(null)
           .writeInt16(acks)
           .writeInt32(timeout)
-          .writeArray([new Encoder().writeString(topic).writeArray([new Encoder().writeInt32(partition).writeBytes(batch)])]),
+          .writeArray([
+            new Encoder().writeString(topic).writeArray(batches.map(({ partition, batch }) => new Encoder().writeInt32(partition).writeBytes(batch))),
+          ]),
     };
   }
 

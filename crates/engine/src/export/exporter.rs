@@ -26,11 +26,19 @@ pub struct Exporter {
     until_next: u32,
     batch: ExportBatch,
     batch_bytes: usize,
+    /// Records dropped unencoded since the last flush (the queue was full when a batch would
+    /// have begun), and how many more to drop before looking at the queue again.
+    dropped: u64,
+    drop_next: u32,
     // Where and when the records being decoded come from (see `begin`).
     telemetry: Telemetry,
     agent: Option<IpAddr>,
     timestamp_ns: u64,
 }
+
+/// Records dropped unencoded, once the queue was seen full, before it is looked at again: the
+/// queue's fill is shared with the thread that drains it, so not read for every record.
+const DROPS_BETWEEN_LOOKS: u32 = 256;
 
 pub fn now_ns() -> u64 {
     SystemTime::now()
@@ -56,6 +64,8 @@ impl Exporter {
                 records: 0,
             },
             batch_bytes,
+            dropped: 0,
+            drop_next: 0,
             telemetry: Telemetry::Netflow,
             agent: None,
             timestamp_ns: 0,
@@ -97,6 +107,20 @@ impl Exporter {
             }
             self.until_next = self.sample_rate;
         }
+        // A batch begun while the queue is full would be dropped whole once full: its records
+        // are dropped now instead, before the worker spends any time encoding them.
+        if self.batch.records == 0 {
+            if self.drop_next > 0 {
+                self.drop_next -= 1;
+                self.dropped += 1;
+                return;
+            }
+            if self.queue.is_full() {
+                self.drop_next = DROPS_BETWEEN_LOOKS - 1;
+                self.dropped += 1;
+                return;
+            }
+        }
         let traffic = TrafficRecord {
             record,
             timestamp_ns: self.timestamp_ns,
@@ -131,6 +155,11 @@ impl Exporter {
 
     /// Hands the batch to the queue (dropped and counted when it is full).
     pub fn flush(&mut self) {
+        if self.dropped > 0 {
+            self.queue.count_dropped(self.dropped);
+            self.dropped = 0;
+        }
+        self.drop_next = 0;
         if self.batch.records == 0 {
             return;
         }
@@ -227,23 +256,62 @@ mod tests {
         };
         let mut e = exporter(&queue, config);
         let mut records = 0u64;
-        while queue.stats().dropped_batches == 0 {
+        while queue.stats().queued_batches < 2 {
             e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);
             records += 1;
         }
+        // The queue is full: what comes now is dropped unencoded, counted at the next flush.
+        for _ in 0..1000 {
+            e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);
+        }
+        assert!(e.batch.data.is_empty());
+        e.flush();
         let stats = queue.stats();
         assert_eq!(
             (
                 stats.queued_batches,
-                stats.queued_records + stats.dropped_records
+                stats.queued_records,
+                stats.dropped_records
             ),
-            (2, records)
+            (2, records, 1000)
         );
         for batch in queue.take(10) {
             assert!(batch.data.len() >= 1024);
             assert_eq!(messages(&batch.data).count(), batch.records as usize);
             assert!(messages(&batch.data).all(|(key, value)| key.is_empty() && !value.is_empty()));
         }
+        // Room again: the next record begins a batch.
+        e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);
+        e.flush();
+        assert_eq!(queue.stats().queued_batches, 3);
+    }
+
+    #[test]
+    fn a_batch_filled_while_the_queue_filled_is_dropped_whole() {
+        let queue = Arc::new(ExportQueue::new(1));
+        let mut e = exporter(
+            &queue,
+            ExportConfig {
+                enabled: true,
+                ..ExportConfig::default()
+            },
+        );
+        e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);
+        queue.push(ExportBatch {
+            data: Vec::new(),
+            records: 5,
+        });
+        e.export(&record("10.0.0.1", "10.0.0.3"), 1, 100, None);
+        e.flush();
+        let stats = queue.stats();
+        assert_eq!(
+            (
+                stats.queued_records,
+                stats.dropped_records,
+                stats.dropped_batches
+            ),
+            (5, 2, 1)
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! length-prefixed messages, JSON or Protobuf, and hands full batches to a bounded queue that
 //! the control plane drains. A full queue drops the batch and counts it: export never waits.
 
+mod codec;
 mod config;
 mod exporter;
 mod json;
@@ -14,12 +15,13 @@ mod record_batch;
 mod sink;
 mod text;
 
+pub use codec::BatchCompression;
 pub use config::{ExportConfig, ExportFormat, ExportKey};
 pub use exporter::{now_ns, Exporter};
 pub use pack::KafkaBatch;
 pub use queue::{ExportBatch, ExportQueue, ExportStats};
 pub use record::{Telemetry, TrafficDirection, TrafficRecord};
-pub use record_batch::{crc32c, murmur2, partition_of, record_batch, BatchCompression};
+pub use record_batch::{crc32c, murmur2, partition_of, record_batch};
 pub use sink::ExportingSink;
 
 /// The messages of a batch, as `ExportBatch::data` lays them out: for each, a big-endian u16

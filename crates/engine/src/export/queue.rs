@@ -1,7 +1,7 @@
 //! The bounded queue between the workers that encode batches and the control plane that sends
 //! them. A worker never waits on it: a full queue drops the batch and counts its records.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use serde::Serialize;
@@ -20,7 +20,8 @@ pub struct ExportStats {
     pub queued_records: u64,
     pub queued_batches: u64,
     pub queued_bytes: u64,
-    /// Records encoded but dropped because the queue was full.
+    /// Records dropped because the queue was full: in batches that did not fit, or before a
+    /// worker encoded them (see `Exporter::export`).
     pub dropped_records: u64,
     pub dropped_batches: u64,
 }
@@ -33,8 +34,7 @@ pub struct ExportQueue {
     queued_bytes: AtomicU64,
     dropped_records: AtomicU64,
     dropped_batches: AtomicU64,
-    /// The partition the next keyless batch goes to.
-    next_keyless: AtomicU32,
+    packing: super::pack::Packing,
 }
 
 impl ExportQueue {
@@ -48,7 +48,7 @@ impl ExportQueue {
             queued_bytes: AtomicU64::new(0),
             dropped_records: AtomicU64::new(0),
             dropped_batches: AtomicU64::new(0),
-            next_keyless: AtomicU32::new(0),
+            packing: super::pack::Packing::default(),
         }
     }
 
@@ -70,6 +70,16 @@ impl ExportQueue {
         }
     }
 
+    /// Counts records a worker dropped without encoding them, the queue being full.
+    pub fn count_dropped(&self, records: u64) {
+        self.dropped_records.fetch_add(records, Ordering::Relaxed);
+    }
+
+    /// Whether a batch pushed now would be dropped.
+    pub fn is_full(&self) -> bool {
+        self.sender.is_full()
+    }
+
     /// Up to `max` batches, oldest first, without waiting.
     pub fn take(&self, max: usize) -> Vec<ExportBatch> {
         self.receiver.try_iter().take(max).collect()
@@ -83,7 +93,7 @@ impl ExportQueue {
         partitions: u32,
         compression: super::BatchCompression,
     ) -> Vec<super::KafkaBatch> {
-        super::pack::pack(&self.take(max), partitions, compression, &self.next_keyless)
+        super::pack::pack(&self.take(max), partitions, compression, &self.packing)
     }
 
     /// Batches waiting.

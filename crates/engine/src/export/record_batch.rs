@@ -2,84 +2,124 @@
 //! here so that the control plane sends whole batches without touching a record. Also the
 //! partition of a key, as Kafka's Java producer and kafkajs compute it (murmur2).
 
-use std::io::Write;
+use super::codec::BatchCompression;
 
-use flate2::write::GzEncoder;
+/// From the base offset to the record count: what precedes the records.
+pub const HEADER_BYTES: usize = 61;
+/// Where the CRC starts covering (the attributes) and where it is written.
+const CRC_FROM: usize = 21;
+const CRC_AT: usize = 17;
 
-/// Bits 0-2 of the batch attributes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BatchCompression {
-    None = 0,
-    Gzip = 1,
+/// Bytes a message takes in a batch's records, before compression.
+pub fn record_bytes(key: &[u8], value: &[u8], offset_delta: usize) -> usize {
+    let body = record_body_bytes(key, value, offset_delta);
+    varint_bytes(body as i64) + body
+}
+
+fn record_body_bytes(key: &[u8], value: &[u8], offset_delta: usize) -> usize {
+    let key_bytes = if key.is_empty() {
+        1
+    } else {
+        varint_bytes(key.len() as i64) + key.len()
+    };
+    // Attributes, timestamp delta 0, the offset delta, the key, the value, no headers.
+    1 + 1
+        + varint_bytes(offset_delta as i64)
+        + key_bytes
+        + varint_bytes(value.len() as i64)
+        + value.len()
+        + 1
+}
+
+thread_local! {
+    /// The records of the batch being compressed, kept from one batch to the next.
+    static RECORDS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A RecordBatch of `messages` (key, value; an empty key is a null key), all stamped
 /// `timestamp_ms`, offsets from 0: the bytes a Produce request carries for one partition.
-pub fn record_batch<'a>(
-    messages: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+pub fn record_batch(
+    messages: &[(&[u8], &[u8])],
     timestamp_ms: i64,
     compression: BatchCompression,
 ) -> Vec<u8> {
-    let mut records = Vec::new();
-    let mut count: i32 = 0;
-    let mut record = Vec::with_capacity(256);
-    for (key, value) in messages {
-        record.clear();
-        record.push(0); // attributes
-        varint(&mut record, 0); // timestamp delta
-        varint(&mut record, count as i64); // offset delta
-        if key.is_empty() {
-            varint(&mut record, -1);
-        } else {
-            varint(&mut record, key.len() as i64);
-            record.extend_from_slice(key);
-        }
-        varint(&mut record, value.len() as i64);
-        record.extend_from_slice(value);
-        varint(&mut record, 0); // headers
-        varint(&mut records, record.len() as i64);
-        records.extend_from_slice(&record);
-        count += 1;
+    let records_len: usize = messages
+        .iter()
+        .enumerate()
+        .map(|(i, (key, value))| record_bytes(key, value, i))
+        .sum();
+    let mut batch;
+    if compression == BatchCompression::None {
+        batch = Vec::with_capacity(HEADER_BYTES + records_len);
+        batch.resize(HEADER_BYTES, 0);
+        write_records(messages, &mut batch);
+    } else {
+        batch = Vec::with_capacity(HEADER_BYTES + records_len / 2);
+        batch.resize(HEADER_BYTES, 0);
+        RECORDS.with_borrow_mut(|records| {
+            records.clear();
+            write_records(messages, records);
+            compression.compress(records, &mut batch);
+        });
     }
-    let records = match compression {
-        BatchCompression::None => records,
-        BatchCompression::Gzip => {
-            let mut gzip = GzEncoder::new(
-                Vec::with_capacity(records.len() / 4),
-                flate2::Compression::fast(),
-            );
-            // Writing into a Vec cannot fail.
-            let _ = gzip.write_all(&records);
-            gzip.finish().unwrap_or_default()
-        }
+
+    let count = messages.len() as i32;
+    let length = (batch.len() - 12) as i32; // from the partition leader epoch on
+    let mut header = [0u8; HEADER_BYTES];
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        header[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
     };
-
-    // From the attributes on: what the CRC covers.
-    let mut body = Vec::with_capacity(40 + records.len());
-    body.extend_from_slice(&(compression as i16).to_be_bytes());
-    body.extend_from_slice(&(count - 1).max(0).to_be_bytes()); // last offset delta
-    body.extend_from_slice(&timestamp_ms.to_be_bytes()); // first timestamp
-    body.extend_from_slice(&timestamp_ms.to_be_bytes()); // max timestamp
-    body.extend_from_slice(&(-1i64).to_be_bytes()); // producer id: not idempotent
-    body.extend_from_slice(&(-1i16).to_be_bytes()); // producer epoch
-    body.extend_from_slice(&(-1i32).to_be_bytes()); // base sequence
-    body.extend_from_slice(&count.to_be_bytes());
-    body.extend_from_slice(&records);
-
-    let mut batch = Vec::with_capacity(21 + body.len());
-    batch.extend_from_slice(&0i64.to_be_bytes()); // base offset
-                                                  // Batch length: from the partition leader epoch to the end.
-    batch.extend_from_slice(&((4 + 1 + 4 + body.len()) as i32).to_be_bytes());
-    batch.extend_from_slice(&(-1i32).to_be_bytes()); // partition leader epoch
-    batch.push(2); // magic
-    batch.extend_from_slice(&crc32c(&body).to_be_bytes());
-    batch.extend_from_slice(&body);
+    put(&0i64.to_be_bytes()); // base offset
+    put(&length.to_be_bytes());
+    put(&(-1i32).to_be_bytes()); // partition leader epoch
+    put(&[2]); // magic
+    put(&[0; 4]); // CRC, below
+    put(&(compression as i16).to_be_bytes()); // attributes
+    put(&(count - 1).max(0).to_be_bytes()); // last offset delta
+    put(&timestamp_ms.to_be_bytes()); // first timestamp
+    put(&timestamp_ms.to_be_bytes()); // max timestamp
+    put(&(-1i64).to_be_bytes()); // producer id: not idempotent
+    put(&(-1i16).to_be_bytes()); // producer epoch
+    put(&(-1i32).to_be_bytes()); // base sequence
+    put(&count.to_be_bytes());
+    batch[..HEADER_BYTES].copy_from_slice(&header);
+    let crc = crc32c(&batch[CRC_FROM..]);
+    batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
     batch
+}
+
+fn write_records(messages: &[(&[u8], &[u8])], out: &mut Vec<u8>) {
+    for (i, (key, value)) in messages.iter().enumerate() {
+        varint(out, record_body_bytes(key, value, i) as i64);
+        out.push(0); // attributes
+        varint(out, 0); // timestamp delta
+        varint(out, i as i64); // offset delta
+        if key.is_empty() {
+            varint(out, -1);
+        } else {
+            varint(out, key.len() as i64);
+            out.extend_from_slice(key);
+        }
+        varint(out, value.len() as i64);
+        out.extend_from_slice(value);
+        varint(out, 0); // headers
+    }
+}
+
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+fn varint_bytes(value: i64) -> usize {
+    let bits = 64 - (zigzag(value) | 1).leading_zeros() as usize;
+    bits.div_ceil(7)
 }
 
 /// Zigzag varint, as Kafka's records use.
 fn varint(out: &mut Vec<u8>, value: i64) {
-    let mut v = ((value << 1) ^ (value >> 63)) as u64;
+    let mut v = zigzag(value);
     while v >= 0x80 {
         out.push(v as u8 | 0x80);
         v >>= 7;
@@ -169,7 +209,7 @@ pub fn crc32c(data: &[u8]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
+    use crate::export::codec::decompress;
 
     #[test]
     fn murmur2_and_the_partition_are_kafkas() {
@@ -235,23 +275,33 @@ mod tests {
         assert_eq!(crc, crc32c(body));
         let attributes = i16::from_be_bytes(body[0..2].try_into().unwrap());
         let count = i32::from_be_bytes(body[36..40].try_into().unwrap());
+        // First and max timestamps the same; producer id, epoch and base sequence unset.
+        assert_eq!(body[6..14], body[14..22]);
+        assert_eq!(body[22..36], [0xff; 14]);
         assert_eq!(
             i32::from_be_bytes(body[2..6].try_into().unwrap()),
             count - 1
         );
-        let mut records = Vec::new();
-        if attributes & 7 == 1 {
-            flate2::read::GzDecoder::new(&body[40..])
-                .read_to_end(&mut records)
-                .unwrap();
-        } else {
-            records = body[40..].to_vec();
-        }
+        let compression = [
+            BatchCompression::None,
+            BatchCompression::Gzip,
+            BatchCompression::Lz4,
+            BatchCompression::Zstd,
+        ]
+        .into_iter()
+        .find(|c| *c as i16 == attributes)
+        .expect("attributes: a codec and nothing else");
+        let records = decompress(compression, &body[40..]);
         let mut data = &records[..];
         let mut out = Vec::new();
         for i in 0..count {
             let len = read_varint(&mut data) as usize;
             let (mut record, rest) = data.split_at(len);
+            let (key_len, value_len) = peek_lengths(record);
+            assert_eq!(
+                record_bytes(&vec![1; key_len], &vec![2; value_len], i as usize),
+                len + varint_bytes(len as i64)
+            );
             data = rest;
             assert_eq!(record[0], 0);
             record = &record[1..];
@@ -274,24 +324,65 @@ mod tests {
         out
     }
 
+    /// The key's and the value's lengths in a record's body (a null key: 0).
+    fn peek_lengths(mut record: &[u8]) -> (usize, usize) {
+        record = &record[1..];
+        read_varint(&mut record);
+        read_varint(&mut record);
+        let key_len = read_varint(&mut record).max(0) as usize;
+        record = &record[key_len..];
+        (key_len, read_varint(&mut record) as usize)
+    }
+
     #[test]
-    fn a_batch_reads_back_message_for_message_plain_and_gzipped() {
+    fn varint_lengths_are_the_bytes_written() {
+        for value in [
+            0i64,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            -65,
+            8191,
+            8192,
+            300_000,
+            i32::MAX as i64,
+        ] {
+            let mut out = Vec::new();
+            varint(&mut out, value);
+            assert_eq!(varint_bytes(value), out.len(), "{value}");
+            assert_eq!(read_varint(&mut &out[..]), value);
+        }
+    }
+
+    #[test]
+    fn a_batch_reads_back_message_for_message_with_each_codec() {
         let value = vec![b'x'; 300];
+        let long_key = vec![b'k'; 200];
         let messages: Vec<(&[u8], &[u8])> = vec![
             (b"10.0.0.1", b"{\"a\":1}"),
             (b"", &value),
             (b"2001:db8::1", b""),
+            (&long_key, &value),
         ];
-        for compression in [BatchCompression::None, BatchCompression::Gzip] {
-            let batch = record_batch(messages.iter().copied(), 1_700_000_000_000, compression);
+        for compression in [
+            BatchCompression::None,
+            BatchCompression::Gzip,
+            BatchCompression::Lz4,
+            BatchCompression::Zstd,
+        ] {
+            let batch = record_batch(&messages, 1_700_000_000_000, compression);
             let back = read_back(&batch);
             assert_eq!(
                 back,
                 vec![
                     (Some(b"10.0.0.1".to_vec()), b"{\"a\":1}".to_vec()),
                     (None, value.clone()),
-                    (Some(b"2001:db8::1".to_vec()), Vec::new())
-                ]
+                    (Some(b"2001:db8::1".to_vec()), Vec::new()),
+                    (Some(long_key.clone()), value.clone()),
+                ],
+                "{compression:?}"
             );
         }
     }

@@ -1,0 +1,89 @@
+//! The Kafka export's costs on one core, per record: encoding (JSON, Protobuf) in a worker, then
+//! packing into record batches with each codec off the workers' threads. Flows like the ingest
+//! benchmark's (random sources towards 1000 hosts in 10.0.0.0/8), keyed by destination, to a
+//! topic of 1 partition. Prints records per second and bytes per record; asserts nothing.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use floodwatch_counters::{Prefix, PrefixSet};
+use floodwatch_engine::export::{
+    BatchCompression, ExportConfig, ExportFormat, ExportQueue, Exporter, Telemetry,
+};
+use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP};
+use floodwatch_test_support::{flow, XorShift};
+
+const RECORDS: usize = 400_000;
+
+fn records(rng: &mut XorShift) -> Vec<FlowRecord> {
+    (0..RECORDS)
+        .map(|_| {
+            let src = std::net::Ipv4Addr::from(rng.next() as u32);
+            let dst = std::net::Ipv4Addr::from(0x0a00_0000 | rng.below(1000) as u32);
+            let tcp = rng.below(2) == 0;
+            flow(src, dst)
+                .protocol(if tcp { PROTO_TCP } else { PROTO_UDP })
+                .ports(rng.below(65536) as u16, [53, 80, 443][rng.below(3)])
+                .tcp_flags(if tcp { 0x12 } else { 0 })
+                .packets(1 + rng.below(20) as u64)
+                .bytes(64 + rng.below(20_000) as u64)
+                .build()
+        })
+        .collect()
+}
+
+fn main() {
+    let mut rng = XorShift::new(7);
+    let flows = records(&mut rng);
+    let networks: PrefixSet = ["10.0.0.0/8".parse::<Prefix>().unwrap()]
+        .into_iter()
+        .collect();
+    for format in [ExportFormat::Json, ExportFormat::Protobuf] {
+        let config = ExportConfig {
+            enabled: true,
+            format,
+            queue_bytes: 1 << 30,
+            ..ExportConfig::default()
+        };
+        let queue = Arc::new(ExportQueue::new(config.queue_batches()));
+        let mut exporter = Exporter::new(queue.clone(), &config, networks.clone());
+        exporter.begin(Telemetry::Netflow, Some("192.0.2.254".parse().unwrap()), 0);
+        let start = Instant::now();
+        for f in &flows {
+            exporter.export(f, 1, f.bytes, None);
+        }
+        exporter.flush();
+        let encode = start.elapsed().as_secs_f64();
+        let raw_bytes = queue.stats().queued_bytes as f64;
+        println!(
+            "{format:?}: encode {:.2} M records/s ({:.0} bytes/record)",
+            RECORDS as f64 / encode / 1e6,
+            raw_bytes / RECORDS as f64
+        );
+        let batches = queue.take(usize::MAX);
+        for compression in [
+            BatchCompression::None,
+            BatchCompression::Gzip,
+            BatchCompression::Lz4,
+            BatchCompression::Zstd,
+        ] {
+            let refill = Arc::new(ExportQueue::new(batches.len() + 1));
+            for b in &batches {
+                refill.push(floodwatch_engine::export::ExportBatch {
+                    data: b.data.clone(),
+                    records: b.records,
+                });
+            }
+            let start = Instant::now();
+            let packed = refill.take_packed(usize::MAX, 1, compression);
+            let seconds = start.elapsed().as_secs_f64();
+            let bytes: usize = packed.iter().map(|b| b.data.len()).sum();
+            println!(
+                "{format:?} + {compression:?}: pack {:.2} M records/s, {:.0} MB/s in, {:.1} bytes/record out",
+                RECORDS as f64 / seconds / 1e6,
+                raw_bytes / seconds / 1e6,
+                bytes as f64 / RECORDS as f64
+            );
+        }
+    }
+}
