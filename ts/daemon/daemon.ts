@@ -195,6 +195,7 @@ export class Daemon {
   #policyState(): PolicyState {
     return {
       bans: () => this.bans.list(),
+      heldElsewhere: () => (this.#cluster?.view.bans() ?? []).map((entry) => entry.ban).filter((ban) => !this.bans.get(ban.ip)),
       attackOf: (ban) => (ban.attack_id ? this.store.loadAttack(ban.attack_id) : null),
       engine: this.engine,
     };

@@ -26,6 +26,8 @@ export interface ReloadablePolicy {
 /** What the integrations read of the daemon's state. */
 export interface PolicyState {
   bans(): Ban[];
+  /** In a cluster, the bans the other members hold. */
+  heldElsewhere?(): Ban[];
   attackOf(ban: Ban): AttackRecord | null;
   engine: FlowEngine | null;
 }
@@ -54,6 +56,7 @@ export function buildIntegrations(config: FloodwatchConfig, log: Logger, state: 
     engine: state.engine,
     stateDir: config.state_dir,
     activeBans: (name) => state.bans().filter((ban) => actionsFor(ban.hostgroup)?.includes(name as never) ?? true),
+    heldElsewhere: state.heldElsewhere,
     attackOf: state.attackOf,
     // A host in no hostgroup follows the action's own flowspec switch.
     flowspecFor: (name) => hostgroups.get(name)?.flowspec ?? true,

@@ -100,6 +100,8 @@ export interface IntegrationDeps {
   engine: FlowEngine | null;
   /** The active bans whose hostgroup sends its events to this integration. */
   activeBans(): Ban[];
+  /** In a cluster (floodwatch run --role), the bans the other members hold; absent or empty otherwise. */
+  heldElsewhere?(): Ban[];
   attackOf(ban: Ban): AttackRecord | null;
   /** Whether the hostgroup announces FlowSpec rules (BGP integrations). */
   flowspecFor(hostgroup: string): boolean;

@@ -211,6 +211,33 @@ describe('GobgpAction with gobgpd, a peer gobgpd and BIRD', () => {
     await eventually('no route left at the peer', async () => Object.keys(await peer!.rib('ipv4')).length === 0);
   });
 
+  it('in a cluster sharing gobgpd, keeps the routes of bans other members hold: at its first resync, and when it hands a ban over', async () => {
+    const owner = new BanBook();
+    const banned = owner.add('203.0.113.90');
+    const first = new GobgpAction(gobgpConfig(speaker!.api), owner.deps());
+    await first.run(event('ban', banned));
+    await eventually('the routes at the peer', async () => (await peer!.rib('ipv4'))['203.0.113.90/32']);
+
+    // Another member starts on the same gobgpd: its first resync reads the whole table.
+    const other = new BanBook();
+    other.elsewhere = [banned.ban];
+    action = new GobgpAction(gobgpConfig(speaker!.api), other.deps());
+    expect(await action.resync()).toMatchObject({ wholeTables: true, announce: [], withdraw: [] });
+
+    // The ban is handed over to the other member: the first lets its routes be.
+    owner.remove(banned.ban.ip);
+    owner.elsewhere = [banned.ban];
+    await first.run(event('unban', banned));
+    expect(Object.keys(await speaker!.rib('ipv4'))).toEqual(expect.arrayContaining(['203.0.113.90/32', '203.0.113.0/24']));
+    expect(owner.log.records.map((r) => r.msg)).toContain('route kept: another member of the cluster holds the ban now');
+
+    // Once no member holds it, a resync withdraws the routes.
+    owner.elsewhere = [];
+    expect((await first.resync()).withdraw).toHaveLength(2);
+    await first.stop();
+    await eventually('no route left at the peer', async () => Object.keys(await peer!.rib('ipv4')).length === 0);
+  });
+
   it("reads gobgpd's whole tables at start only, then looks up its own prefixes, and still mends a route gone missing", async () => {
     // Routes floodwatch did not announce, as a peer's full table would put in gobgpd's RIB.
     const other = new GobgpClient(speaker!.api);

@@ -1,10 +1,11 @@
 // What a ban announces, without a daemon: the FlowSpec rule from the attack record, the blackhole
 // routes from the configuration, their Path form, and the resync plan.
 import { describe, expect, it } from 'vitest';
-import { looksLikeFloodwatchRoute, parseCommunity, parseLargeCommunity, routesForBan } from '../../../ts/integrations/gobgp/announcements.js';
+import { isRouteOfBans, looksLikeFloodwatchRoute, parseCommunity, parseLargeCommunity, routesForBan } from '../../../ts/integrations/gobgp/announcements.js';
 import { describeRule, flowspecRuleFor } from '../../../ts/integrations/gobgp/flowspec.js';
-import { fromApiPath, routeKey, toApiPath, type Route } from '../../../ts/integrations/gobgp/paths.js';
+import { describeRoute, fromApiPath, routeKey, toApiPath, type Route } from '../../../ts/integrations/gobgp/paths.js';
 import { planResync } from '../../../ts/integrations/gobgp/resync.js';
+import type { AttackRecord } from '../../../ts/attacks/types.js';
 import { sampleAttack, sampleBan } from '../support.js';
 import { FLOWSPEC_GROUP, gobgpConfig, ntpAmplification } from './support.js';
 
@@ -171,5 +172,27 @@ describe('planResync', () => {
     const [rule] = routes('203.0.113.10', FLOWSPEC_GROUP);
     expect(ours(rule!)).toBe(true);
     expect(ours({ ...rule!, rate: 1000 } as Route)).toBe(false);
+  });
+});
+
+describe('isRouteOfBans (the bans other members of a cluster hold)', () => {
+  const routes = (ip: string, hostgroup = 'customers', attack: AttackRecord | null = null): Route[] =>
+    routesForBan(sampleBan({ ip, hostgroup }), attack, policy());
+
+  it("takes a ban's host route and covering subnet as its own, not a neighbour's host route", () => {
+    const held = [sampleBan({ ip: '203.0.113.10' })];
+    const [host, subnet] = routes('203.0.113.10');
+    expect(isRouteOfBans(host!, held, policy())).toBe(true);
+    expect(isRouteOfBans(subnet!, held, policy())).toBe(true);
+    expect(isRouteOfBans(routes('203.0.113.20')[0]!, held, policy())).toBe(false);
+    expect(isRouteOfBans(host!, [], policy())).toBe(false);
+  });
+
+  it("takes any FlowSpec rule for the host as the ban's, however its member's attack narrowed it", () => {
+    const attack = sampleAttack({ hostgroup: FLOWSPEC_GROUP, ...ntpAmplification('203.0.113.10') });
+    const [narrowed] = routes('203.0.113.10', FLOWSPEC_GROUP, attack);
+    expect(describeRoute(narrowed!)).toContain('sport =123');
+    expect(isRouteOfBans(narrowed!, [sampleBan({ ip: '203.0.113.10', hostgroup: FLOWSPEC_GROUP })], policy())).toBe(true);
+    expect(isRouteOfBans(narrowed!, [sampleBan({ ip: '203.0.113.11', hostgroup: FLOWSPEC_GROUP })], policy())).toBe(false);
   });
 });

@@ -38,10 +38,14 @@ export class BanBook {
     this.#entries.delete(ip);
   }
 
+  /** The bans other members of a cluster hold, as the bans topic has them. */
+  elsewhere: Ban[] = [];
+
   deps(): GobgpActionDeps {
     return {
       log: this.log.logger,
       activeBans: () => [...this.#entries.values()].map((e) => e.ban),
+      heldElsewhere: () => this.elsewhere,
       attackOf: (ban) => this.#entries.get(ban.ip)?.attack ?? null,
       flowspecFor: (hostgroup) => hostgroup === FLOWSPEC_GROUP,
     };

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AttackRecord, Ban } from '../../attacks/types.js';
 import type { GobgpActionConfig } from './config.js';
 import { isBanEvent, type BanEvent, type Integration } from '../types.js';
-import { blackholeRoutesForBan, looksLikeFloodwatchRoute, routesForBan, type AnnouncementPolicy } from './announcements.js';
+import { blackholeRoutesForBan, isRouteOfBans, looksLikeFloodwatchRoute, routesForBan, type AnnouncementPolicy } from './announcements.js';
 import { GobgpClient, type ApiFamily, type GobgpClientOptions } from './client.js';
 import { apiFamily, describeRoute, fromApiPath, routeKey, routeSignature, toApiPath, type Route } from './paths.js';
 import { PeriodicTask, planResync, type ResyncPlan } from './resync.js';
@@ -13,6 +13,8 @@ export interface GobgpActionDeps {
   log: Logger;
   /** The active bans of the hostgroups that have the gobgp action. */
   activeBans(): Ban[];
+  /** In a cluster, the bans other members hold: a gobgpd the members share carries their routes too. */
+  heldElsewhere?(): Ban[];
   attackOf(ban: Ban): AttackRecord | null;
   /** Whether the hostgroup has FlowSpec switched on. */
   flowspecFor(hostgroup: string): boolean;
@@ -119,9 +121,15 @@ export class GobgpAction implements Integration {
 
   async #withdrawBan(ban: Ban, attack: AttackRecord | null): Promise<void> {
     const routes = this.#routesByBan.get(ban.ip) ?? routesForBan(ban, attack ?? this.#deps.attackOf(ban), this.#policy);
+    const elsewhere = this.#deps.heldElsewhere?.() ?? [];
     for (const route of routes) {
       if (this.#heldByAnotherBan(route, ban.ip)) {
         this.#deps.log.debug({ action: this.name, ip: ban.ip, route: describeRoute(route) }, 'route kept: another active ban announces it too');
+        continue;
+      }
+      // A ban handed over to the member that owns the host now: the route is its own from here on.
+      if (isRouteOfBans(route, elsewhere, this.#policy)) {
+        this.#deps.log.info({ action: this.name, ip: ban.ip, route: describeRoute(route) }, 'route kept: another member of the cluster holds the ban now');
         continue;
       }
       await this.#withdraw(route, ban);
@@ -191,7 +199,13 @@ export class GobgpAction implements Integration {
       }
     }
 
-    const plan = planResync(desired, present, (route) => this.#announced.has(routeKey(route)) || looksLikeFloodwatchRoute(route, this.#config));
+    // Routes of bans other members hold stay: a gobgpd the members share carries them.
+    const elsewhere = this.#deps.heldElsewhere?.() ?? [];
+    const plan = planResync(
+      desired,
+      present,
+      (route) => (this.#announced.has(routeKey(route)) || looksLikeFloodwatchRoute(route, this.#config)) && !isRouteOfBans(route, elsewhere, this.#policy),
+    );
     for (const route of plan.announce) await this.#announce(route, null);
     for (const route of plan.withdraw) await this.#withdraw(route, null);
     this.#routesByBan.clear();

@@ -4,7 +4,7 @@ import type { AttackRecord, Ban } from '../../attacks/types.js';
 import { formatAddress, networkOf, parseIpAddress, type IpAddress } from '../../config/prefix.js';
 import type { GobgpActionConfig } from './config.js';
 import { flowspecRuleFor } from './flowspec.js';
-import type { FlowspecRoute, LargeCommunity, Route, UnicastRoute } from './paths.js';
+import { routeKey, type FlowspecRoute, type LargeCommunity, type Route, type UnicastRoute } from './paths.js';
 
 export interface AnnouncementPolicy {
   config: GobgpActionConfig;
@@ -89,6 +89,20 @@ function flowspecRate(config: GobgpActionConfig): number {
  * a host or subnet route with the configured next hop and communities, or a FlowSpec rule on a
  * single host with the configured action.
  */
+/**
+ * Whether `route` is one of these bans' own: its blackhole route or covering subnet, or a FlowSpec
+ * rule for the host (whatever the attack narrowed it to, which only the ban's member knows).
+ */
+export function isRouteOfBans(route: Route, bans: readonly Ban[], policy: AnnouncementPolicy): boolean {
+  if (bans.length === 0) return false;
+  if (route.kind === 'flowspec') {
+    const host = route.rule.destination ?? route.rule.source;
+    return host !== null && bans.some((ban) => ban.ip === host.address);
+  }
+  const key = routeKey(route);
+  return bans.some((ban) => blackholeRoutesForBan(ban, policy).some((own) => routeKey(own) === key));
+}
+
 export function looksLikeFloodwatchRoute(route: Route, config: GobgpActionConfig): boolean {
   if (route.kind === 'flowspec') {
     const host = route.rule.destination ?? route.rule.source;
