@@ -1,5 +1,5 @@
 // The Kafka integration at run time: a loop that takes the engine's record batches (packed in
-// Rust off this thread) and sends them in one Produce request per leader, a few in flight, never one
+// Rust off this thread) and sends them in one Produce request per leader (see produceRequests), a few in flight, never one
 // message at a time (produce.ts); and the attack events, one message each, through run(), with a
 // kafkajs producer.
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import type { FlowEngine } from '../../engine/index.js';
 import type { Integration, IntegrationDeps, IntegrationEvent, MetricSample } from '../types.js';
 import { ACKS, type KafkaConfig } from './config.js';
 import { KafkaMetrics } from './metrics.js';
-import { BatchProducer, type PartitionBatch } from './produce.js';
+import { BatchProducer, produceRequests, type PartitionBatch } from './produce.js';
 
 /** A record batch taken from the engine, with its records. */
 interface Produced extends PartitionBatch {
@@ -169,22 +169,14 @@ export class KafkaIntegration implements Integration {
       // Packed (compressed) on PACKERS threads of libuv's pool at once.
       const share = Math.ceil(room / PACKERS) * WORKER_BATCHES_PER_REQUEST;
       const drains = await Promise.all(Array.from({ length: PACKERS }, () => engine.takeExport(share, this.#traffic.partitions, compression)));
-      let taken = 0;
-      // One Produce request per leader, for the batches of all its partitions.
-      const byLeader = new Map<number, Produced[]>();
+      const taken: Produced[] = [];
       for (const drain of drains) {
         this.#takeCounts(drain);
-        drain.batches.forEach((batch, i) => {
-          const partition = drain.partitions[i];
-          const leader = this.#traffic.leader(partition) ?? -1;
-          if (!byLeader.has(leader)) byLeader.set(leader, []);
-          byLeader.get(leader)!.push({ partition, batch, records: drain.records[i] });
-        });
-        taken += drain.batches.length;
+        drain.batches.forEach((batch, i) => taken.push({ partition: drain.partitions[i], batch, records: drain.records[i] }));
       }
-      for (const batches of byLeader.values()) this.#produce(batches);
+      for (const request of produceRequests(taken, (partition) => this.#traffic.leader(partition))) this.#produce(request);
       if (this.#inFlight.size >= this.#config.max_in_flight) await Promise.race(this.#inFlight);
-      else if (taken === 0) await sleep(IDLE_POLL_MS);
+      else if (taken.length === 0) await sleep(IDLE_POLL_MS);
     }
     this.#takeCounts(await engine.takeExport(0, 1, compression));
   }

@@ -50,6 +50,33 @@ export interface PartitionBatch {
   batch: Buffer;
 }
 
+/**
+ * The batches grouped into Produce requests: one per leader, and more where a partition has
+ * several batches (a request carries one per partition, Produce v3 on). `leader` undefined: the
+ * batch goes alone, for `send` to fail saying why.
+ */
+export function produceRequests<T extends PartitionBatch>(batches: T[], leader: (partition: number) => number | undefined): T[][] {
+  const requests: T[][] = [];
+  const open = new Map<number, T[][]>();
+  for (const batch of batches) {
+    const id = leader(batch.partition);
+    if (id === undefined) {
+      requests.push([batch]);
+      continue;
+    }
+    const mine = open.get(id) ?? [];
+    open.set(id, mine);
+    let request = mine.find((r) => !r.some((b) => b.partition === batch.partition));
+    if (!request) {
+      request = [];
+      mine.push(request);
+      requests.push(request);
+    }
+    request.push(batch);
+  }
+  return requests;
+}
+
 /** How long a topic created on first use takes to have its partitions. */
 const TOPIC_CREATION_WAIT_MS = 500;
 
