@@ -142,6 +142,7 @@ export async function runKafkaExportScenario(
   dataset: DatagramDataset,
   networks: readonly string[],
   seconds: number,
+  only: { codecs?: readonly KafkaConfig['compression'][]; formats?: readonly KafkaConfig['format'][] } = {},
 ): Promise<{ results: unknown; rows: Row[] }> {
   const missing = kafkaMissing();
   if (missing) return { results: { skipped: missing }, rows: [] };
@@ -150,8 +151,8 @@ export async function runKafkaExportScenario(
     const base = { ...kafkaDefaults(), enabled: true, brokers: [broker.address], events_topic: '' };
     const off = await measure(dataset, networks, seconds, { ...base, enabled: false }, null);
     const exporting: KafkaExportFigures[] = [];
-    for (const compression of CODECS) {
-      for (const format of ['json', 'protobuf'] as const) {
+    for (const compression of only.codecs ?? CODECS) {
+      for (const format of only.formats ?? (['json', 'protobuf'] as const)) {
         const kafka = { ...base, traffic_topic: `bench-${format}-${compression}`, format, compression };
         exporting.push(await measure(dataset, networks, seconds, kafka, broker));
       }

@@ -1,9 +1,11 @@
 //! `Engine.takeExport`: the export's batches as Kafka record batches, packed (partitioned,
-//! compressed, checksummed) on a thread of libuv's pool, never on the JavaScript thread.
+//! compressed, checksummed) on the export's low-priority threads, never on the JavaScript thread.
 
 use std::sync::Arc;
 
-use floodwatch_engine::export::{BatchCompression, ExportQueue, ExportStats, KafkaBatch};
+use floodwatch_engine::export::{
+    at_low_priority, BatchCompression, ExportQueue, ExportStats, KafkaBatch,
+};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -61,14 +63,19 @@ impl Task for TakeExport {
     type JsValue = ExportDrain;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(match &self.queue {
-            Some(queue) => (
-                queue.take_packed(self.max, self.partitions, self.compression),
+        let Some(queue) = self.queue.clone() else {
+            return Ok((Vec::new(), ExportStats::default(), 0));
+        };
+        let (max, partitions, compression) = (self.max, self.partitions, self.compression);
+        // On the export's own low-priority threads (this one of libuv's pool waits).
+        at_low_priority(move || {
+            (
+                queue.take_packed(max, partitions, compression),
                 queue.stats(),
                 queue.len(),
-            ),
-            None => (Vec::new(), ExportStats::default(), 0),
+            )
         })
+        .ok_or_else(|| Error::from_reason("packing the export's batches failed"))
     }
 
     fn resolve(
