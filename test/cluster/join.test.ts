@@ -50,8 +50,11 @@ describe('a detector added later', () => {
     await waitFor(`the ban of ${moved} on detector-2`, () => bansOn(second, moved).length === 1, 10_000);
     expect(bansOn(second, moved)).toEqual([before[FLOODED.indexOf(moved)]]);
     // Both hand over on the same rebalance, each when the group tells it: within a heartbeat.
-    await waitFor(`detector-1 to hand ${moved} over`, () => bansOn(first, moved).length === 0, 10_000);
-    expect(first.daemon.logged('ban handed over to the floodwatch that owns the host now', { ip: moved })).toHaveLength(1);
+    // A daemon saves its bans before it logs the change: wait for the log line, then read both.
+    const handedOver = () => first.daemon.logged('ban handed over to the floodwatch that owns the host now', { ip: moved });
+    await waitFor(`detector-1 to hand ${moved} over`, () => handedOver().length > 0, 10_000);
+    expect(handedOver()).toHaveLength(1);
+    expect(bansOn(first, moved)).toEqual([]);
     expect(bansOn(first, kept)).toEqual([before[FLOODED.indexOf(kept)]]);
     expect(bansOn(second, kept)).toEqual([]);
     expect(second.daemon.logged('host banned')).toEqual([]);

@@ -109,9 +109,11 @@ describe('a detector killed during a ban', () => {
     await owner.daemon.kill();
 
     await waitFor('the survivor to own both partitions', () => owned(survivor)?.length === 2, 30_000);
-    await waitFor('the survivor to take the ban over', () => bansOf(survivor).length > 0, 10_000);
+    // The daemon saves the ban before it logs the takeover: wait for the log line, then read both.
+    const takenOver = () => survivor.daemon.logged('ban taken over from another floodwatch', { ip: FLOODED, from: nameOf(owner) });
+    await waitFor('the survivor to take the ban over', () => takenOver().length > 0, 10_000);
+    expect(takenOver()).toHaveLength(1);
     expect(bansOf(survivor)).toEqual([ban]);
-    expect(survivor.daemon.logged('ban taken over from another floodwatch', { ip: FLOODED, from: nameOf(owner) })).toHaveLength(1);
     // Taken over, not banned anew: one ban throughout.
     expect(survivor.daemon.logged('host banned', { ip: FLOODED })).toEqual([]);
     expect((await getJson<{ bans: (Ban & { member?: string })[] }>(survivor, '/bans')).bans.filter((b) => b.ip === FLOODED)).toEqual([
