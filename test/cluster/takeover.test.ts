@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttackRecord, Ban } from '../../ts/attacks/types.js';
 import { stream, synFlood, writeCapture } from '../daemon/floods.js';
 import { readBans, Teardown, waitFor } from '../support/daemon.js';
-import { eventually, freeTcpPort, Gobgpd, type RibMonitor } from '../support/gobgpd.js';
+import { eventually, startSpeakerAndPeer, type Gobgpd, type RibMonitor } from '../support/gobgpd.js';
 import { KafkaBroker } from '../support/kafka.js';
 import { AGGREGATES_TOPIC, feed, getJson, PARTITIONS_LOG, startMember, type Member } from './support.js';
 
@@ -21,7 +21,6 @@ const ROUTE = `${FLOODED}/32`;
 const THRESHOLD_PPS = 2100;
 const ASN = 64512;
 const SPEAKER = '127.0.0.1';
-const PEER = '127.0.0.2';
 const teardown = new Teardown();
 let dir: string;
 let detectors: Member[] = [];
@@ -37,28 +36,7 @@ describe('a detector killed during a ban', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'floodwatch-cluster-takeover-'));
     teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
-    const [speakerBgp, peerBgp, speakerApi, peerApi] = await Promise.all([freeTcpPort(SPEAKER), freeTcpPort(PEER), freeTcpPort(), freeTcpPort()]);
-    const [speaker, router, broker] = await Promise.all([
-      Gobgpd.start({
-        dir,
-        name: 'speaker',
-        address: SPEAKER,
-        asn: ASN,
-        bgpPort: speakerBgp,
-        apiPort: speakerApi,
-        neighbors: [{ address: PEER, port: peerBgp, asn: ASN }],
-      }),
-      Gobgpd.start({
-        dir,
-        name: 'peer',
-        address: PEER,
-        asn: ASN,
-        bgpPort: peerBgp,
-        apiPort: peerApi,
-        neighbors: [{ address: SPEAKER, port: speakerBgp, asn: ASN }],
-      }),
-      KafkaBroker.start(),
-    ]);
+    const [{ speaker, peer: router }, broker] = await Promise.all([startSpeakerAndPeer(dir, ASN), KafkaBroker.start()]);
     peer = router;
     teardown.defer(() => speaker.stop());
     teardown.defer(() => peer.stop());

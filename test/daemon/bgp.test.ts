@@ -5,12 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, freeTcpPort, Gobgpd } from '../support/gobgpd.js';
+import { eventually, freeTcpPort, startSpeakerAndPeer, type Gobgpd } from '../support/gobgpd.js';
 import { daemonConfig, DaemonProcess, freeUdpPort, writeConfig } from '../support/daemon.js';
 
 const ASN = 64512;
 const SPEAKER = '127.0.0.1';
-const PEER = '127.0.0.2';
 const BLACKHOLE = 4294902426; // 65535:666
 
 let dir: string;
@@ -22,40 +21,14 @@ let api: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'floodwatch-daemon-bgp-'));
-  const [speakerBgp, peerBgp, speakerApi, peerApi, apiPort, flowPort] = await Promise.all([
-    freeTcpPort(SPEAKER),
-    freeTcpPort(PEER),
-    freeTcpPort(),
-    freeTcpPort(),
-    freeTcpPort(),
-    freeUdpPort(),
-  ]);
-  [speaker, peer] = await Promise.all([
-    Gobgpd.start({
-      dir,
-      name: 'speaker',
-      address: SPEAKER,
-      asn: ASN,
-      bgpPort: speakerBgp,
-      apiPort: speakerApi,
-      neighbors: [{ address: PEER, port: peerBgp, asn: ASN }],
-    }),
-    Gobgpd.start({
-      dir,
-      name: 'peer',
-      address: PEER,
-      asn: ASN,
-      bgpPort: peerBgp,
-      apiPort: peerApi,
-      neighbors: [{ address: SPEAKER, port: speakerBgp, asn: ASN }],
-    }),
-  ]);
+  const [apiPort, flowPort] = await Promise.all([freeTcpPort(), freeUdpPort()]);
+  ({ speaker, peer } = await startSpeakerAndPeer(dir, ASN));
   const config = daemonConfig({ stateDir: join(dir, 'state'), port: flowPort, banSeconds: 600 });
   api = `http://127.0.0.1:${apiPort}`;
   (config.api as Record<string, unknown>).listen = `127.0.0.1:${apiPort}`;
   (config.actions as Record<string, unknown>).gobgp = {
     enabled: true,
-    api: `127.0.0.1:${speakerApi}`,
+    api: speaker.api,
     blackhole: { next_hop_ipv4: '192.0.2.66', communities: ['65535:666'], large_communities: ['64512:666:1'] },
     resync_seconds: 2,
   };

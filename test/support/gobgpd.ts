@@ -138,6 +138,36 @@ export interface RibPath {
 
 const FAMILIES = ['ipv4-unicast', 'ipv6-unicast', 'ipv4-flowspec', 'ipv6-flowspec'];
 
+/**
+ * A gobgpd that floodwatch talks to (`speaker`, at 127.0.0.1) peered with a second one standing
+ * in for the router (`peer`, at 127.0.0.2), in one AS, on free ports.
+ */
+export async function startSpeakerAndPeer(dir: string, asn = 64512): Promise<{ speaker: Gobgpd; peer: Gobgpd }> {
+  const [speakerAddress, peerAddress] = ['127.0.0.1', '127.0.0.2'];
+  const [speakerBgp, peerBgp, speakerApi, peerApi] = await Promise.all([freeTcpPort(speakerAddress), freeTcpPort(peerAddress), freeTcpPort(), freeTcpPort()]);
+  const [speaker, peer] = await Promise.all([
+    Gobgpd.start({
+      dir,
+      name: 'speaker',
+      address: speakerAddress,
+      asn,
+      bgpPort: speakerBgp,
+      apiPort: speakerApi,
+      neighbors: [{ address: peerAddress, port: peerBgp, asn }],
+    }),
+    Gobgpd.start({
+      dir,
+      name: 'peer',
+      address: peerAddress,
+      asn,
+      bgpPort: peerBgp,
+      apiPort: peerApi,
+      neighbors: [{ address: speakerAddress, port: speakerBgp, asn }],
+    }),
+  ]);
+  return { speaker, peer };
+}
+
 export class Gobgpd {
   #daemon: DaemonProcess | null = null;
   readonly configPath: string;
