@@ -11,9 +11,9 @@ const defaults = kafkaIntegration.defaults();
 const whole = {} as Parameters<NonNullable<typeof kafkaIntegration.check>>[1];
 
 describe('actions.kafka', () => {
-  it("has a default that its schema takes: off, FastNetMon's topic and JSON, gzip, every direction", () => {
+  it("has a default that its schema takes: off, FastNetMon's topic and JSON, zstd, every direction", () => {
     expect(Value.Check(kafkaIntegration.schema, defaults)).toBe(true);
-    expect(defaults).toMatchObject({ enabled: false, traffic_topic: 'fastnetmon', format: 'json', compression: 'gzip', key: 'destination', sample_rate: 1 });
+    expect(defaults).toMatchObject({ enabled: false, traffic_topic: 'fastnetmon', format: 'json', compression: 'zstd', key: 'destination', sample_rate: 1 });
     expect(defaults.directions).toEqual(['incoming', 'outgoing', 'internal', 'other']);
   });
 

@@ -40,9 +40,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-/** An engine exporting to `broker` as `kafka` says, and the integration draining it. */
+/** An engine exporting to `broker` as `kafka` says (gzip unless told: kafkajs reads no other codec), and the integration draining it. */
 function exporting(kafka: Partial<KafkaConfig>, engine: EngineConfig = {}, to = broker) {
-  const config: KafkaConfig = { ...kafkaDefaults(), enabled: true, brokers: [to.address], timeout_seconds: 2, ...kafka };
+  const config: KafkaConfig = { ...kafkaDefaults(), enabled: true, brokers: [to.address], timeout_seconds: 2, compression: 'gzip', ...kafka };
   const flowEngine = new FlowEngine({ listen: ['127.0.0.1:0'], workers: 2, tick_ms: 50, networks: MONITORED, export: engineExport(config), ...engine });
   const [address] = flowEngine.start();
   const integration = new KafkaIntegration(config, { log: silent, engine: flowEngine });

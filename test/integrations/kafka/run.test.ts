@@ -30,7 +30,8 @@ describe('floodwatch run with the Kafka integration', () => {
     teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
     broker = await KafkaBroker.start();
     teardown.defer(() => broker.stop());
-    await broker.createTopic('run-traffic', 2);
+    // Stored uncompressed: the broker decompresses the default codec's (zstd) batches for kafkajs, which reads gzip alone.
+    await broker.createTopic('run-traffic', 2, { 'compression.type': 'uncompressed' });
 
     const port = await freeUdpPort();
     const config = daemonConfig({ stateDir: join(dir, 'state'), port, banSeconds: 60 });

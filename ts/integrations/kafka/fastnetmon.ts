@@ -16,7 +16,7 @@ export function importKafkaFromFastnetmon({ keys, comments, out }: FastnetmonImp
   comments.after.push([
     ['actions', 'kafka', 'enabled'],
     'kafka_traffic_export = on: every flow record and packet, one message each, in the same JSON or Protobuf (proto/traffic_data.proto) as FastNetMon; ' +
-      'floodwatch also sends the attack events as JSON when events_topic is set, compresses (gzip), and waits for the ' +
+      'floodwatch also sends the attack events as JSON when events_topic is set, compresses (zstd), and waits for the ' +
       "partition leader's acknowledgement (acks: leader) where FastNetMon waits for none",
   ]);
 
