@@ -8,6 +8,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { AttackRecord } from '../attacks/types.js';
 import type { IntegrationEvent } from '../integrations/types.js';
+import { attackProblems } from '../state/validate.js';
 import type { ClusterSettings } from './config.js';
 import { SharedTopic } from './shared-topic.js';
 
@@ -58,11 +59,19 @@ export class AttackLedger {
   #read(message: KafkaMessage): void {
     const key = message.key?.toString();
     if (!key || !message.value || message.value.length === 0) return;
+    // Checked as the state directory's records are: the REST API serves them as they are.
+    let problems: string[];
     try {
-      this.#keep(key, JSON.parse(message.value.toString()) as RecordedAttack);
+      const entry = JSON.parse(message.value.toString()) as RecordedAttack;
+      problems = typeof entry?.by === 'string' ? attackProblems(entry.attack) : ['by: not a member name'];
+      if (problems.length === 0) {
+        this.#keep(key, entry);
+        return;
+      }
     } catch {
-      this.#log.warn({ topic: this.#settings.attacks_topic, key }, 'an attack record in the attacks topic is not JSON: ignored');
+      problems = ['not JSON'];
     }
+    this.#log.warn({ topic: this.#settings.attacks_topic, key, problems }, 'an attack record in the attacks topic is not one floodwatch writes: ignored');
   }
 
   /** Keeps the entry, then the newest ATTACKS_KEPT (ids sort by start time). */

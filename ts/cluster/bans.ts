@@ -7,6 +7,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Ban } from '../attacks/types.js';
 import type { IntegrationEvent } from '../integrations/types.js';
+import { banProblems } from '../state/validate.js';
 import type { ClusterSettings } from './config.js';
 import { SharedTopic } from './shared-topic.js';
 
@@ -71,11 +72,20 @@ export class BanLedger {
       if (held && by !== this.#settings.name) this.#listener?.lifted(ip, by);
       return;
     }
+    // Checked as the bans file is: a ban taken from here is held, saved and announced.
+    let problems: string[];
     try {
-      this.#entries.set(ip, JSON.parse(message.value.toString()) as LedgerEntry);
+      const entry = JSON.parse(message.value.toString()) as LedgerEntry;
+      problems = typeof entry?.by === 'string' ? banProblems(entry.ban, 0) : ['by: not a member name'];
+      if (problems.length === 0 && entry.ban.ip !== ip) problems = [`ip: '${entry.ban.ip}' is not the message's key '${ip}'`];
+      if (problems.length === 0) {
+        this.#entries.set(ip, entry);
+        return;
+      }
     } catch {
-      this.#log.warn({ topic: this.#settings.bans_topic, ip }, 'a ban in the bans topic is not JSON: ignored');
+      problems = ['not JSON'];
     }
+    this.#log.warn({ topic: this.#settings.bans_topic, ip, problems }, 'a ban in the bans topic is not one floodwatch writes: ignored');
   }
 
   /** The active bans the topic holds, with the member that wrote each. */
