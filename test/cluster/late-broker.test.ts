@@ -19,7 +19,9 @@ describe('members started before the brokers', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'floodwatch-cluster-late-'));
     teardown.defer(() => rmSync(dir, { recursive: true, force: true }));
-    broker = await KafkaBroker.prepare();
+    // A member that reaches the broker before createTopic below makes it create the topic with
+    // its num.partitions (auto.create.topics.enable): two, as createTopic asks.
+    broker = await KafkaBroker.prepare({ partitions: 2 });
     teardown.defer(() => broker.stop());
     const options = { thresholdPps: 2100, banSeconds: 60 };
     detector = await startMember(dir, teardown, broker, 'detector-1', 'detector', options);
