@@ -15,7 +15,7 @@ use floodwatch_packet::ParseOptions;
 
 use crate::config::{ConfigError, EngineConfig};
 use crate::core::Core;
-use crate::export::{ExportQueue, Exporter};
+use crate::export::{ExportQueue, Exporter, RecordEncoding};
 use crate::flow_worker::{self, WorkerReport, WorkerSetup};
 use crate::mirror_worker::MirrorWorkerSetup;
 use crate::socket::{open_listener, socket_inode};
@@ -103,10 +103,12 @@ impl Engine {
             )),
             watch,
             sources: Arc::new(Mutex::new(SourcesState::default())),
-            export: config
-                .export
-                .enabled
-                .then(|| Arc::new(ExportQueue::new(config.export.queue_batches()))),
+            export: config.export.enabled.then(|| {
+                Arc::new(ExportQueue::new(
+                    config.export.queue_batches(),
+                    RecordEncoding::of(&config.export),
+                ))
+            }),
             counter_config,
             allowed,
             sampling_overrides,

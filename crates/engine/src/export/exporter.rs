@@ -1,5 +1,6 @@
-//! One worker's side of the export: keeps the records its filter and sampling select, encodes
-//! them into its batch, and hands the batch to the queue when full and on every tick.
+//! One worker's side of the export: keeps the records its filter and sampling select in its
+//! batch, as they are (the packers encode them, off the worker's thread), and hands the batch to
+//! the queue when full and on every tick.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -8,24 +9,21 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use floodwatch_counters::PrefixSet;
 use floodwatch_packet::FlowRecord;
 
-use super::config::{ExportConfig, ExportFormat, ExportKey};
+use super::config::ExportConfig;
 use super::queue::{ExportBatch, ExportQueue};
 use super::record::{Telemetry, TrafficDirection, TrafficRecord};
-use super::text::push_ip;
-use super::{json, protobuf};
 
 pub struct Exporter {
     queue: Arc<ExportQueue>,
     networks: PrefixSet,
-    format: ExportFormat,
-    key: ExportKey,
     /// `TrafficDirection::bit` of each direction exported.
     directions: u8,
     sample_rate: u32,
     /// Records to skip before the next one exported, counting this one.
     until_next: u32,
     batch: ExportBatch,
-    batch_bytes: usize,
+    /// Records a batch holds when handed over.
+    batch_records: usize,
     /// Records dropped unencoded since the last flush (the queue was full when a batch would
     /// have begun), and how many more to drop before looking at the queue again.
     dropped: u64,
@@ -50,20 +48,17 @@ pub fn now_ns() -> u64 {
 impl Exporter {
     /// `networks`: the monitored networks, which give each record its direction.
     pub fn new(queue: Arc<ExportQueue>, config: &ExportConfig, networks: PrefixSet) -> Exporter {
-        let batch_bytes = config.batch_bytes.max(1024);
+        let batch_records = (config.batch_bytes / std::mem::size_of::<TrafficRecord>()).max(1);
         Exporter {
             queue,
             networks,
-            format: config.format,
-            key: config.key,
             directions: config.directions.iter().fold(0, |bits, d| bits | d.bit()),
             sample_rate: config.sample_rate.max(1),
             until_next: 1,
             batch: ExportBatch {
-                data: Vec::with_capacity(batch_bytes + 512),
-                records: 0,
+                records: Vec::with_capacity(batch_records),
             },
-            batch_bytes,
+            batch_records,
             dropped: 0,
             drop_next: 0,
             telemetry: Telemetry::Netflow,
@@ -108,8 +103,8 @@ impl Exporter {
             self.until_next = self.sample_rate;
         }
         // A batch begun while the queue is full would be dropped whole once full: its records
-        // are dropped now instead, before the worker spends any time encoding them.
-        if self.batch.records == 0 {
+        // are dropped now instead.
+        if self.batch.records.is_empty() {
             if self.drop_next > 0 {
                 self.drop_next -= 1;
                 self.dropped += 1;
@@ -121,8 +116,8 @@ impl Exporter {
                 return;
             }
         }
-        let traffic = TrafficRecord {
-            record,
+        self.batch.records.push(TrafficRecord {
+            record: record.clone(),
             timestamp_ns: self.timestamp_ns,
             telemetry: self.telemetry,
             direction,
@@ -130,25 +125,8 @@ impl Exporter {
             length,
             agent: self.agent,
             vlan,
-        };
-        let data = &mut self.batch.data;
-        let key_at = data.len();
-        data.extend_from_slice(&[0, 0]);
-        if self.key == ExportKey::Destination {
-            push_ip(data, &record.dst);
-        }
-        let key_len = (data.len() - key_at - 2) as u16;
-        data[key_at..key_at + 2].copy_from_slice(&key_len.to_be_bytes());
-        let value_at = data.len();
-        data.extend_from_slice(&[0, 0, 0, 0]);
-        match self.format {
-            ExportFormat::Json => json::encode(&traffic, data),
-            ExportFormat::Protobuf => protobuf::encode(&traffic, data),
-        }
-        let value_len = (data.len() - value_at - 4) as u32;
-        data[value_at..value_at + 4].copy_from_slice(&value_len.to_be_bytes());
-        self.batch.records += 1;
-        if data.len() >= self.batch_bytes {
+        });
+        if self.batch.records.len() >= self.batch_records {
             self.flush();
         }
     }
@@ -160,12 +138,11 @@ impl Exporter {
             self.dropped = 0;
         }
         self.drop_next = 0;
-        if self.batch.records == 0 {
+        if self.batch.records.is_empty() {
             return;
         }
         let next = ExportBatch {
-            data: Vec::with_capacity(self.batch_bytes + 512),
-            records: 0,
+            records: Vec::with_capacity(self.batch_records),
         };
         self.queue.push(std::mem::replace(&mut self.batch, next));
     }
@@ -180,12 +157,23 @@ impl Drop for Exporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::messages;
+    use crate::export::record::traffic;
+    use crate::export::{ExportFormat, ExportKey, RecordEncoding};
     use floodwatch_counters::Prefix;
     use floodwatch_test_support::flow;
 
     fn record(src: &str, dst: &str) -> FlowRecord {
         flow(src, dst).ports(1, 2).build()
+    }
+
+    fn queue(batches: usize) -> Arc<ExportQueue> {
+        Arc::new(ExportQueue::new(
+            batches,
+            RecordEncoding {
+                format: ExportFormat::Json,
+                key: ExportKey::Destination,
+            },
+        ))
     }
 
     fn exporter(queue: &Arc<ExportQueue>, config: ExportConfig) -> Exporter {
@@ -203,7 +191,7 @@ mod tests {
 
     #[test]
     fn only_the_directions_asked_for_and_one_in_n_are_exported_keyed_by_destination() {
-        let queue = Arc::new(ExportQueue::new(8));
+        let queue = queue(8);
         let config = ExportConfig {
             enabled: true,
             sample_rate: 2,
@@ -223,34 +211,28 @@ mod tests {
         e.flush();
         let batches = queue.take(10);
         assert_eq!(batches.len(), 1);
-        assert_eq!(batches[0].records, 3);
-        let keys: Vec<_> = messages(&batches[0].data)
-            .map(|(k, _)| String::from_utf8(k.to_vec()).unwrap())
+        let destinations: Vec<_> = batches[0]
+            .records
+            .iter()
+            .map(|r| r.record.dst.to_string())
             .collect();
-        assert_eq!(keys, ["10.0.0.1", "10.0.0.3", "10.0.0.5"]);
-        let first: serde_json::Value =
-            serde_json::from_slice(messages(&batches[0].data).next().unwrap().1).unwrap();
+        assert_eq!(destinations, ["10.0.0.1", "10.0.0.3", "10.0.0.5"]);
+        let first = &batches[0].records[0];
         assert_eq!(
+            (first.direction, first.agent, first.timestamp_ns),
             (
-                &first["destination_ip"],
-                &first["traffic_direction"],
-                &first["agent_address"]
-            ),
-            (
-                &"10.0.0.1".into(),
-                &"incoming".into(),
-                &"192.0.2.254".into()
+                TrafficDirection::Incoming,
+                Some("192.0.2.254".parse().unwrap()),
+                1_000_000_000
             )
         );
     }
 
     #[test]
     fn a_full_batch_is_handed_over_and_a_full_queue_counts_the_drop() {
-        let queue = Arc::new(ExportQueue::new(2));
+        let queue = queue(2);
         let config = ExportConfig {
             enabled: true,
-            format: ExportFormat::Protobuf,
-            key: ExportKey::None,
             batch_bytes: 1024,
             ..ExportConfig::default()
         };
@@ -260,11 +242,11 @@ mod tests {
             e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);
             records += 1;
         }
-        // The queue is full: what comes now is dropped unencoded, counted at the next flush.
+        // The queue is full: what comes now is dropped, counted at the next flush.
         for _ in 0..1000 {
             e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);
         }
-        assert!(e.batch.data.is_empty());
+        assert!(e.batch.records.is_empty());
         e.flush();
         let stats = queue.stats();
         assert_eq!(
@@ -276,9 +258,8 @@ mod tests {
             (2, records, 1000)
         );
         for batch in queue.take(10) {
-            assert!(batch.data.len() >= 1024);
-            assert_eq!(messages(&batch.data).count(), batch.records as usize);
-            assert!(messages(&batch.data).all(|(key, value)| key.is_empty() && !value.is_empty()));
+            assert_eq!(batch.records.len(), e.batch_records);
+            assert!(batch.bytes() <= 1024);
         }
         // Room again: the next record begins a batch.
         e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);
@@ -288,7 +269,7 @@ mod tests {
 
     #[test]
     fn a_batch_filled_while_the_queue_filled_is_dropped_whole() {
-        let queue = Arc::new(ExportQueue::new(1));
+        let queue = queue(1);
         let mut e = exporter(
             &queue,
             ExportConfig {
@@ -298,8 +279,7 @@ mod tests {
         );
         e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);
         queue.push(ExportBatch {
-            data: Vec::new(),
-            records: 5,
+            records: vec![traffic("192.0.2.1", "10.0.0.1"); 5],
         });
         e.export(&record("10.0.0.1", "10.0.0.3"), 1, 100, None);
         e.flush();
@@ -316,7 +296,7 @@ mod tests {
 
     #[test]
     fn a_worker_going_away_hands_over_what_it_holds() {
-        let queue = Arc::new(ExportQueue::new(2));
+        let queue = queue(2);
         let mut e = exporter(
             &queue,
             ExportConfig {

@@ -8,8 +8,8 @@ use floodwatch_packet::{PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP};
 use super::record::TrafficRecord;
 use super::text::{push_ip, push_u64};
 
-pub fn encode(r: &TrafficRecord<'_>, out: &mut Vec<u8>) {
-    let f = r.record;
+pub fn encode(r: &TrafficRecord, out: &mut Vec<u8>) {
+    let f = &r.record;
     out.extend_from_slice(b"{\"timestamp\":");
     push_u64(out, r.timestamp_ns / 1_000_000_000);
     out.extend_from_slice(if f.dst.is_ipv4() {
@@ -102,7 +102,7 @@ mod tests {
     fn a_record_is_one_fastnetmon_packet_dump_detailed_object() {
         let f = flow();
         let r = TrafficRecord {
-            record: &f,
+            record: f,
             timestamp_ns: 1_700_000_000_123_000_000,
             telemetry: Telemetry::Netflow,
             direction: TrafficDirection::Incoming,
@@ -133,7 +133,7 @@ mod tests {
         f.protocol = 50;
         f.tcp_flags = 0;
         let r = TrafficRecord {
-            record: &f,
+            record: f,
             timestamp_ns: 0,
             telemetry: Telemetry::Mirror,
             direction: TrafficDirection::Other,

@@ -1,15 +1,15 @@
-//! Turns the workers' batches into Kafka record batches, one per partition they touch, each as
-//! large as a broker takes: each message to the partition of its key (Kafka's default
-//! partitioner), a keyless worker batch to the next partition in turn. Runs off the workers'
-//! threads (the control plane calls it from a thread of its pool), so that partitioning,
-//! compression and checksums never slow ingest.
+//! Turns the workers' batches of records into Kafka record batches, one per partition they
+//! touch, each as large as a broker takes: each record encoded (key, value) straight into its
+//! batch, to the partition of its key (Kafka's default partitioner), a keyless worker batch to
+//! the next partition in turn. Runs off the workers' threads (on the export's own, at the lowest
+//! priority), so that encoding, partitioning, compression and checksums never slow ingest.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::codec::BatchCompression;
-use super::queue::ExportBatch;
-use super::record_batch::{partition_of, record_batch, record_bytes, HEADER_BYTES};
+use super::encoding::MessageEncoder;
+use super::record_batch::{finish_batch, partition_of, write_record, HEADER_BYTES};
 
 /// A record batch's bytes at most: under the brokers' default `message.max.bytes` (1 MiB and
 /// 12 bytes), which a larger batch would exceed. Fewer, larger batches are what lets a broker
@@ -58,12 +58,25 @@ impl Packing {
     }
 }
 
+/// What writing a batch reuses: its records, and one record's key and value.
+#[derive(Default)]
+struct Scratch {
+    records: Vec<u8>,
+    key: Vec<u8>,
+    value: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// The worker batches `raw` as record batches for a topic of `partitions` partitions: per
-/// partition, its messages in the order taken, in as few batches as `MAX_BATCH_BYTES` allows.
-pub fn pack(
-    raw: &[ExportBatch],
+/// partition, its records in the order taken, in as few batches as `MAX_BATCH_BYTES` allows.
+pub fn pack<R, E: MessageEncoder<R>>(
+    raw: &[&[R]],
     partitions: u32,
     compression: BatchCompression,
+    encoder: &E,
     packing: &Packing,
 ) -> Vec<KafkaBatch> {
     let partitions = partitions.max(1);
@@ -71,97 +84,115 @@ pub fn pack(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    let mut by_partition: Vec<Vec<(&[u8], &[u8])>> = (0..partitions).map(|_| Vec::new()).collect();
+    let mut by_partition: Vec<Vec<&R>> = (0..partitions).map(|_| Vec::new()).collect();
+    let mut key = Vec::with_capacity(64);
     for batch in raw {
         let keyless = packing.next_keyless.fetch_add(1, Ordering::Relaxed) % partitions;
-        for (key, value) in super::messages(&batch.data) {
+        for record in batch.iter() {
+            key.clear();
+            encoder.key(record, &mut key);
             let partition = if key.is_empty() {
                 keyless
             } else {
-                partition_of(key, partitions)
+                partition_of(&key, partitions)
             };
-            by_partition[partition as usize].push((key, value));
+            by_partition[partition as usize].push(record);
         }
     }
     let mut out = Vec::new();
-    for (partition, messages) in by_partition.iter().enumerate() {
-        let mut rest = &messages[..];
-        while !rest.is_empty() {
-            let budget = packing.records_budget(compression);
-            let (mut take, mut bytes) = (0, 0);
-            while take < rest.len() {
-                let (key, value) = rest[take];
-                bytes += record_bytes(key, value, take);
-                if bytes > budget && take > 0 {
-                    break;
-                }
-                take += 1;
-            }
-            let (chunk, later) = rest.split_at(take);
-            rest = later;
-            batches_of(
-                chunk,
-                partition as u32,
-                now_ms,
+    SCRATCH.with_borrow_mut(|scratch| {
+        for (partition, records) in by_partition.iter().enumerate() {
+            let batch = Batch {
+                partition: partition as u32,
+                timestamp_ms: now_ms,
                 compression,
-                packing,
-                &mut out,
-            );
+            };
+            let mut rest = &records[..];
+            while !rest.is_empty() {
+                let budget = packing.records_budget(compression);
+                let taken = batches_of(rest, budget, &batch, encoder, packing, scratch, &mut out);
+                rest = &rest[taken..];
+            }
         }
-    }
+    });
     out
 }
 
-/// `messages` as one batch, or halved until each batch is under `MAX_BATCH_BYTES`.
-fn batches_of(
-    messages: &[(&[u8], &[u8])],
+/// What the batches being written have in common.
+struct Batch {
     partition: u32,
-    now_ms: i64,
+    timestamp_ms: i64,
     compression: BatchCompression,
+}
+
+/// Writes records from `records` until they take `budget` bytes (at least one), and appends
+/// them as one batch, or halved until each batch is under `MAX_BATCH_BYTES`; returns how many
+/// were taken.
+fn batches_of<R, E: MessageEncoder<R>>(
+    records: &[&R],
+    budget: usize,
+    batch: &Batch,
+    encoder: &E,
     packing: &Packing,
+    scratch: &mut Scratch,
     out: &mut Vec<KafkaBatch>,
-) {
-    let data = record_batch(messages, now_ms, compression);
-    if compression != BatchCompression::None {
-        let records: usize = messages
-            .iter()
-            .enumerate()
-            .map(|(i, (key, value))| record_bytes(key, value, i))
-            .sum();
-        let per_1024 = (data.len() - HEADER_BYTES) * 1024 / records.max(1);
+) -> usize {
+    let Scratch {
+        records: written,
+        key,
+        value,
+    } = scratch;
+    written.clear();
+    let mut taken = 0;
+    while taken < records.len() && (taken == 0 || written.len() < budget) {
+        key.clear();
+        value.clear();
+        encoder.key(records[taken], key);
+        encoder.value(records[taken], value);
+        write_record(written, taken, key, value);
+        taken += 1;
+    }
+    let data = finish_batch(written, taken, batch.timestamp_ms, batch.compression);
+    if batch.compression != BatchCompression::None {
+        let per_1024 = (data.len() - HEADER_BYTES) * 1024 / written.len().max(1);
         packing
             .compressed_per_1024
             .store(per_1024.clamp(1, 2048) as u32, Ordering::Relaxed);
     }
-    if data.len() > MAX_BATCH_BYTES && messages.len() > 1 {
-        let (first, second) = messages.split_at(messages.len() / 2);
-        batches_of(first, partition, now_ms, compression, packing, out);
-        batches_of(second, partition, now_ms, compression, packing, out);
-        return;
+    if data.len() > MAX_BATCH_BYTES && taken > 1 {
+        let (first, second) = records[..taken].split_at(taken / 2);
+        for half in [first, second] {
+            batches_of(half, usize::MAX, batch, encoder, packing, scratch, out);
+        }
+        return taken;
     }
     out.push(KafkaBatch {
-        partition,
+        partition: batch.partition,
         data,
-        records: messages.len() as u32,
+        records: taken as u32,
     });
+    taken
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn raw(messages: &[(&str, &str)]) -> ExportBatch {
-        let mut data = Vec::new();
-        for (key, value) in messages {
-            data.extend_from_slice(&(key.len() as u16).to_be_bytes());
-            data.extend_from_slice(key.as_bytes());
-            data.extend_from_slice(&(value.len() as u32).to_be_bytes());
-            data.extend_from_slice(value.as_bytes());
+    /// Messages given as (key, value).
+    struct Pairs;
+
+    impl<'a> MessageEncoder<(&'a str, &'a str)> for Pairs {
+        fn key(&self, record: &(&'a str, &'a str), out: &mut Vec<u8>) {
+            out.extend_from_slice(record.0.as_bytes());
         }
-        ExportBatch {
-            data,
-            records: messages.len() as u32,
+
+        fn value(&self, record: &(&'a str, &'a str), out: &mut Vec<u8>) {
+            out.extend_from_slice(record.1.as_bytes());
         }
+    }
+
+    fn raw<'a>(messages: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        messages.to_vec()
     }
 
     #[test]
@@ -172,7 +203,7 @@ mod tests {
             ("2001:db8:1::10", "b"),
             ("198.51.100.10", "c"),
         ]);
-        let packed = pack(&[keyed], 3, BatchCompression::None, &packing);
+        let packed = pack(&[&keyed[..]], 3, BatchCompression::None, &Pairs, &packing);
         let expected: Vec<(u32, u32)> = {
             let p1 = partition_of(b"198.51.100.10", 3);
             let p2 = partition_of(b"2001:db8:1::10", 3);
@@ -197,7 +228,8 @@ mod tests {
             raw(&[("", "z")]),
             raw(&[("", "w")]),
         ];
-        let packed = pack(&keyless, 2, BatchCompression::Gzip, &packing);
+        let keyless: Vec<&[(&str, &str)]> = keyless.iter().map(|b| &b[..]).collect();
+        let packed = pack(&keyless, 2, BatchCompression::Gzip, &Pairs, &packing);
         assert_eq!(
             packed
                 .iter()
@@ -259,11 +291,12 @@ mod tests {
         ] {
             let packing = Packing::default();
             for values in [&text, &noise] {
-                let raws: Vec<ExportBatch> = values
+                let raws: Vec<Vec<(&str, &str)>> = values
                     .chunks(5000)
-                    .map(|chunk| raw(&chunk.iter().map(|v| ("", v.as_str())).collect::<Vec<_>>()))
+                    .map(|chunk| chunk.iter().map(|v| ("", v.as_str())).collect())
                     .collect();
-                let packed = pack(&raws, 1, compression, &packing);
+                let raws: Vec<&[(&str, &str)]> = raws.iter().map(|b| &b[..]).collect();
+                let packed = pack(&raws, 1, compression, &Pairs, &packing);
                 let back: Vec<Vec<u8>> = packed
                     .iter()
                     .flat_map(|b| values_of(b, compression))

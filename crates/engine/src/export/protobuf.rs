@@ -8,8 +8,8 @@ use super::record::TrafficRecord;
 const VARINT: u8 = 0;
 const BYTES: u8 = 2;
 
-pub fn encode(r: &TrafficRecord<'_>, out: &mut Vec<u8>) {
-    let f = r.record;
+pub fn encode(r: &TrafficRecord, out: &mut Vec<u8>) {
+    let f = &r.record;
     uint(out, 1, r.timestamp_ns / 1_000_000_000);
     uint(out, 2, r.timestamp_ns / 1_000_000 % 1000);
     uint(out, 3, r.telemetry as u64);
@@ -122,7 +122,7 @@ mod tests {
             duration_ms: 0,
         };
         let r = TrafficRecord {
-            record: &f,
+            record: f,
             timestamp_ns: 1_700_000_000_456_789_000,
             telemetry: Telemetry::Sflow,
             direction: TrafficDirection::Internal,
@@ -177,7 +177,7 @@ mod tests {
             duration_ms: 0,
         };
         let r = TrafficRecord {
-            record: &f,
+            record: f,
             timestamp_ns: 0,
             telemetry: Telemetry::Mirror,
             direction: TrafficDirection::Incoming,

@@ -1,27 +1,37 @@
-//! The bounded queue between the workers that encode batches and the control plane that sends
-//! them. A worker never waits on it: a full queue drops the batch and counts its records.
+//! The bounded queue between the workers that fill batches of records and the packers that
+//! encode and send them. A worker never waits on it: a full queue drops the batch and counts its
+//! records.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use serde::Serialize;
 
-/// Length-prefixed messages (see `export::messages`) and how many.
+use super::encoding::RecordEncoding;
+use super::record::TrafficRecord;
+
+/// Records as a worker took them, not yet encoded.
 #[derive(Debug, Default)]
 pub struct ExportBatch {
-    pub data: Vec<u8>,
-    pub records: u32,
+    pub records: Vec<TrafficRecord>,
+}
+
+impl ExportBatch {
+    /// The memory its records take.
+    pub fn bytes(&self) -> usize {
+        self.records.len() * std::mem::size_of::<TrafficRecord>()
+    }
 }
 
 /// Cumulative counts since the engine started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ExportStats {
-    /// Records encoded and queued.
+    /// Records queued.
     pub queued_records: u64,
     pub queued_batches: u64,
     pub queued_bytes: u64,
     /// Records dropped because the queue was full: in batches that did not fit, or before a
-    /// worker encoded them (see `Exporter::export`).
+    /// worker took them (see `Exporter::export`).
     pub dropped_records: u64,
     pub dropped_batches: u64,
 }
@@ -35,10 +45,11 @@ pub struct ExportQueue {
     dropped_records: AtomicU64,
     dropped_batches: AtomicU64,
     packing: super::pack::Packing,
+    encoding: RecordEncoding,
 }
 
 impl ExportQueue {
-    pub fn new(capacity_batches: usize) -> ExportQueue {
+    pub fn new(capacity_batches: usize, encoding: RecordEncoding) -> ExportQueue {
         let (sender, receiver) = crossbeam_channel::bounded(capacity_batches.max(1));
         ExportQueue {
             sender,
@@ -49,12 +60,13 @@ impl ExportQueue {
             dropped_records: AtomicU64::new(0),
             dropped_batches: AtomicU64::new(0),
             packing: super::pack::Packing::default(),
+            encoding,
         }
     }
 
     /// Queues the batch, or drops and counts it when the queue is full; true when queued.
     pub fn push(&self, batch: ExportBatch) -> bool {
-        let (records, bytes) = (batch.records as u64, batch.data.len() as u64);
+        let (records, bytes) = (batch.records.len() as u64, batch.bytes() as u64);
         match self.sender.try_send(batch) {
             Ok(()) => {
                 self.queued_records.fetch_add(records, Ordering::Relaxed);
@@ -70,7 +82,7 @@ impl ExportQueue {
         }
     }
 
-    /// Counts records a worker dropped without encoding them, the queue being full.
+    /// Counts records a worker dropped without taking them, the queue being full.
     pub fn count_dropped(&self, records: u64) {
         self.dropped_records.fetch_add(records, Ordering::Relaxed);
     }
@@ -85,15 +97,23 @@ impl ExportQueue {
         self.receiver.try_iter().take(max).collect()
     }
 
-    /// Up to `max` batches, oldest first, as Kafka record batches for a topic of `partitions`
-    /// partitions (see `pack`).
+    /// Up to `max` batches, oldest first, encoded as Kafka record batches for a topic of
+    /// `partitions` partitions (see `pack`).
     pub fn take_packed(
         &self,
         max: usize,
         partitions: u32,
         compression: super::BatchCompression,
     ) -> Vec<super::KafkaBatch> {
-        super::pack::pack(&self.take(max), partitions, compression, &self.packing)
+        let taken = self.take(max);
+        let records: Vec<&[TrafficRecord]> = taken.iter().map(|b| &b.records[..]).collect();
+        super::pack::pack(
+            &records,
+            partitions,
+            compression,
+            &self.encoding,
+            &self.packing,
+        )
     }
 
     /// Batches waiting.
@@ -119,17 +139,28 @@ impl ExportQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::record::traffic;
+    use crate::export::{ExportFormat, ExportKey};
 
-    fn batch(records: u32) -> ExportBatch {
+    fn batch(records: usize) -> ExportBatch {
         ExportBatch {
-            data: vec![0; records as usize * 10],
-            records,
+            records: vec![traffic("192.0.2.1", "10.0.0.1"); records],
         }
+    }
+
+    fn counts(batches: Vec<ExportBatch>) -> Vec<usize> {
+        batches.iter().map(|b| b.records.len()).collect()
     }
 
     #[test]
     fn a_full_queue_drops_and_counts_what_it_cannot_hold() {
-        let queue = ExportQueue::new(2);
+        let queue = ExportQueue::new(
+            2,
+            RecordEncoding {
+                format: ExportFormat::Json,
+                key: ExportKey::Destination,
+            },
+        );
         assert!(queue.push(batch(3)));
         assert!(queue.push(batch(4)));
         assert!(!queue.push(batch(5)));
@@ -139,21 +170,15 @@ mod tests {
             ExportStats {
                 queued_records: 7,
                 queued_batches: 2,
-                queued_bytes: 70,
+                queued_bytes: 7 * std::mem::size_of::<TrafficRecord>() as u64,
                 dropped_records: 11,
                 dropped_batches: 2
             }
         );
         // Taking makes room again, oldest first.
-        assert_eq!(
-            queue.take(1).iter().map(|b| b.records).collect::<Vec<_>>(),
-            vec![3]
-        );
+        assert_eq!(counts(queue.take(1)), vec![3]);
         assert!(queue.push(batch(1)));
-        assert_eq!(
-            queue.take(10).iter().map(|b| b.records).collect::<Vec<_>>(),
-            vec![4, 1]
-        );
+        assert_eq!(counts(queue.take(10)), vec![4, 1]);
         assert!(queue.is_empty());
         assert_eq!(queue.stats().dropped_records, 11);
     }

@@ -1,4 +1,5 @@
-//! One exported record: a flow record or a packet with where and when it was seen.
+//! One exported record: a flow record or a packet with where and when it was seen, as the
+//! workers queue it; the packers encode it (JSON, Protobuf) off the workers' threads.
 
 use std::net::IpAddr;
 
@@ -63,8 +64,9 @@ impl Telemetry {
     }
 }
 
-pub struct TrafficRecord<'a> {
-    pub record: &'a FlowRecord,
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrafficRecord {
+    pub record: FlowRecord,
     /// Nanoseconds since the epoch.
     pub timestamp_ns: u64,
     pub telemetry: Telemetry,
@@ -76,4 +78,21 @@ pub struct TrafficRecord<'a> {
     /// The exporter or sFlow agent; none for a mirror port.
     pub agent: Option<IpAddr>,
     pub vlan: Option<u16>,
+}
+
+/// A record of one TCP flow from `src` to `dst` seen by a NetFlow exporter, for tests.
+#[cfg(test)]
+pub(crate) fn traffic(src: &str, dst: &str) -> TrafficRecord {
+    TrafficRecord {
+        record: floodwatch_test_support::flow(src, dst)
+            .ports(40000, 443)
+            .build(),
+        timestamp_ns: 1_700_000_000_000_000_000,
+        telemetry: Telemetry::Netflow,
+        direction: TrafficDirection::Incoming,
+        sampling_rate: 1,
+        length: 100,
+        agent: Some("192.0.2.254".parse().unwrap()),
+        vlan: None,
+    }
 }

@@ -11,6 +11,7 @@ const CRC_FROM: usize = 21;
 const CRC_AT: usize = 17;
 
 /// Bytes a message takes in a batch's records, before compression.
+#[cfg(test)]
 pub fn record_bytes(key: &[u8], value: &[u8], offset_delta: usize) -> usize {
     let body = record_body_bytes(key, value, offset_delta);
     varint_bytes(body as i64) + body
@@ -32,8 +33,9 @@ fn record_body_bytes(key: &[u8], value: &[u8], offset_delta: usize) -> usize {
 }
 
 thread_local! {
-    /// The records of the batch being compressed, kept from one batch to the next.
-    static RECORDS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The compressed batch, kept from one batch to the next: the batch handed on is then
+    /// allocated once, at its size.
+    static COMPRESSED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A RecordBatch of `messages` (key, value; an empty key is a null key), all stamped
@@ -43,27 +45,54 @@ pub fn record_batch(
     timestamp_ms: i64,
     compression: BatchCompression,
 ) -> Vec<u8> {
-    let records_len: usize = messages
-        .iter()
-        .enumerate()
-        .map(|(i, (key, value))| record_bytes(key, value, i))
-        .sum();
+    let mut records = Vec::new();
+    for (i, (key, value)) in messages.iter().enumerate() {
+        write_record(&mut records, i, key, value);
+    }
+    finish_batch(&records, messages.len(), timestamp_ms, compression)
+}
+
+/// Appends a record: its length, no attributes, timestamp delta 0, `offset_delta`, the key (an
+/// empty key is a null key), the value and no headers.
+pub fn write_record(out: &mut Vec<u8>, offset_delta: usize, key: &[u8], value: &[u8]) {
+    varint(out, record_body_bytes(key, value, offset_delta) as i64);
+    out.push(0); // attributes
+    varint(out, 0); // timestamp delta
+    varint(out, offset_delta as i64);
+    if key.is_empty() {
+        varint(out, -1);
+    } else {
+        varint(out, key.len() as i64);
+        out.extend_from_slice(key);
+    }
+    varint(out, value.len() as i64);
+    out.extend_from_slice(value);
+    varint(out, 0); // headers
+}
+
+/// The RecordBatch of `count` records written by `write_record` (offset deltas from 0), all
+/// stamped `timestamp_ms`, compressed with `compression`.
+pub fn finish_batch(
+    records: &[u8],
+    count: usize,
+    timestamp_ms: i64,
+    compression: BatchCompression,
+) -> Vec<u8> {
     let mut batch;
     if compression == BatchCompression::None {
-        batch = Vec::with_capacity(HEADER_BYTES + records_len);
+        batch = Vec::with_capacity(HEADER_BYTES + records.len());
         batch.resize(HEADER_BYTES, 0);
-        write_records(messages, &mut batch);
+        batch.extend_from_slice(records);
     } else {
-        batch = Vec::with_capacity(HEADER_BYTES + records_len / 2);
-        batch.resize(HEADER_BYTES, 0);
-        RECORDS.with_borrow_mut(|records| {
-            records.clear();
-            write_records(messages, records);
-            compression.compress(records, &mut batch);
+        batch = COMPRESSED.with_borrow_mut(|compressed| {
+            compressed.clear();
+            compressed.resize(HEADER_BYTES, 0);
+            compression.compress(records, compressed);
+            compressed.to_vec()
         });
     }
 
-    let count = messages.len() as i32;
+    let count = count as i32;
     let length = (batch.len() - 12) as i32; // from the partition leader epoch on
     let mut header = [0u8; HEADER_BYTES];
     let mut at = 0;
@@ -88,24 +117,6 @@ pub fn record_batch(
     let crc = crc32c(&batch[CRC_FROM..]);
     batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
     batch
-}
-
-fn write_records(messages: &[(&[u8], &[u8])], out: &mut Vec<u8>) {
-    for (i, (key, value)) in messages.iter().enumerate() {
-        varint(out, record_body_bytes(key, value, i) as i64);
-        out.push(0); // attributes
-        varint(out, 0); // timestamp delta
-        varint(out, i as i64); // offset delta
-        if key.is_empty() {
-            varint(out, -1);
-        } else {
-            varint(out, key.len() as i64);
-            out.extend_from_slice(key);
-        }
-        varint(out, value.len() as i64);
-        out.extend_from_slice(value);
-        varint(out, 0); // headers
-    }
 }
 
 fn zigzag(value: i64) -> u64 {
