@@ -34,7 +34,12 @@ pub struct Exporter {
     timestamp_ns: u64,
 }
 
-/// Records dropped unencoded, once the queue was seen full, before it is looked at again: the
+const ALL_DIRECTIONS: u8 = TrafficDirection::Incoming.bit()
+    | TrafficDirection::Outgoing.bit()
+    | TrafficDirection::Other.bit()
+    | TrafficDirection::Internal.bit();
+
+/// Records dropped, once the queue was seen full, before it is looked at again: the
 /// queue's fill is shared with the thread that drains it, so not read for every record.
 const DROPS_BETWEEN_LOOKS: u32 = 256;
 
@@ -88,12 +93,15 @@ impl Exporter {
         length: u64,
         vlan: Option<u16>,
     ) {
-        let direction = TrafficDirection::of(
-            self.networks.contains(&record.src),
-            self.networks.contains(&record.dst),
-        );
-        if self.directions & direction.bit() == 0 {
-            return;
+        // Every direction exported: the record's is looked up only once it is kept (not for the
+        // records dropped while the queue is full, at full ingest most of them).
+        let mut direction = None;
+        if self.directions != ALL_DIRECTIONS {
+            let d = self.direction(record);
+            if self.directions & d.bit() == 0 {
+                return;
+            }
+            direction = Some(d);
         }
         if self.sample_rate > 1 {
             self.until_next -= 1;
@@ -116,6 +124,7 @@ impl Exporter {
                 return;
             }
         }
+        let direction = direction.unwrap_or_else(|| self.direction(record));
         self.batch.records.push(TrafficRecord {
             record: record.clone(),
             timestamp_ns: self.timestamp_ns,
@@ -129,6 +138,14 @@ impl Exporter {
         if self.batch.records.len() >= self.batch_records {
             self.flush();
         }
+    }
+
+    #[inline]
+    fn direction(&self, record: &FlowRecord) -> TrafficDirection {
+        TrafficDirection::of(
+            self.networks.contains(&record.src),
+            self.networks.contains(&record.dst),
+        )
     }
 
     /// Hands the batch to the queue (dropped and counted when it is full).

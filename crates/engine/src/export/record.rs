@@ -33,7 +33,7 @@ impl TrafficDirection {
         }
     }
 
-    pub(crate) fn bit(self) -> u8 {
+    pub(crate) const fn bit(self) -> u8 {
         1 << (self as u8)
     }
 }
