@@ -69,12 +69,11 @@ export declare class Engine {
   /** The detection side of the engine: thresholds, violations, watched hosts. */
   detection(): Detection
   /**
-   * Up to `max_batches` of the workers' export batches, as record batches for a topic of
-   * `partitions` partitions (as few as the brokers' default message.max.bytes allows),
-   * compressed with `compression`; resolves with the export's counts too (0 batches: the
-   * counts alone).
+   * Up to `max_batches` of the workers' export batches, encoded as record batches for a topic
+   * of `partitions` partitions (as few as batches of `max_batch_bytes` allow), compressed with
+   * `compression`; resolves with the export's counts too (0 batches: the counts alone).
    */
-  takeExport(maxBatches: number, partitions: number, compression: ExportCompression): Promise<ExportDrain>
+  takeExport(maxBatches: number, partitions: number, compression: ExportCompression, maxBatchBytes: number): Promise<ExportDrain>
 }
 
 export declare class Replay {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use floodwatch_engine::export::{
-    at_low_priority, BatchCompression, ExportQueue, ExportStats, KafkaBatch,
+    at_low_priority, BatchCompression, BatchOptions, ExportQueue, ExportStats, KafkaBatch,
 };
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -53,8 +53,7 @@ pub struct ExportDrain {
 pub struct TakeExport {
     queue: Option<Arc<ExportQueue>>,
     max: usize,
-    partitions: u32,
-    compression: BatchCompression,
+    options: BatchOptions,
 }
 
 #[napi]
@@ -66,16 +65,10 @@ impl Task for TakeExport {
         let Some(queue) = self.queue.clone() else {
             return Ok((Vec::new(), ExportStats::default(), 0));
         };
-        let (max, partitions, compression) = (self.max, self.partitions, self.compression);
+        let (max, options) = (self.max, self.options);
         // On the export's own low-priority threads (this one of libuv's pool waits).
-        at_low_priority(move || {
-            (
-                queue.take_packed(max, partitions, compression),
-                queue.stats(),
-                queue.len(),
-            )
-        })
-        .ok_or_else(|| Error::from_reason("packing the export's batches failed"))
+        at_low_priority(move || (queue.take_packed(max, &options), queue.stats(), queue.len()))
+            .ok_or_else(|| Error::from_reason("packing the export's batches failed"))
     }
 
     fn resolve(
@@ -101,22 +94,25 @@ impl Task for TakeExport {
 
 #[napi]
 impl Engine {
-    /// Up to `max_batches` of the workers' export batches, as record batches for a topic of
-    /// `partitions` partitions (as few as the brokers' default message.max.bytes allows),
-    /// compressed with `compression`; resolves with the export's counts too (0 batches: the
-    /// counts alone).
+    /// Up to `max_batches` of the workers' export batches, encoded as record batches for a topic
+    /// of `partitions` partitions (as few as batches of `max_batch_bytes` allow), compressed with
+    /// `compression`; resolves with the export's counts too (0 batches: the counts alone).
     #[napi]
     pub fn take_export(
         &self,
         max_batches: u32,
         partitions: u32,
         compression: ExportCompression,
+        max_batch_bytes: u32,
     ) -> AsyncTask<TakeExport> {
         AsyncTask::new(TakeExport {
             queue: self.inner.export_queue().cloned(),
             max: max_batches as usize,
-            partitions: partitions.max(1),
-            compression: compression.into(),
+            options: BatchOptions {
+                partitions: partitions.max(1),
+                compression: compression.into(),
+                max_bytes: max_batch_bytes as usize,
+            },
         })
     }
 }

@@ -46,10 +46,12 @@ export class FlowEngine {
   /** The mirror sources alone: cheap enough to read every second. */
   mirrors: EngineCalls['mirrors'] = () => this.#native.mirrors();
   /**
-   * Up to `maxBatches` batches of exported records (config `export`) as Kafka record batches for a
-   * topic of `partitions` partitions, packed off this thread; with the export's counts.
+   * Up to `maxBatches` batches of exported records (config `export`) as Kafka record batches of
+   * at most `maxBatchBytes` for a topic of `partitions` partitions, packed off this thread; with
+   * the export's counts.
    */
-  takeExport: EngineCalls['takeExport'] = (maxBatches, partitions, compression) => this.#native.takeExport(maxBatches, partitions, compression);
+  takeExport: EngineCalls['takeExport'] = (maxBatches, partitions, compression, maxBatchBytes) =>
+    this.#native.takeExport(maxBatches, partitions, compression, maxBatchBytes);
   /** Scale-out sensor: from now on keeps each tick's host aggregates for `takeAggregates`, split over `partitions`. */
   publishAggregates: EngineCalls['publishAggregates'] = (partitions, maxBytes) => this.#native.publishAggregates(partitions, maxBytes);
   /** Scale-out sensor: the host aggregates since the last call, one buffer per partition. */

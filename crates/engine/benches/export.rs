@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use floodwatch_counters::{Prefix, PrefixSet};
 use floodwatch_engine::export::{
-    BatchCompression, ExportBatch, ExportConfig, ExportFormat, ExportQueue, Exporter,
-    RecordEncoding, Telemetry,
+    BatchCompression, BatchOptions, ExportBatch, ExportConfig, ExportFormat, ExportQueue, Exporter,
+    RecordEncoding, Telemetry, DEFAULT_MAX_BATCH_BYTES,
 };
 use floodwatch_packet::{FlowRecord, PROTO_TCP, PROTO_UDP};
 use floodwatch_test_support::{flow, XorShift};
@@ -90,7 +90,12 @@ fn main() {
                 });
             }
             let start = Instant::now();
-            let packed = refill.take_packed(usize::MAX, 1, compression);
+            let options = BatchOptions {
+                partitions: 1,
+                compression,
+                max_bytes: DEFAULT_MAX_BATCH_BYTES,
+            };
+            let packed = refill.take_packed(usize::MAX, &options);
             let seconds = start.elapsed().as_secs_f64();
             let bytes: usize = packed.iter().map(|b| b.data.len()).sum();
             println!(

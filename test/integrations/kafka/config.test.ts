@@ -28,6 +28,7 @@ describe('actions.kafka', () => {
       { traffic_topic: 'a topic' },
       { acks: 2 },
       { queue_mb: 0 },
+      { max_batch_bytes: 100 },
       { extra: 1 },
     ]) {
       expect(Value.Check(kafkaIntegration.schema, { ...defaults, ...bad }), JSON.stringify(bad)).toBe(false);

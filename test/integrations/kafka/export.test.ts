@@ -41,11 +41,11 @@ afterAll(async () => {
 }, 60_000);
 
 /** An engine exporting to `broker` as `kafka` says (gzip unless told: kafkajs reads no other codec), and the integration draining it. */
-function exporting(kafka: Partial<KafkaConfig>, engine: EngineConfig = {}, to = broker) {
+function exporting(kafka: Partial<KafkaConfig>, engine: EngineConfig = {}, to = broker, log = silent) {
   const config: KafkaConfig = { ...kafkaDefaults(), enabled: true, brokers: [to.address], timeout_seconds: 2, compression: 'gzip', ...kafka };
   const flowEngine = new FlowEngine({ listen: ['127.0.0.1:0'], workers: 2, tick_ms: 50, networks: MONITORED, export: engineExport(config), ...engine });
   const [address] = flowEngine.start();
-  const integration = new KafkaIntegration(config, { log: silent, engine: flowEngine });
+  const integration = new KafkaIntegration(config, { log, engine: flowEngine });
   integration.start();
   const stop = async () => {
     await integration.stop();
@@ -221,6 +221,31 @@ describe.runIf(isRoot)('Kafka export of mirror-port packets', () => {
     // The capture's time, not the pcap file's.
     expect(Math.abs((records[0].timestamp as number) - Date.now() / 1000)).toBeLessThan(120);
   });
+});
+
+describe("Kafka export under a topic's max.message.bytes", () => {
+  it('has the batches refused and says which key to lower, then sends them all once max_batch_bytes is under the limit', async () => {
+    // About 1.2 MB of uncompressed JSON, in batches of 20 kB at most.
+    const limit = { 'max.message.bytes': '20000' };
+    await broker.createTopic('limited-default', 1, limit);
+    await broker.createTopic('limited-small', 1, limit);
+    const flow = (d: number, i: number) => spray(`2001:db8:7::${(d * 24 + i + 1).toString(16)}`);
+    const warnings: Record<string, unknown>[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line) as Record<string, unknown>) });
+    const refused = exporting({ traffic_topic: 'limited-default', compression: 'none' }, { networks: ['2001:db8::/32'] }, broker, log);
+    const sent = await sendRecords(refused.port, 100, (d) => Array.from({ length: 24 }, (_, i) => flow(d, i)));
+    await eventually('the refused batches counted', () => refused.integration.metrics.droppedSendFailed === sent, 20_000);
+    expect(warnings.find((w) => w.topic === 'limited-default')?.fix).toMatch(/set actions\.kafka\.max_batch_bytes under the topic's max\.message\.bytes/);
+    await refused.stop();
+
+    const small = exporting({ traffic_topic: 'limited-small', compression: 'none', max_batch_bytes: 19_000 }, { networks: ['2001:db8::/32'] });
+    await sendRecords(small.port, 100, (d) => Array.from({ length: 24 }, (_, i) => flow(d, i)));
+    const messages = await broker.read('limited-small', (m) => m.length >= sent, 30_000);
+    expect(messages.length).toBe(sent);
+    await eventually('every record acknowledged', () => small.integration.metrics.exported === sent, 10_000);
+    expect(small.integration.metrics.droppedSendFailed).toBe(0);
+    expect(small.integration.metrics.batches).toBeGreaterThanOrEqual(Math.ceil(small.integration.metrics.bytes / 19_000));
+  }, 90_000);
 });
 
 describe('Kafka export with the broker down at start', () => {

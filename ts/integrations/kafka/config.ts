@@ -53,8 +53,10 @@ export const KafkaSchema = Type.Object(
       },
       strict,
     ),
-    /** Records encoded and waiting to be sent, at most (MiB); past it the engine drops and counts them. */
+    /** Records waiting to be encoded and sent, at most (MiB, about 8700 records each); past it the engine drops and counts them. */
     queue_mb: Type.Integer({ minimum: 1, maximum: 4096 }),
+    /** A record batch's bytes at most, compressed: under the brokers' and the topic's message.max.bytes (1 MiB by default), which refuse a larger one. */
+    max_batch_bytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024 }),
     /** Produce requests of records in flight at once. */
     max_in_flight: Type.Integer({ minimum: 1, maximum: 64 }),
     /** For connecting and for each produce request. */
@@ -80,6 +82,7 @@ export function kafkaDefaults(): KafkaConfig {
     acks: 'leader',
     tls: { enabled: false },
     queue_mb: 64,
+    max_batch_bytes: 1_000_000,
     max_in_flight: 8,
     timeout_seconds: 10,
   };

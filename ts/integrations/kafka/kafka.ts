@@ -28,6 +28,8 @@ const PACKERS = 2;
  */
 const WORKER_BATCHES_PER_REQUEST = 8;
 const RECONNECT_MIN_MS = 500;
+/** The brokers' answers to a record batch over their limit. */
+const BATCH_TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 const RECONNECT_MAX_MS = 10_000;
 /** A failure of the traffic export is logged at most this often, with the count since. */
 const ERROR_LOG_INTERVAL_MS = 30_000;
@@ -149,7 +151,7 @@ export class KafkaIntegration implements Integration {
     while (!this.#stopping) {
       if (this.#traffic.partitions === 0) {
         // Meanwhile the engine's queue holds what it can, then drops and counts.
-        this.#takeCounts(await engine.takeExport(0, 1, compression));
+        this.#takeCounts(await engine.takeExport(0, 1, compression, this.#config.max_batch_bytes));
         try {
           await this.#traffic.connect();
           this.metrics.connected = true;
@@ -168,7 +170,9 @@ export class KafkaIntegration implements Integration {
       const room = this.#config.max_in_flight - this.#inFlight.size;
       // Packed (compressed) on PACKERS threads of libuv's pool at once.
       const share = Math.ceil(room / PACKERS) * WORKER_BATCHES_PER_REQUEST;
-      const drains = await Promise.all(Array.from({ length: PACKERS }, () => engine.takeExport(share, this.#traffic.partitions, compression)));
+      const drains = await Promise.all(
+        Array.from({ length: PACKERS }, () => engine.takeExport(share, this.#traffic.partitions, compression, this.#config.max_batch_bytes)),
+      );
       const taken: Produced[] = [];
       for (const drain of drains) {
         this.#takeCounts(drain);
@@ -178,7 +182,7 @@ export class KafkaIntegration implements Integration {
       if (this.#inFlight.size >= this.#config.max_in_flight) await Promise.race(this.#inFlight);
       else if (taken.length === 0) await sleep(IDLE_POLL_MS);
     }
-    this.#takeCounts(await engine.takeExport(0, 1, compression));
+    this.#takeCounts(await engine.takeExport(0, 1, compression, this.#config.max_batch_bytes));
   }
 
   #takeCounts(drain: Awaited<ReturnType<FlowEngine['takeExport']>>): void {
@@ -211,8 +215,17 @@ export class KafkaIntegration implements Integration {
     this.#failuresSinceLog++;
     const now = Date.now();
     if (now - this.#lastFailureLog < ERROR_LOG_INTERVAL_MS) return;
+    const tooLarge = BATCH_TOO_LARGE.has((err as { type?: string }).type ?? '');
     this.#log.warn(
-      { brokers: this.#config.brokers, topic: this.#config.traffic_topic, failures: this.#failuresSinceLog, err: err.message },
+      {
+        brokers: this.#config.brokers,
+        topic: this.#config.traffic_topic,
+        failures: this.#failuresSinceLog,
+        err: err.message,
+        ...(tooLarge && {
+          fix: `the brokers refuse record batches of up to ${this.#config.max_batch_bytes} bytes: set actions.kafka.max_batch_bytes under the topic's max.message.bytes (the brokers' message.max.bytes by default)`,
+        }),
+      },
       'kafka: traffic export failing; records are dropped and counted (floodwatch_kafka_records_dropped_total) until the brokers answer',
     );
     this.#lastFailureLog = now;

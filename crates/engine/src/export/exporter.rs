@@ -277,6 +277,11 @@ mod tests {
         for batch in queue.take(10) {
             assert_eq!(batch.records.len(), e.batch_records);
             assert!(batch.bytes() <= 1024);
+            // Every direction exported: looked up as the record is kept.
+            assert!(batch
+                .records
+                .iter()
+                .all(|r| r.direction == TrafficDirection::Internal));
         }
         // Room again: the next record begins a batch.
         e.export(&record("10.0.0.1", "10.0.0.2"), 1, 100, None);

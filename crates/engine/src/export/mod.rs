@@ -22,7 +22,7 @@ pub use codec::BatchCompression;
 pub use config::{ExportConfig, ExportFormat, ExportKey};
 pub use encoding::{MessageEncoder, RecordEncoding};
 pub use exporter::{now_ns, Exporter};
-pub use pack::KafkaBatch;
+pub use pack::{BatchOptions, KafkaBatch, DEFAULT_MAX_BATCH_BYTES};
 pub use packers::at_low_priority;
 pub use queue::{ExportBatch, ExportQueue, ExportStats};
 pub use record::{Telemetry, TrafficDirection, TrafficRecord};

@@ -11,12 +11,25 @@ use super::codec::BatchCompression;
 use super::encoding::MessageEncoder;
 use super::record_batch::{finish_batch, partition_of, write_record, HEADER_BYTES};
 
-/// A record batch's bytes at most: under the brokers' default `message.max.bytes` (1 MiB and
-/// 12 bytes), which a larger batch would exceed. Fewer, larger batches are what lets a broker
-/// take a million records a second: it costs the same per Produce request whatever it holds.
-pub const MAX_BATCH_BYTES: usize = 1_000_000;
-/// A record batch's records before compression at most, however well they compress.
+/// A record batch's bytes at most unless configured: under the brokers' default
+/// `message.max.bytes` (1 MiB and 12 bytes), which a larger batch would exceed. Fewer, larger
+/// batches are what lets a broker take a million records a second: it costs the same per
+/// Produce request whatever it holds.
+pub const DEFAULT_MAX_BATCH_BYTES: usize = 1_000_000;
+/// A record batch's records before compression at most, however well they compress (or the
+/// batch's own limit, when larger).
 const MAX_RECORDS_BYTES: usize = 16 << 20;
+
+/// The record batches asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchOptions {
+    /// The topic's partitions.
+    pub partitions: u32,
+    pub compression: BatchCompression,
+    /// A batch's bytes at most (a broker refuses a batch over its `message.max.bytes`); a
+    /// record larger on its own goes alone.
+    pub max_bytes: usize,
+}
 
 /// One partition's record batch, ready for a Produce request.
 #[derive(Debug)]
@@ -32,7 +45,7 @@ pub struct Packing {
     /// The partition the next keyless worker batch goes to.
     next_keyless: AtomicU32,
     /// Compressed bytes per 1024 bytes of records in the last batch: how many records the next
-    /// batch can take and stay under `MAX_BATCH_BYTES`.
+    /// batch can take and stay under its limit.
     compressed_per_1024: AtomicU32,
 }
 
@@ -47,14 +60,14 @@ impl Default for Packing {
 
 impl Packing {
     /// Bytes of records the next batch is to hold.
-    fn records_budget(&self, compression: BatchCompression) -> usize {
-        let room = MAX_BATCH_BYTES - HEADER_BYTES;
-        if compression == BatchCompression::None {
+    fn records_budget(&self, options: &BatchOptions) -> usize {
+        let room = options.max_bytes.saturating_sub(HEADER_BYTES).max(1);
+        if options.compression == BatchCompression::None {
             return room;
         }
         let per_1024 = self.compressed_per_1024.load(Ordering::Relaxed).max(1) as usize;
         // 10% to spare: the next records may compress less well than the last.
-        (room * 1024 / per_1024 * 9 / 10).clamp(room / 2, MAX_RECORDS_BYTES)
+        (room * 1024 / per_1024 * 9 / 10).clamp(room / 2, MAX_RECORDS_BYTES.max(room))
     }
 }
 
@@ -70,16 +83,15 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
-/// The worker batches `raw` as record batches for a topic of `partitions` partitions: per
-/// partition, its records in the order taken, in as few batches as `MAX_BATCH_BYTES` allows.
+/// The worker batches `raw` as the record batches `options` asks for: per partition, its
+/// records in the order taken, in as few batches as `options.max_bytes` allows.
 pub fn pack<R, E: MessageEncoder<R>>(
     raw: &[&[R]],
-    partitions: u32,
-    compression: BatchCompression,
+    options: &BatchOptions,
     encoder: &E,
     packing: &Packing,
 ) -> Vec<KafkaBatch> {
-    let partitions = partitions.max(1);
+    let partitions = options.partitions.max(1);
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -105,11 +117,12 @@ pub fn pack<R, E: MessageEncoder<R>>(
             let batch = Batch {
                 partition: partition as u32,
                 timestamp_ms: now_ms,
-                compression,
+                compression: options.compression,
+                max_bytes: options.max_bytes,
             };
             let mut rest = &records[..];
             while !rest.is_empty() {
-                let budget = packing.records_budget(compression);
+                let budget = packing.records_budget(options);
                 let taken = batches_of(rest, budget, &batch, encoder, packing, scratch, &mut out);
                 rest = &rest[taken..];
             }
@@ -123,10 +136,11 @@ struct Batch {
     partition: u32,
     timestamp_ms: i64,
     compression: BatchCompression,
+    max_bytes: usize,
 }
 
 /// Writes records from `records` until they take `budget` bytes (at least one), and appends
-/// them as one batch, or halved until each batch is under `MAX_BATCH_BYTES`; returns how many
+/// them as one batch, or halved until each batch is under its limit; returns how many
 /// were taken.
 fn batches_of<R, E: MessageEncoder<R>>(
     records: &[&R],
@@ -159,7 +173,7 @@ fn batches_of<R, E: MessageEncoder<R>>(
             .compressed_per_1024
             .store(per_1024.clamp(1, 2048) as u32, Ordering::Relaxed);
     }
-    if data.len() > MAX_BATCH_BYTES && taken > 1 {
+    if data.len() > batch.max_bytes && taken > 1 {
         let (first, second) = records[..taken].split_at(taken / 2);
         for half in [first, second] {
             batches_of(half, usize::MAX, batch, encoder, packing, scratch, out);
@@ -191,6 +205,14 @@ mod tests {
         }
     }
 
+    fn options(partitions: u32, compression: BatchCompression) -> BatchOptions {
+        BatchOptions {
+            partitions,
+            compression,
+            max_bytes: DEFAULT_MAX_BATCH_BYTES,
+        }
+    }
+
     fn raw<'a>(messages: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
         messages.to_vec()
     }
@@ -203,7 +225,12 @@ mod tests {
             ("2001:db8:1::10", "b"),
             ("198.51.100.10", "c"),
         ]);
-        let packed = pack(&[&keyed[..]], 3, BatchCompression::None, &Pairs, &packing);
+        let packed = pack(
+            &[&keyed[..]],
+            &options(3, BatchCompression::None),
+            &Pairs,
+            &packing,
+        );
         let expected: Vec<(u32, u32)> = {
             let p1 = partition_of(b"198.51.100.10", 3);
             let p2 = partition_of(b"2001:db8:1::10", 3);
@@ -229,7 +256,12 @@ mod tests {
             raw(&[("", "w")]),
         ];
         let keyless: Vec<&[(&str, &str)]> = keyless.iter().map(|b| &b[..]).collect();
-        let packed = pack(&keyless, 2, BatchCompression::Gzip, &Pairs, &packing);
+        let packed = pack(
+            &keyless,
+            &options(2, BatchCompression::Gzip),
+            &Pairs,
+            &packing,
+        );
         assert_eq!(
             packed
                 .iter()
@@ -296,7 +328,7 @@ mod tests {
                     .map(|chunk| chunk.iter().map(|v| ("", v.as_str())).collect())
                     .collect();
                 let raws: Vec<&[(&str, &str)]> = raws.iter().map(|b| &b[..]).collect();
-                let packed = pack(&raws, 1, compression, &Pairs, &packing);
+                let packed = pack(&raws, &options(1, compression), &Pairs, &packing);
                 let back: Vec<Vec<u8>> = packed
                     .iter()
                     .flat_map(|b| values_of(b, compression))
@@ -306,7 +338,9 @@ mod tests {
                     .iter()
                     .zip(values.iter())
                     .all(|(b, v)| b == v.as_bytes()));
-                assert!(packed.iter().all(|b| b.data.len() <= MAX_BATCH_BYTES));
+                assert!(packed
+                    .iter()
+                    .all(|b| b.data.len() <= DEFAULT_MAX_BATCH_BYTES));
                 let most = packed.iter().map(|b| b.records).max().unwrap() as usize;
                 match (compression, std::ptr::eq(values, &text)) {
                     // 1 MB of 52-byte records: no more than that.
@@ -323,6 +357,36 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_smaller_limit_makes_smaller_batches_and_a_record_over_it_goes_alone() {
+        let big = "x".repeat(5000);
+        let mut values: Vec<String> = (0..2000).map(|i| format!("{i:030}")).collect();
+        values.insert(700, big.clone());
+        let raw: Vec<(&str, &str)> = values.iter().map(|v| ("", v.as_str())).collect();
+        for compression in [BatchCompression::None, BatchCompression::Zstd] {
+            let options = BatchOptions {
+                max_bytes: 4000,
+                ..options(1, compression)
+            };
+            let packed = pack(&[&raw[..]], &options, &Pairs, &Packing::default());
+            let back: Vec<Vec<u8>> = packed
+                .iter()
+                .flat_map(|b| values_of(b, compression))
+                .collect();
+            assert!(back
+                .iter()
+                .zip(values.iter())
+                .all(|(b, v)| b == v.as_bytes()));
+            assert_eq!(back.len(), values.len());
+            for b in &packed {
+                if b.data.len() > 4000 {
+                    assert_eq!(b.records, 1, "{compression:?}");
+                }
+            }
+            assert!(packed.len() > 2, "{compression:?}");
         }
     }
 }

@@ -97,23 +97,12 @@ impl ExportQueue {
         self.receiver.try_iter().take(max).collect()
     }
 
-    /// Up to `max` batches, oldest first, encoded as Kafka record batches for a topic of
-    /// `partitions` partitions (see `pack`).
-    pub fn take_packed(
-        &self,
-        max: usize,
-        partitions: u32,
-        compression: super::BatchCompression,
-    ) -> Vec<super::KafkaBatch> {
+    /// Up to `max` batches, oldest first, encoded as the Kafka record batches `options` asks
+    /// for (see `pack`).
+    pub fn take_packed(&self, max: usize, options: &super::BatchOptions) -> Vec<super::KafkaBatch> {
         let taken = self.take(max);
         let records: Vec<&[TrafficRecord]> = taken.iter().map(|b| &b.records[..]).collect();
-        super::pack::pack(
-            &records,
-            partitions,
-            compression,
-            &self.encoding,
-            &self.packing,
-        )
+        super::pack::pack(&records, options, &self.encoding, &self.packing)
     }
 
     /// Batches waiting.
