@@ -4,7 +4,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 
 const TEMPLATE_ID = 300;
-/** IPV6_SRC_ADDR, IPV6_DST_ADDR, IN_PKTS, IN_BYTES, PROTOCOL, L4_SRC_PORT, L4_DST_PORT, TCP_FLAGS. */
+/** IPV6_SRC_ADDR, IPV6_DST_ADDR, IN_PKTS, IN_BYTES, PROTOCOL, L4_SRC_PORT, L4_DST_PORT, TCP_FLAGS, INPUT_SNMP, OUTPUT_SNMP. */
 const FIELDS: [type: number, length: number][] = [
   [27, 16],
   [28, 16],
@@ -14,6 +14,8 @@ const FIELDS: [type: number, length: number][] = [
   [7, 2],
   [11, 2],
   [6, 1],
+  [10, 4],
+  [14, 4],
 ];
 const RECORD_BYTES = FIELDS.reduce((n, [, length]) => n + length, 0);
 export const RECORDS_PER_DATAGRAM = 24;
@@ -50,6 +52,9 @@ export interface SprayRecord {
   srcPort: number;
   dstPort: number;
   tcpFlags: number;
+  /** The exporter's interfaces (ifIndex); 0 when not given. */
+  inputInterface?: number;
+  outputInterface?: number;
 }
 
 /** One NetFlow v9 datagram: the template, then the records. */
@@ -78,6 +83,8 @@ export function netflowV9Datagram(records: SprayRecord[], sequence: number, unix
     dataSet.writeUInt16BE(r.srcPort, at + 41);
     dataSet.writeUInt16BE(r.dstPort, at + 43);
     dataSet.writeUInt8(r.tcpFlags, at + 45);
+    dataSet.writeUInt32BE(r.inputInterface ?? 0, at + 46);
+    dataSet.writeUInt32BE(r.outputInterface ?? 0, at + 50);
     at += RECORD_BYTES;
   }
   const header = Buffer.alloc(20);

@@ -416,6 +416,8 @@ impl Reader<'_> {
             fixed[5],
         );
         Ok(FlowRecord {
+            input_interface: 0,
+            output_interface: 0,
             src,
             dst,
             protocol,

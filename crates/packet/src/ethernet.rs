@@ -47,6 +47,11 @@ pub(crate) fn parse_nested_frame(frame: &[u8], depth: usize) -> Result<Link<'_>,
     })
 }
 
+/// The outermost non-zero VLAN id of the frame's tags.
+pub(crate) fn vlan(frame: &[u8]) -> Option<u16> {
+    untagged(frame).ok()?.0
+}
+
 /// The EtherType after any VLAN tags, and the payload it labels, if the frame holds them.
 pub(crate) fn payload(frame: &[u8]) -> Option<(u16, &[u8])> {
     let (_, ethertype, payload) = untagged(frame).ok()?;

@@ -71,6 +71,11 @@ pub fn parse_ethernet_with(frame: &[u8], opts: &ParseOptions) -> Result<PacketIn
     Ok(report(packet, link.vlan, opts))
 }
 
+/// The outermost non-zero VLAN id of an Ethernet frame, without parsing past its tags.
+pub fn frame_vlan(frame: &[u8]) -> Option<u16> {
+    ethernet::vlan(frame)
+}
+
 /// Parses a bare IPv4 or IPv6 packet (version taken from the first nibble).
 pub fn parse_ip(packet: &[u8]) -> Result<PacketInfo, ParseError> {
     parse_ip_with(packet, &ParseOptions::default())

@@ -36,12 +36,18 @@ pub struct FlowRecord {
     pub sampling_rate: u32,
     /// Milliseconds between the first and last packet of the flow; 0 for a single packet.
     pub duration_ms: u32,
+    /// The exporter's interfaces (SNMP ifIndex) the traffic came in on and went out of; 0 when
+    /// it does not say (and for a mirror port).
+    pub input_interface: u32,
+    pub output_interface: u32,
 }
 
 impl FlowRecord {
     /// A single packet (an sFlow header sample, a mirror-port packet).
     pub fn packet(info: &PacketInfo, sampling_rate: u32) -> FlowRecord {
         FlowRecord {
+            input_interface: 0,
+            output_interface: 0,
             src: info.src,
             dst: info.dst,
             protocol: info.protocol,

@@ -47,6 +47,8 @@ impl Address for Ipv6Addr {
 /// not a fragment.
 pub fn flow(src: impl Address, dst: impl Address) -> FlowBuilder {
     FlowBuilder(FlowRecord {
+        input_interface: 0,
+        output_interface: 0,
         src: src.address(),
         dst: dst.address(),
         protocol: PROTO_UDP,
@@ -108,6 +110,12 @@ impl FlowBuilder {
         self
     }
 
+    pub fn interfaces(mut self, input: u32, output: u32) -> Self {
+        self.0.input_interface = input;
+        self.0.output_interface = output;
+        self
+    }
+
     pub fn build(self) -> FlowRecord {
         self.0
     }
@@ -158,6 +166,8 @@ mod tests {
         assert_eq!(
             record,
             FlowRecord {
+                input_interface: 0,
+                output_interface: 0,
                 src: ip("10.0.0.1"),
                 dst: ip("10.0.0.2"),
                 protocol: PROTO_TCP,

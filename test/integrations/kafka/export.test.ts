@@ -157,14 +157,20 @@ describe('Kafka export compressed with lz4 and zstd', () => {
       await broker.createTopic(topic, 2, { 'compression.type': 'uncompressed' });
       const { port, integration } = exporting({ traffic_topic: topic, compression }, { networks: ['2001:db8::/32'] });
       // About 2.5 MB of JSON: record batches of several LZ4 blocks (64 KiB) and zstd blocks (128 KiB).
-      const flow = (d: number, i: number): SprayRecord => ({ ...spray(`2001:db8:6::${(d * 24 + i + 1).toString(16)}`), srcPort: d, dstPort: i + 1 });
+      const flow = (d: number, i: number): SprayRecord => ({
+        ...spray(`2001:db8:6::${(d * 24 + i + 1).toString(16)}`),
+        srcPort: d,
+        dstPort: i + 1,
+        inputInterface: i + 1,
+        outputInterface: 70_000 + d,
+      });
       const sent = await sendRecords(port, 200, (d) => Array.from({ length: 24 }, (_, i) => flow(d, i)));
       const messages = await broker.read(topic, (m) => m.length >= sent, 60_000);
       expect(messages.length).toBe(sent);
       const records = messages.map(json);
       const expected = Array.from({ length: sent }, (_, n) => flow(Math.floor(n / 24), n % 24));
-      expect(new Set(records.map((r) => `${r.destination_ip} ${r.source_port} ${r.destination_port}`))).toEqual(
-        new Set(expected.map((f) => `${f.dst} ${f.srcPort} ${f.dstPort}`)),
+      expect(new Set(records.map((r) => `${r.destination_ip} ${r.source_port} ${r.destination_port} ${r.input_interface} ${r.output_interface}`))).toEqual(
+        new Set(expected.map((f) => `${f.dst} ${f.srcPort} ${f.dstPort} ${f.inputInterface} ${f.outputInterface}`)),
       );
       expect(records.every((r) => r.source_ip === '2001:db8:ffff::1' && r.protocol === 'udp' && r.ip_length === 120)).toBe(true);
       for (const m of messages) expect(m.key?.toString()).toBe(json(m).destination_ip);

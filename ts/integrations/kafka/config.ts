@@ -53,7 +53,7 @@ export const KafkaSchema = Type.Object(
       },
       strict,
     ),
-    /** Records waiting to be encoded and sent, at most (MiB, about 8700 records each); past it the engine drops and counts them. */
+    /** Records waiting to be encoded and sent, at most (MiB, 8192 records each); past it the engine drops and counts them. */
     queue_mb: Type.Integer({ minimum: 1, maximum: 4096 }),
     /** A record batch's bytes at most, compressed: under the brokers' and the topic's message.max.bytes (1 MiB by default), which refuse a larger one. */
     max_batch_bytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024 }),

@@ -1,7 +1,7 @@
 //! JSON: one object per record, FastNetMon's `packet_dump_detailed` field names and values
 //! (what its Kafka JSON export sends), plus `traffic_direction`, `telemetry_type` and `vlan`.
-//! What floodwatch does not know (ASN, country, interfaces, TTL) is 0 or empty, as FastNetMon
-//! writes it when its source does not say.
+//! What floodwatch does not know (ASN, country, TTL; interfaces the source does not give) is 0
+//! or empty, as FastNetMon writes it when its source does not say.
 
 use floodwatch_packet::{PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP};
 
@@ -22,8 +22,12 @@ pub fn encode(r: &TrafficRecord, out: &mut Vec<u8>) {
     push_ip(out, &f.dst);
     out.extend_from_slice(
         b"\",\"source_asn\":0,\"destination_asn\":0,\"source_country\":\"\",\"destination_country\":\"\",\
-          \"input_interface\":0,\"output_interface\":0,\"source_port\":",
+          \"input_interface\":",
     );
+    push_u64(out, f.input_interface as u64);
+    out.extend_from_slice(b",\"output_interface\":");
+    push_u64(out, f.output_interface as u64);
+    out.extend_from_slice(b",\"source_port\":");
     push_u64(out, f.src_port as u64);
     out.extend_from_slice(b",\"destination_port\":");
     push_u64(out, f.dst_port as u64);
@@ -95,6 +99,7 @@ mod tests {
             .tcp_flags(0x12)
             .packets(3)
             .bytes(180)
+            .interfaces(7, 70_000)
             .build()
     }
 
@@ -117,7 +122,7 @@ mod tests {
         let expected = serde_json::json!({
             "timestamp": 1_700_000_000u64, "ip_version": "ipv4", "source_ip": "192.0.2.1", "destination_ip": "10.0.0.1",
             "source_asn": 0, "destination_asn": 0, "source_country": "", "destination_country": "",
-            "input_interface": 0, "output_interface": 0, "source_port": 40000, "destination_port": 443,
+            "input_interface": 7, "output_interface": 70_000, "source_port": 40000, "destination_port": 443,
             "agent_address": "198.51.100.7", "tcp_flags": "syn,ack", "forwarding_status": "unknown",
             "fragmentation": false, "packets": 3, "length": 180, "ip_length": 180, "ttl": 0, "sample_ratio": 64,
             "protocol": "tcp", "traffic_direction": "incoming", "telemetry_type": "netflow",

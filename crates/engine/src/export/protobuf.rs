@@ -25,6 +25,8 @@ pub fn encode(r: &TrafficRecord, out: &mut Vec<u8>) {
     uint(out, 13, f.bytes);
     uint(out, 15, f.tcp_flags as u64);
     uint(out, 16, f.fragment as u64);
+    uint(out, 18, f.input_interface as u64);
+    uint(out, 19, f.output_interface as u64);
     if let Some(agent) = &r.agent {
         address(out, 22, agent);
     }
@@ -109,6 +111,8 @@ mod tests {
     #[test]
     fn a_record_reads_back_field_for_field() {
         let f = FlowRecord {
+            input_interface: 3,
+            output_interface: 70_000,
             src: "2001:db8::1".parse().unwrap(),
             dst: "2001:db8:1::2".parse().unwrap(),
             protocol: 17,
@@ -155,6 +159,8 @@ mod tests {
             (12, Ok(300)),
             (13, Ok(1_000_000_000_000)),
             (16, Ok(1)),
+            (18, Ok(3)),
+            (19, Ok(70_000)),
             (22, Err(vec![192, 0, 2, 9])),
             (100, Ok(4000)),
         ]);
@@ -164,6 +170,8 @@ mod tests {
     #[test]
     fn zero_fields_are_left_out_and_ipv4_addresses_take_four_bytes() {
         let f = FlowRecord {
+            input_interface: 0,
+            output_interface: 0,
             src: "192.0.2.1".parse().unwrap(),
             dst: "10.0.0.1".parse().unwrap(),
             protocol: 6,

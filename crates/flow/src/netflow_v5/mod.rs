@@ -47,7 +47,9 @@ fn flow(r: &[u8], rate: u32) -> FlowRecord {
     FlowRecord {
         src: IpAddr::V4(Ipv4Addr::from(u32_at(0))),
         dst: IpAddr::V4(Ipv4Addr::from(u32_at(4))),
-        // 8 next hop, 12 input, 14 output
+        // 8 next hop
+        input_interface: u16_at(12) as u32,
+        output_interface: u16_at(14) as u32,
         packets: u32_at(16) as u64,
         bytes: u32_at(20) as u64,
         src_port: u16_at(32),

@@ -30,6 +30,19 @@ fn sampling_rate_is_the_low_14_bits_of_the_sampling_interval() {
 }
 
 #[test]
+fn input_and_output_give_the_interfaces() {
+    let mut datagram = softflowd();
+    datagram[24 + 12..24 + 14].copy_from_slice(&3u16.to_be_bytes());
+    datagram[24 + 14..24 + 16].copy_from_slice(&65_535u16.to_be_bytes());
+    let mut sink = Collect::default();
+    decoder()
+        .decode(exporter(), 0, &datagram, &mut sink)
+        .unwrap();
+    let r = &sink.records[0];
+    assert_eq!((r.input_interface, r.output_interface), (3, 65_535));
+}
+
+#[test]
 fn duration_wraps_with_the_uptime_counter() {
     let mut datagram = softflowd();
     datagram[24 + 24..24 + 28].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes()); // first

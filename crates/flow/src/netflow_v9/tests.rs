@@ -249,6 +249,22 @@ fn a_sampling_interval_in_the_data_record_wins() {
 }
 
 #[test]
+fn input_and_output_snmp_give_the_interfaces_of_1_to_4_bytes() {
+    let mut decoder = decoder();
+    let mut fields = FLOW_FIELDS.to_vec();
+    fields.extend([(10, 2), (14, 4)]);
+    let mut record = flow_record([10, 0, 0, 1], [10, 0, 0, 2], 100, 0, 0);
+    record.extend(be(&[(3, 2), (70_000, 4)]));
+    let (result, sink) = decode(
+        &mut decoder,
+        &v9_packet(0, 2, &[template_set(300, &fields), set(300, &record)]),
+    );
+    result.unwrap();
+    let r = &sink.records[0];
+    assert_eq!((r.input_interface, r.output_interface), (3, 70_000));
+}
+
+#[test]
 fn ipv6_and_fragment_offset_fields() {
     let mut decoder = decoder();
     let fields = [(27, 16), (28, 16), (4, 1), (88, 2), (1, 8), (2, 8)];

@@ -94,9 +94,18 @@ fn flow_sample<S: RecordSink>(
     // sequence, source id (expanded: type, index)
     c.skip(if expanded { 12 } else { 8 })?;
     let rate = c.u32()?.max(1);
-    // sample pool, drops, input, output (expanded: format + value each); 0x3FFFFFFF is an
-    // unknown interface, and interfaces are not part of a flow record.
-    c.skip(if expanded { 24 } else { 16 })?;
+    // sample pool, drops
+    c.skip(8)?;
+    let (input, output) = if expanded {
+        let input = interface(c.u32()?, c.u32()?);
+        (input, interface(c.u32()?, c.u32()?))
+    } else {
+        let (input, output) = (c.u32()?, c.u32()?);
+        (
+            interface(input >> 30, input & 0x3FFF_FFFF),
+            interface(output >> 30, output & 0x3FFF_FFFF),
+        )
+    };
     stats.sampling_rate = rate;
     let records = c.u32()?;
     let mut packet = SampledPacket::default();
@@ -114,13 +123,19 @@ fn flow_sample<S: RecordSink>(
             _ => {}
         }
     }
+    let with_interfaces = |record: FlowRecord| FlowRecord {
+        input_interface: input,
+        output_interface: output,
+        ..record
+    };
     match (packet.from_header, packet.from_ip_record) {
         (Some((record, link, header, frame_length)), _) => {
+            let record = with_interfaces(record);
             sink.packet(&record, &packet_section::header(link, header, frame_length));
             outcome.records += 1;
         }
         (None, Some(record)) => {
-            sink.record(&record);
+            sink.record(&with_interfaces(record));
             outcome.records += 1;
         }
         (None, None) => {
@@ -134,6 +149,16 @@ fn flow_sample<S: RecordSink>(
         }
     }
     Ok(())
+}
+
+/// An interface as a flow sample gives it (format, value): an ifIndex (format 0), 0 when it is
+/// unknown (0x3FFFFFFF), the packet was dropped (format 1) or went to several (format 2).
+fn interface(format: u32, value: u32) -> u32 {
+    if format == 0 && value != 0x3FFF_FFFF {
+        value
+    } else {
+        0
+    }
 }
 
 /// A sampled packet's header: the record it counts as, its link type, its bytes and the frame's
@@ -178,6 +203,8 @@ fn sampled_ip(c: &mut Cursor<'_>, v6: bool, rate: u32) -> Result<FlowRecord, Dro
     let dst_port = c.u32()?;
     let tcp_flags = c.u32()?;
     Ok(FlowRecord {
+        input_interface: 0,
+        output_interface: 0,
         src,
         dst,
         protocol: protocol as u8,

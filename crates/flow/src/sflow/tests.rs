@@ -248,6 +248,47 @@ fn sampled_ipv4_and_ipv6_records_when_there_is_no_header() {
         (IpAddr::V6(src6), IpAddr::V6(dst6), 0x02, 80)
     );
     assert_eq!(v6.sampling_rate, 1, "a rate of 0 means unsampled");
+    // Input 0x3FFFFFFF (the agent itself) is no interface; output 7 is ifIndex 7.
+    assert_eq!(
+        [v4, v6].map(|r| (r.input_interface, r.output_interface)),
+        [(0, 7), (0, 7)]
+    );
+}
+
+#[test]
+fn interfaces_in_each_format_of_flow_samples() {
+    let record = sampled_ipv4(100, [10, 0, 0, 1], [10, 0, 0, 2]);
+    let compact = |input: u64, output: u64| {
+        let mut b = be(&[
+            (1, 4),
+            (3, 4),
+            (1, 4),
+            (10, 4),
+            (0, 4),
+            (input, 4),
+            (output, 4),
+            (1, 4),
+        ]);
+        b.extend(&record);
+        sample(1, &b)
+    };
+    let d = datagram(
+        agent4(),
+        &[
+            compact(5, 9),
+            // Output format 1: dropped (reason 258); format 2: to 3 interfaces.
+            compact(5, 1 << 30 | 258),
+            compact(6, 2 << 30 | 3),
+        ],
+    );
+    let mut sink = Collect::default();
+    decoder().decode(exporter(), 0, &d, &mut sink).unwrap();
+    let interfaces: Vec<_> = sink
+        .records
+        .iter()
+        .map(|r| (r.input_interface, r.output_interface))
+        .collect();
+    assert_eq!(interfaces, [(5, 9), (5, 0), (6, 0)]);
 }
 
 #[test]

@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn fixed_plan_lists_known_fields_at_their_offsets() {
         let t = compile(
-            &[spec(8, 4), spec(14, 4), spec(12, 4), spec(1, 8)],
+            &[spec(8, 4), spec(15, 4), spec(12, 4), spec(1, 8)],
             false,
             b"x",
             64,
@@ -194,7 +194,7 @@ mod tests {
     fn variable_plan_merges_fixed_skips_and_keeps_variable_ones() {
         let specs = [
             spec(16, 4),
-            spec(14, 4),
+            spec(15, 4),
             spec(82, VARIABLE_LENGTH),
             spec(8, 4),
         ];

@@ -48,6 +48,8 @@ pub(crate) enum FieldKind {
     /// The interface a record's packets came in on (ingressInterface, NetFlow v9 INPUT_SNMP or
     /// an options template's Interface scope): sampling may be set per interface.
     Interface,
+    /// The interface a record's packets went out of (egressInterface, NetFlow v9 OUTPUT_SNMP).
+    OutputInterface,
     /// Wireless station (client) address, with the direction the flow took.
     StationIpv4,
     FlowDirection,
@@ -109,6 +111,7 @@ impl FieldKind {
             104 | 315 => Section(Link::Ethernet),
             313 => Section(Link::Ip),
             10 => Interface,
+            14 => OutputInterface,
             366 => StationIpv4,
             61 => FlowDirection,
             // NSEL responder bytes and packets (initiator ones are 231 and 298 above).

@@ -56,6 +56,7 @@ pub(crate) struct RecordValues<'a> {
     sampling_population: u64,
     sampler: Option<SamplerKey>,
     interface: Option<u64>,
+    output_interface: u64,
     section: Option<(Link, &'a [u8])>,
 }
 
@@ -71,6 +72,7 @@ impl<'a> RecordValues<'a> {
             SrcIpv6 => self.src6 = ipv6(b),
             DstIpv6 => self.dst6 = ipv6(b),
             Interface => self.interface = Some(be_uint(b)),
+            OutputInterface => self.output_interface = be_uint(b),
             StationIpv4 => self.station = ipv4(b),
             FlowDirection => self.direction = Some(be_uint(b) as u8),
             ReverseOctets(preference) => {
@@ -188,6 +190,8 @@ impl<'a> RecordValues<'a> {
         }
         let (src, dst) = self.addresses()?;
         Some(FlowRecord {
+            input_interface: self.interface.unwrap_or(0) as u32,
+            output_interface: self.output_interface as u32,
             src,
             dst,
             protocol: self.protocol,
@@ -216,6 +220,8 @@ impl<'a> RecordValues<'a> {
             tcp_flags: self.reverse_tcp_flags,
             packets: self.reverse_packets,
             bytes: self.reverse_octets,
+            input_interface: forward.output_interface,
+            output_interface: forward.input_interface,
             ..forward.clone()
         })
     }
