@@ -91,7 +91,7 @@ export function kafkaDefaults(): KafkaConfig {
 /** A batch handed over by an engine worker: at most this many bytes (and every tick). */
 export const BATCH_BYTES = 256 << 10;
 
-/** The engine's `export` section: what its workers encode, how, and how much they hold. */
+/** The engine's `export` section: what its workers keep, how it is encoded, and how much they hold. */
 export type EngineExportConfig = NonNullable<EngineConfig['export']>;
 
 /** What the engine is started with; it changes only with a restart. */

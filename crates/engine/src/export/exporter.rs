@@ -24,7 +24,7 @@ pub struct Exporter {
     batch: ExportBatch,
     /// Records a batch holds when handed over.
     batch_records: usize,
-    /// Records dropped unencoded since the last flush (the queue was full when a batch would
+    /// Records dropped since the last flush (the queue was full when a batch would
     /// have begun), and how many more to drop before looking at the queue again.
     dropped: u64,
     drop_next: u32,
