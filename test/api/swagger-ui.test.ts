@@ -3,23 +3,12 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '../../ts/api/server.js';
+import { startChromium } from '../support/chromium.js';
 import { CONTRACT } from './contract.js';
 import { apiConfig, silentLog, startFixture, type ApiFixture } from './fixture.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let fixture: ApiFixture;
 let server: { close(): Promise<unknown> };
@@ -31,8 +20,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'floodwatch-swagger-ui-'));
   fixture = await startFixture();
   ({ server, address } = await startApi(apiConfig(), fixture.context, silentLog));
-  // A persistent context is how playwright takes a --user-data-dir.
-  browser = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await startChromium(dir);
 });
 
 afterAll(async () => {

@@ -3,31 +3,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import type { BrowserContext, Page } from 'playwright-core';
+import { startChromium } from '../support/chromium.js';
 
 export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/dashboard/', import.meta.url));
 
 /** A browser with its own profile in `dir`, at a 1366x768 laptop's size. */
-export async function startBrowser(dir: string, colorScheme: 'dark' | 'light' = 'dark'): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1366, height: 768 },
-    colorScheme,
-  });
+export function startBrowser(dir: string, colorScheme: 'dark' | 'light' = 'dark'): Promise<BrowserContext> {
+  return startChromium(dir, { viewport: { width: 1366, height: 768 }, colorScheme });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
