@@ -26,5 +26,5 @@ pub use pack::{BatchOptions, KafkaBatch, DEFAULT_MAX_BATCH_BYTES};
 pub use packers::at_low_priority;
 pub use queue::{ExportBatch, ExportQueue, ExportStats};
 pub use record::{Telemetry, TrafficDirection, TrafficRecord};
-pub use record_batch::{crc32c, murmur2, partition_of, record_batch};
+pub use record_batch::{crc32c, murmur2, partition_of};
 pub use sink::ExportingSink;

@@ -40,6 +40,7 @@ thread_local! {
 
 /// A RecordBatch of `messages` (key, value; an empty key is a null key), all stamped
 /// `timestamp_ms`, offsets from 0: the bytes a Produce request carries for one partition.
+#[cfg(test)]
 pub fn record_batch(
     messages: &[(&[u8], &[u8])],
     timestamp_ms: i64,
